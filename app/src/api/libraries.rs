@@ -1,0 +1,56 @@
+//! Creating libraries and what the pages show about them.
+
+use crate::error::AppError;
+use domain::api::LibraryInfo;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the setup form needs to show the default folder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LibraryDefaults {
+    /// New libraries without a chosen folder go in here, in a folder named after the library.
+    pub libraries_root: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "library_defaults")]
+pub async fn get_library_defaults() -> Result<LibraryDefaults, AppError> {
+    use super::server::*;
+    require_user()?;
+    let state = state()?;
+    Ok(LibraryDefaults {
+        libraries_root: state.config.libraries_dir().display().to_string(),
+    })
+}
+
+/// Creates a library owned by the caller and continues to the upload page.
+#[server(prefix = "/api/fn", endpoint = "create_library")]
+pub async fn create_library(name: String, path: Option<String>) -> Result<String, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    let lib = backend::libraries::create(&state()?, user.id, &name, path.as_deref()).await?;
+    Ok(go_to(&format!("/upload?library={}", lib.id)))
+}
+
+/// What the home page needs to decide what to show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HomeSummary {
+    pub library: LibraryInfo,
+    pub file_count: u64,
+}
+
+/// The caller's active library and how many files it holds; `None` when they have no library.
+#[server(prefix = "/api/fn", endpoint = "home_summary")]
+pub async fn get_home_summary() -> Result<Option<HomeSummary>, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    let state = state()?;
+    let me = backend::auth::me(&state, &user).await?;
+    let Some(library) = me.active_library().cloned() else {
+        return Ok(None);
+    };
+    let file_count = backend::libraries::file_count(&state.db, user.id, library.id).await?;
+    Ok(Some(HomeSummary {
+        library,
+        file_count,
+    }))
+}

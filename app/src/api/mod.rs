@@ -1,0 +1,8 @@
+//! Server functions, grouped by capability. Their bodies run on the server and call the
+//! services in the `backend` crate; the browser calls them over HTTP under `/api/fn/`.
+
+pub mod admin;
+pub mod auth;
+pub mod libraries;
+#[cfg(feature = "ssr")]
+pub(crate) mod server;

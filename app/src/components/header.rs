@@ -1,0 +1,50 @@
+//! The bar at the top of every page: app name, navigation, the user and log out.
+
+use super::forms::follow_on_success;
+use super::session::use_session;
+use crate::api::auth::Logout;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    let logout = ServerAction::<Logout>::new();
+    follow_on_success(logout);
+
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="brand">
+                "Open OTT"
+            </A>
+            <Transition>
+                {move || Suspend::new(async move {
+                    session
+                        .me
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|me| {
+                            view! {
+                                <nav aria-label="Main">
+                                    <A href="/">"Home"</A>
+                                    <A href="/upload">"Upload"</A>
+                                    {me.user.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+                                </nav>
+                                <div class="user-menu">
+                                    <span class="username" title="Logged in as">
+                                        {me.user.username.clone()}
+                                    </span>
+                                    <ActionForm action=logout>
+                                        <button type="submit" class="button-quiet">
+                                            "Log out"
+                                        </button>
+                                    </ActionForm>
+                                </div>
+                            }
+                        })
+                })}
+            </Transition>
+        </header>
+    }
+}

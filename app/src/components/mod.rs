@@ -1,0 +1,5 @@
+//! Building blocks shared by the pages.
+
+pub mod forms;
+pub mod header;
+pub mod session;

@@ -1,0 +1,65 @@
+//! The Open OTT web app: Leptos components and routes rendered on the server and hydrated in
+//! the browser, plus the server functions they call (bodies compiled only with `ssr`).
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+use components::header::Header;
+use components::session::provide_session;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="dark light" />
+                <meta name="theme-color" content="#101418" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_session();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ott.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Open OTT".to_owned() } else { format!("{page} · Open OTT") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <Header />
+            <main id="main">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage />
+                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    <Route path=path!("/register") view=pages::register::RegisterPage />
+                    <Route path=path!("/setup") view=pages::setup::SetupPage />
+                    <Route path=path!("/upload") view=pages::upload::UploadPage />
+                    <Route path=path!("/admin") view=pages::admin::AdminPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,50 @@
+use crate::api::auth::Login;
+use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
+use crate::components::session::RedirectIfLoggedIn;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    follow_on_success(login);
+    let error = Signal::derive(move || error_text(login.value().get()));
+
+    view! {
+        <Title text="Log in" />
+        <RedirectIfLoggedIn />
+        <section class="card narrow">
+            <h1>"Log in"</h1>
+            <ActionForm action=login>
+                <div class="field">
+                    <label for="login-username">"Username"</label>
+                    <input
+                        id="login-username"
+                        name="username"
+                        type="text"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        required
+                        autofocus
+                    />
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input
+                        id="login-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                    />
+                </div>
+                <ErrorMessage message=error />
+                <button type="submit" class="button-primary" disabled=move || login.pending().get()>
+                    "Log in"
+                </button>
+            </ActionForm>
+            <p class="aside">"New here? " <A href="/register">"Create an account"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per route.
+
+pub mod admin;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod register;
+pub mod setup;
+pub mod upload;

@@ -1,0 +1,71 @@
+use crate::api::libraries::{CreateLibrary, get_library_defaults};
+use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
+use crate::components::session::RequireUser;
+use domain::library::slug;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// First run: create a library (a name and a folder on the server).
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    view! {
+        <Title text="Create your library" />
+        <RequireUser render=|_me| view! { <SetupForm /> } />
+    }
+}
+
+#[component]
+fn SetupForm() -> impl IntoView {
+    let create = ServerAction::<CreateLibrary>::new();
+    follow_on_success(create);
+    let error = Signal::derive(move || error_text(create.value().get()));
+    let defaults = Resource::new(|| (), |_| get_library_defaults());
+    let (name, set_name) = signal("Movies".to_owned());
+
+    view! {
+        <section class="card narrow">
+            <h1>"Create your library"</h1>
+            <p>
+                "A library is a folder on this server where your movies are kept. You can share it with your household later."
+            </p>
+            <ActionForm action=create>
+                <div class="field">
+                    <label for="library-name">"Library name"</label>
+                    <input
+                        id="library-name"
+                        name="name"
+                        type="text"
+                        value="Movies"
+                        maxlength=domain::library::NAME_MAX
+                        required
+                        on:input=move |ev| set_name.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="field">
+                    <label for="library-path">"Folder on the server"</label>
+                    <input
+                        id="library-path"
+                        name="path"
+                        type="text"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        aria-describedby="library-path-hint"
+                    />
+                    <p class="hint" id="library-path-hint">
+                        "Leave empty to use "
+                        <Suspense fallback=|| "the default folder">
+                            {move || Suspend::new(async move {
+                                let root = defaults.await.map(|d| d.libraries_root).unwrap_or_default();
+                                view! { <code>{move || format!("{root}/{}", slug(&name.get()))}</code> }
+                            })}
+                        </Suspense> "."
+                    </p>
+                </div>
+                <ErrorMessage message=error />
+                <button type="submit" class="button-primary" disabled=move || create.pending().get()>
+                    "Create library"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

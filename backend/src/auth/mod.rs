@@ -1,0 +1,207 @@
+//! Accounts and who is making a request: passwords, sessions, API tokens, login limits.
+
+pub mod password;
+pub mod rate_limit;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use crate::entities::user;
+use crate::{ApiError, AppState, libraries};
+use domain::account::AccountRuleError;
+use domain::api::{Me, UserInfo};
+use http::StatusCode;
+use sea_orm::DbErr;
+use std::net::IpAddr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Rule(#[from] AccountRuleError),
+    #[error("Wrong username or password.")]
+    WrongCredentials,
+    #[error("That username is taken.")]
+    UsernameTaken,
+    #[error("Registration is closed on this server. Ask its administrator for an account.")]
+    RegistrationClosed,
+    #[error("Too many login attempts. Try again in {0} seconds.")]
+    RateLimited(u64),
+    #[error("There is no user called {0}.")]
+    UnknownUser(String),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> ApiError {
+        let message = err.to_string();
+        match err {
+            AuthError::Rule(rule) => ApiError::bad_request(rule.code(), message),
+            AuthError::WrongCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", message)
+            }
+            AuthError::UsernameTaken => {
+                ApiError::new(StatusCode::CONFLICT, "username_taken", message)
+            }
+            AuthError::RegistrationClosed => ApiError::forbidden("registration_closed", message),
+            AuthError::RateLimited(secs) => {
+                let mut e =
+                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
+                e.retry_after = Some(secs);
+                e
+            }
+            AuthError::UnknownUser(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_user", message)
+            }
+            AuthError::Db(e) => e.into(),
+            AuthError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// Facts about the client that auth decisions need, gathered once per request.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// The request reached us over HTTPS (directly or via a trusted proxy).
+    pub https: bool,
+}
+
+/// The user a request is made by.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: i32,
+    pub username: String,
+    pub is_admin: bool,
+    /// Present when authenticated by the session cookie (needed to log out).
+    pub session_token: Option<String>,
+}
+
+impl AuthUser {
+    pub fn info(&self) -> UserInfo {
+        UserInfo {
+            id: self.id,
+            username: self.username.clone(),
+            is_admin: self.is_admin,
+        }
+    }
+}
+
+impl From<(user::Model, Option<String>)> for AuthUser {
+    fn from((u, session_token): (user::Model, Option<String>)) -> AuthUser {
+        AuthUser {
+            id: u.id,
+            username: u.username,
+            is_admin: u.is_admin,
+            session_token,
+        }
+    }
+}
+
+const MAX_LOGIN_NAME_BYTES: usize = 256;
+
+/// Checks the credentials (within the attempt limits) and opens a session.
+/// Returns the user and the session token for the cookie.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<(user::Model, String), AuthError> {
+    // Overlong input is a client mistake, not a guess: say so instead of "wrong password".
+    if username.len() > MAX_LOGIN_NAME_BYTES {
+        return Err(AuthError::Rule(AccountRuleError::UsernameTooLong));
+    }
+    if password.len() > domain::account::PASSWORD_MAX_BYTES {
+        return Err(AuthError::Rule(AccountRuleError::PasswordTooLong));
+    }
+    let key: String = username.trim().to_lowercase().chars().take(64).collect();
+    if let Err(wait) = state.login_limiter.check(client.ip, &key) {
+        tracing::warn!(user = %key, ip = ?client.ip, "login rate limit hit");
+        return Err(AuthError::RateLimited(wait.as_secs().max(1)));
+    }
+    let found = match users::verify_password(&state.db, username, password).await {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::info!(user = %key, ip = ?client.ip, "login refused: {err}");
+            return Err(err);
+        }
+    };
+    let token = start_session(state, &found, client).await?;
+    tracing::info!(user = %found.username, ip = ?client.ip, "logged in");
+    Ok((found, token))
+}
+
+/// Opens a session for a user whose identity is already established (just logged in or just
+/// registered) and returns the token for the cookie.
+pub async fn start_session(
+    state: &AppState,
+    user: &user::Model,
+    client: &ClientInfo,
+) -> Result<String, DbErr> {
+    sessions::create(
+        &state.db,
+        user.id,
+        state.config.session_days,
+        client.user_agent.clone(),
+        client.ip.map(|ip| ip.to_string()),
+    )
+    .await
+}
+
+/// Resolves the user from a `Cookie` header (session) or an `Authorization: Bearer` header
+/// (API token). Invalid credentials simply yield no user.
+pub async fn authenticate(
+    state: &AppState,
+    cookie_header: Option<&str>,
+    authorization: Option<&str>,
+) -> Result<Option<AuthUser>, DbErr> {
+    if let Some(token) = cookie_header.and_then(sessions::token_from_cookie_header)
+        && let Some((_, u)) = sessions::lookup(&state.db, token, state.config.session_days).await?
+    {
+        return Ok(Some((u, Some(token.to_owned())).into()));
+    }
+    if let Some(token) = authorization.and_then(|h| h.strip_prefix("Bearer "))
+        && let Some(u) = tokens::lookup(&state.db, token.trim()).await?
+    {
+        return Ok(Some((u, None).into()));
+    }
+    Ok(None)
+}
+
+/// Ends the session the user is logged in with (if any).
+pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), DbErr> {
+    if let Some(token) = &user.session_token {
+        sessions::delete(&state.db, token).await?;
+        tracing::info!(user = %user.username, "logged out");
+    }
+    Ok(())
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn session_cookie(state: &AppState, token: &str, client: &ClientInfo) -> String {
+    sessions::cookie(
+        token,
+        state.config.session_days,
+        client.https || state.config.secure_cookies,
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(state: &AppState, client: &ClientInfo) -> String {
+    sessions::clear_cookie(client.https || state.config.secure_cookies)
+}
+
+/// Everything a client needs to know about the logged-in user.
+pub async fn me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
+    let libraries = libraries::list_for_user(&state.db, user.id).await?;
+    let active_library_id = libraries::active_library_id(&state.db, user.id, &libraries).await?;
+    Ok(Me {
+        user: user.info(),
+        libraries,
+        active_library_id,
+    })
+}

@@ -1,0 +1,170 @@
+//! Login sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256,
+//! so a leaked database cannot be replayed as cookies.
+
+use crate::entities::{session, user};
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "ott_session";
+/// `last_seen_at` is written at most this often, so browsing does not write on every request.
+const TOUCH_EVERY: Duration = Duration::minutes(5);
+
+/// A fresh unguessable token: 32 random bytes, hex.
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn looks_like_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Stores a new session and returns the token for the cookie.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    days: u32,
+    user_agent: Option<String>,
+    ip: Option<String>,
+) -> Result<String, DbErr> {
+    let token = new_token();
+    let now = Utc::now();
+    session::ActiveModel {
+        id: Set(hash_token(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + Duration::days(days.into())),
+        user_agent: Set(user_agent.map(|ua| ua.chars().take(300).collect())),
+        ip: Set(ip),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The session's user, if the token names a live session. Slides the expiry forward.
+pub async fn lookup(
+    db: &impl ConnectionTrait,
+    token: &str,
+    days: u32,
+) -> Result<Option<(session::Model, user::Model)>, DbErr> {
+    if !looks_like_token(token) {
+        return Ok(None);
+    }
+    let Some((found, Some(owner))) = session::Entity::find_by_id(hash_token(token))
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if found.expires_at <= now {
+        session::Entity::delete_by_id(found.id).exec(db).await?;
+        return Ok(None);
+    }
+    if now - found.last_seen_at > TOUCH_EVERY {
+        let mut active: session::ActiveModel = found.clone().into();
+        active.last_seen_at = Set(now);
+        active.expires_at = Set(now + Duration::days(days.into()));
+        active.update(db).await?;
+    }
+    Ok(Some((found, owner)))
+}
+
+/// Ends one session (logout). Unknown tokens are fine: the result is the same.
+pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(hash_token(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user except, optionally, the one with `keep_token`.
+pub async fn delete_all_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    keep_token: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep_token {
+        query = query.filter(session::Column::Id.ne(hash_token(keep)));
+    }
+    Ok(query.exec(db).await?.rows_affected)
+}
+
+/// Removes expired sessions; run now and then.
+pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(Utc::now()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// `Set-Cookie` value for a new session.
+pub fn cookie(token: &str, days: u32, secure: bool) -> String {
+    let max_age = u64::from(days) * 24 * 3600;
+    format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The session token from a `Cookie` header, if any.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_carry_the_safety_attributes() {
+        let c = cookie("abc", 30, false);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"));
+        assert!(c.contains("Max-Age=2592000") && !c.contains("Secure"));
+        assert!(cookie("abc", 30, true).ends_with("; Secure"));
+        assert!(clear_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn the_token_is_found_among_other_cookies() {
+        assert_eq!(
+            token_from_cookie_header("a=1; ott_session=xyz; b=2"),
+            Some("xyz")
+        );
+        assert_eq!(token_from_cookie_header("ott_sessionx=1"), None);
+        assert_eq!(token_from_cookie_header(""), None);
+    }
+
+    #[test]
+    fn tokens_are_random_hex_and_hashes_are_stable() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert!(looks_like_token(&a));
+        assert!(!looks_like_token("short"));
+        assert_eq!(hash_token("x"), hash_token("x"));
+        assert_ne!(hash_token(&a), a);
+    }
+}

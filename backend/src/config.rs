@@ -1,0 +1,46 @@
+//! Settings the server runs with, after defaults, config file, environment and flags have been
+//! merged (the merging itself happens in the `ott` binary).
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    /// Everything the server keeps: database (SQLite), default libraries, upload staging.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Mark cookies `Secure` even when a request arrives over plain HTTP (set this when an HTTPS
+    /// proxy sits in front of the server and does not forward the scheme).
+    pub secure_cookies: bool,
+    /// How long an idle login stays valid.
+    pub session_days: u32,
+    /// Login attempts one address may make per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Login attempts one username may take in a burst; afterwards one more every 30 seconds.
+    pub login_attempts_per_user: u32,
+}
+
+impl Config {
+    /// The defaults for a data directory: a SQLite database inside it.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        let data_dir = data_dir.into();
+        Config {
+            database_url: default_database_url(&data_dir),
+            data_dir,
+            secure_cookies: false,
+            session_days: 30,
+            login_attempts_per_ip_per_minute: 30,
+            login_attempts_per_user: 10,
+        }
+    }
+
+    /// Where libraries go when the user does not pick a folder.
+    pub fn libraries_dir(&self) -> PathBuf {
+        self.data_dir.join("libraries")
+    }
+}
+
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("ott.db").display())
+}

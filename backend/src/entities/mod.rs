@@ -1,0 +1,40 @@
+//! sea-orm entities, one module per table (see `migration` for the schema itself).
+
+pub mod api_token;
+pub mod category;
+pub mod category_movie;
+pub mod collection;
+pub mod collection_movie;
+pub mod genre;
+pub mod instance_setting;
+pub mod library;
+pub mod library_member;
+pub mod movie;
+pub mod movie_file;
+pub mod movie_genre;
+pub mod session;
+pub mod uploaded_file;
+pub mod user;
+pub mod user_settings;
+pub mod watch_progress;
+
+/// The entity types under short names, e.g. `use crate::entities::prelude::*; User::find()`.
+pub mod prelude {
+    pub use super::api_token::Entity as ApiToken;
+    pub use super::category::Entity as Category;
+    pub use super::category_movie::Entity as CategoryMovie;
+    pub use super::collection::Entity as Collection;
+    pub use super::collection_movie::Entity as CollectionMovie;
+    pub use super::genre::Entity as Genre;
+    pub use super::instance_setting::Entity as InstanceSetting;
+    pub use super::library::Entity as Library;
+    pub use super::library_member::Entity as LibraryMember;
+    pub use super::movie::Entity as Movie;
+    pub use super::movie_file::Entity as MovieFile;
+    pub use super::movie_genre::Entity as MovieGenre;
+    pub use super::session::Entity as Session;
+    pub use super::uploaded_file::Entity as UploadedFile;
+    pub use super::user::Entity as User;
+    pub use super::user_settings::Entity as UserSettings;
+    pub use super::watch_progress::Entity as WatchProgress;
+}

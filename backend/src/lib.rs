@@ -1,0 +1,17 @@
+//! The server side of Open OTT without the web framework: configuration, the database
+//! (entities, connection, migrations), and the services that the HTTP API, the CLI and the
+//! Leptos server functions all call, so each rule lives in exactly one place.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod instance;
+pub mod libraries;
+pub mod state;
+pub mod testing;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::AppState;

@@ -1,0 +1,11 @@
+//! Plain Rust rules of Open OTT, shared by the server, the CLI and the browser.
+//!
+//! Nothing here knows about HTTP, databases or async runtimes, so every rule is unit-tested
+//! natively and the same code runs in the WASM front end.
+
+pub mod account;
+pub mod api;
+pub mod library;
+pub mod role;
+
+pub use role::Role;

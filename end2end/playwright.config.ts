@@ -1,0 +1,91 @@
+import { defineConfig } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// Environment read by this config:
+//   OTT_BIN        server binary (default: ../target/debug/ott, resolved from end2end/)
+//   OTT_E2E_PORT   port the server listens on (default: 3900)
+//   CI             when set, a stray `test.only` fails the run
+//
+// The server must run from the repository root: it serves `target/site`
+// relative to its working directory.
+
+const repoRoot = path.resolve(__dirname, '..');
+const port = Number(process.env.OTT_E2E_PORT || 3900);
+const baseURL = `http://127.0.0.1:${port}`;
+const bin = process.env.OTT_BIN
+  ? path.resolve(process.env.OTT_BIN)
+  : path.resolve(__dirname, '../target/debug/ott');
+
+// Playwright evaluates this file in the runner *and* in every worker process.
+// Create the fresh data directory only once (in the runner) and hand it to the
+// workers through an internal variable, so no stray empty directories pile up.
+const DATA_DIR_VAR = '__OTT_E2E_DATA_DIR';
+let dataDir = process.env[DATA_DIR_VAR];
+if (!dataDir) {
+  const created = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-'));
+  dataDir = created;
+  process.env[DATA_DIR_VAR] = created;
+  // The runner exits after the web server has been stopped.
+  process.on('exit', () => {
+    try {
+      fs.rmSync(created, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  });
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+// Debian's Chromium; Playwright never downloads a browser here. These flags
+// keep it from touching the (closed) network and let it run as root.
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: 'test-results',
+  // One shared server: run the files one after another, in file-name order
+  // (01-first-run registers the first user, who becomes the admin).
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  // Debug builds of the WASM bundle can take a while to compile and hydrate.
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  use: {
+    baseURL,
+    browserName: 'chromium',
+    headless: true,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    navigationTimeout: 30_000,
+    actionTimeout: 15_000,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: chromiumArgs,
+    },
+  },
+  projects: [{ name: 'chromium' }],
+  webServer: {
+    command: `${shellQuote(bin)} serve --addr 127.0.0.1:${port} --data-dir ${shellQuote(dataDir)}`,
+    url: `${baseURL}/healthz`,
+    cwd: repoRoot,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+  },
+});

@@ -1,0 +1,18 @@
+//! Database migrations for Open OTT.
+//!
+//! Every migration is written with sea-query builders only so that the same code runs on
+//! SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_initial;
+
+/// Runs the migrations in order; use `Migrator::up(&db, None)` to bring a database up to date.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,82 @@
+# Shared by scripts/run and scripts/test: installs what is missing, and nothing else.
+# Every step checks first, so a second run installs nothing. Sourced, not executed.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.0"   # the newest that installs on stable Rust 1.95 (docs/toolchain)
+BINARYEN_VERSION="132.0.0"     # wasm-opt for size-optimised release builds
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install PKG... : installs the Debian packages that are not installed yet.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+wasm_bindgen_version() {
+  # The CLI must be exactly the wasm-bindgen version the lockfile resolved.
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+install_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+  log "adding the wasm32-unknown-unknown Rust target"
+  rustup target add wasm32-unknown-unknown
+}
+
+install_cargo_leptos() {
+  if cargo leptos --version >/dev/null 2>&1; then return 0; fi
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes, once)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --quiet
+}
+
+install_wasm_bindgen() {
+  local want; want="$(wasm_bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$want" ]; then return 0; fi
+  log "installing wasm-bindgen-cli $want (about 10 minutes, once)"
+  # Not --locked: its lockfile pins a crate version the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "$want" --force --quiet
+}
+
+install_wasm_opt() {
+  if [ -x "$ROOT/.tools/node_modules/.bin/wasm-opt" ]; then return 0; fi
+  log "installing wasm-opt (npm binaryen $BINARYEN_VERSION) into .tools/"
+  npm install --prefix "$ROOT/.tools" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+}
+
+install_e2e_packages() {
+  local stamp="$ROOT/end2end/node_modules/.ott-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/end2end/package-lock.json"; then return 0; fi
+  log "installing the end-to-end test packages (npm ci)"
+  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  cp "$ROOT/end2end/package-lock.json" "$stamp"
+}
+
+# The Rust tools build for many minutes each; run them side by side with the downloads.
+# ensure_tools [test]: everything for building and running; with "test" also what tests need.
+ensure_tools() {
+  local pids=() failed=0
+  local debs=(pkg-config libssl-dev)
+  [ "${1:-}" = test ] && debs+=(postgresql chromium)
+  apt_install "${debs[@]}"
+  install_wasm_target
+  install_cargo_leptos & pids+=($!)
+  install_wasm_bindgen & pids+=($!)
+  install_wasm_opt & pids+=($!)
+  [ "${1:-}" = test ] && { install_e2e_packages & pids+=($!); }
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || { echo "error: installing the tools failed (see above)" >&2; exit 1; }
+}

@@ -1,0 +1,182 @@
+//! The command line: `ott [serve]`, `ott migrate`, `ott user create`, `ott token create`,
+//! `ott library create`.
+
+use crate::config::{GlobalArgs, resolve};
+use crate::{commands, logging};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ott",
+    version,
+    about = "Open OTT: a self-hosted movie server for your household.",
+    long_about = "Open OTT: a self-hosted movie server for your household.\n\n\
+        Without a command, `ott` runs the server (`ott serve`). Settings come from built-in \
+        defaults, then an optional --config file, then OTT_* environment variables, then flags."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date (the server also does this when it starts).
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage libraries.
+    #[command(subcommand)]
+    Library(LibraryCommand),
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: site-addr in Leptos.toml, 127.0.0.1:3000].
+    #[arg(long, env = "OTT_ADDR", value_name = "IP:PORT")]
+    pub addr: Option<SocketAddr>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account; prints it as JSON.
+    Create {
+        /// Username (letters, digits, '.', '_', '-'; case-insensitive).
+        name: String,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a personal API token and print it (it is shown only once).
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// A name to recognise the token by later.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LibraryCommand {
+    /// Create a library; prints it as JSON with its id and path.
+    Create {
+        /// Username of the owner.
+        #[arg(long)]
+        owner: String,
+        /// Library name.
+        #[arg(long)]
+        name: String,
+        /// Folder for the library [default: a folder under DATA_DIR/libraries].
+        #[arg(long, value_name = "DIR")]
+        path: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    logging::init(if serving {
+        "info,sqlx=warn,sea_orm=warn"
+    } else {
+        "warn"
+    });
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let addr = match &command {
+        Command::Serve(args) => args.addr,
+        _ => None,
+    };
+    let settings = resolve(&cli.global, addr)?;
+    match command {
+        Command::Serve(_) => commands::serve::run(settings).await,
+        Command::Migrate => commands::admin::migrate(&settings).await,
+        Command::User(UserCommand::Create {
+            name,
+            password_stdin,
+            admin,
+        }) => commands::admin::create_user(&settings, &name, password_stdin, admin).await,
+        Command::Token(TokenCommand::Create { user, name }) => {
+            commands::admin::create_token(&settings, &user, &name).await
+        }
+        Command::Library(LibraryCommand::Create { owner, name, path }) => {
+            commands::admin::create_library(&settings, &owner, &name, path.as_deref()).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_command_means_serve_and_flags_parse() {
+        let cli = Cli::parse_from(["ott", "--data-dir", "/tmp/x"]);
+        assert!(cli.command.is_none());
+        assert_eq!(
+            cli.global.data_dir.as_deref(),
+            Some(std::path::Path::new("/tmp/x"))
+        );
+        let cli = Cli::parse_from(["ott", "serve", "--addr", "127.0.0.1:4000"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Serve(ServeArgs { addr: Some(_) }))
+        ));
+        let cli = Cli::parse_from([
+            "ott",
+            "user",
+            "create",
+            "anna",
+            "--password-stdin",
+            "--admin",
+        ]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::User(UserCommand::Create {
+                password_stdin: true,
+                admin: true,
+                ..
+            }))
+        ));
+    }
+}

@@ -1,0 +1,80 @@
+//! Administration from the command line: migrations, users, tokens, libraries.
+
+use crate::config::Settings;
+use anyhow::{Context, bail};
+use backend::auth::{tokens, users};
+use backend::{AppState, db};
+use std::io::BufRead;
+
+async fn open(settings: &Settings) -> anyhow::Result<AppState> {
+    let conn = db::open(&settings.config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", settings.config.database_url))?;
+    Ok(AppState::new(conn, settings.config.clone()))
+}
+
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    open(settings).await?;
+    println!("The database is up to date.");
+    Ok(())
+}
+
+pub async fn create_user(
+    settings: &Settings,
+    name: &str,
+    password_stdin: bool,
+    admin: bool,
+) -> anyhow::Result<()> {
+    if !password_stdin {
+        bail!(
+            "give the password on standard input with --password-stdin, e.g. `echo 'secret' | ott user create {name} --password-stdin`"
+        );
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let state = open(settings).await?;
+    let user = users::create(&state.db, name, password, admin)
+        .await
+        .map_err(backend::ApiError::from)?;
+    let info =
+        serde_json::json!({ "id": user.id, "username": user.username, "is_admin": user.is_admin });
+    println!("{info}");
+    Ok(())
+}
+
+pub async fn create_token(settings: &Settings, user: &str, name: &str) -> anyhow::Result<()> {
+    let state = open(settings).await?;
+    let Some(owner) = users::find_by_name(&state.db, user)
+        .await
+        .map_err(backend::ApiError::from)?
+    else {
+        bail!("there is no user called {user}");
+    };
+    let (_, token) = tokens::create(&state.db, owner.id, name).await?;
+    println!("{token}");
+    Ok(())
+}
+
+pub async fn create_library(
+    settings: &Settings,
+    owner: &str,
+    name: &str,
+    path: Option<&str>,
+) -> anyhow::Result<()> {
+    let state = open(settings).await?;
+    let Some(owner) = users::find_by_name(&state.db, owner)
+        .await
+        .map_err(backend::ApiError::from)?
+    else {
+        bail!("there is no user called {owner}");
+    };
+    let lib = backend::libraries::create(&state, owner.id, name, path)
+        .await
+        .map_err(backend::ApiError::from)?;
+    println!("{}", serde_json::to_string(&lib)?);
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! What each subcommand does.
+
+pub mod admin;
+pub mod serve;

@@ -1,0 +1,111 @@
+//! Resolving settings: defaults < config file < environment < flags.
+//!
+//! clap already merges flags over environment variables; the config file fills in what
+//! neither gave, and built-in defaults (Leptos.toml for the address) fill in the rest.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use leptos_config::LeptosOptions;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Options every subcommand accepts.
+#[derive(Args, Clone, Debug, Default)]
+pub struct GlobalArgs {
+    /// TOML file with any of: addr, data_dir, database_url, secure_cookies, session_days,
+    /// login_attempts_per_ip_per_minute, login_attempts_per_user.
+    #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the server keeps its database, default libraries and upload staging.
+    #[arg(long, env = "OTT_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database to use [default: SQLite in the data dir]; `postgres://user@host/db` works too.
+    #[arg(long, env = "OTT_DATABASE_URL", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    secure_cookies: Option<bool>,
+    session_days: Option<u32>,
+    login_attempts_per_ip_per_minute: Option<u32>,
+    login_attempts_per_user: Option<u32>,
+}
+
+/// Everything `serve` and the other commands need, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: backend::Config,
+    pub addr: SocketAddr,
+    pub leptos: LeptosOptions,
+}
+
+/// The site settings in `Leptos.toml`: read from the working directory when present (so a
+/// deployment can adjust them), else the copy built into the binary. `LEPTOS_*` environment
+/// variables override single keys (for example `LEPTOS_SITE_ROOT`).
+pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    let text = std::fs::read_to_string("Leptos.toml")
+        .unwrap_or_else(|_| include_str!("../../Leptos.toml").to_owned());
+    leptos_config::get_config_from_str(&text).context("reading Leptos.toml")
+}
+
+pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Result<Settings> {
+    let file = match &global.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading config file {}", path.display()))?;
+            toml::from_str::<FileConfig>(&text)
+                .with_context(|| format!("config file {}", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let leptos = leptos_options()?;
+
+    let data_dir = global
+        .data_dir
+        .clone()
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("data"));
+    let data_dir = prepare_data_dir(&data_dir)?;
+    let mut config = backend::Config::new(&data_dir);
+    if let Some(url) = global.database_url.clone().or(file.database_url) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            bail!("--database-url must start with sqlite:, postgres:// or postgresql://");
+        }
+        config.database_url = url;
+    }
+    if let Some(v) = file.secure_cookies {
+        config.secure_cookies = v;
+    }
+    if let Some(v) = file.session_days {
+        config.session_days = v.max(1);
+    }
+    if let Some(v) = file.login_attempts_per_ip_per_minute {
+        config.login_attempts_per_ip_per_minute = v;
+    }
+    if let Some(v) = file.login_attempts_per_user {
+        config.login_attempts_per_user = v;
+    }
+    let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
+    Ok(Settings {
+        config,
+        addr,
+        leptos,
+    })
+}
+
+/// Creates the data directory if needed and returns its absolute, symlink-free path.
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    dir.canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))
+}

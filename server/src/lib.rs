@@ -1,0 +1,7 @@
+//! The `ott` binary: command line, HTTP server (API, pages, static files) and its middleware.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod logging;
+pub mod web;

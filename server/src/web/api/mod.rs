@@ -1,0 +1,89 @@
+//! The JSON API for clients other than the web app (the CLI uploader, scripts, tests).
+//! Every handler is registered through utoipa, so `/api/openapi.json` lists exactly the
+//! routes that exist.
+
+pub mod admin;
+pub mod auth;
+pub mod libraries;
+pub mod tokens;
+
+use super::WebState;
+use super::error::{ErrorBody, Failure};
+use axum::extract::DefaultBodyLimit;
+use backend::ApiError;
+use http::StatusCode;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// JSON bodies on these routes are small; anything larger is a mistake or an attack.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Open OTT API", description = "JSON API of an Open OTT server. Errors are `{\"error\": code, \"message\": text}`."),
+    modifiers(&Security),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "libraries", description = "Libraries and membership"),
+        (name = "admin", description = "Server-wide settings"),
+        (name = "server", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+/// How clients authenticate: the session cookie set by login, or a personal API token.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                backend::auth::sessions::COOKIE_NAME,
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn routes() -> OpenApiRouter<WebState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(libraries::list, libraries::create))
+        .routes(routes!(admin::get_settings, admin::put_settings))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(healthz))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+}
+
+/// The server is up and answering.
+#[utoipa::path(get, path = "/healthz", tag = "server", responses((status = OK, description = "Always `ok`", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Unknown `/api/...` addresses get a JSON 404 rather than the HTML page.
+pub async fn not_found() -> Failure {
+    Failure(ApiError::not_found(
+        "There is no API endpoint at this address.",
+    ))
+}
+
+pub async fn method_not_allowed() -> Failure {
+    Failure(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This address does not accept that HTTP method.",
+    ))
+}

@@ -1,0 +1,184 @@
+//! Creating and listing libraries, with path validation and membership.
+
+use crate::support::{As, on_each_database};
+use backend::entities::{library_member, user_settings};
+use http::StatusCode;
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+#[tokio::test]
+async fn libraries_get_default_folders_and_belong_to_their_owner() {
+    on_each_database(|srv| async move {
+        let anna = srv.register("anna").await;
+        let data = srv.dir.path().canonicalize().unwrap();
+
+        let first = srv
+            .post(
+                "/api/libraries",
+                &As::cookie(&anna),
+                json!({"name": "Movies"}),
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+        assert_eq!(first.body["role"], "owner");
+        let path = first.body["path"].as_str().unwrap().to_owned();
+        assert_eq!(path, data.join("libraries/movies").to_str().unwrap());
+        assert!(
+            std::path::Path::new(&path).is_dir(),
+            "the folder was created"
+        );
+
+        let second = srv
+            .post(
+                "/api/libraries",
+                &As::cookie(&anna),
+                json!({"name": "Movies", "path": ""}),
+            )
+            .await;
+        assert_eq!(
+            second.body["path"],
+            data.join("libraries/movies-2").to_str().unwrap()
+        );
+
+        let elsewhere = tempfile::TempDir::new().unwrap();
+        let custom = elsewhere.path().canonicalize().unwrap().join("films");
+        let third = srv
+            .post(
+                "/api/libraries",
+                &As::cookie(&anna),
+                json!({"name": "Films", "path": custom.to_str().unwrap()}),
+            )
+            .await;
+        assert_eq!(third.status, StatusCode::CREATED, "{}", third.text);
+
+        let listed = srv.get("/api/libraries", &As::cookie(&anna)).await;
+        let names: Vec<&str> = listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Films", "Movies", "Movies"]);
+
+        // The first library became the user's default; membership rows say owner.
+        let id = first.body["id"].as_i64().unwrap() as i32;
+        let user_id = srv.get("/api/me", &As::cookie(&anna)).await.body["user"]["id"]
+            .as_i64()
+            .unwrap() as i32;
+        let settings = user_settings::Entity::find_by_id(user_id)
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(settings.default_library_id, Some(id));
+        let member = library_member::Entity::find_by_id((id, user_id))
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(member.role, "owner");
+        assert_eq!(
+            srv.get("/api/me", &As::cookie(&anna)).await.body["active_library_id"],
+            id
+        );
+
+        // Another user sees none of them.
+        let bert = srv.register("bert").await;
+        assert_eq!(
+            srv.get("/api/libraries", &As::cookie(&bert)).await.body,
+            json!([])
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_library_folders_are_refused_with_a_reason() {
+    on_each_database(|srv| async move {
+        let anna = As::cookie(&srv.register("anna").await);
+        let data = srv.dir.path().canonicalize().unwrap();
+        let existing = data.join("libraries/movies");
+        let created = srv
+            .post("/api/libraries", &anna, json!({"name": "Movies"}))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let a_file = data.join("libraries/a-file");
+        std::fs::write(&a_file, b"x").unwrap();
+
+        let s = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+        let cases = [
+            (
+                json!({"name": "X", "path": "relative/dir"}),
+                "path_not_absolute",
+            ),
+            (
+                json!({"name": "X", "path": "/etc/movies"}),
+                "path_is_system_directory",
+            ),
+            (
+                json!({"name": "X", "path": "/"}),
+                "path_is_system_directory",
+            ),
+            (
+                json!({"name": "X", "path": format!("{}/../x", s(&data))}),
+                "path_not_normal",
+            ),
+            (
+                json!({"name": "X", "path": s(&data)}),
+                "path_is_data_directory",
+            ),
+            (
+                json!({"name": "X", "path": s(&existing)}),
+                "path_is_library",
+            ),
+            (
+                json!({"name": "X", "path": s(&existing.join("kids"))}),
+                "path_inside_library",
+            ),
+            (
+                json!({"name": "X", "path": s(&data.join("libraries"))}),
+                "path_contains_library",
+            ),
+            (
+                json!({"name": "X", "path": s(&a_file)}),
+                "path_not_directory",
+            ),
+            (
+                json!({"name": "X", "path": s(&a_file.join("below"))}),
+                "path_not_directory",
+            ),
+            (
+                json!({"name": "X", "path": s(&data.join("libraries").join("n".repeat(300)))}),
+                "path_not_creatable",
+            ),
+            (json!({"name": "   "}), "library_name_empty"),
+            (json!({"name": "n".repeat(101)}), "library_name_too_long"),
+        ];
+        for (body, code) in cases {
+            srv.post("/api/libraries", &anna, body)
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, code);
+        }
+        // A symlink into an existing library is seen through.
+        let link = data.join("sneaky");
+        std::os::unix::fs::symlink(&existing, &link).unwrap();
+        srv.post(
+            "/api/libraries",
+            &anna,
+            json!({"name": "X", "path": s(&link.join("sub"))}),
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "path_inside_library");
+        assert_eq!(
+            srv.get("/api/libraries", &anna)
+                .await
+                .body
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    })
+    .await;
+}

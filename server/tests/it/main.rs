@@ -1,0 +1,8 @@
+//! Integration tests of the `ott` server: the real router in-process (and the real binary for
+//! the CLI), on SQLite and PostgreSQL.
+
+mod auth;
+mod cli;
+mod libraries;
+mod routes;
+mod support;

@@ -1,0 +1,217 @@
+//! Sweeps over every route: the OpenAPI document matches the router, nothing that needs a
+//! login answers without one, and pages and unknown addresses behave.
+
+use crate::support::{As, TestServer, on_each_database};
+use http::{Method, StatusCode, header};
+use serde_json::{Value, json};
+
+/// Server functions that visitors may call.
+const PUBLIC_SERVER_FNS: &[&str] = &["/api/fn/me", "/api/fn/login", "/api/fn/register"];
+
+fn documented_operations(doc: &Value) -> Vec<(Method, String, bool)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            let needs_login = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty());
+            // Fill path parameters with a plausible value.
+            let concrete = path.replace("{id}", "1");
+            ops.push((method, concrete, needs_login));
+        }
+    }
+    ops
+}
+
+async fn call_without_login(
+    srv: &TestServer,
+    method: &Method,
+    path: &str,
+) -> crate::support::Reply {
+    let body = matches!(*method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
+    srv.call(method.clone(), path, &As::anonymous(), body).await
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_real_routes_and_login_is_enforced() {
+    on_each_database(|srv| async move {
+        let doc = srv.get("/api/openapi.json", &As::anonymous()).await;
+        assert_eq!(doc.status, StatusCode::OK);
+        assert_eq!(doc.headers[header::CONTENT_TYPE], "application/json");
+        let ops = documented_operations(&doc.body);
+        for expected in [
+            "/api/auth/login",
+            "/api/auth/logout",
+            "/api/me",
+            "/api/libraries",
+        ] {
+            assert!(
+                ops.iter().any(|(_, p, _)| p == expected),
+                "{expected} is documented"
+            );
+        }
+        assert!(doc.body["components"]["securitySchemes"]["session"].is_object());
+        for (method, path, needs_login) in &ops {
+            let reply = call_without_login(&srv, method, path).await;
+            assert!(
+                !(reply.body["error"] == "not_found"
+                    && reply.status == StatusCode::NOT_FOUND
+                    && reply.body["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("no API endpoint"))
+                    && reply.status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not routed: {} {}",
+                reply.status,
+                reply.text
+            );
+            if *needs_login {
+                reply.assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+            } else {
+                assert_ne!(
+                    reply.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} should be public"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_server_function_needs_a_login_unless_public() {
+    on_each_database(|srv| async move {
+        let fns: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+        let paths: Vec<&str> = fns.iter().map(|(p, _)| *p).collect();
+        for expected in [
+            "/api/fn/login",
+            "/api/fn/home_summary",
+            "/api/fn/create_library",
+            "/api/fn/save_server_settings",
+        ] {
+            assert!(
+                paths.contains(&expected),
+                "server function {expected} is registered: {paths:?}"
+            );
+        }
+        for (path, method) in fns {
+            let req = http::Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(
+                    "library_id=1&name=x&open_registration=on",
+                ))
+                .unwrap();
+            let reply = srv.send(req).await;
+            if PUBLIC_SERVER_FNS.contains(&path) {
+                assert_ne!(reply.status, StatusCode::UNAUTHORIZED, "{path} is public");
+            } else {
+                reply.assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn server_functions_answer_with_the_json_error_shape_and_status() {
+    on_each_database(|srv| async move {
+        srv.register("anna").await;
+        let req = http::Request::post("/api/fn/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(axum::body::Body::from(
+                "username=anna&password=wrong-password",
+            ))
+            .unwrap();
+        srv.send(req)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "wrong_credentials");
+        // Without JavaScript the form is answered with a redirect back that carries the error.
+        let form = http::Request::post("/api/fn/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://127.0.0.1:3000/login")
+            .body(axum::body::Body::from(
+                "username=anna&password=wrong-password",
+            ))
+            .unwrap();
+        let reply = srv.send(form).await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+        let location = reply.headers[header::LOCATION].to_str().unwrap();
+        assert!(
+            location.starts_with("http://127.0.0.1:3000/login?") && location.contains("__err="),
+            "{location}"
+        );
+    })
+    .await;
+}
+
+/// A browser-like page request.
+async fn page(srv: &TestServer, path: &str, cookie: Option<&str>) -> crate::support::Reply {
+    let mut req = http::Request::get(path).header(header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    srv.send(req.body(axum::body::Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn pages_redirect_by_login_state_and_unknown_addresses_are_404() {
+    on_each_database(|srv| async move {
+        let home = page(&srv, "/", None).await;
+        assert_eq!(home.status, StatusCode::FOUND, "{}", home.text);
+        assert_eq!(home.headers[header::LOCATION], "/login");
+
+        let login = page(&srv, "/login", None).await;
+        assert_eq!(login.status, StatusCode::OK);
+        assert!(login.text.contains("<h1>Log in</h1>"));
+        assert!(
+            login.text.contains(r#"action="/api/fn/login""#),
+            "the form works without JavaScript"
+        );
+        assert!(
+            login.text.contains("/pkg/ott.js"),
+            "the page loads the WASM bundle"
+        );
+
+        let cookie = srv.register("anna").await;
+        let home = page(&srv, "/", Some(&cookie)).await;
+        assert_eq!(home.status, StatusCode::FOUND, "{}", home.text);
+        assert_eq!(home.headers[header::LOCATION], "/setup", "no library yet");
+        srv.post(
+            "/api/libraries",
+            &As::cookie(&cookie),
+            json!({"name": "Movies"}),
+        )
+        .await;
+        let home = page(&srv, "/", Some(&cookie)).await;
+        assert_eq!(
+            home.headers[header::LOCATION],
+            "/upload",
+            "an empty library leads to upload"
+        );
+        let upload = page(&srv, "/upload", Some(&cookie)).await;
+        assert_eq!(upload.status, StatusCode::OK);
+        assert!(upload.text.contains("Library: Movies"));
+
+        let missing = page(&srv, "/no/such/page", None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.text.contains("Page not found"));
+
+        let api = srv.get("/api/no-such-endpoint", &As::anonymous()).await;
+        api.assert_error(StatusCode::NOT_FOUND, "not_found");
+        let wrong_method = srv
+            .call(Method::DELETE, "/api/me", &As::anonymous(), None)
+            .await;
+        wrong_method.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+        assert_eq!(srv.get("/healthz", &As::anonymous()).await.text, "ok");
+    })
+    .await;
+}

@@ -1,0 +1,202 @@
+//! Shared test helpers: a server on a fresh data dir and database, and JSON requests.
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::connect_info::MockConnectInfo;
+use backend::testing::{TestDatabase, databases};
+use backend::{AppState, Config, db};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use serde_json::Value;
+use std::future::Future;
+use std::net::SocketAddr;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub state: AppState,
+    router: Router,
+    pub dir: TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The `name=value` of the session cookie this reply sets, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie()
+            .and_then(|c| c.split(';').next().map(str::to_owned))
+            .filter(|c| !c.ends_with('='))
+    }
+
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the JSON error shape and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.body["error"], code,
+            "unexpected error code; body: {}",
+            self.text
+        );
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "error without a message: {}",
+            self.text
+        );
+    }
+}
+
+/// Credentials to send with a request.
+#[derive(Clone, Default)]
+pub struct As {
+    pub cookie: Option<String>,
+    pub bearer: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl As {
+    pub fn anonymous() -> As {
+        As::default()
+    }
+    pub fn cookie(cookie: &str) -> As {
+        As {
+            cookie: Some(cookie.to_owned()),
+            ..As::default()
+        }
+    }
+    pub fn bearer(token: &str) -> As {
+        As {
+            bearer: Some(token.to_owned()),
+            ..As::default()
+        }
+    }
+    pub fn with_header(mut self, name: &'static str, value: &str) -> As {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+}
+
+impl TestServer {
+    pub async fn start(database: &TestDatabase, dir: TempDir) -> TestServer {
+        let mut config = Config::new(dir.path().canonicalize().unwrap());
+        config.database_url = database.url.clone();
+        let conn = db::open(&config.database_url)
+            .await
+            .expect("open the test database");
+        let state = AppState::new(conn, config);
+        let leptos = server::config::leptos_options().expect("Leptos.toml parses");
+        let router = server::web::router(state.clone(), leptos)
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        TestServer { state, router, dir }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("the router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Reply {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000");
+        if let Some(cookie) = &who.cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        if let Some(token) = &who.bearer {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in &who.headers {
+            req = req.header(*name, HeaderValue::from_str(value).unwrap());
+        }
+        let req = match body {
+            Some(json) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, who: &As) -> Reply {
+        self.call(Method::GET, path, who, None).await
+    }
+
+    pub async fn post(&self, path: &str, who: &As, body: Value) -> Reply {
+        self.call(Method::POST, path, who, Some(body)).await
+    }
+
+    /// Registers `username` through the API and returns its session cookie.
+    pub async fn register(&self, username: &str) -> String {
+        let reply = self
+            .post(
+                "/api/auth/register",
+                &As::anonymous(),
+                serde_json::json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "register {username}: {}",
+            reply.text
+        );
+        reply
+            .session_cookie()
+            .expect("registration sets the session cookie")
+    }
+}
+
+/// Runs `test` once per test database (SQLite, and PostgreSQL when configured), each time on
+/// a fresh data dir and an empty database.
+pub async fn on_each_database<F, Fut>(test: F)
+where
+    F: Fn(TestServer) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let probe = TempDir::new().unwrap();
+    for database in databases(probe.path()).await {
+        let dir = TempDir::new().unwrap();
+        let database = if database.kind == "sqlite" {
+            TestDatabase {
+                url: backend::config::default_database_url(dir.path()),
+                ..database
+            }
+        } else {
+            database
+        };
+        eprintln!("-- on {}", database.kind);
+        test(TestServer::start(&database, dir).await).await;
+    }
+}
