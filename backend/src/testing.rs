@@ -22,10 +22,25 @@ pub async fn fresh_postgres_database(server_url: &str) -> Result<String, DbErr> 
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await?;
     admin.close().await?;
-    let base = server_url
-        .rsplit_once('/')
-        .map_or(server_url, |(base, _)| base);
-    Ok(format!("{base}/{name}"))
+    Ok(with_database(server_url, &name))
+}
+
+/// The server URL with its database (path) replaced by `db_name`; the query string is kept.
+pub fn with_database(server_url: &str, db_name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut url = format!("{}/{db_name}", &base[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
 }
 
 /// SQLite in a file under `dir`, plus a fresh PostgreSQL database when configured.
@@ -51,4 +66,28 @@ pub async fn databases(dir: &std::path::Path) -> Vec<TestDatabase> {
         _ => eprintln!("note: {POSTGRES_ENV} not set; testing SQLite only"),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database("postgres://ott@127.0.0.1:5432/postgres", "x"),
+            "postgres://ott@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database(
+                "postgres://ott:secret@db:5432/postgres?sslmode=disable",
+                "x"
+            ),
+            "postgres://ott:secret@db:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://ott@localhost", "x"),
+            "postgres://ott@localhost/x"
+        );
+    }
 }

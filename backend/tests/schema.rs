@@ -1,9 +1,8 @@
 //! Schema tests: run the migrations, write one row to every table through the sea-orm
 //! ActiveModels, read everything back, exercise the constraints, then roll back and re-apply.
 //!
-//! SQLite (in memory) always runs. PostgreSQL runs when `OTT_TEST_POSTGRES_URL` points at a
-//! server (e.g. `postgres://ott@127.0.0.1:5432/postgres`): a throw-away database is created
-//! there and dropped afterwards. With `CI=true` a missing `OTT_TEST_POSTGRES_URL` is an error.
+//! Runs on every test database (see `backend::testing`): SQLite, and PostgreSQL when
+//! `OTT_TEST_POSTGRES_URL` names a server (required in CI).
 
 use backend::entities::prelude::*;
 use backend::entities::{
@@ -11,11 +10,12 @@ use backend::entities::{
     library, library_member, movie, movie_file, movie_genre, session, uploaded_file, user,
     user_settings, watch_progress,
 };
+use backend::testing::databases;
 use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    NotSet, PaginatorTrait, Set, SqlErr,
+    ActiveModelTrait, Database, DatabaseConnection, EntityTrait, NotSet, PaginatorTrait, Set,
+    SqlErr,
 };
 
 /// Inserts a model through its ActiveModel and checks that what the database returns equals
@@ -57,107 +57,16 @@ macro_rules! insert_row {
 }
 
 #[tokio::test]
-async fn sqlite_schema_round_trips() {
-    // Every connection to `sqlite::memory:` gets its own database, so keep exactly one.
-    let mut options = ConnectOptions::new("sqlite::memory:");
-    options.max_connections(1).min_connections(1);
-    let db = Database::connect(options)
-        .await
-        .expect("connect to in-memory SQLite");
-
-    exercise_schema(&db).await;
-
-    db.close().await.expect("close SQLite");
-}
-
-#[tokio::test]
-async fn postgres_schema_round_trips() {
-    let Some(server_url) = std::env::var("OTT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-    else {
-        if std::env::var("CI").is_ok_and(|ci| ci.eq_ignore_ascii_case("true")) {
-            panic!(
-                "OTT_TEST_POSTGRES_URL is not set but CI=true: the PostgreSQL schema test must \
-                 not be skipped in CI (set it to a server URL such as \
-                 postgres://ott@127.0.0.1:5432/postgres)"
-            );
-        }
-        eprintln!("skipping the PostgreSQL schema test: OTT_TEST_POSTGRES_URL is not set");
-        return;
-    };
-
-    let db_name = format!("ott_schema_{}", hex::encode(rand::random::<[u8; 8]>()));
-    let admin = Database::connect(server_url.as_str())
-        .await
-        .unwrap_or_else(|e| panic!("connect to OTT_TEST_POSTGRES_URL: {e}"));
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{db_name}\""))
-        .await
-        .unwrap_or_else(|e| panic!("create database {db_name}: {e}"));
-
-    let db_url = with_database(&server_url, &db_name);
-    // Run in a task so that a failed assertion still lets us drop the database below.
-    let outcome = tokio::spawn(async move {
-        let db = Database::connect(db_url.as_str())
+async fn the_schema_round_trips_on_every_database() {
+    let dir = tempfile::TempDir::new().unwrap();
+    for database in databases(dir.path()).await {
+        eprintln!("-- on {}", database.kind);
+        let db = Database::connect(database.url.as_str())
             .await
-            .unwrap_or_else(|e| panic!("connect to the test database: {e}"));
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", database.kind));
         exercise_schema(&db).await;
         db.close().await.expect("close the test database");
-    })
-    .await;
-
-    let dropped = admin
-        .execute_unprepared(&format!(
-            "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
-        ))
-        .await;
-    admin.close().await.ok();
-
-    if let Err(error) = outcome {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("PostgreSQL schema test task failed: {error}"),
-        }
     }
-    dropped.unwrap_or_else(|e| panic!("drop database {db_name}: {e}"));
-}
-
-#[test]
-fn with_database_replaces_only_the_path() {
-    assert_eq!(
-        with_database("postgres://ott@127.0.0.1:5432/postgres", "x"),
-        "postgres://ott@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database(
-            "postgres://ott:secret@db:5432/postgres?sslmode=disable",
-            "x"
-        ),
-        "postgres://ott:secret@db:5432/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://ott@localhost", "x"),
-        "postgres://ott@localhost/x"
-    );
-}
-
-/// The server URL with its database (path) replaced by `db_name`; the query string is kept.
-fn with_database(server_url: &str, db_name: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (server_url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut url = format!("{}/{db_name}", &base[..path_start]);
-    if let Some(query) = query {
-        url.push('?');
-        url.push_str(query);
-    }
-    url
 }
 
 /// The whole scenario, identical for every backend.
