@@ -11,7 +11,7 @@ use components::session::provide_session;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -35,6 +35,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Pages are rendered whole on the server before the first byte is sent: the first screen is
+/// complete in the HTML (forms work without JavaScript) and redirects are real HTTP redirects.
+const SSR: SsrMode = SsrMode::Async;
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -52,12 +56,12 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::home::HomePage />
-                    <Route path=path!("/login") view=pages::login::LoginPage />
-                    <Route path=path!("/register") view=pages::register::RegisterPage />
-                    <Route path=path!("/setup") view=pages::setup::SetupPage />
-                    <Route path=path!("/upload") view=pages::upload::UploadPage />
-                    <Route path=path!("/admin") view=pages::admin::AdminPage />
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SSR />
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SSR />
+                    <Route path=path!("/register") view=pages::register::RegisterPage ssr=SSR />
+                    <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SSR />
+                    <Route path=path!("/upload") view=pages::upload::UploadPage ssr=SSR />
+                    <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SSR />
                 </Routes>
             </main>
         </Router>

@@ -51,15 +51,24 @@ fn SetupForm() -> impl IntoView {
                         spellcheck="false"
                         aria-describedby="library-path-hint"
                     />
-                    <p class="hint" id="library-path-hint">
-                        "Leave empty to use "
-                        <Suspense fallback=|| "the default folder">
-                            {move || Suspend::new(async move {
-                                let root = defaults.await.map(|d| d.libraries_root).unwrap_or_default();
-                                view! { <code>{move || format!("{root}/{}", slug(&name.get()))}</code> }
-                            })}
-                        </Suspense> "."
-                    </p>
+                    <Suspense fallback=|| {
+                        view! {
+                            <p class="hint" id="library-path-hint">
+                                "Leave empty to use the default folder."
+                            </p>
+                        }
+                    }>
+                        {move || Suspend::new(async move {
+                            let root = defaults.await.map(|d| d.libraries_root).unwrap_or_default();
+                            view! {
+                                <p class="hint" id="library-path-hint">
+                                    "Leave empty to use "
+                                    <code>{move || format!("{root}/{}", slug(&name.get()))}</code>
+                                    "."
+                                </p>
+                            }
+                        })}
+                    </Suspense>
                 </div>
                 <ErrorMessage message=error />
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>
