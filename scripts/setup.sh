@@ -74,18 +74,19 @@ install_e2e_packages() {
   cp "$ROOT/end2end/package-lock.json" "$stamp"
 }
 
-# The Rust tools build for many minutes each; run them side by side with the downloads.
 # ensure_tools [test]: everything for building and running; with "test" also what tests need.
+# The npm downloads run in the background; the two Rust tools compile one after the other
+# (side by side on two cores they took longer than in turn).
 ensure_tools() {
   local pids=() failed=0
   local debs=(pkg-config libssl-dev)
   [ "${1:-}" = test ] && debs+=(postgresql chromium)
   apt_install "${debs[@]}"
   install_wasm_target
-  install_cargo_leptos & pids+=($!)
-  install_wasm_bindgen & pids+=($!)
   install_wasm_opt & pids+=($!)
   [ "${1:-}" = test ] && { install_e2e_packages & pids+=($!); }
+  install_wasm_bindgen || failed=1
+  install_cargo_leptos || failed=1
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = 0 ] || { echo "error: installing the tools failed (see above)" >&2; exit 1; }
 }

@@ -109,3 +109,94 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     dir.canonicalize()
         .with_context(|| format!("resolving {}", dir.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_config(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("ott.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn flags_beat_the_config_file_which_beats_defaults() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let from_file = dir.path().join("from-file");
+        let from_flag = dir.path().join("from-flag");
+        let config = write_config(
+            dir.path(),
+            &format!(
+                "data_dir = {:?}\naddr = \"127.0.0.1:4100\"\nsession_days = 7\nsecure_cookies = true\n",
+                from_file.to_str().unwrap()
+            ),
+        );
+        let global = GlobalArgs {
+            config: Some(config.clone()),
+            ..Default::default()
+        };
+        let settings = resolve(&global, None).unwrap();
+        assert_eq!(settings.config.data_dir, from_file.canonicalize().unwrap());
+        assert_eq!(settings.addr, "127.0.0.1:4100".parse().unwrap());
+        assert_eq!(settings.config.session_days, 7);
+        assert!(settings.config.secure_cookies);
+        assert!(settings.config.database_url.starts_with("sqlite://"));
+        assert!(settings.config.database_url.contains("from-file/ott.db"));
+
+        let global = GlobalArgs {
+            config: Some(config),
+            data_dir: Some(from_flag.clone()),
+            ..Default::default()
+        };
+        let settings = resolve(&global, Some("127.0.0.1:4200".parse().unwrap())).unwrap();
+        assert_eq!(settings.config.data_dir, from_flag.canonicalize().unwrap());
+        assert_eq!(settings.addr, "127.0.0.1:4200".parse().unwrap());
+    }
+
+    #[test]
+    fn without_anything_the_defaults_from_leptos_toml_apply() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let global = GlobalArgs {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let settings = resolve(&global, None).unwrap();
+        assert_eq!(settings.addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(&*settings.leptos.output_name, "ott");
+        assert_eq!(&*settings.leptos.site_root, "target/site");
+    }
+
+    #[test]
+    fn mistakes_in_settings_are_reported() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let bad_key = write_config(dir.path(), "data_dri = \"/tmp\"\n");
+        let err = resolve(
+            &GlobalArgs {
+                config: Some(bad_key),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("data_dri"), "{err:#}");
+
+        let missing = GlobalArgs {
+            config: Some(dir.path().join("nope.toml")),
+            ..Default::default()
+        };
+        assert!(format!("{:#}", resolve(&missing, None).unwrap_err()).contains("nope.toml"));
+
+        let bad_url = GlobalArgs {
+            data_dir: Some(dir.path().to_path_buf()),
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        assert!(
+            resolve(&bad_url, None)
+                .unwrap_err()
+                .to_string()
+                .contains("--database-url")
+        );
+    }
+}
