@@ -21,7 +21,8 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn looks_like_token(token: &str) -> bool {
+/// 64 hex digits: the shape of every token this module hands out.
+pub(super) fn looks_like_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

@@ -37,7 +37,7 @@ pub async fn lookup(db: &impl ConnectionTrait, token: &str) -> Result<Option<use
     let Some(secret) = token.strip_prefix(PREFIX) else {
         return Ok(None);
     };
-    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !super::sessions::looks_like_token(secret) {
         return Ok(None);
     }
     let Some((found, Some(owner))) = api_token::Entity::find()

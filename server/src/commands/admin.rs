@@ -3,7 +3,9 @@
 use crate::config::Settings;
 use anyhow::{Context, bail};
 use backend::auth::{tokens, users};
+use backend::entities::user;
 use backend::{AppState, db};
+use domain::api::UserInfo;
 use std::io::BufRead;
 
 async fn open(settings: &Settings) -> anyhow::Result<AppState> {
@@ -11,6 +13,13 @@ async fn open(settings: &Settings) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("opening the database {}", settings.config.database_url))?;
     Ok(AppState::new(conn, settings.config.clone()))
+}
+
+async fn existing_user(state: &AppState, name: &str) -> anyhow::Result<user::Model> {
+    users::find_by_name(&state.db, name)
+        .await
+        .map_err(backend::ApiError::from)?
+        .with_context(|| format!("there is no user called {name}"))
 }
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -40,20 +49,18 @@ pub async fn create_user(
     let user = users::create(&state.db, name, password, admin)
         .await
         .map_err(backend::ApiError::from)?;
-    let info =
-        serde_json::json!({ "id": user.id, "username": user.username, "is_admin": user.is_admin });
-    println!("{info}");
+    let info = UserInfo {
+        id: user.id,
+        username: user.username,
+        is_admin: user.is_admin,
+    };
+    println!("{}", serde_json::to_string(&info)?);
     Ok(())
 }
 
 pub async fn create_token(settings: &Settings, user: &str, name: &str) -> anyhow::Result<()> {
     let state = open(settings).await?;
-    let Some(owner) = users::find_by_name(&state.db, user)
-        .await
-        .map_err(backend::ApiError::from)?
-    else {
-        bail!("there is no user called {user}");
-    };
+    let owner = existing_user(&state, user).await?;
     let (_, token) = tokens::create(&state.db, owner.id, name).await?;
     println!("{token}");
     Ok(())
@@ -66,12 +73,7 @@ pub async fn create_library(
     path: Option<&str>,
 ) -> anyhow::Result<()> {
     let state = open(settings).await?;
-    let Some(owner) = users::find_by_name(&state.db, owner)
-        .await
-        .map_err(backend::ApiError::from)?
-    else {
-        bail!("there is no user called {owner}");
-    };
+    let owner = existing_user(&state, owner).await?;
     let lib = backend::libraries::create(&state, owner.id, name, path)
         .await
         .map_err(backend::ApiError::from)?;
