@@ -79,7 +79,8 @@ install_e2e_packages() {
 # (side by side on two cores they took longer than in turn).
 ensure_tools() {
   local pids=() failed=0
-  local debs=(pkg-config libssl-dev)
+  # ffmpeg brings ffprobe, which reads an uploaded video's resolution and duration.
+  local debs=(pkg-config libssl-dev ffmpeg)
   [ "${1:-}" = test ] && debs+=(postgresql chromium)
   apt_install "${debs[@]}"
   install_wasm_target

@@ -19,7 +19,20 @@ pub struct Config {
     pub login_attempts_per_ip_per_minute: u32,
     /// Login attempts one username may take in a burst; afterwards one more every 30 seconds.
     pub login_attempts_per_user: u32,
+    /// Chunk size the server suggests to uploaders, in bytes.
+    pub upload_chunk_size: u64,
+    /// Largest chunk accepted, in bytes.
+    pub upload_max_chunk_size: u64,
+    /// Largest file accepted, in bytes.
+    pub upload_max_size: u64,
+    /// Space kept free on a library's filesystem: an upload that would eat into it is refused.
+    pub storage_reserve: u64,
+    /// Unfinished uploads untouched for this many days are removed.
+    pub upload_max_age_days: u32,
 }
+
+pub const MIB: u64 = 1024 * 1024;
+pub const GIB: u64 = 1024 * MIB;
 
 impl Config {
     /// The defaults for a data directory: a SQLite database inside it.
@@ -32,12 +45,22 @@ impl Config {
             session_days: 30,
             login_attempts_per_ip_per_minute: 30,
             login_attempts_per_user: 10,
+            upload_chunk_size: 8 * MIB,
+            upload_max_chunk_size: 64 * MIB,
+            upload_max_size: 1024 * GIB,
+            storage_reserve: GIB,
+            upload_max_age_days: 7,
         }
     }
 
     /// Where libraries go when the user does not pick a folder.
     pub fn libraries_dir(&self) -> PathBuf {
         self.data_dir.join("libraries")
+    }
+
+    /// Where unfinished uploads are kept.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
     }
 }
 

@@ -6,6 +6,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 const OPEN_REGISTRATION: &str = "open_registration";
+const UPLOAD_SECRET: &str = "upload_secret";
 
 async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
     Ok(instance_setting::Entity::find_by_id(key.to_owned())
@@ -42,4 +43,24 @@ pub async fn open_registration(db: &impl ConnectionTrait) -> Result<bool, DbErr>
 
 pub async fn set_open_registration(db: &impl ConnectionTrait, open: bool) -> Result<(), DbErr> {
     set(db, OPEN_REGISTRATION, if open { "true" } else { "false" }).await
+}
+
+/// The key upload ids are derived with: made once, at random, and kept in the database so
+/// that ids stay the same across restarts (that is what lets an upload resume).
+pub async fn upload_secret(db: &impl ConnectionTrait) -> Result<Vec<u8>, DbErr> {
+    if get(db, UPLOAD_SECRET).await?.is_none() {
+        // Two servers starting at once may both get here: the first insert wins.
+        instance_setting::Entity::insert(instance_setting::ActiveModel {
+            key: Set(UPLOAD_SECRET.to_owned()),
+            value: Set(hex::encode(rand::random::<[u8; 32]>())),
+            updated_at: Set(Utc::now()),
+        })
+        .on_conflict_do_nothing_on([instance_setting::Column::Key])
+        .exec(db)
+        .await?;
+    }
+    let value = get(db, UPLOAD_SECRET)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(UPLOAD_SECRET.into()))?;
+    hex::decode(&value).map_err(|e| DbErr::Custom(format!("{UPLOAD_SECRET} is not hex: {e}")))
 }

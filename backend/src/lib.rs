@@ -11,6 +11,7 @@ pub mod instance;
 pub mod libraries;
 pub mod state;
 pub mod testing;
+pub mod uploads;
 
 pub use config::Config;
 pub use error::ApiError;

@@ -2,6 +2,7 @@
 
 use crate::Config;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::uploads::UploadService;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub uploads: Arc<UploadService>,
 }
 
 impl AppState {
@@ -18,8 +20,10 @@ impl AppState {
             config.login_attempts_per_ip_per_minute,
             config.login_attempts_per_user,
         ));
+        let uploads = crate::uploads::service(&config);
         AppState {
             db,
+            uploads,
             config: Arc::new(config),
             login_limiter,
         }

@@ -7,5 +7,6 @@ pub mod account;
 pub mod api;
 pub mod library;
 pub mod role;
+pub mod upload;
 
 pub use role::Role;

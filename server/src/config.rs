@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 #[derive(Args, Clone, Debug, Default)]
 pub struct GlobalArgs {
     /// TOML file with any of: addr, data_dir, database_url, secure_cookies, session_days,
-    /// login_attempts_per_ip_per_minute, login_attempts_per_user.
+    /// login_attempts_per_ip_per_minute, login_attempts_per_user, upload_chunk_size,
+    /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where the server keeps its database, default libraries and upload staging.
@@ -35,6 +36,11 @@ struct FileConfig {
     session_days: Option<u32>,
     login_attempts_per_ip_per_minute: Option<u32>,
     login_attempts_per_user: Option<u32>,
+    upload_chunk_size: Option<u64>,
+    upload_max_chunk_size: Option<u64>,
+    upload_max_size: Option<u64>,
+    storage_reserve: Option<u64>,
+    upload_max_age_days: Option<u32>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -93,6 +99,25 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(v) = file.login_attempts_per_user {
         config.login_attempts_per_user = v;
+    }
+    if let Some(v) = file.upload_max_chunk_size {
+        config.upload_max_chunk_size = v.max(1);
+    }
+    if let Some(v) = file.upload_chunk_size {
+        config.upload_chunk_size = v;
+    }
+    // Never suggest chunks the server would refuse.
+    config.upload_chunk_size = config
+        .upload_chunk_size
+        .clamp(1, config.upload_max_chunk_size);
+    if let Some(v) = file.upload_max_size {
+        config.upload_max_size = v;
+    }
+    if let Some(v) = file.storage_reserve {
+        config.storage_reserve = v;
+    }
+    if let Some(v) = file.upload_max_age_days {
+        config.upload_max_age_days = v.max(1);
     }
     let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
     Ok(Settings {

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// An uploaded file, looked up by `(library_id, size_modified_hash)`.
+/// An uploaded file, looked up by `(library_id, size_modified_hash)` and then the original name.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "uploaded_files")]
 pub struct Model {

@@ -100,7 +100,7 @@ async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing open requests");
 }
 
-/// Periodic clean-up that keeps the database small.
+/// Periodic clean-up: expired sessions, and uploads abandoned for longer than allowed.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -110,6 +110,13 @@ fn spawn_housekeeping(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
                 Err(e) => tracing::warn!("could not remove expired sessions: {e}"),
+            }
+            let sweeper = state.clone();
+            match tokio::task::spawn_blocking(move || backend::uploads::sweep(&sweeper)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(uploads = n, "removed abandoned uploads"),
+                Ok(Err(e)) => tracing::warn!("could not sweep abandoned uploads: {e}"),
+                Err(e) => tracing::warn!("the upload sweep failed: {e}"),
             }
         }
     });

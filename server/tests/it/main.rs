@@ -6,3 +6,4 @@ mod cli;
 mod libraries;
 mod routes;
 mod support;
+mod uploads;

@@ -94,8 +94,18 @@ impl As {
 
 impl TestServer {
     pub async fn start(database: &TestDatabase, dir: TempDir) -> TestServer {
+        Self::start_with(database, dir, |_| {}).await
+    }
+
+    /// Starts a server whose configuration `adjust` may change first.
+    pub async fn start_with(
+        database: &TestDatabase,
+        dir: TempDir,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let mut config = Config::new(dir.path().canonicalize().unwrap());
         config.database_url = database.url.clone();
+        adjust(&mut config);
         let conn = db::open(&config.database_url)
             .await
             .expect("open the test database");
@@ -106,24 +116,13 @@ impl TestServer {
         TestServer { state, router, dir }
     }
 
+    /// The router, for requests sent from other tasks.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("the router answers");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
+        send_to(self.router.clone(), req).await
     }
 
     pub async fn call(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Reply {
@@ -178,10 +177,36 @@ impl TestServer {
     }
 }
 
+/// Sends a request to a router and reads the whole answer.
+pub async fn send_to(router: Router, req: Request<Body>) -> Reply {
+    let res = router.oneshot(req).await.expect("the router answers");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
 /// Runs `test` once per test database (SQLite, and PostgreSQL when configured), each time on
 /// a fresh data dir and an empty database.
 pub async fn on_each_database<F, Fut>(test: F)
 where
+    F: Fn(TestServer) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_each_database_with(|_| {}, test).await
+}
+
+/// Like [`on_each_database`], with the configuration changed by `adjust`.
+pub async fn on_each_database_with<A, F, Fut>(adjust: A, test: F)
+where
+    A: Fn(&mut Config),
     F: Fn(TestServer) -> Fut,
     Fut: Future<Output = ()>,
 {
@@ -197,6 +222,6 @@ where
             database
         };
         eprintln!("-- on {}", database.kind);
-        test(TestServer::start(&database, dir).await).await;
+        test(TestServer::start_with(&database, dir, &adjust).await).await;
     }
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod libraries;
 pub mod tokens;
+pub mod uploads;
 
 use super::WebState;
 use super::error::{ErrorBody, Failure};
@@ -28,6 +29,7 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "libraries", description = "Libraries and membership"),
+        (name = "uploads", description = "The resumable upload protocol (docs/upload-protocol.md)"),
         (name = "admin", description = "Server-wide settings"),
         (name = "server", description = "Health"),
     )
@@ -53,8 +55,20 @@ impl Modify for Security {
     }
 }
 
+/// A `check` request describes up to 5000 files.
+const CHECK_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
 pub fn routes() -> OpenApiRouter<WebState> {
+    // Chunk bodies are streamed and bounded by the upload service itself; `check` carries long
+    // lists. The innermost body limit wins, so these override the JSON limit below.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(uploads::init, uploads::post, uploads::delete))
+        .routes(routes!(uploads::check))
+        .routes(routes!(uploads::pending))
+        .routes(routes!(uploads::movie_files))
+        .layer(DefaultBodyLimit::max(CHECK_BODY_LIMIT));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(uploads)
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))

@@ -1,0 +1,353 @@
+//! `end`: a complete upload joins the library as `<imdb id>/<resolution>/movie.<ext>`, or
+//! `<imdb id>/srt/subtitle[.<lang>].<ext>` for subtitles of any format, with its database rows.
+
+use super::probe::{MediaInfo, probe};
+use super::{UploadError, files_of, upload_library};
+use crate::AppState;
+use crate::entities::{movie, movie_file, uploaded_file};
+use chrono::Utc;
+use domain::api::{MovieFileInfo, UploadFinished};
+use domain::upload::{self as rules, EndMode, FileKind, Manifest};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    TransactionTrait,
+};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct EndRequest {
+    pub upload_id: String,
+    pub imdb_id: String,
+    pub mode: EndMode,
+}
+
+/// Finishes an upload; see `docs/upload-protocol.md`.
+pub async fn end(
+    state: &AppState,
+    user_id: i32,
+    req: EndRequest,
+) -> Result<UploadFinished, UploadError> {
+    rules::check_upload_id(&req.upload_id)?;
+    rules::check_imdb_id(&req.imdb_id)?;
+    let service = &state.uploads;
+    service.owned_manifest(user_id, &req.upload_id)?;
+    let _lock = service.lock(&req.upload_id)?;
+    let manifest = service.owned_manifest(user_id, &req.upload_id)?;
+    if !manifest.is_complete() {
+        return Err(UploadError::Incomplete {
+            offset: manifest.offset,
+            size: manifest.size,
+        });
+    }
+    let library = upload_library(state, user_id, Some(manifest.library_id)).await?;
+    let kind = rules::check_filename(&manifest.filename)?;
+    let existing = match kind {
+        FileKind::Video => files_of(&state.db, library.id, &req.imdb_id).await?,
+        FileKind::Subtitle => Vec::new(),
+    };
+    if req.mode == EndMode::New && !existing.is_empty() {
+        return Err(UploadError::MovieHasFiles(existing));
+    }
+
+    let source = service.staging.data_path(&req.upload_id);
+    let root = PathBuf::from(&library.path);
+    let movie_dir = root.join(&req.imdb_id);
+    let (info, folder, label) = match kind {
+        FileKind::Video => {
+            let info = probe(&source, PROBE_TIMEOUT).await;
+            let label = info.resolution_label();
+            let folder = rules::free_folder(&label, &subfolders(&movie_dir)?);
+            (info, folder, Some(label))
+        }
+        FileKind::Subtitle => (MediaInfo::default(), "srt".to_owned(), None),
+    };
+    let dir = movie_dir.join(&folder);
+    std::fs::create_dir_all(&dir)?;
+    let name = free_name(&dir, &rules::stored_name(kind, &manifest.filename));
+    let target = dir.join(&name);
+    move_file(&source, &target)?;
+
+    let relative = format!("{}/{folder}/{name}", req.imdb_id);
+    let version_label = match (&label, req.mode) {
+        (Some(label), _) if *label != folder => Some(folder.clone()),
+        (Some(_), EndMode::Version) => Some(folder.clone()),
+        _ => None,
+    };
+    let saved = record(
+        state,
+        user_id,
+        library.id,
+        &req.imdb_id,
+        &manifest,
+        kind,
+        &relative,
+        &info,
+        version_label,
+    )
+    .await;
+    let movie_file_id = match saved {
+        Ok(id) => id,
+        Err(e) => {
+            // Keep the upload finishable: put the bytes back where they came from.
+            if let Err(undo) = move_file(&target, &source) {
+                tracing::error!(error = %undo, from = %target.display(), "could not move a file back after a database error");
+            }
+            return Err(e.into());
+        }
+    };
+
+    // From here the upload is done: its file and rows exist. Clean-up failures are logged,
+    // never reported as a failed upload.
+    service.staging.remove(&req.upload_id)?;
+    let mut path = relative;
+    if req.mode == EndMode::Replace && kind == FileKind::Video {
+        match replace(
+            state,
+            &root,
+            &movie_dir,
+            &existing,
+            &dir,
+            &name,
+            label.as_deref(),
+            movie_file_id,
+        )
+        .await
+        {
+            Ok(Some(moved)) => path = moved,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, imdb = %req.imdb_id, "replaced files could not all be removed")
+            }
+        }
+    }
+    tracing::info!(upload = %req.upload_id, imdb = %req.imdb_id, path = %path, mode = ?req.mode, "upload finished");
+    Ok(UploadFinished {
+        movie_file_id,
+        path,
+    })
+}
+
+/// After a replacing upload: removes the old files, then gives the new file the plain
+/// resolution folder if the old one held it. Returns the new path when it moved.
+#[allow(clippy::too_many_arguments)]
+async fn replace(
+    state: &AppState,
+    root: &Path,
+    movie_dir: &Path,
+    old: &[MovieFileInfo],
+    dir: &Path,
+    name: &str,
+    label: Option<&str>,
+    movie_file_id: Option<i32>,
+) -> Result<Option<String>, UploadError> {
+    remove_files(state, root, old).await?;
+    let (Some(label), Some(id)) = (label, movie_file_id) else {
+        return Ok(None);
+    };
+    let plain = movie_dir.join(label);
+    if dir == plain || plain.exists() {
+        return Ok(None);
+    }
+    std::fs::rename(dir, &plain)?;
+    let imdb = movie_dir.file_name().unwrap_or_default().to_string_lossy();
+    let path = format!("{imdb}/{label}/{name}");
+    let mut row: movie_file::ActiveModel = movie_file::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(DbErr::RecordNotFound("movie file".into()))?
+        .into();
+    row.relative_path = Set(path.clone());
+    row.version_label = Set(None);
+    row.update(&state.db).await?;
+    Ok(Some(path))
+}
+
+/// Creates the movie if needed, and the file's rows, in one transaction.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &str,
+    manifest: &Manifest,
+    kind: FileKind,
+    relative: &str,
+    info: &MediaInfo,
+    version_label: Option<String>,
+) -> Result<Option<i32>, DbErr> {
+    let txn = state.db.begin().await?;
+    let movie = movie_for(&txn, imdb_id, &manifest.filename).await?;
+    let movie_file_id = match kind {
+        FileKind::Video => Some(
+            movie_file::ActiveModel {
+                library_id: Set(library_id),
+                movie_id: Set(movie.id),
+                relative_path: Set(relative.to_owned()),
+                resolution: Set(Some(info.resolution_label())),
+                width: Set(info.width.map(|w| w as i32)),
+                height: Set(info.height.map(|h| h as i32)),
+                duration_seconds: Set(info.duration_seconds),
+                container: Set(info.container.clone()),
+                video_codec: Set(info.video_codec.clone()),
+                audio_codec: Set(info.audio_codec.clone()),
+                size_bytes: Set(manifest.size as i64),
+                version_label: Set(version_label),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+            .id,
+        ),
+        FileKind::Subtitle => None,
+    };
+    uploaded_file::ActiveModel {
+        library_id: Set(library_id),
+        user_id: Set(user_id),
+        original_filename: Set(manifest.filename.clone()),
+        size_bytes: Set(manifest.size as i64),
+        last_modified_ms: Set(manifest.last_modified as i64),
+        size_modified_hash: Set(super::size_modified_hash(
+            manifest.size,
+            manifest.last_modified,
+        )),
+        movie_file_id: Set(movie_file_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(movie_file_id)
+}
+
+/// The movie with this IMDb id; a placeholder titled after the file when it is new. Its
+/// metadata status stays `pending`, which is what the metadata fetcher picks up: finishing an
+/// upload never waits for the network.
+async fn movie_for(
+    db: &impl ConnectionTrait,
+    imdb_id: &str,
+    filename: &str,
+) -> Result<movie::Model, DbErr> {
+    let find = || {
+        movie::Entity::find()
+            .filter(movie::Column::ImdbId.eq(imdb_id))
+            .one(db)
+    };
+    if let Some(found) = find().await? {
+        return Ok(found);
+    }
+    let title = placeholder_title(filename);
+    let inserted = movie::ActiveModel {
+        imdb_id: Set(imdb_id.to_owned()),
+        search_title: Set(title.to_lowercase()),
+        title: Set(title),
+        metadata_status: Set("pending".into()),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(m) => Ok(m),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            find().await?.ok_or(DbErr::RecordNotFound("movie".into()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// "The.Matrix.1999.1080p.mkv" → "The Matrix 1999 1080p", until real metadata arrives.
+fn placeholder_title(filename: &str) -> String {
+    let stem = filename.rsplit_once('.').map_or(filename, |(stem, _)| stem);
+    let words: Vec<&str> = stem
+        .split(|c: char| c == '.' || c == '_' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        filename.to_owned()
+    } else {
+        words.join(" ")
+    }
+}
+
+fn subfolders(dir: &Path) -> io::Result<Vec<String>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => Ok(entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `name`, or `name` numbered when the folder already has a file of that name.
+fn free_name(dir: &Path, name: &str) -> String {
+    (1..)
+        .map(|n| rules::numbered(name, n))
+        .find(|candidate| !dir.join(candidate).exists())
+        .expect("an unbounded range always yields a free name")
+}
+
+/// Moves a file: a rename on the same filesystem, else copy, flush and delete.
+fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    match std::fs::rename(from, to) {
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+            let partial = to.with_extension("partial");
+            std::fs::copy(from, &partial)?;
+            std::fs::File::open(&partial)?.sync_all()?;
+            std::fs::rename(&partial, to)?;
+            std::fs::remove_file(from)?;
+        }
+        other => other?,
+    }
+    if let Some(dir) = to.parent() {
+        super::staging::sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Deletes replaced files: the file, its row, and its folder when that is left empty.
+async fn remove_files(
+    state: &AppState,
+    root: &Path,
+    files: &[MovieFileInfo],
+) -> Result<(), UploadError> {
+    for file in files {
+        let path = root.join(&file.path);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::remove_dir(dir); // only succeeds when empty
+        }
+        // Its upload record goes too, so that the old file may be uploaded again later.
+        uploaded_file::Entity::delete_many()
+            .filter(uploaded_file::Column::MovieFileId.eq(file.id))
+            .exec(&state.db)
+            .await?;
+        movie_file::Entity::delete_by_id(file.id)
+            .exec(&state.db)
+            .await?;
+        tracing::info!(path = %path.display(), "replaced file removed");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholder_titles_read_like_names() {
+        assert_eq!(
+            super::placeholder_title("The.Matrix.1999.mkv"),
+            "The Matrix 1999"
+        );
+        assert_eq!(super::placeholder_title("heat_1995 .mp4"), "heat 1995");
+    }
+}

@@ -1,0 +1,569 @@
+//! The resumable upload service: `init`, `chunk` and `end` of the protocol described in
+//! `docs/upload-protocol.md`, plus the batch check, listing, cancelling and the sweep of
+//! abandoned uploads. The rules themselves are in `domain::upload`; this module applies them
+//! to files and database rows.
+
+mod chunk;
+mod finish;
+pub mod probe;
+pub mod space;
+pub mod staging;
+
+use crate::entities::{movie, movie_file, uploaded_file};
+use crate::{ApiError, AppState, libraries};
+use domain::Role;
+use domain::api::{FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadState};
+use domain::upload::{self as rules, Manifest, UploadRuleError};
+use hmac::{Hmac, Mac};
+use http::StatusCode;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sha2::{Digest, Sha256};
+use staging::Staging;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+pub use chunk::{ChunkRequest, chunk};
+pub use finish::{EndRequest, end};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("{0}")]
+    Rule(#[from] UploadRuleError),
+    #[error("There is no such library, or you are not a member of it.")]
+    LibraryNotFound,
+    #[error("You have no library yet; create one first.")]
+    NoLibrary,
+    #[error("Your role in this library does not allow uploading.")]
+    NotAllowed,
+    #[error("There is no such upload (it may have finished, been cancelled or expired).")]
+    UploadNotFound,
+    #[error("This file was already uploaded to this library.")]
+    AlreadyUploaded {
+        movie_file_id: Option<i32>,
+        imdb_id: Option<String>,
+        title: Option<String>,
+    },
+    #[error(
+        "The library's disk has {free} bytes free; this upload needs {needed} (including a reserve)."
+    )]
+    InsufficientStorage { free: u64, needed: u64 },
+    #[error("The file is {size} bytes; this server accepts files up to {max} bytes.")]
+    FileTooLarge { size: u64, max: u64 },
+    #[error("The chunk is {len} bytes; this server accepts chunks up to {max} bytes.")]
+    ChunkTooLarge { len: u64, max: u64 },
+    #[error("Send the chunk with a Content-Length header.")]
+    LengthRequired,
+    #[error("The body did not have the length its Content-Length header announced.")]
+    LengthMismatch,
+    #[error("The connection broke while the chunk was arriving; nothing of it was kept.")]
+    BodyInterrupted,
+    #[error("That is not the next chunk; continue from the offset and chunk number given.")]
+    OutOfOrder { offset: u64, chunk_nr: u64 },
+    #[error("The chunk's sha256 does not match its bytes; nothing of it was kept.")]
+    ChecksumMismatch,
+    #[error("Another request is working on this upload; retry when it is done.")]
+    Busy,
+    #[error("The upload is not complete: {offset} of {size} bytes arrived.")]
+    Incomplete { offset: u64, size: u64 },
+    #[error("This movie already has files in the library; choose replace or version.")]
+    MovieHasFiles(Vec<MovieFileInfo>),
+    #[error("disk: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl From<UploadError> for ApiError {
+    fn from(err: UploadError) -> ApiError {
+        let message = err.to_string();
+        match err {
+            UploadError::Rule(rule) => match rule {
+                UploadRuleError::InvalidUploadId => {
+                    ApiError::new(StatusCode::NOT_FOUND, "upload_not_found", message)
+                }
+                rule => ApiError::bad_request(rule.code(), message),
+            },
+            UploadError::LibraryNotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
+            }
+            UploadError::NoLibrary => ApiError::new(StatusCode::CONFLICT, "no_library", message),
+            UploadError::NotAllowed => ApiError::forbidden("not_allowed", message),
+            UploadError::UploadNotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "upload_not_found", message)
+            }
+            UploadError::AlreadyUploaded {
+                movie_file_id,
+                imdb_id,
+                title,
+            } => ApiError::new(StatusCode::CONFLICT, "already_uploaded", message)
+                .with_detail("movieFileId", movie_file_id)
+                .with_detail(
+                    "movie",
+                    imdb_id.map(|id| serde_json::json!({ "imdbId": id, "title": title })),
+                ),
+            UploadError::InsufficientStorage { free, needed } => ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                message,
+            )
+            .with_detail("free", free)
+            .with_detail("needed", needed),
+            UploadError::FileTooLarge { max, .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", message)
+                    .with_detail("max", max)
+            }
+            UploadError::ChunkTooLarge { max, .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large", message)
+                    .with_detail("max", max)
+            }
+            UploadError::LengthRequired => {
+                ApiError::new(StatusCode::LENGTH_REQUIRED, "length_required", message)
+            }
+            UploadError::LengthMismatch => ApiError::bad_request("length_mismatch", message),
+            UploadError::BodyInterrupted => ApiError::bad_request("body_interrupted", message),
+            UploadError::OutOfOrder { offset, chunk_nr } => {
+                ApiError::new(StatusCode::CONFLICT, "out_of_order", message)
+                    .with_detail("offset", offset)
+                    .with_detail("chunkNr", chunk_nr)
+            }
+            UploadError::ChecksumMismatch => ApiError::bad_request("checksum_mismatch", message),
+            UploadError::Busy => ApiError::new(StatusCode::CONFLICT, "busy", message),
+            UploadError::Incomplete { offset, size } => {
+                ApiError::new(StatusCode::CONFLICT, "incomplete", message)
+                    .with_detail("offset", offset)
+                    .with_detail("size", size)
+            }
+            UploadError::MovieHasFiles(files) => {
+                ApiError::new(StatusCode::CONFLICT, "movie_has_files", message)
+                    .with_detail("files", serde_json::to_value(files).unwrap_or_default())
+            }
+            UploadError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                "The disk is full; free some space and resume the upload.",
+            ),
+            UploadError::Io(e) => ApiError::internal(format!("upload disk error: {e}")),
+            UploadError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<UploadRuleError> for ApiError {
+    fn from(err: UploadRuleError) -> ApiError {
+        UploadError::Rule(err).into()
+    }
+}
+
+/// State shared by all upload requests: where uploads are staged, which are being written to,
+/// and the key that upload ids are derived with.
+pub struct UploadService {
+    pub staging: Staging,
+    busy: Mutex<HashSet<String>>,
+    secret: OnceCell<Vec<u8>>,
+}
+
+/// Holds an upload for one request; dropping it releases the upload.
+pub struct UploadLock<'a> {
+    service: &'a UploadService,
+    id: String,
+}
+
+impl Drop for UploadLock<'_> {
+    fn drop(&mut self) {
+        self.service
+            .busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl UploadService {
+    pub fn new(staging: Staging) -> UploadService {
+        UploadService {
+            staging,
+            busy: Mutex::new(HashSet::new()),
+            secret: OnceCell::new(),
+        }
+    }
+
+    /// Takes the upload for this request, or answers `busy` when another request has it.
+    pub fn lock(&self, id: &str) -> Result<UploadLock<'_>, UploadError> {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        if !busy.insert(id.to_owned()) {
+            return Err(UploadError::Busy);
+        }
+        Ok(UploadLock {
+            service: self,
+            id: id.to_owned(),
+        })
+    }
+
+    async fn secret(&self, db: &impl ConnectionTrait) -> Result<&[u8], DbErr> {
+        self.secret
+            .get_or_try_init(|| crate::instance::upload_secret(db))
+            .await
+            .map(Vec::as_slice)
+    }
+
+    /// The upload's manifest, if it exists and belongs to `user_id` (another user's upload
+    /// is answered exactly like a missing one).
+    fn owned_manifest(&self, user_id: i32, id: &str) -> Result<Manifest, UploadError> {
+        rules::check_upload_id(id)?;
+        match self.staging.load(id)? {
+            Some(m) if m.user_id == user_id => Ok(m),
+            _ => Err(UploadError::UploadNotFound),
+        }
+    }
+}
+
+/// The id of an upload: keyed with the server's secret so ids cannot be guessed, and with the
+/// user and library so that the same file always maps to the same id for them (which is what
+/// makes resuming work) and never collides with another user's.
+pub fn upload_id(secret: &[u8], user_id: i32, library_id: i32, file: &FileDescription) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(
+        format!(
+            "v1\n{user_id}\n{library_id}\n{}\n{}\n{}",
+            file.size, file.last_modified, file.filename
+        )
+        .as_bytes(),
+    );
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// The hash `uploaded_files` is looked up by.
+pub fn size_modified_hash(size: u64, last_modified: u64) -> String {
+    hex::encode(Sha256::digest(format!("{size}:{last_modified}").as_bytes()))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The library an upload goes to: the one named, or the user's active library. The user must
+/// be allowed to upload there.
+pub async fn upload_library(
+    state: &AppState,
+    user_id: i32,
+    library_id: Option<i32>,
+) -> Result<crate::entities::library::Model, UploadError> {
+    let id = match library_id {
+        Some(id) => id,
+        None => {
+            let libs = libraries::list_for_user(&state.db, user_id).await?;
+            libraries::active_library_id(&state.db, user_id, &libs)
+                .await?
+                .ok_or(UploadError::NoLibrary)?
+        }
+    };
+    let role = libraries::role(&state.db, user_id, id)
+        .await?
+        .ok_or(UploadError::LibraryNotFound)?;
+    if !Role::can_upload(role) {
+        return Err(UploadError::NotAllowed);
+    }
+    crate::entities::library::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(UploadError::LibraryNotFound)
+}
+
+/// The earlier upload of the same file to the library, with the movie it became.
+async fn previous_upload(
+    db: &impl ConnectionTrait,
+    library_id: i32,
+    file: &FileDescription,
+) -> Result<Option<UploadError>, DbErr> {
+    let Some(found) = uploaded_file::Entity::find()
+        .filter(uploaded_file::Column::LibraryId.eq(library_id))
+        .filter(
+            uploaded_file::Column::SizeModifiedHash
+                .eq(size_modified_hash(file.size, file.last_modified)),
+        )
+        .filter(uploaded_file::Column::OriginalFilename.eq(file.filename.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let movie = match found.movie_file_id {
+        Some(id) => movie_file::Entity::find_by_id(id)
+            .find_also_related(movie::Entity)
+            .one(db)
+            .await?
+            .and_then(|(_, m)| m),
+        None => None,
+    };
+    Ok(Some(UploadError::AlreadyUploaded {
+        movie_file_id: found.movie_file_id,
+        imdb_id: movie.as_ref().map(|m| m.imdb_id.clone()),
+        title: movie.map(|m| m.title),
+    }))
+}
+
+/// Refuses a file the library's disk (and the staging disk) cannot take with the reserve
+/// left over.
+fn check_space(state: &AppState, library_path: &str, remaining: u64) -> Result<(), UploadError> {
+    let needed = remaining.saturating_add(state.config.storage_reserve);
+    let mut free = space::available(std::path::Path::new(library_path))?;
+    let staging = state.uploads.staging.root();
+    if !space::same_filesystem(staging, std::path::Path::new(library_path)) {
+        free = free.min(space::available(staging)?);
+    }
+    if free < needed {
+        return Err(UploadError::InsufficientStorage { free, needed });
+    }
+    Ok(())
+}
+
+fn check_description(state: &AppState, file: &FileDescription) -> Result<(), UploadError> {
+    rules::check_filename(&file.filename)?;
+    for (name, value) in [("size", file.size), ("lastModified", file.last_modified)] {
+        if value > i64::MAX as u64 {
+            return Err(UploadRuleError::TooLarge(name).into());
+        }
+    }
+    if file.size > state.config.upload_max_size {
+        return Err(UploadError::FileTooLarge {
+            size: file.size,
+            max: state.config.upload_max_size,
+        });
+    }
+    Ok(())
+}
+
+/// `init`: starts an upload, or answers the state of the unfinished one for the same file.
+pub async fn init(
+    state: &AppState,
+    user_id: i32,
+    library_id: Option<i32>,
+    file: FileDescription,
+) -> Result<UploadState, UploadError> {
+    check_description(state, &file)?;
+    let library = upload_library(state, user_id, library_id).await?;
+    if let Some(previous) = previous_upload(&state.db, library.id, &file).await? {
+        return Err(previous);
+    }
+    let service = &state.uploads;
+    let id = upload_id(service.secret(&state.db).await?, user_id, library.id, &file);
+    let answer = |m: &Manifest| UploadState {
+        upload_id: id.clone(),
+        offset: m.offset,
+        chunk_nr: m.chunk_nr,
+        chunk_size: state.config.upload_chunk_size,
+    };
+    if let Some(existing) = service.staging.load(&id)? {
+        check_space(state, &library.path, existing.remaining())?;
+        return Ok(answer(&existing));
+    }
+    check_space(state, &library.path, file.size)?;
+    let manifest = Manifest {
+        filename: file.filename,
+        size: file.size,
+        last_modified: file.last_modified,
+        user_id,
+        library_id: library.id,
+        created: now(),
+        updated: now(),
+        offset: 0,
+        chunk_nr: 0,
+        last_chunk_len: 0,
+    };
+    let _lock = service.lock(&id)?;
+    // Two inits of the same file may race; the second finds the first's manifest.
+    if let Some(existing) = service.staging.load(&id)? {
+        return Ok(answer(&existing));
+    }
+    service.staging.create(&id, &manifest)?;
+    tracing::info!(upload = %id, user = user_id, library = library.id, file = %manifest.filename, size = manifest.size, "upload started");
+    Ok(answer(&manifest))
+}
+
+/// `POST /api/upload/check`: what the server has of each file, in one round-trip.
+pub async fn check(
+    state: &AppState,
+    user_id: i32,
+    library_id: Option<i32>,
+    files: Vec<FileDescription>,
+) -> Result<Vec<FileStatus>, UploadError> {
+    let library = upload_library(state, user_id, library_id).await?;
+    let secret = state.uploads.secret(&state.db).await?;
+    let mut out = Vec::with_capacity(files.len());
+    for file in files {
+        if let Err(e) = check_description(state, &file) {
+            let api = ApiError::from(e);
+            out.push(FileStatus::Invalid {
+                error: api.code.into_owned(),
+                message: api.message,
+            });
+            continue;
+        }
+        if let Some(UploadError::AlreadyUploaded {
+            movie_file_id,
+            imdb_id,
+            ..
+        }) = previous_upload(&state.db, library.id, &file).await?
+        {
+            out.push(FileStatus::AlreadyUploaded {
+                movie_file_id,
+                imdb_id,
+            });
+            continue;
+        }
+        let id = upload_id(secret, user_id, library.id, &file);
+        out.push(match state.uploads.staging.load(&id)? {
+            Some(m) => FileStatus::Partial {
+                upload_id: id,
+                offset: m.offset,
+            },
+            None => FileStatus::New,
+        });
+    }
+    Ok(out)
+}
+
+/// The user's unfinished uploads, most recently active first.
+pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, UploadError> {
+    let mut out: Vec<PendingUpload> = state
+        .uploads
+        .staging
+        .all()?
+        .into_iter()
+        .filter_map(|(id, m)| Some((id, m?)))
+        .filter(|(_, m)| m.user_id == user_id)
+        .map(|(upload_id, m)| PendingUpload {
+            upload_id,
+            library_id: m.library_id,
+            filename: m.filename,
+            size: m.size,
+            last_modified: m.last_modified,
+            offset: m.offset,
+            chunk_nr: m.chunk_nr,
+            updated: m.updated,
+        })
+        .collect();
+    out.sort_by_key(|u| std::cmp::Reverse(u.updated));
+    Ok(out)
+}
+
+/// Cancels an unfinished upload of the user and deletes what arrived.
+pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadError> {
+    let service = &state.uploads;
+    service.owned_manifest(user_id, id)?;
+    let _lock = service.lock(id)?;
+    service.staging.remove(id)?;
+    tracing::info!(upload = %id, user = user_id, "upload cancelled");
+    Ok(())
+}
+
+/// Removes uploads untouched for longer than the configured age; returns how many.
+pub fn sweep(state: &AppState) -> Result<usize, UploadError> {
+    let max_age = i64::from(state.config.upload_max_age_days) * 86_400;
+    let cutoff = now() - max_age;
+    let service = &state.uploads;
+    let mut removed = 0;
+    for (id, manifest) in service.staging.all()? {
+        let stale = match &manifest {
+            Some(m) => m.updated < cutoff,
+            // A folder without a readable manifest: judge by the folder's own age.
+            None => std::fs::metadata(service.staging.dir(&id))
+                .and_then(|m| m.modified())
+                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp() < cutoff)
+                .unwrap_or(false),
+        };
+        if stale && let Ok(_lock) = service.lock(&id) {
+            service.staging.remove(&id)?;
+            removed += 1;
+            tracing::info!(upload = %id, "removed an abandoned upload");
+        }
+    }
+    Ok(removed)
+}
+
+fn file_info(f: movie_file::Model) -> MovieFileInfo {
+    MovieFileInfo {
+        id: f.id,
+        path: f.relative_path,
+        resolution: f.resolution,
+        width: f.width,
+        height: f.height,
+        duration_seconds: f.duration_seconds,
+        size: f.size_bytes,
+        version_label: f.version_label,
+    }
+}
+
+/// The files a movie has in a library (members only).
+pub async fn movie_files(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<Vec<MovieFileInfo>, UploadError> {
+    rules::check_imdb_id(imdb_id)?;
+    if libraries::role(&state.db, user_id, library_id)
+        .await?
+        .is_none()
+    {
+        return Err(UploadError::LibraryNotFound);
+    }
+    files_of(&state.db, library_id, imdb_id).await
+}
+
+async fn files_of(
+    db: &impl ConnectionTrait,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<Vec<MovieFileInfo>, UploadError> {
+    let Some(movie) = movie::Entity::find()
+        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(movie_file::Entity::find()
+        .filter(movie_file::Column::LibraryId.eq(library_id))
+        .filter(movie_file::Column::MovieId.eq(movie.id))
+        .order_by_asc(movie_file::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(file_info)
+        .collect())
+}
+
+/// Builds the service for a data directory.
+pub fn service(config: &crate::Config) -> Arc<UploadService> {
+    Arc::new(UploadService::new(Staging::new(config.uploads_dir())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> FileDescription {
+        FileDescription {
+            filename: name.into(),
+            size: 100,
+            last_modified: 5,
+        }
+    }
+
+    #[test]
+    fn upload_ids_depend_on_every_input_and_the_key() {
+        let a = upload_id(b"key", 1, 1, &file("a.mp4"));
+        assert_eq!(a.len(), 32);
+        assert!(rules::check_upload_id(&a).is_ok());
+        assert_eq!(a, upload_id(b"key", 1, 1, &file("a.mp4")), "stable");
+        assert_ne!(a, upload_id(b"other", 1, 1, &file("a.mp4")));
+        assert_ne!(a, upload_id(b"key", 2, 1, &file("a.mp4")));
+        assert_ne!(a, upload_id(b"key", 1, 2, &file("a.mp4")));
+        assert_ne!(a, upload_id(b"key", 1, 1, &file("b.mp4")));
+        let mut bigger = file("a.mp4");
+        bigger.size += 1;
+        assert_ne!(a, upload_id(b"key", 1, 1, &bigger));
+    }
+}

@@ -1,0 +1,24 @@
+//! Free space on the filesystem that holds a path.
+
+use std::io;
+use std::path::Path;
+
+/// Bytes an unprivileged process may still write on the filesystem of `path` (the nearest
+/// existing ancestor when `path` does not exist yet).
+pub fn available(path: &Path) -> io::Result<u64> {
+    let mut probe = path;
+    while !probe.exists() {
+        probe = probe.parent().unwrap_or(Path::new("/"));
+    }
+    let stat = rustix::fs::statvfs(probe)?;
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+/// Whether two existing paths are on the same filesystem (a rename between them works).
+pub fn same_filesystem(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev(),
+        _ => false,
+    }
+}

@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# Upload throughput and server memory. Sends SIZE_MIB of random bytes over loopback to Debian's
+# nginx (`dav_methods PUT`, the yardstick) and to `ott serve` with the chunked upload protocol;
+# prints MB/s of both, their ratio (goal: ott >= 0.9 x nginx) and ott's RSS while the file grows
+# (goal: under 100 MB, and flat). Everything lives in one temp dir, removed on exit with both
+# servers. The summary goes to stdout, progress to stderr; paste it into docs/benchmarks.md.
+#
+#   bench/upload.sh                            2 GiB in 8 MiB chunks
+#   SIZE_MIB=256 bench/upload.sh               a quick run
+#   bench/upload.sh --append docs/benchmarks.md   also append the summary to that file
+#
+# Environment: SIZE_MIB (2048), CHUNK_MIB (8), BENCH_DIR (parent of the temp dir, /tmp; it
+# needs 2 x SIZE + 1 GiB free, because ott keeps 1 GiB in reserve), OTT_BIN (default: the
+# release build, else the debug build), NGINX_BIN (/usr/sbin/nginx), KEEP=1 keeps the temp dir
+# (logs, nginx config, RSS samples) for a post-mortem.
+# shellcheck source=../scripts/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
+
+# Decimal points, not commas, in awk's output whatever the caller's locale.
+export LC_ALL=C
+
+APPEND=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --append) APPEND="$(realpath -m -- "${2:?--append needs a file}")"; shift 2 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "error: unknown argument $1 (see bench/upload.sh --help)" >&2; exit 2 ;;
+  esac
+done
+# Resolved before the cd below, so a relative OTT_BIN means what the caller meant.
+[ -n "${OTT_BIN:-}" ] && OTT_BIN="$(realpath -m -- "$OTT_BIN")"
+cd "$ROOT"
+
+SIZE_MIB="${SIZE_MIB:-2048}"
+CHUNK_MIB="${CHUNK_MIB:-8}"
+for v in SIZE_MIB CHUNK_MIB; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "error: $v must be a positive whole number of MiB" >&2; exit 2; }
+done
+SIZE=$((SIZE_MIB * 1024 * 1024))
+CHUNK=$((CHUNK_MIB * 1024 * 1024))
+CHUNKS=$(((SIZE + CHUNK - 1) / CHUNK))
+RESERVE=$((1024 * 1024 * 1024))   # ott's default storage_reserve
+NGINX_BIN="${NGINX_BIN:-/usr/sbin/nginx}"
+
+fail() { echo "error: $*" >&2; exit 1; }
+
+for tool in curl python3 sha256sum dd; do
+  command -v "$tool" >/dev/null || fail "$tool is missing"
+done
+if [ ! -x "$NGINX_BIN" ]; then
+  fail "$NGINX_BIN is missing; install Debian's nginx: sudo apt-get install --no-install-recommends nginx"
+fi
+"$NGINX_BIN" -V 2>&1 | grep -q -- --with-http_dav_module ||
+  fail "$NGINX_BIN was built without the WebDAV module, which dav_methods PUT needs"
+if [ -z "${OTT_BIN:-}" ]; then
+  for candidate in "$CARGO_TARGET_DIR/release/ott" "$CARGO_TARGET_DIR/debug/ott"; do
+    if [ -x "$candidate" ]; then OTT_BIN="$candidate"; break; fi
+  done
+fi
+[ -x "${OTT_BIN:-}" ] || fail "no ott binary; build one (cargo leptos build --release) or set OTT_BIN"
+case "$OTT_BIN" in
+  */debug/*) log "warning: $OTT_BIN is a debug build; its throughput says little about a release" ;;
+esac
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }   # seconds FROM TO
+mb_per_s() { awk -v s="$SIZE" -v t="$1" 'BEGIN { printf "%.1f", s / t / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }   # ratio A B: A / B
+kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; }   # /proc's kB are KiB
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# json_get FIELD < JSON: one top-level field as text; jq when installed, else Python.
+json_get() {
+  if command -v jq >/dev/null; then
+    jq -er --arg f "$1" '.[$f]'
+  else
+    python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+  fi
+}
+
+# The same client options for every request: no ~/.curlrc (-q must come first), no proxy from
+# the environment, HTTP/1.1 as a browser on loopback would use, errors with the server's body,
+# and no `Expect: 100-continue`, which curl adds to bodies over 1 MiB and browsers never send.
+CURL=(curl -q -sS --http1.1 --noproxy '*' --fail-with-body -H 'Expect:')
+
+# --- Servers and clean-up ----------------------------------------------------------------------
+NGINX_PID="" OTT_PID="" SAMPLER_PID=""
+
+# stop VAR: ends the process whose pid VAR holds (one this script started) and forgets it.
+stop() {
+  local pid="${!1}"
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  printf -v "$1" '%s' ""
+}
+
+BENCH_DIR="${BENCH_DIR:-/tmp}"
+mkdir -p "$BENCH_DIR"
+WORK="$(mktemp -d "$BENCH_DIR/ott-upload-bench.XXXXXX")"
+cleanup() {
+  stop SAMPLER_PID
+  stop OTT_PID
+  stop NGINX_PID
+  if [ -n "${KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_ready URL PID LOG: polls URL until it answers 200; gives up when PID dies or after 60 s.
+wait_ready() {
+  local url="$1" pid="$2" logfile="$3" i
+  for ((i = 0; i < 600; i++)); do
+    [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" = 200 ] && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$logfile" >&2; fail "the server exited before $url answered"; }
+    sleep 0.1
+  done
+  cat "$logfile" >&2
+  fail "$url did not answer 200 within 60 s"
+}
+
+# Source, nginx's copy and ott's copy never exist all at once: nginx's is deleted after checking.
+avail=$(df -B1 --output=avail "$WORK" | tail -n1 | tr -d ' ')
+need=$((2 * SIZE + RESERVE + 64 * 1024 * 1024))
+[ "$avail" -ge "$need" ] ||
+  fail "$WORK has $((avail / 1024 / 1024)) MiB free, the run needs $((need / 1024 / 1024)) MiB (set BENCH_DIR or SIZE_MIB)"
+
+# --- The file ------------------------------------------------------------------------------------
+SRC="$WORK/source.mkv"
+log "writing $SIZE_MIB MiB of random bytes to $WORK"
+head -c "$SIZE" /dev/urandom >"$SRC"
+# Flushed now, so that writing it back does not overlap a timed upload. It stays in the page
+# cache, so every client below reads it from memory.
+sync "$SRC"
+SRC_SHA="$(sha256 "$SRC")"
+MTIME_MS=$(($(stat -c %Y "$SRC") * 1000))
+
+# send_slice OFFSET LENGTH CURL_ARGS...: bytes [OFFSET, OFFSET+LENGTH) of the file as the body of
+# one request. `--data-binary @-` buffers the slice (one chunk) in curl, which therefore sends a
+# Content-Length, as the protocol requires; iflag=*_bytes makes dd's skip/count exact bytes.
+send_slice() {
+  local offset="$1" len="$2"
+  shift 2
+  dd if="$SRC" iflag=skip_bytes,count_bytes skip="$offset" count="$len" bs=1M status=none |
+    "${CURL[@]}" -H 'Content-Type: application/octet-stream' --data-binary @- "$@"
+}
+
+# --- nginx ---------------------------------------------------------------------------------------
+NGX="$WORK/nginx"
+mkdir -p "$NGX/www" "$NGX/tmp"
+echo ready >"$NGX/www/ready"
+NGINX_PORT="$(free_port)"
+NGINX_URL="http://127.0.0.1:$NGINX_PORT"
+{
+  # A master running as root hands the workers to `user` (www-data by default), which cannot
+  # enter the private temp dir; as anyone else the directive is ignored with a warning.
+  if [ "$(id -u)" = 0 ]; then echo "user root;"; fi
+  cat <<EOF
+# One worker: a single upload is one connection, served by one worker anyway.
+worker_processes 1;
+daemon off;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    # All temp paths in the temp dir: the compiled-in /var/lib/nginx ones need root. The body
+    # temp shares a filesystem with root, so a finished PUT is a rename, as in ott.
+    client_body_temp_path $NGX/tmp/body;
+    proxy_temp_path $NGX/tmp/proxy;
+    fastcgi_temp_path $NGX/tmp/fastcgi;
+    uwsgi_temp_path $NGX/tmp/uwsgi;
+    scgi_temp_path $NGX/tmp/scgi;
+    client_max_body_size 0;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $NGX/www;
+        location / {
+            dav_methods PUT;
+            create_full_put_path on;
+        }
+    }
+}
+EOF
+} >"$NGX/nginx.conf"
+# -e: the error log before the config is read; the compiled-in one is under /var/log.
+NGINX_ARGS=(-p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/error.log")
+"$NGINX_BIN" -t -q "${NGINX_ARGS[@]}" || fail "nginx rejected $NGX/nginx.conf"
+log "starting nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||') on $NGINX_URL"
+"$NGINX_BIN" "${NGINX_ARGS[@]}" >"$NGX/stderr.log" 2>&1 &
+NGINX_PID=$!
+wait_ready "$NGINX_URL/ready" "$NGINX_PID" "$NGX/error.log"
+
+log "nginx: one curl -T of the whole file"
+t0="$(now)"
+"${CURL[@]}" -o /dev/null -T "$SRC" "$NGINX_URL/upload.bin"
+t1="$(now)"
+# nginx never fsyncs an upload; ott syncs what it stores. This extra figure is nginx plus one
+# fsync of the finished file, for a like-for-like look at durability (the goal is the plain one).
+sync "$NGX/www/upload.bin"
+t2="$(now)"
+NGINX_S="$(seconds "$t0" "$t1")"
+NGINX_SYNC_S="$(seconds "$t0" "$t2")"
+[ "$(stat -c %s "$NGX/www/upload.bin")" = "$SIZE" ] || fail "nginx stored $(stat -c %s "$NGX/www/upload.bin") bytes, not $SIZE"
+[ "$(sha256 "$NGX/www/upload.bin")" = "$SRC_SHA" ] || fail "nginx's copy differs from the source"
+rm "$NGX/www/upload.bin"
+log "nginx: $NGINX_S s, $(mb_per_s "$NGINX_S") MB/s ($NGINX_SYNC_S s with the fsync)"
+
+# The ott client below starts a dd and a curl per chunk and opens a connection per chunk; the
+# single curl above pays for that once. So nginx also gets the very same chunked client (each
+# chunk PUT over one file, nginx has no append), which tells the client's cost from ott's.
+log "nginx: the chunked client, $CHUNKS x $CHUNK_MIB MiB"
+t0="$(now)"
+for ((k = 1, off = 0; off < SIZE; k++, off += CHUNK)); do
+  len=$((SIZE - off < CHUNK ? SIZE - off : CHUNK))
+  send_slice "$off" "$len" -X PUT -o /dev/null "$NGINX_URL/chunk.bin"
+done
+t1="$(now)"
+NGINX_CHUNKED_S="$(seconds "$t0" "$t1")"
+log "nginx, chunked: $NGINX_CHUNKED_S s, $(mb_per_s "$NGINX_CHUNKED_S") MB/s"
+stop NGINX_PID
+rm -f "$NGX/www/chunk.bin"
+
+# --- ott -----------------------------------------------------------------------------------------
+OTT_DATA="$WORK/ott"   # same filesystem as the source and nginx's root
+OTT_LOG="$WORK/ott.log"
+ott() { "$OTT_BIN" --data-dir "$OTT_DATA" "$@"; }
+fail_ott() { tail -n 30 "$OTT_LOG" >&2 || true; fail "$*"; }
+
+printf '%s\n' "bench-$RANDOM-$RANDOM-$RANDOM" | ott user create bench --password-stdin >/dev/null
+TOKEN="$(ott token create --user bench)"
+LIBRARY="$(ott library create --owner bench --name Movies)"
+LIB_ID="$(json_get id <<<"$LIBRARY")"
+LIB_PATH="$(json_get path <<<"$LIBRARY")"
+
+OTT_PORT="$(free_port)"
+OTT_URL="http://127.0.0.1:$OTT_PORT"
+log "starting $OTT_BIN on $OTT_URL"
+"$OTT_BIN" --data-dir "$OTT_DATA" serve --addr "127.0.0.1:$OTT_PORT" >"$OTT_LOG" 2>&1 &
+OTT_PID=$!
+wait_ready "$OTT_URL/healthz" "$OTT_PID" "$OTT_LOG"
+
+# The client records the bytes the server has acknowledged here, after every chunk; the RSS
+# sampler reads it, so each sample says how far the upload was.
+PROGRESS="$WORK/progress"
+SAMPLES="$WORK/rss-samples"   # lines: unix time, bytes acknowledged, VmRSS in kB
+echo 0 >"$PROGRESS"
+
+# rss_line ACKED: one sample of the server; prints nothing once it is gone. Builtins only, to
+# take as little CPU from the upload as possible.
+rss_line() {
+  local key value rest
+  while read -r key value rest; do
+    if [ "$key" = VmRSS: ]; then
+      printf '%s %s %s\n' "$(now)" "$1" "$value"
+      return 0
+    fi
+  done <"/proc/$OTT_PID/status" 2>/dev/null || true
+}
+# Every 0.2 s until stopped. A spike shorter than that can fall between samples; VmHWM (the
+# kernel's own peak, read at the end) cannot miss it, though it also covers the start-up.
+sample_rss() {
+  local acked=0 line
+  while [ -e "/proc/$OTT_PID" ]; do
+    # The client may be rewriting the file: an empty read keeps the previous value.
+    if read -r line <"$PROGRESS" && [ -n "$line" ]; then acked="$line"; fi
+    rss_line "$acked" >>"$SAMPLES"
+    sleep 0.2
+  done
+}
+sample_rss &
+# shellcheck disable=SC2034  # read through ${!1} in stop
+SAMPLER_PID=$!
+
+API="$OTT_URL/api/upload"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+OFFSET_RE='"offset": *([0-9]+)'
+log "ott: init, $CHUNKS x $CHUNK_MIB MiB, end"
+t0="$(now)"
+if ! init="$("${CURL[@]}" "${AUTH[@]}" "$API?type=init&filename=bench.mkv&size=$SIZE&lastModified=$MTIME_MS&library=$LIB_ID")"; then
+  fail_ott "init failed: $init"
+fi
+UPLOAD_ID="$(json_get uploadId <<<"$init")"
+[ "$(json_get offset <<<"$init")" = 0 ] || fail_ott "init did not start at offset 0: $init"
+t_chunks="$(now)"
+for ((k = 1, off = 0; off < SIZE; k++, off += CHUNK)); do
+  len=$((SIZE - off < CHUNK ? SIZE - off : CHUNK))
+  if ! answer="$(send_slice "$off" "$len" "${AUTH[@]}" "$API?type=chunk&uploadId=$UPLOAD_ID&chunkNr=$k&offset=$off")"; then
+    fail_ott "chunk $k (offset $off) failed: $answer"
+  fi
+  # A bash match, not jq: a process more per chunk would be charged to ott.
+  if ! [[ $answer =~ $OFFSET_RE ]] || [ "${BASH_REMATCH[1]}" != $((off + len)) ]; then
+    fail_ott "chunk $k (offset $off): the server answered $answer"
+  fi
+  echo $((off + len)) >"$PROGRESS"
+done
+t_end="$(now)"
+if ! finished="$("${CURL[@]}" "${AUTH[@]}" -X POST "$API?type=end&uploadId=$UPLOAD_ID&imdbId=tt0000001&mode=new")"; then
+  fail_ott "end failed: $finished"
+fi
+t1="$(now)"
+stop SAMPLER_PID
+rss_line "$SIZE" >>"$SAMPLES"   # after end, which the last 0.2 s may have missed
+HWM_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$OTT_PID/status")"
+stop OTT_PID
+
+OTT_S="$(seconds "$t0" "$t1")"
+log "ott: $OTT_S s, $(mb_per_s "$OTT_S") MB/s (init $(seconds "$t0" "$t_chunks") s, chunks $(seconds "$t_chunks" "$t_end") s, end $(seconds "$t_end" "$t1") s)"
+
+STORED="$LIB_PATH/$(json_get path <<<"$finished")"
+[ -f "$STORED" ] || fail "end answered $finished, but $STORED is not there"
+[ "$(stat -c %s "$STORED")" = "$SIZE" ] || fail "ott stored $(stat -c %s "$STORED") bytes, not $SIZE"
+[ "$(sha256 "$STORED")" = "$SRC_SHA" ] || fail "ott's copy ($STORED) differs from the source"
+log "ott's copy matches the source (sha256)"
+
+# RSS at 0/25/50/75/100 % of the bytes: the first sample whose acknowledged bytes are nearest
+# each quarter (0 % is the idle server before init); then the sampled peak and the sample count.
+read -r RSS0 RSS25 RSS50 RSS75 RSS100 PEAK_KB NSAMPLES < <(awk -v size="$SIZE" '
+  function abs(x) { return x < 0 ? -x : x }
+  { acked[NR] = $2; rss[NR] = $3; if ($3 > peak) peak = $3 }
+  END {
+    for (q = 0; q <= 4; q++) {
+      best = 1
+      for (i = 2; i <= NR; i++)
+        if (abs(acked[i] - size * q / 4) < abs(acked[best] - size * q / 4)) best = i
+      printf "%s ", rss[best]
+    }
+    printf "%s %d\n", peak, NR
+  }' "$SAMPLES")
+
+# --- Summary -------------------------------------------------------------------------------------
+CPU="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+RAM_GIB="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
+FS="$(df --output=fstype "$WORK" | tail -n1)"
+NGINX_VERSION="$("$NGINX_BIN" -v 2>&1 | sed 's|.*/||')"
+OTT_VERSION="$("$OTT_BIN" --version 2>/dev/null || echo ott)"
+CURL_VERSION="$(curl --version | awk 'NR == 1 { print $1, $2 }')"
+SUMMARY="$(cat <<EOF
+## Upload throughput and server memory — $(date +%F)
+
+\`bench/upload.sh\`: $SIZE_MIB MiB of random bytes over loopback (127.0.0.1, HTTP/1.1), ott in
+$CHUNK_MIB MiB chunks. All files in one temp dir on $FS; the source is in the page cache. MB = 10^6 bytes.
+Machine: $(uname -sr), $(nproc) cores (${CPU:-unknown CPU}), $RAM_GIB GiB RAM. nginx $NGINX_VERSION, $CURL_VERSION,
+$OTT_VERSION (\`${OTT_BIN#"$ROOT"/}\`).
+
+| upload | seconds | MB/s |
+| --- | ---: | ---: |
+| nginx \`dav_methods PUT\`, one \`curl -T\` | $NGINX_S | $(mb_per_s "$NGINX_S") |
+| the same, then one \`sync\` of the stored file (nginx never fsyncs) | $NGINX_SYNC_S | $(mb_per_s "$NGINX_SYNC_S") |
+| nginx, the chunked client (\`dd \\| curl\` per chunk, each a \`PUT\` over one file) | $NGINX_CHUNKED_S | $(mb_per_s "$NGINX_CHUNKED_S") |
+| ott, the chunked client: init + $CHUNKS chunks + end | $OTT_S | $(mb_per_s "$OTT_S") |
+
+ott / nginx: **$(ratio "$NGINX_S" "$OTT_S")** (goal ≥ 0.9). Against nginx with the same chunked client:
+$(ratio "$NGINX_CHUNKED_S" "$OTT_S"); against nginx including the fsync: $(ratio "$NGINX_SYNC_S" "$OTT_S").
+
+ott's resident memory as the file grows (VmRSS sampled every 0.2 s, $NSAMPLES samples, at the
+sample nearest each quarter of the bytes; VmHWM is the kernel's peak since start-up; MB = 10^6
+bytes; goal: peak < 100 MB, and flat):
+
+| idle | 25 % | 50 % | 75 % | 100 % | peak sampled | VmHWM |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| $(kb_to_mb "$RSS0") | $(kb_to_mb "$RSS25") | $(kb_to_mb "$RSS50") | $(kb_to_mb "$RSS75") | $(kb_to_mb "$RSS100") | $(kb_to_mb "$PEAK_KB") | $(kb_to_mb "$HWM_KB") |
+EOF
+)"
+printf '%s\n' "$SUMMARY"
+if [ -n "$APPEND" ]; then
+  printf '\n%s\n' "$SUMMARY" >>"$APPEND"
+  log "appended the summary to $APPEND"
+fi

@@ -1,0 +1,295 @@
+//! `/api/upload` and friends: the HTTP face of the resumable upload protocol. Parameters are
+//! checked by `domain::upload`, the work is done by `backend::uploads`; see
+//! `docs/upload-protocol.md`.
+
+use crate::web::error::{ErrorBody, Failure};
+use crate::web::extract::{ApiJson, ApiPath, CurrentUser};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use backend::uploads::{self, ChunkRequest, EndRequest};
+use backend::{ApiError, AppState};
+use domain::api::{
+    ChunkAccepted, FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadFinished,
+    UploadState,
+};
+use domain::upload::{self as rules, EndMode, UploadRuleError};
+use http::request::Parts;
+use http::{HeaderMap, StatusCode, header};
+use std::collections::HashMap;
+
+/// Most files one `check` request may describe.
+pub const CHECK_MAX_FILES: usize = 5000;
+
+/// The query string as name → value; a malformed one is a 400.
+pub struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|_| {
+                Failure(ApiError::bad_request(
+                    "invalid_query",
+                    "The query string could not be read.",
+                ))
+            })
+    }
+}
+
+impl Params {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    fn count(&self, name: &'static str) -> Result<u64, UploadRuleError> {
+        rules::parse_count(name, self.get(name))
+    }
+
+    fn required(&self, name: &'static str) -> Result<&str, UploadRuleError> {
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(UploadRuleError::Missing(name))
+    }
+
+    /// `library=ID`, optional.
+    fn library(&self) -> Result<Option<i32>, UploadRuleError> {
+        match self.get("library") {
+            None | Some("") => Ok(None),
+            Some(_) => {
+                let id = self.count("library")?;
+                i32::try_from(id)
+                    .map(Some)
+                    .map_err(|_| UploadRuleError::TooLarge("library"))
+            }
+        }
+    }
+
+    fn kind(&self) -> Result<&str, Failure> {
+        self.get("type").ok_or_else(|| {
+            Failure(ApiError::bad_request(
+                "missing_parameter",
+                "The parameter type is missing (init, chunk, end or cancel).",
+            ))
+        })
+    }
+}
+
+fn wrong_type(kind: &str, method: &str, allowed: &str) -> Failure {
+    Failure(ApiError::bad_request(
+        "invalid_type",
+        format!("type={kind} is not a {method} request; use {allowed}."),
+    ))
+}
+
+/// `init`: start an upload, or get the state of the unfinished one for the same file.
+#[utoipa::path(get, path = "/api/upload", tag = "uploads", security(("session" = []), ("token" = [])),
+    params(
+        ("type" = String, Query, description = "`init`"),
+        ("filename" = String, Query, description = "Original file name (metadata only; at most 255 bytes, no path)"),
+        ("size" = u64, Query, description = "File size in bytes"),
+        ("lastModified" = u64, Query, description = "The file's last modification, in milliseconds since the epoch"),
+        ("library" = Option<i32>, Query, description = "Target library [default: the user's active library]"),
+    ),
+    responses(
+        (status = OK, body = UploadState),
+        (status = BAD_REQUEST, description = "A parameter is missing or malformed", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+        (status = FORBIDDEN, description = "`not_allowed`: the user's role cannot upload", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+        (status = CONFLICT, description = "`already_uploaded` (with `movieFileId` and `movie`), `no_library`, or `busy`", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, description = "`file_too_large`", body = ErrorBody),
+        (status = INSUFFICIENT_STORAGE, description = "`insufficient_storage` with `free` and `needed`", body = ErrorBody),
+    ))]
+pub async fn init(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+) -> Result<Json<UploadState>, Failure> {
+    let kind = params.kind()?;
+    if kind != "init" {
+        return Err(wrong_type(kind, "GET", "type=init"));
+    }
+    let file = FileDescription {
+        filename: params.required("filename")?.to_owned(),
+        size: params.count("size")?,
+        last_modified: params.count("lastModified")?,
+    };
+    let library = params.library()?;
+    Ok(Json(uploads::init(&state, user.id, library, file).await?))
+}
+
+/// The answer to a chunk, an end or a cancel.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum PostAnswer {
+    Chunk(ChunkAccepted),
+    End(UploadFinished),
+    Cancelled { cancelled: bool },
+}
+
+/// `chunk` (the bytes are the body), `end` or `cancel`.
+#[utoipa::path(post, path = "/api/upload", tag = "uploads", security(("session" = []), ("token" = [])),
+    params(
+        ("type" = String, Query, description = "`chunk`, `end` or `cancel`"),
+        ("uploadId" = String, Query, description = "From `init`"),
+        ("chunkNr" = Option<u64>, Query, description = "chunk: the number of this chunk (the last accepted + 1)"),
+        ("offset" = Option<u64>, Query, description = "chunk: where the bytes start (the stored offset)"),
+        ("sha256" = Option<String>, Query, description = "chunk: hex sha256 of the bytes, checked before they are kept"),
+        ("imdbId" = Option<String>, Query, description = "end: the movie, e.g. tt0133093"),
+        ("mode" = Option<String>, Query, description = "end: `new` (default), `replace` or `version`"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "chunk: the bytes (with Content-Length)"),
+    responses(
+        (status = OK, body = PostAnswer),
+        (status = BAD_REQUEST, description = "Malformed parameter, `checksum_mismatch`, `length_mismatch`, `body_interrupted`", body = ErrorBody),
+        (status = NOT_FOUND, description = "`upload_not_found` (unknown, finished, or another user's)", body = ErrorBody),
+        (status = CONFLICT, description = "`out_of_order` with `offset` and `chunkNr`; `busy`; `incomplete` with `offset` and `size`; `movie_has_files` with `files`", body = ErrorBody),
+        (status = LENGTH_REQUIRED, description = "No Content-Length", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, description = "`chunk_too_large`", body = ErrorBody),
+        (status = INSUFFICIENT_STORAGE, description = "The disk filled up; nothing of the chunk was kept", body = ErrorBody),
+    ))]
+pub async fn post(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<PostAnswer>, Failure> {
+    let upload_id = params.required("uploadId")?.to_owned();
+    match params.kind()? {
+        "chunk" => {
+            let req = ChunkRequest {
+                upload_id,
+                chunk_nr: params.count("chunkNr")?,
+                offset: params.count("offset")?,
+                content_length: content_length(&headers)?,
+                sha256: rules::check_sha256(params.get("sha256"))?,
+            };
+            let answer = uploads::chunk(&state, user.id, req, body.into_data_stream()).await?;
+            Ok(Json(PostAnswer::Chunk(answer)))
+        }
+        "end" => {
+            let req = EndRequest {
+                upload_id,
+                imdb_id: params.required("imdbId")?.to_owned(),
+                mode: EndMode::parse(params.get("mode"))?,
+            };
+            Ok(Json(PostAnswer::End(
+                uploads::end(&state, user.id, req).await?,
+            )))
+        }
+        "cancel" => {
+            uploads::cancel(&state, user.id, &upload_id)?;
+            Ok(Json(PostAnswer::Cancelled { cancelled: true }))
+        }
+        other => Err(wrong_type(other, "POST", "type=chunk, end or cancel")),
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Result<Option<u64>, Failure> {
+    match headers.get(header::CONTENT_LENGTH) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                Failure(ApiError::bad_request(
+                    "invalid_content_length",
+                    "The Content-Length header is not a number.",
+                ))
+            }),
+    }
+}
+
+/// Cancels an unfinished upload and deletes what arrived.
+#[utoipa::path(delete, path = "/api/upload", tag = "uploads", security(("session" = []), ("token" = [])),
+    params(("uploadId" = String, Query, description = "From `init`")),
+    responses(
+        (status = NO_CONTENT, description = "Cancelled"),
+        (status = BAD_REQUEST, description = "`missing_parameter`", body = ErrorBody),
+        (status = NOT_FOUND, description = "`upload_not_found`", body = ErrorBody),
+        (status = CONFLICT, description = "`busy`", body = ErrorBody),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+) -> Result<StatusCode, Failure> {
+    uploads::cancel(&state, user.id, params.required("uploadId")?)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct CheckRequest {
+    /// Target library [default: the user's active library].
+    #[serde(default)]
+    pub library: Option<i32>,
+    pub files: Vec<FileDescription>,
+}
+
+/// What the server already has of each file (new, partly uploaded, or already in the
+/// library), answered in the same order, in one round-trip.
+#[utoipa::path(post, path = "/api/upload/check", tag = "uploads", request_body = CheckRequest, security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = [FileStatus]),
+        (status = BAD_REQUEST, description = "Malformed body or too many files", body = ErrorBody),
+        (status = FORBIDDEN, description = "`not_allowed`", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+        (status = CONFLICT, description = "`no_library`", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, description = "Body over 2 MiB", body = ErrorBody),
+        (status = UNSUPPORTED_MEDIA_TYPE, description = "Body is not JSON", body = ErrorBody),
+    ))]
+pub async fn check(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<CheckRequest>,
+) -> Result<Json<Vec<FileStatus>>, Failure> {
+    if body.files.len() > CHECK_MAX_FILES {
+        return Err(Failure(ApiError::bad_request(
+            "too_many_files",
+            format!("Check at most {CHECK_MAX_FILES} files per request."),
+        )));
+    }
+    Ok(Json(
+        uploads::check(&state, user.id, body.library, body.files).await?,
+    ))
+}
+
+/// The user's unfinished uploads, most recently active first.
+#[utoipa::path(get, path = "/api/uploads", tag = "uploads", security(("session" = []), ("token" = [])),
+    responses((status = OK, body = [PendingUpload]), (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody)))]
+pub async fn pending(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Vec<PendingUpload>>, Failure> {
+    Ok(Json(uploads::pending(&state, user.id)?))
+}
+
+/// The files a movie already has in a library, so an uploader can offer to replace them or
+/// add another version.
+#[utoipa::path(get, path = "/api/movies/{imdbId}/files", tag = "uploads", security(("session" = []), ("token" = [])),
+    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "Library id")),
+    responses(
+        (status = OK, body = [MovieFileInfo]),
+        (status = BAD_REQUEST, description = "Malformed id", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+    ))]
+pub async fn movie_files(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(imdb_id): ApiPath<String>,
+    params: Params,
+) -> Result<Json<Vec<MovieFileInfo>>, Failure> {
+    let library = params
+        .library()?
+        .ok_or(UploadRuleError::Missing("library"))?;
+    Ok(Json(
+        uploads::movie_files(&state, user.id, library, &imdb_id).await?,
+    ))
+}

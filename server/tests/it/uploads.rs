@@ -1,0 +1,910 @@
+//! The upload protocol through the real router: every rule, each bad input, and the files and
+//! rows it leaves behind.
+
+use crate::support::{As, Reply, TestServer, on_each_database, on_each_database_with, send_to};
+use axum::body::Body;
+use backend::entities::{movie, movie_file, uploaded_file};
+use bytes::Bytes;
+use http::{Method, Request, StatusCode, header};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub const MATRIX: &str = "tt0133093";
+
+pub fn enc(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A one-second test video of the given frame size, made by ffmpeg (once per size).
+pub fn video(width: u32, height: u32) -> Vec<u8> {
+    type Videos = std::sync::Mutex<Vec<((u32, u32), Vec<u8>)>>;
+    static CACHE: OnceLock<Videos> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((_, bytes)) = cache
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(size, _)| *size == (width, height))
+    {
+        return bytes.clone();
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = dir.path().join("v.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=size={width}x{height}:rate=5:duration=1"))
+        .args(["-c:v", "mpeg4", "-q:v", "10"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg is installed (scripts/setup.sh installs it for the tests)");
+    assert!(status.success(), "ffmpeg made the test video");
+    let bytes = std::fs::read(out).unwrap();
+    cache.lock().unwrap().push(((width, height), bytes.clone()));
+    bytes
+}
+
+/// A user with a library: their credentials, the library's id and folder.
+pub struct Member {
+    pub who: As,
+    pub library: i64,
+    pub path: PathBuf,
+}
+
+pub async fn member(srv: &TestServer, name: &str) -> Member {
+    let cookie = srv.register(name).await;
+    let who = As::cookie(&cookie);
+    let lib = srv
+        .post(
+            "/api/libraries",
+            &who,
+            json!({"name": format!("{name} movies")}),
+        )
+        .await;
+    assert_eq!(lib.status, StatusCode::CREATED, "{}", lib.text);
+    Member {
+        who,
+        library: lib.body["id"].as_i64().unwrap(),
+        path: PathBuf::from(lib.body["path"].as_str().unwrap()),
+    }
+}
+
+pub async fn init(srv: &TestServer, m: &Member, name: &str, size: usize, modified: u64) -> Reply {
+    srv.get(
+        &format!(
+            "/api/upload?type=init&filename={}&size={size}&lastModified={modified}&library={}",
+            enc(name),
+            m.library
+        ),
+        &m.who,
+    )
+    .await
+}
+
+fn post_request(who: &As, uri: &str, body: Body, len: Option<usize>) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::HOST, "127.0.0.1:3000");
+    if let Some(cookie) = &who.cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    if let Some(len) = len {
+        req = req.header(header::CONTENT_LENGTH, len);
+    }
+    req.body(body).unwrap()
+}
+
+pub async fn chunk(
+    srv: &TestServer,
+    m: &Member,
+    id: &str,
+    nr: u64,
+    offset: u64,
+    bytes: &[u8],
+) -> Reply {
+    let uri = format!("/api/upload?type=chunk&uploadId={id}&chunkNr={nr}&offset={offset}");
+    srv.send(post_request(
+        &m.who,
+        &uri,
+        Body::from(bytes.to_vec()),
+        Some(bytes.len()),
+    ))
+    .await
+}
+
+pub async fn end(srv: &TestServer, m: &Member, id: &str, imdb: &str, mode: &str) -> Reply {
+    let uri = format!("/api/upload?type=end&uploadId={id}&imdbId={imdb}&mode={mode}");
+    srv.send(post_request(&m.who, &uri, Body::empty(), None))
+        .await
+}
+
+/// init, all chunks of `chunk_size`, end; returns end's reply.
+pub async fn upload(
+    srv: &TestServer,
+    m: &Member,
+    name: &str,
+    data: &[u8],
+    imdb: &str,
+    mode: &str,
+) -> Reply {
+    let started = init(srv, m, name, data.len(), 1_700_000_000_000).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let id = started.body["uploadId"].as_str().unwrap().to_owned();
+    let mut offset = started.body["offset"].as_u64().unwrap() as usize;
+    let last = started.body["chunkNr"].as_u64().unwrap();
+    for (nr, piece) in (last + 1..).zip(data[offset..].chunks(64 * 1024)) {
+        let r = chunk(srv, m, &id, nr, offset as u64, piece).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        offset += piece.len();
+        assert_eq!(r.body["offset"], offset as u64);
+    }
+    end(srv, m, &id, imdb, mode).await
+}
+
+fn data_file(srv: &TestServer, id: &str) -> PathBuf {
+    srv.dir.path().join("uploads").join(id).join("data")
+}
+
+fn staged(srv: &TestServer) -> Vec<String> {
+    match std::fs::read_dir(srv.dir.path().join("uploads")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_video_uploads_in_chunks_and_joins_the_library() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let data = video(1280, 720);
+        let first = init(&srv, &anna, "The Matrix (1999).mp4", data.len(), 42).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+        assert_eq!(first.body["offset"], 0);
+        assert_eq!(first.body["chunkNr"], 0);
+        assert_eq!(first.body["chunkSize"], 8 * 1024 * 1024);
+        let id = first.body["uploadId"].as_str().unwrap().to_owned();
+        assert_eq!(id.len(), 32);
+        let manifest: Value = serde_json::from_slice(
+            &std::fs::read(
+                srv.dir
+                    .path()
+                    .join("uploads")
+                    .join(&id)
+                    .join("manifest.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(manifest["filename"], "The Matrix (1999).mp4");
+        assert_eq!(manifest["size"], data.len());
+
+        // Half, then init again: the same id answers where to resume.
+        let half = data.len() / 2;
+        let r = chunk(&srv, &anna, &id, 1, 0, &data[..half]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body, json!({"offset": half, "chunkNr": 1}));
+        let again = init(&srv, &anna, "The Matrix (1999).mp4", data.len(), 42).await;
+        assert_eq!(again.body["uploadId"], id.as_str());
+        assert_eq!(again.body["offset"], half);
+        assert_eq!(again.body["chunkNr"], 1);
+        let early = end(&srv, &anna, &id, MATRIX, "new").await;
+        early.assert_error(StatusCode::CONFLICT, "incomplete");
+        assert_eq!(early.body["offset"], half);
+
+        let r = chunk(&srv, &anna, &id, 2, half as u64, &data[half..]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let done = end(&srv, &anna, &id, MATRIX, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        assert_eq!(done.body["path"], "tt0133093/720p/movie.mp4");
+        let stored = std::fs::read(anna.path.join("tt0133093/720p/movie.mp4")).unwrap();
+        assert_eq!(sha256(&stored), sha256(&data));
+        assert!(staged(&srv).is_empty(), "the staging folder is gone");
+
+        let db = &srv.state.db;
+        let film = movie::Entity::find()
+            .filter(movie::Column::ImdbId.eq(MATRIX))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("a placeholder movie");
+        assert_eq!(film.metadata_status, "pending");
+        assert_eq!(film.title, "The Matrix (1999)");
+        let file =
+            movie_file::Entity::find_by_id(done.body["movieFileId"].as_i64().unwrap() as i32)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!((file.width, file.height), (Some(1280), Some(720)));
+        assert_eq!(file.resolution.as_deref(), Some("720p"));
+        assert!((file.duration_seconds.unwrap() - 1.0).abs() < 0.3);
+        assert_eq!(file.size_bytes, data.len() as i64);
+        assert_eq!(file.movie_id, film.id);
+        let record = uploaded_file::Entity::find()
+            .filter(uploaded_file::Column::MovieFileId.eq(file.id))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.original_filename, "The Matrix (1999).mp4");
+        assert_eq!(record.last_modified_ms, 42);
+
+        // The same file again is recognised, with the movie it became.
+        let dup = init(&srv, &anna, "The Matrix (1999).mp4", data.len(), 42).await;
+        dup.assert_error(StatusCode::CONFLICT, "already_uploaded");
+        assert_eq!(dup.body["movie"]["imdbId"], MATRIX);
+        assert_eq!(dup.body["movieFileId"], file.id);
+        // The old id is gone.
+        chunk(&srv, &anna, &id, 3, data.len() as u64, b"")
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "upload_not_found");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_init_parameters_are_refused_and_create_nothing() {
+    on_each_database_with(
+        |c| c.upload_max_size = 1_000_000,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let ok = "filename=a.mp4&size=10&lastModified=1";
+            let cases: Vec<(String, StatusCode, &str)> = vec![
+                (
+                    "size=10&lastModified=1&filename=a.mp4".to_owned(),
+                    StatusCode::BAD_REQUEST,
+                    "missing_parameter",
+                ),
+                (
+                    format!("type=chunk&{ok}"),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_type",
+                ),
+                (
+                    "type=init&size=10&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "missing_parameter",
+                ),
+                (
+                    "type=init&filename=a.mp4&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "missing_parameter",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=10".into(),
+                    StatusCode::BAD_REQUEST,
+                    "missing_parameter",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=-5&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=ten&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=1.5&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=99999999999999999999&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=10&lastModified=9223372036854775808".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+                (
+                    format!(
+                        "type=init&filename={}&size=10&lastModified=1",
+                        enc("../../etc/x.mp4")
+                    ),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_filename",
+                ),
+                (
+                    format!(
+                        "type=init&filename={}&size=10&lastModified=1",
+                        enc("a\\b.mp4")
+                    ),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_filename",
+                ),
+                (
+                    "type=init&filename=..&size=10&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_filename",
+                ),
+                (
+                    format!(
+                        "type=init&filename={}&size=10&lastModified=1",
+                        enc("a\nb.mp4")
+                    ),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_filename",
+                ),
+                (
+                    format!(
+                        "type=init&filename={}.mp4&size=10&lastModified=1",
+                        "x".repeat(252)
+                    ),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_filename",
+                ),
+                (
+                    "type=init&filename=notes.txt&size=10&lastModified=1".into(),
+                    StatusCode::BAD_REQUEST,
+                    "unsupported_file_type",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=1000001&lastModified=1".into(),
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "file_too_large",
+                ),
+                (
+                    format!("type=init&{ok}&library=999999"),
+                    StatusCode::NOT_FOUND,
+                    "library_not_found",
+                ),
+                (
+                    format!("type=init&{ok}&library=abc"),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+                (
+                    format!("type=init&{ok}&library=99999999999"),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_number",
+                ),
+            ];
+            for (query, status, code) in cases {
+                let r = srv.get(&format!("/api/upload?{query}"), &anna.who).await;
+                assert_eq!(r.status, status, "{query}: {}", r.text);
+                r.assert_error(status, code);
+            }
+            assert!(staged(&srv).is_empty(), "no upload was created");
+            // Without a library parameter the user's own library is used; anonymous is 401.
+            let r = srv
+                .get(&format!("/api/upload?type=init&{ok}"), &anna.who)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            srv.get(&format!("/api/upload?type=init&{ok}"), &As::anonymous())
+                .await
+                .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+            // Someone without a library is told to make one.
+            let bob = As::cookie(&srv.register("bob").await);
+            srv.get(&format!("/api/upload?type=init&{ok}"), &bob)
+                .await
+                .assert_error(StatusCode::CONFLICT, "no_library");
+            // ...and cannot upload into Anna's.
+            srv.get(
+                &format!("/api/upload?type=init&{ok}&library={}", anna.library),
+                &bob,
+            )
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn init_refuses_what_the_disk_cannot_hold() {
+    on_each_database_with(
+        |c| c.storage_reserve = u64::MAX / 4,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let r = init(&srv, &anna, "a.mp4", 10, 1).await;
+            r.assert_error(StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage");
+            assert!(r.body["free"].as_u64().is_some());
+            assert_eq!(r.body["needed"].as_u64().unwrap(), u64::MAX / 4 + 10);
+            assert!(staged(&srv).is_empty());
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn chunks_are_taken_only_in_order_and_bad_ones_leave_nothing() {
+    on_each_database_with(
+        |c| c.upload_max_chunk_size = 1000,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let data: Vec<u8> = (0..2500u32).map(|i| (i * 7 % 251) as u8).collect();
+            let started = init(&srv, &anna, "film.mkv", data.len(), 7).await;
+            let id = started.body["uploadId"].as_str().unwrap().to_owned();
+
+            chunk(&srv, &anna, &id, 1, 0, &data[..1001])
+                .await
+                .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large");
+            let r = chunk(&srv, &anna, &id, 2, 0, &data[..1000]).await;
+            r.assert_error(StatusCode::CONFLICT, "out_of_order");
+            assert_eq!(
+                (r.body["offset"].as_u64(), r.body["chunkNr"].as_u64()),
+                (Some(0), Some(0))
+            );
+            chunk(&srv, &anna, &id, 1, 10, &data[..1000])
+                .await
+                .assert_error(StatusCode::CONFLICT, "out_of_order");
+            assert_eq!(std::fs::metadata(data_file(&srv, &id)).unwrap().len(), 0);
+
+            let r = chunk(&srv, &anna, &id, 1, 0, &data[..1000]).await;
+            assert_eq!(r.body, json!({"offset": 1000, "chunkNr": 1}), "{}", r.text);
+            // A retry of that chunk (its answer was lost) changes nothing.
+            let r = chunk(&srv, &anna, &id, 1, 0, &data[..1000]).await;
+            assert_eq!(r.body, json!({"offset": 1000, "chunkNr": 1}), "{}", r.text);
+            assert_eq!(std::fs::metadata(data_file(&srv, &id)).unwrap().len(), 1000);
+
+            // A checksum that does not match keeps nothing; the right one is accepted.
+            let piece = &data[1000..2000];
+            let uri = |sum: &str| {
+                format!("/api/upload?type=chunk&uploadId={id}&chunkNr=2&offset=1000&sha256={sum}")
+            };
+            let r = srv
+                .send(post_request(
+                    &anna.who,
+                    &uri(&sha256(b"other")),
+                    Body::from(piece.to_vec()),
+                    Some(1000),
+                ))
+                .await;
+            r.assert_error(StatusCode::BAD_REQUEST, "checksum_mismatch");
+            assert_eq!(std::fs::metadata(data_file(&srv, &id)).unwrap().len(), 1000);
+            srv.send(post_request(
+                &anna.who,
+                &uri("xyz"),
+                Body::from(piece.to_vec()),
+                Some(1000),
+            ))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_checksum");
+            let r = srv
+                .send(post_request(
+                    &anna.who,
+                    &uri(&sha256(piece).to_uppercase()),
+                    Body::from(piece.to_vec()),
+                    Some(1000),
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+            // No Content-Length, or a body that does not match it.
+            let base = format!("/api/upload?type=chunk&uploadId={id}&chunkNr=3&offset=2000");
+            srv.send(post_request(
+                &anna.who,
+                &base,
+                Body::from(vec![1u8; 10]),
+                None,
+            ))
+            .await
+            .assert_error(StatusCode::LENGTH_REQUIRED, "length_required");
+            srv.send(post_request(
+                &anna.who,
+                &base,
+                Body::from(vec![1u8; 10]),
+                Some(20),
+            ))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "length_mismatch");
+            // Past the declared size.
+            chunk(&srv, &anna, &id, 3, 2000, &[0u8; 501])
+                .await
+                .assert_error(StatusCode::CONFLICT, "out_of_order");
+            assert_eq!(std::fs::metadata(data_file(&srv, &id)).unwrap().len(), 2000);
+
+            // Bad parameters.
+            for query in [
+                format!("type=chunk&uploadId={id}&chunkNr=x&offset=2000"),
+                format!("type=chunk&uploadId={id}&chunkNr=3&offset=-1"),
+                format!("type=chunk&uploadId={id}&chunkNr=3"),
+                "type=chunk&chunkNr=3&offset=2000".to_owned(),
+                format!("type=fly&uploadId={id}"),
+            ] {
+                let r = srv
+                    .send(post_request(
+                        &anna.who,
+                        &format!("/api/upload?{query}"),
+                        Body::from(vec![0u8; 5]),
+                        Some(5),
+                    ))
+                    .await;
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.text);
+            }
+            // Unknown, malformed, and another user's ids are all "not found".
+            let bob = member(&srv, "bob").await;
+            for other in [
+                id.as_str(),
+                "0123456789abcdef0123456789abcdef",
+                "..%2F..%2Fetc",
+            ] {
+                chunk(&srv, &bob, other, 3, 2000, &data[2000..])
+                    .await
+                    .assert_error(StatusCode::NOT_FOUND, "upload_not_found");
+            }
+            end(&srv, &bob, &id, MATRIX, "new")
+                .await
+                .assert_error(StatusCode::NOT_FOUND, "upload_not_found");
+            srv.call(
+                Method::DELETE,
+                &format!("/api/upload?uploadId={id}"),
+                &bob.who,
+                None,
+            )
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "upload_not_found");
+
+            let r = chunk(&srv, &anna, &id, 3, 2000, &data[2000..]).await;
+            assert_eq!(r.body, json!({"offset": 2500, "chunkNr": 3}), "{}", r.text);
+            end(&srv, &anna, &id, "tt123", "new")
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_imdb_id");
+            end(&srv, &anna, &id, MATRIX, "overwrite")
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_mode");
+            let done = end(&srv, &anna, &id, MATRIX, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            // Not a video ffprobe can read: the resolution is unknown, the bytes are intact.
+            assert_eq!(done.body["path"], "tt0133093/unknown/movie.mkv");
+            assert_eq!(
+                sha256(&std::fs::read(anna.path.join("tt0133093/unknown/movie.mkv")).unwrap()),
+                sha256(&data)
+            );
+        },
+    )
+    .await;
+}
+
+/// A body that sends `first`, then fails as a dropped connection would.
+fn broken_body(first: Vec<u8>) -> Body {
+    let frames: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from(first)),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset",
+        )),
+    ];
+    Body::from_stream(futures::stream::iter(frames))
+}
+
+#[tokio::test]
+async fn a_chunk_cut_off_mid_body_leaves_no_trace() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let data = vec![9u8; 3000];
+        let id = init(&srv, &anna, "a.mp4", data.len(), 1).await.body["uploadId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        chunk(&srv, &anna, &id, 1, 0, &data[..1000]).await;
+        let uri = format!("/api/upload?type=chunk&uploadId={id}&chunkNr=2&offset=1000");
+        let r = srv
+            .send(post_request(
+                &anna.who,
+                &uri,
+                broken_body(vec![9u8; 600]),
+                Some(1000),
+            ))
+            .await;
+        r.assert_error(StatusCode::BAD_REQUEST, "body_interrupted");
+        assert_eq!(std::fs::metadata(data_file(&srv, &id)).unwrap().len(), 1000);
+        // Bytes left past the offset by a crash are cut off before the next write.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(data_file(&srv, &id))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"garbage"))
+            .unwrap();
+        let r = chunk(&srv, &anna, &id, 2, 1000, &data[1000..]).await;
+        assert_eq!(r.body["offset"], 3000, "{}", r.text);
+        assert_eq!(std::fs::read(data_file(&srv, &id)).unwrap(), data);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_requests_on_one_upload_never_interleave() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let id = init(&srv, &anna, "a.mp4", 2000, 1).await.body["uploadId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The first chunk arrives slowly: half now, half when we say so.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+        tx.send(Ok(Bytes::from(vec![1u8; 500]))).await.unwrap();
+        let body = Body::from_stream(tokio_stream_from(rx));
+        let uri = format!("/api/upload?type=chunk&uploadId={id}&chunkNr=1&offset=0");
+        let slow = tokio::spawn(send_to(
+            srv.router(),
+            post_request(&anna.who, &uri, body, Some(1000)),
+        ));
+        // Wait until the slow request holds the upload.
+        let mut busy = None;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let r = chunk(&srv, &anna, &id, 1, 0, &[2u8; 1000]).await;
+            if r.status == StatusCode::CONFLICT && r.body["error"] == "busy" {
+                busy = Some(r);
+                break;
+            }
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        }
+        busy.expect("the racing request is told the upload is busy");
+        srv.call(
+            Method::DELETE,
+            &format!("/api/upload?uploadId={id}"),
+            &anna.who,
+            None,
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "busy");
+        tx.send(Ok(Bytes::from(vec![1u8; 500]))).await.unwrap();
+        drop(tx);
+        let r = slow.await.unwrap();
+        assert_eq!(r.body, json!({"offset": 1000, "chunkNr": 1}), "{}", r.text);
+        assert_eq!(
+            std::fs::read(data_file(&srv, &id)).unwrap(),
+            vec![1u8; 1000]
+        );
+    })
+    .await;
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> + Send + 'static {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[tokio::test]
+async fn existing_movies_are_replaced_or_get_versions_only_when_asked() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let hd = video(1280, 720);
+        let first = upload(&srv, &anna, "matrix.mp4", &hd, MATRIX, "new").await;
+        assert_eq!(
+            first.body["path"], "tt0133093/720p/movie.mp4",
+            "{}",
+            first.text
+        );
+
+        let other = video(1920, 1080);
+        let id_of = |r: &Reply| r.body["uploadId"].as_str().unwrap().to_owned();
+        let started = init(&srv, &anna, "matrix-1080.mp4", other.len(), 2).await;
+        let id = id_of(&started);
+        chunk(&srv, &anna, &id, 1, 0, &other).await;
+        let r = end(&srv, &anna, &id, MATRIX, "new").await;
+        r.assert_error(StatusCode::CONFLICT, "movie_has_files");
+        assert_eq!(r.body["files"][0]["path"], "tt0133093/720p/movie.mp4");
+        let r = end(&srv, &anna, &id, MATRIX, "version").await;
+        assert_eq!(r.body["path"], "tt0133093/1080p/movie.mp4", "{}", r.text);
+
+        // A second 720p file as a version gets its own folder.
+        let third = upload(
+            &srv,
+            &anna,
+            "matrix-again.mp4",
+            &[hd.clone(), vec![0u8; 10]].concat(),
+            MATRIX,
+            "version",
+        )
+        .await;
+        assert_eq!(
+            third.body["path"], "tt0133093/720p-2/movie.mp4",
+            "{}",
+            third.text
+        );
+
+        let files = srv
+            .get(
+                &format!("/api/movies/{MATRIX}/files?library={}", anna.library),
+                &anna.who,
+            )
+            .await;
+        let paths: Vec<&str> = files
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "tt0133093/720p/movie.mp4",
+                "tt0133093/1080p/movie.mp4",
+                "tt0133093/720p-2/movie.mp4"
+            ]
+        );
+        assert_eq!(files.body[2]["versionLabel"], "720p-2");
+
+        // Replace: the new file is put in place, then every old one goes.
+        let fresh = [hd.clone(), vec![1u8; 20]].concat();
+        let r = upload(&srv, &anna, "matrix-final.mp4", &fresh, MATRIX, "replace").await;
+        assert_eq!(r.body["path"], "tt0133093/720p/movie.mp4", "{}", r.text);
+        assert_eq!(
+            sha256(&std::fs::read(anna.path.join("tt0133093/720p/movie.mp4")).unwrap()),
+            sha256(&fresh)
+        );
+        assert!(!anna.path.join("tt0133093/1080p").exists());
+        assert!(!anna.path.join("tt0133093/720p-2").exists());
+        let files = srv
+            .get(
+                &format!("/api/movies/{MATRIX}/files?library={}", anna.library),
+                &anna.who,
+            )
+            .await;
+        assert_eq!(files.body.as_array().unwrap().len(), 1, "{}", files.text);
+        assert_eq!(files.body[0]["versionLabel"], Value::Null);
+        // The replaced file may be uploaded again.
+        let again = init(&srv, &anna, "matrix-1080.mp4", other.len(), 2).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+
+        // Subtitles go to srt/, numbered when the name is taken.
+        let srt = b"1\n00:00:01,000 --> 00:00:02,000\nHello\n".to_vec();
+        let r = upload(&srv, &anna, "The.Matrix.en.srt", &srt, MATRIX, "new").await;
+        assert_eq!(
+            r.body["path"], "tt0133093/srt/subtitle.en.srt",
+            "{}",
+            r.text
+        );
+        assert_eq!(r.body["movieFileId"], Value::Null);
+        let r = upload(&srv, &anna, "Matrix.EN.srt", &srt, MATRIX, "new").await;
+        assert_eq!(
+            r.body["path"], "tt0133093/srt/subtitle-2.en.srt",
+            "{}",
+            r.text
+        );
+
+        // Another user sees nothing of this library.
+        let bob = member(&srv, "bob").await;
+        srv.get(
+            &format!("/api/movies/{MATRIX}/files?library={}", anna.library),
+            &bob.who,
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        srv.get(
+            &format!("/api/movies/matrix/files?library={}", anna.library),
+            &anna.who,
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_imdb_id");
+        srv.get(&format!("/api/movies/{MATRIX}/files"), &anna.who)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "missing_parameter");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_check_tells_new_partial_and_known_files_apart() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let done = upload(&srv, &anna, "done.mp4", b"finished bytes", MATRIX, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        let partial = init(&srv, &anna, "half.mkv", 100, 5).await;
+        let partial_id = partial.body["uploadId"].as_str().unwrap().to_owned();
+        chunk(&srv, &anna, &partial_id, 1, 0, &[0u8; 40]).await;
+
+        let r = srv
+            .post(
+                "/api/upload/check",
+                &anna.who,
+                json!({"library": anna.library, "files": [
+                    {"filename": "done.mp4", "size": 14, "lastModified": 1_700_000_000_000u64},
+                    {"filename": "half.mkv", "size": 100, "lastModified": 5},
+                    {"filename": "new.mp4", "size": 100, "lastModified": 5},
+                    {"filename": "bad/name.mp4", "size": 100, "lastModified": 5},
+                ]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body[0]["status"], "already_uploaded");
+        assert_eq!(r.body[0]["imdbId"], MATRIX);
+        assert_eq!(
+            r.body[1],
+            json!({"status": "partial", "uploadId": partial_id, "offset": 40})
+        );
+        assert_eq!(r.body[2], json!({"status": "new"}));
+        assert_eq!(r.body[3]["status"], "invalid");
+        assert_eq!(r.body[3]["error"], "invalid_filename");
+
+        let pending = srv.get("/api/uploads", &anna.who).await;
+        assert_eq!(
+            pending.body.as_array().unwrap().len(),
+            1,
+            "{}",
+            pending.text
+        );
+        assert_eq!(pending.body[0]["uploadId"], partial_id.as_str());
+        assert_eq!(pending.body[0]["offset"], 40);
+        let bob = member(&srv, "bob").await;
+        assert_eq!(srv.get("/api/uploads", &bob.who).await.body, json!([]));
+        srv.post(
+            "/api/upload/check",
+            &bob.who,
+            json!({"library": anna.library, "files": []}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        srv.post("/api/upload/check", &anna.who, json!({"files": "nope"}))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_body");
+
+        let r = srv
+            .call(
+                Method::DELETE,
+                &format!("/api/upload?uploadId={partial_id}"),
+                &anna.who,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+        assert!(staged(&srv).is_empty());
+        srv.call(
+            Method::DELETE,
+            &format!("/api/upload?uploadId={partial_id}"),
+            &anna.who,
+            None,
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "upload_not_found");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn abandoned_uploads_are_swept_after_the_configured_age() {
+    on_each_database_with(
+        |c| c.upload_max_age_days = 7,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let old = init(&srv, &anna, "old.mp4", 10, 1).await.body["uploadId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let recent = init(&srv, &anna, "recent.mp4", 10, 1).await.body["uploadId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let manifest_path = srv
+                .dir
+                .path()
+                .join("uploads")
+                .join(&old)
+                .join("manifest.json");
+            let mut manifest: Value =
+                serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+            manifest["updated"] = json!(chrono::Utc::now().timestamp() - 8 * 86_400);
+            std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+
+            assert_eq!(backend::uploads::sweep(&srv.state).unwrap(), 1);
+            assert_eq!(staged(&srv), vec![recent]);
+            assert!(!Path::new(&manifest_path).exists());
+        },
+    )
+    .await;
+}
