@@ -8,5 +8,6 @@ pub mod api;
 pub mod library;
 pub mod role;
 pub mod upload;
+pub mod upload_client;
 
 pub use role::Role;

@@ -171,6 +171,26 @@ pub fn check_imdb_id(id: &str) -> Result<(), UploadRuleError> {
     }
 }
 
+/// The first IMDb id written in a text such as a file or folder name
+/// (`The Matrix [tt0133093].mkv`), lowercased.
+pub fn imdb_id_in(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("tt").map(|p| p + from) {
+        let digits = bytes[pos + 2..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let starts_word = pos == 0 || !bytes[pos - 1].is_ascii_alphanumeric();
+        if starts_word && (7..=10).contains(&digits) {
+            return Some(lower[pos..pos + 2 + digits].to_owned());
+        }
+        from = pos + 2;
+    }
+    None
+}
+
 /// Upload ids are 32 lowercase hex digits; checked before any path is built from one.
 pub fn check_upload_id(id: &str) -> Result<(), UploadRuleError> {
     if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
@@ -447,6 +467,21 @@ mod tests {
             check_filename(".mp4"),
             Err(UploadRuleError::UnsupportedType(String::new()))
         );
+    }
+
+    #[test]
+    fn imdb_ids_are_found_in_names() {
+        assert_eq!(
+            imdb_id_in("The Matrix [tt0133093].mkv").as_deref(),
+            Some("tt0133093")
+        );
+        assert_eq!(
+            imdb_id_in("TT10872600-dune.mp4").as_deref(),
+            Some("tt10872600")
+        );
+        assert_eq!(imdb_id_in("Matt tt123 x.mkv"), None);
+        assert_eq!(imdb_id_in("Scatt0133093.mkv"), None, "inside a word");
+        assert_eq!(imdb_id_in("Pretty.Woman.1990.mkv"), None);
     }
 
     #[test]

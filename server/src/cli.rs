@@ -1,5 +1,5 @@
 //! The command line: `ott [serve]`, `ott migrate`, `ott user create`, `ott token create`,
-//! `ott library create`.
+//! `ott library create`, `ott upload`.
 
 use crate::config::{GlobalArgs, resolve};
 use crate::{commands, logging};
@@ -38,6 +38,8 @@ pub enum Command {
     /// Manage libraries.
     #[command(subcommand)]
     Library(LibraryCommand),
+    /// Upload movie files (or folders of them) to a server, resuming interrupted uploads.
+    Upload(commands::upload::UploadArgs),
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -117,6 +119,11 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    // The uploader is a client: it needs no data directory or database.
+    let command = match command {
+        Command::Upload(args) => return commands::upload::run(args).await,
+        other => other,
+    };
     let addr = match &command {
         Command::Serve(args) => args.addr,
         _ => None,
@@ -136,6 +143,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Library(LibraryCommand::Create { owner, name, path }) => {
             commands::admin::create_library(&settings, &owner, &name, path.as_deref()).await
         }
+        Command::Upload(_) => unreachable!("handled before the settings are resolved"),
     }
 }
 

@@ -8,9 +8,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-const OTT: &str = env!("CARGO_BIN_EXE_ott");
+pub const OTT: &str = env!("CARGO_BIN_EXE_ott");
 
-fn ott(data: &TempDir, database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+pub fn ott(data: &TempDir, database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(OTT)
         .args([
             "--data-dir",
@@ -36,7 +36,7 @@ fn ott(data: &TempDir, database_url: &str, args: &[&str], stdin: Option<&str>) -
     child.wait_with_output().unwrap()
 }
 
-fn stdout(out: &Output) -> String {
+pub fn stdout(out: &Output) -> String {
     assert!(
         out.status.success(),
         "ott failed: {}",

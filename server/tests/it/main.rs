@@ -6,4 +6,6 @@ mod cli;
 mod libraries;
 mod routes;
 mod support;
+mod upload_disk;
+mod upload_faults;
 mod uploads;

@@ -1,0 +1,214 @@
+//! The upload protocol's HTTP calls, with the server's answers sorted into success, a refusal
+//! (the JSON error body) and a transport failure worth retrying.
+
+use domain::api::{
+    ChunkAccepted, FileDescription, FileStatus, LibraryInfo, UploadFinished, UploadState,
+};
+use domain::upload_client::ChunkPlan;
+use reqwest::{Client, StatusCode};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// The server said no: its status and `{"error", "message", ...}` body.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub body: serde_json::Value,
+}
+
+impl Refusal {
+    fn from_body(status: StatusCode, text: &str) -> Refusal {
+        let body: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        Refusal {
+            status,
+            code: body["error"].as_str().unwrap_or("http_error").to_owned(),
+            message: body["message"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("the server answered {status}")),
+            body,
+        }
+    }
+
+    /// Worth trying again later: the server is overloaded, restarting or busy with the upload.
+    pub fn is_transient(&self) -> bool {
+        self.status.is_server_error() && self.status != StatusCode::INSUFFICIENT_STORAGE
+            || self.status == StatusCode::TOO_MANY_REQUESTS
+            || self.code == "busy"
+    }
+
+    pub fn number(&self, field: &str) -> Option<u64> {
+        self.body[field].as_u64()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("{}", .0.message)]
+    Refused(Refusal),
+    #[error("cannot reach the server: {0}")]
+    Transport(String),
+}
+
+impl CallError {
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CallError::Refused(r) => r.is_transient(),
+            CallError::Transport(_) => true,
+        }
+    }
+}
+
+/// One server, one token.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: Client,
+    base: String,
+    token: String,
+}
+
+fn transport(e: reqwest::Error) -> CallError {
+    // The chain says what actually happened (refused, reset, timed out).
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    CallError::Transport(text)
+}
+
+impl ApiClient {
+    pub fn new(base: &str, token: &str) -> anyhow::Result<ApiClient> {
+        let http = Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            // A chunk of 64 MiB over a slow line takes a while; a stalled one must not hang.
+            .read_timeout(Duration::from_secs(120))
+            .user_agent(concat!("ott-upload/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(ApiClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    async fn answer<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, CallError> {
+        let status = res.status();
+        let text = res.text().await.map_err(transport)?;
+        if status.is_success() {
+            serde_json::from_str(&text).map_err(|e| {
+                CallError::Transport(format!("the server's answer could not be read: {e}"))
+            })
+        } else {
+            Err(CallError::Refused(Refusal::from_body(status, &text)))
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn libraries(&self) -> Result<Vec<LibraryInfo>, CallError> {
+        let res = self
+            .http
+            .get(self.url("/api/libraries"))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::answer(res).await
+    }
+
+    pub async fn check(
+        &self,
+        library: Option<i32>,
+        files: &[FileDescription],
+    ) -> Result<Vec<FileStatus>, CallError> {
+        let res = self
+            .http
+            .post(self.url("/api/upload/check"))
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({ "library": library, "files": files }))
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::answer(res).await
+    }
+
+    pub async fn init(
+        &self,
+        library: Option<i32>,
+        file: &FileDescription,
+    ) -> Result<UploadState, CallError> {
+        let mut query = vec![
+            ("type", "init".to_owned()),
+            ("filename", file.filename.clone()),
+            ("size", file.size.to_string()),
+            ("lastModified", file.last_modified.to_string()),
+        ];
+        if let Some(id) = library {
+            query.push(("library", id.to_string()));
+        }
+        let res = self
+            .http
+            .get(self.url("/api/upload"))
+            .bearer_auth(&self.token)
+            .query(&query)
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::answer(res).await
+    }
+
+    pub async fn chunk(
+        &self,
+        upload_id: &str,
+        plan: ChunkPlan,
+        bytes: Vec<u8>,
+    ) -> Result<ChunkAccepted, CallError> {
+        let sum = hex::encode(Sha256::digest(&bytes));
+        let res = self
+            .http
+            .post(self.url("/api/upload"))
+            .bearer_auth(&self.token)
+            .query(&[
+                ("type", "chunk"),
+                ("uploadId", upload_id),
+                ("chunkNr", &plan.chunk_nr.to_string()),
+                ("offset", &plan.offset.to_string()),
+                ("sha256", &sum),
+            ])
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::answer(res).await
+    }
+
+    pub async fn end(
+        &self,
+        upload_id: &str,
+        imdb_id: &str,
+        mode: &str,
+    ) -> Result<UploadFinished, CallError> {
+        let res = self
+            .http
+            .post(self.url("/api/upload"))
+            .bearer_auth(&self.token)
+            .query(&[
+                ("type", "end"),
+                ("uploadId", upload_id),
+                ("imdbId", imdb_id),
+                ("mode", mode),
+            ])
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::answer(res).await
+    }
+}

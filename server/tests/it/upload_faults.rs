@@ -1,0 +1,565 @@
+//! The upload protocol against the real `ott` binary on loopback, under abuse: clients that
+//! drop connections mid-chunk, repeat and reorder chunks, a server killed with SIGKILL and
+//! restarted mid-upload, many uploads at once, two clients racing on one file, and the
+//! `ott upload` command itself. Every finished file is compared by sha256 with its source.
+
+use crate::cli::{OTT, ott, stdout};
+use crate::support::PASSWORD;
+use crate::uploads::{enc, sha256};
+use bytes::Bytes;
+use domain::api::FileDescription;
+use domain::upload_client::Backoff;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use server::uploader::client::ApiClient;
+use server::uploader::{self, Job, Options, Outcome};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// A real server process with a user, a token and a library.
+struct RealServer {
+    data: TempDir,
+    url: String,
+    port: u16,
+    child: Option<Child>,
+    token: String,
+    library: i64,
+    library_path: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl RealServer {
+    async fn start() -> RealServer {
+        let data = TempDir::new().unwrap();
+        let db = backend::config::default_database_url(data.path());
+        stdout(&ott(
+            &data,
+            &db,
+            &["user", "create", "anna", "--password-stdin"],
+            Some(PASSWORD),
+        ));
+        let token = stdout(&ott(
+            &data,
+            &db,
+            &["token", "create", "--user", "anna"],
+            None,
+        ))
+        .trim()
+        .to_owned();
+        let lib: Value = serde_json::from_str(&stdout(&ott(
+            &data,
+            &db,
+            &["library", "create", "--owner", "anna", "--name", "Films"],
+            None,
+        )))
+        .unwrap();
+        let port = free_port();
+        let mut srv = RealServer {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            child: None,
+            token,
+            library: lib["id"].as_i64().unwrap(),
+            library_path: PathBuf::from(lib["path"].as_str().unwrap()),
+            data,
+        };
+        srv.spawn().await;
+        srv
+    }
+
+    async fn spawn(&mut self) {
+        let child = Command::new(OTT)
+            .args([
+                "--data-dir",
+                self.data.path().to_str().unwrap(),
+                "serve",
+                "--addr",
+            ])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ott serve");
+        self.child = Some(child);
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = client.get(format!("{}/healthz", self.url)).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    fn staged(&self) -> Vec<String> {
+        match std::fs::read_dir(self.data.path().join("uploads")) {
+            Ok(entries) => entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn stored(&self, relative: &str) -> Vec<u8> {
+        std::fs::read(self.library_path.join(relative))
+            .unwrap_or_else(|e| panic!("{relative} is in the library: {e}"))
+    }
+}
+
+impl Drop for RealServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A deliberately unreliable client speaking the protocol with reqwest.
+struct RoughClient<'a> {
+    srv: &'a RealServer,
+    http: reqwest::Client,
+}
+
+#[derive(Debug)]
+enum Sent {
+    Answer(reqwest::StatusCode, Value),
+    Broken,
+}
+
+impl RoughClient<'_> {
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req.bearer_auth(&self.srv.token)
+    }
+
+    async fn read(res: Result<reqwest::Response, reqwest::Error>) -> Sent {
+        match res {
+            Ok(r) => {
+                let status = r.status();
+                match r.bytes().await {
+                    Ok(b) => Sent::Answer(status, serde_json::from_slice(&b).unwrap_or_default()),
+                    Err(_) => Sent::Broken,
+                }
+            }
+            Err(_) => Sent::Broken,
+        }
+    }
+
+    async fn init(&self, name: &str, size: usize) -> Sent {
+        let url = format!(
+            "{}/api/upload?type=init&filename={}&size={size}&lastModified=1&library={}",
+            self.srv.url,
+            enc(name),
+            self.srv.library
+        );
+        Self::read(self.auth(self.http.get(url)).send().await).await
+    }
+
+    fn chunk_url(&self, id: &str, nr: u64, offset: usize) -> String {
+        format!(
+            "{}/api/upload?type=chunk&uploadId={id}&chunkNr={nr}&offset={offset}",
+            self.srv.url
+        )
+    }
+
+    async fn chunk(&self, id: &str, nr: u64, offset: usize, bytes: &[u8]) -> Sent {
+        let req = self
+            .auth(self.http.post(self.chunk_url(id, nr, offset)))
+            .body(bytes.to_vec());
+        Self::read(req.send().await).await
+    }
+
+    /// Sends the first half of the chunk, then drops the connection.
+    async fn chunk_cut_off(&self, id: &str, nr: u64, offset: usize, bytes: &[u8]) -> Sent {
+        let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+        let frames: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(half),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "cut",
+            )),
+        ];
+        let req = self
+            .auth(self.http.post(self.chunk_url(id, nr, offset)))
+            .header(reqwest::header::CONTENT_LENGTH, bytes.len())
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(frames)));
+        Self::read(req.send().await).await
+    }
+
+    async fn end(&self, id: &str, imdb: &str) -> Sent {
+        let url = format!(
+            "{}/api/upload?type=end&uploadId={id}&imdbId={imdb}&mode=new",
+            self.srv.url
+        );
+        Self::read(self.auth(self.http.post(url)).send().await).await
+    }
+}
+
+#[derive(Default, Debug)]
+struct Faults {
+    cut_off: u32,
+    repeated: u32,
+    out_of_order: u32,
+    killed_between: u32,
+    killed_mid_chunk: u32,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_survive_cut_connections_repeats_reordering_and_server_kills() {
+    let seed: u64 = std::env::var("OTT_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("fault injection seed: {seed} (rerun with OTT_FAULT_SEED={seed})");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut srv = RealServer::start().await;
+    const CHUNK: usize = 64 * 1024;
+    let mut sizes = vec![0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7];
+    while sizes.len() < 50 {
+        sizes.push(rng.gen_range(0..CHUNK * 7 / 2));
+    }
+    let mut faults = Faults::default();
+
+    for (i, size) in sizes.into_iter().enumerate() {
+        let data: Vec<u8> = (0..size).map(|_| rng.r#gen()).collect();
+        let name = format!("film {i}.mkv");
+        let imdb = format!("tt{:07}", 1_000_000 + i);
+        let mut steps = 0;
+        let finished = 'upload: loop {
+            steps += 1;
+            assert!(steps < 1000, "file {i} makes no progress");
+            let client = RoughClient {
+                srv: &srv,
+                http: reqwest::Client::new(),
+            };
+            let (id, mut offset, mut nr) = match client.init(&name, size).await {
+                Sent::Answer(s, body) if s.is_success() => (
+                    body["uploadId"].as_str().unwrap().to_owned(),
+                    body["offset"].as_u64().unwrap() as usize,
+                    body["chunkNr"].as_u64().unwrap(),
+                ),
+                other => panic!("init of file {i}: {other:?}"),
+            };
+            let mut last: Option<(u64, usize, usize)> = None;
+            while offset < size {
+                let len = rng.gen_range(1..=CHUNK).min(size - offset);
+                let piece = &data[offset..offset + len];
+                match rng.gen_range(0..100) {
+                    0..10 => {
+                        faults.cut_off += 1;
+                        client.chunk_cut_off(&id, nr + 1, offset, piece).await;
+                        continue 'upload;
+                    }
+                    10..20 if last.is_some() => {
+                        let (lnr, loff, llen) = last.unwrap();
+                        faults.repeated += 1;
+                        match client.chunk(&id, lnr, loff, &data[loff..loff + llen]).await {
+                            Sent::Answer(s, body) => {
+                                assert_eq!(
+                                    s, 200,
+                                    "a repeated chunk is answered with the state: {body}"
+                                );
+                                assert_eq!(body["offset"].as_u64(), Some(offset as u64));
+                            }
+                            Sent::Broken => panic!("repeat of file {i} broke"),
+                        }
+                    }
+                    20..30 => {
+                        faults.out_of_order += 1;
+                        let (bad_nr, bad_off) = if rng.gen_bool(0.5) {
+                            (nr + 2, offset)
+                        } else {
+                            (nr + 1, offset + 1)
+                        };
+                        match client.chunk(&id, bad_nr, bad_off, piece).await {
+                            Sent::Answer(s, body) => {
+                                assert_eq!(s, 409, "{body}");
+                                assert_eq!(body["error"], "out_of_order");
+                                assert_eq!(body["offset"].as_u64(), Some(offset as u64));
+                                assert_eq!(body["chunkNr"].as_u64(), Some(nr));
+                            }
+                            Sent::Broken => panic!("out-of-order chunk of file {i} broke"),
+                        }
+                    }
+                    30..33 => {
+                        faults.killed_between += 1;
+                        srv.kill();
+                        srv.spawn().await;
+                        continue 'upload;
+                    }
+                    33..36 if len > 1 => {
+                        // Kill the server while the chunk's body is arriving.
+                        faults.killed_mid_chunk += 1;
+                        let (tx, rx) =
+                            tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+                        tx.send(Ok(Bytes::copy_from_slice(&piece[..len / 2])))
+                            .await
+                            .unwrap();
+                        let req = client
+                            .auth(client.http.post(client.chunk_url(&id, nr + 1, offset)))
+                            .header(reqwest::header::CONTENT_LENGTH, len)
+                            .body(reqwest::Body::wrap_stream(futures::stream::poll_fn({
+                                let mut rx = rx;
+                                move |cx| rx.poll_recv(cx)
+                            })));
+                        let pending = tokio::spawn(req.send());
+                        tokio::time::sleep(Duration::from_millis(30)).await;
+                        srv.kill();
+                        drop(tx);
+                        let _ = pending.await;
+                        srv.spawn().await;
+                        continue 'upload;
+                    }
+                    _ => match client.chunk(&id, nr + 1, offset, piece).await {
+                        Sent::Answer(s, body) => {
+                            assert_eq!(s, 200, "file {i}: {body}");
+                            last = Some((nr + 1, offset, len));
+                            offset += len;
+                            nr += 1;
+                            assert_eq!(body["offset"].as_u64(), Some(offset as u64));
+                        }
+                        Sent::Broken => continue 'upload,
+                    },
+                }
+            }
+            match client.end(&id, &imdb).await {
+                Sent::Answer(s, body) if s.is_success() => break body,
+                other => panic!("end of file {i}: {other:?}"),
+            }
+        };
+        let path = finished["path"].as_str().unwrap();
+        assert_eq!(
+            sha256(&srv.stored(path)),
+            sha256(&data),
+            "file {i} ({size} bytes) arrived intact"
+        );
+    }
+    eprintln!("faults injected: {faults:?}");
+    assert!(faults.cut_off > 0 && faults.repeated > 0 && faults.out_of_order > 0);
+    assert!(
+        faults.killed_between + faults.killed_mid_chunk > 0,
+        "the server was killed at least once"
+    );
+    assert_eq!(
+        srv.staged(),
+        Vec::<String>::new(),
+        "nothing is left in uploads/"
+    );
+}
+
+fn job(dir: &Path, name: &str, data: &[u8], imdb: &str) -> Job {
+    let path = dir.join(name);
+    std::fs::write(&path, data).unwrap();
+    Job {
+        file: FileDescription {
+            filename: name.to_owned(),
+            size: data.len() as u64,
+            last_modified: 7,
+        },
+        path,
+        imdb_id: Some(imdb.to_owned()),
+    }
+}
+
+fn options(srv: &RealServer, chunk: u64) -> Options {
+    Options {
+        library: Some(srv.library as i32),
+        mode: "new".into(),
+        chunk_size: Some(chunk),
+        backoff: Backoff {
+            first: Duration::from_millis(20),
+            max: Duration::from_millis(200),
+            attempts: 20,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_uploads_at_once_and_two_clients_racing_on_one() {
+    let srv = RealServer::start().await;
+    let files = TempDir::new().unwrap();
+    let api = ApiClient::new(&srv.url, &srv.token).unwrap();
+    let mut rng = StdRng::seed_from_u64(8);
+    let jobs: Vec<(Job, Vec<u8>)> = (0..8)
+        .map(|i| {
+            let data: Vec<u8> = (0..rng.gen_range(100_000..600_000))
+                .map(|_| rng.r#gen())
+                .collect();
+            (
+                job(
+                    files.path(),
+                    &format!("m{i}.mp4"),
+                    &data,
+                    &format!("tt{:07}", 2_000_000 + i),
+                ),
+                data,
+            )
+        })
+        .collect();
+    let opts = options(&srv, 32 * 1024);
+    let outcomes = futures::future::join_all(
+        jobs.iter()
+            .map(|(job, _)| uploader::upload(&api, job, &opts, |_| {})),
+    )
+    .await;
+    for ((_, data), outcome) in jobs.iter().zip(outcomes) {
+        let Outcome::Uploaded { path } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(sha256(&srv.stored(&path)), sha256(data));
+    }
+
+    // Two clients, one file: the per-upload lock and the resync keep the bytes in order.
+    let data: Vec<u8> = (0..700_000).map(|_| rng.r#gen()).collect();
+    let shared = job(files.path(), "shared.mkv", &data, "tt3000000");
+    let opts = options(&srv, 16 * 1024);
+    let (a, b) = tokio::join!(
+        uploader::upload(&api, &shared, &opts, |_| {}),
+        uploader::upload(&api, &shared, &opts, |_| {}),
+    );
+    assert!(
+        matches!(a, Outcome::Uploaded { .. }) || matches!(b, Outcome::Uploaded { .. }),
+        "{a:?} / {b:?}"
+    );
+    for outcome in [&a, &b] {
+        assert!(!matches!(outcome, Outcome::Failed { .. }), "{outcome:?}");
+    }
+    let copies: Vec<_> = std::fs::read_dir(srv.library_path.join("tt3000000"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 1, "stored once: {copies:?}");
+    assert_eq!(
+        sha256(&std::fs::read(copies[0].join("movie.mkv")).unwrap()),
+        sha256(&data)
+    );
+    assert!(srv.staged().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
+    let srv = RealServer::start().await;
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().join("Heat (1995) [tt0113277]");
+    std::fs::create_dir(&folder).unwrap();
+    let heat: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(folder.join("Heat.1995.mkv"), &heat).unwrap();
+    std::fs::write(
+        folder.join("Heat.1995.en.srt"),
+        b"1\n00:00:01,000 --> 00:00:02,000\nHi\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("notes.txt"), b"ignored in folders").unwrap();
+    let matrix: Vec<u8> = (0..200_000u32).map(|i| (i % 199) as u8).collect();
+    let matrix_path = dir.path().join("The Matrix tt0133093.mp4");
+    std::fs::write(&matrix_path, &matrix).unwrap();
+    let unknown = dir.path().join("Some Film.mp4");
+    std::fs::write(&unknown, b"who knows").unwrap();
+
+    // Half of The Matrix is already on the server: the command must resume it.
+    let api = ApiClient::new(&srv.url, &srv.token).unwrap();
+    let described = FileDescription {
+        filename: "The Matrix tt0133093.mp4".into(),
+        size: matrix.len() as u64,
+        last_modified: std::fs::metadata(&matrix_path)
+            .unwrap()
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64,
+    };
+    let state = api
+        .init(Some(srv.library as i32), &described)
+        .await
+        .unwrap();
+    let plan = domain::upload_client::ChunkPlan {
+        chunk_nr: 1,
+        offset: 0,
+        len: 100_000,
+    };
+    api.chunk(&state.upload_id, plan, matrix[..100_000].to_vec())
+        .await
+        .unwrap();
+
+    let run = |paths: Vec<PathBuf>| {
+        let out = Command::new(OTT)
+            .args([
+                "upload",
+                "--server",
+                &srv.url,
+                "--library",
+                &srv.library.to_string(),
+            ])
+            .env("OTT_TOKEN", &srv.token)
+            .args(paths)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(vec![
+        folder.clone(),
+        matrix_path.clone(),
+        unknown.clone(),
+        dir.path().join("missing.mkv"),
+    ]);
+    assert!(!ok, "failures make the exit status non-zero");
+    assert!(
+        out.contains("Uploaded 3, skipped 0 already on the server, failed 2."),
+        "{out}\n{err}"
+    );
+    assert!(out.contains("Some Film.mp4: which movie is this?"), "{out}");
+    assert!(out.contains("missing.mkv: no such file or folder"), "{out}");
+    assert!(err.contains("2 file(s) were not uploaded"), "{err}");
+    assert_eq!(
+        sha256(&srv.stored("tt0113277/unknown/movie.mkv")),
+        sha256(&heat)
+    );
+    assert_eq!(
+        sha256(&srv.stored("tt0133093/unknown/movie.mp4")),
+        sha256(&matrix)
+    );
+    assert!(
+        srv.library_path
+            .join("tt0113277/srt/subtitle.en.srt")
+            .is_file()
+    );
+
+    let (ok, out, _) = run(vec![folder, matrix_path]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Uploaded 0, skipped 3 already on the server, failed 0."),
+        "{out}"
+    );
+
+    let out = Command::new(OTT)
+        .args(["upload", "--server", &srv.url, "--token", "ott_wrong"])
+        .arg(&unknown)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused the token"));
+    assert!(srv.staged().is_empty());
+}
