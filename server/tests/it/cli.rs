@@ -55,6 +55,7 @@ fn help_lists_every_subcommand() {
         "user",
         "token",
         "library",
+        "upload",
         "--data-dir",
         "--database-url",
         "--config",
