@@ -5,7 +5,9 @@
 
 pub mod account;
 pub mod api;
+pub mod guess;
 pub mod library;
+pub mod media;
 pub mod role;
 pub mod upload;
 pub mod upload_client;

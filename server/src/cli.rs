@@ -1,5 +1,5 @@
 //! The command line: `ott [serve]`, `ott migrate`, `ott user create`, `ott token create`,
-//! `ott library create`, `ott upload`.
+//! `ott library create`, `ott upload`, `ott guess`.
 
 use crate::config::{GlobalArgs, resolve};
 use crate::{commands, logging};
@@ -40,6 +40,12 @@ pub enum Command {
     Library(LibraryCommand),
     /// Upload movie files (or folders of them) to a server, resuming interrupted uploads.
     Upload(commands::upload::UploadArgs),
+    /// Guess title, year and release details from file names; prints one JSON object per name.
+    Guess {
+        /// File names; with a folder (`Heat (1995)/movie.mkv`) the folder helps a weak name.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -122,6 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // The uploader is a client: it needs no data directory or database.
     let command = match command {
         Command::Upload(args) => return commands::upload::run(args).await,
+        Command::Guess { names } => return commands::guess::run(&names),
         other => other,
     };
     let addr = match &command {
@@ -143,7 +150,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Library(LibraryCommand::Create { owner, name, path }) => {
             commands::admin::create_library(&settings, &owner, &name, path.as_deref()).await
         }
-        Command::Upload(_) => unreachable!("handled before the settings are resolved"),
+        Command::Upload(_) | Command::Guess { .. } => {
+            unreachable!("client commands are handled before the settings are resolved")
+        }
     }
 }
 

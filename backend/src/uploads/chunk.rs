@@ -9,11 +9,13 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use std::fmt::Display;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, IoSlice, Seek, SeekFrom, Write};
 
 /// Bytes gathered before each write to disk: large enough that writes cost little, small
 /// enough that memory stays flat however large the chunk.
-const WRITE_BUFFER: usize = 1024 * 1024;
+const WRITE_BATCH: usize = 1024 * 1024;
+/// Batches waiting for the disk, at most: memory per chunk in flight stays under 5 MiB.
+const WRITES_IN_FLIGHT: usize = 4;
 
 pub struct ChunkRequest {
     pub upload_id: String,
@@ -66,15 +68,13 @@ where
     let path = service.staging.data_path(&req.upload_id);
     let mut file = OpenOptions::new().write(true).open(&path)?;
     // Bytes past the manifest's offset are left-overs of a cut chunk or a crash.
-    file.set_len(manifest.offset)?;
+    if file.metadata()?.len() != manifest.offset {
+        file.set_len(manifest.offset)?;
+    }
     file.seek(SeekFrom::Start(manifest.offset))?;
 
     match receive(file, body, len, req.sha256.as_deref()).await {
-        Ok(file) => {
-            let file = tokio::task::spawn_blocking(move || file.sync_data().map(|()| file))
-                .await
-                .map_err(io::Error::other)??;
-            drop(file);
+        Ok(()) => {
             manifest.accept(len, now());
             service.staging.save(&req.upload_id, &manifest)?;
             Ok(state_now(&manifest))
@@ -101,58 +101,97 @@ where
     }
 }
 
-/// Streams the body into `file`, checking its length and checksum.
+/// Streams the body into `file`, checking its length and checksum, and returns once the bytes
+/// are on disk (flushed).
+///
+/// Receiving and writing overlap: a blocking thread writes what the network delivered while
+/// the next bytes arrive. The network's buffers are handed over as they are (no copy) and
+/// written in batches with one vectored write each.
 async fn receive<S, E>(
-    mut file: File,
+    file: File,
     mut body: S,
     len: u64,
     sha256: Option<&str>,
-) -> Result<File, UploadError>
+) -> Result<(), UploadError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    let mut hasher = sha256.map(|_| Sha256::new());
-    let mut received: u64 = 0;
-    let mut buffer = Vec::with_capacity(WRITE_BUFFER.min(len as usize));
-    while let Some(frame) = body.next().await {
-        let frame = frame.map_err(|e| {
-            tracing::info!(error = %e, "a chunk's body was cut off");
-            UploadError::BodyInterrupted
-        })?;
-        received += frame.len() as u64;
-        if received > len {
+    let (to_disk, from_net) = tokio::sync::mpsc::channel::<Vec<Bytes>>(WRITES_IN_FLIGHT);
+    let writer = tokio::task::spawn_blocking(move || write_all(file, from_net));
+    let received = async {
+        let mut hasher = sha256.map(|_| Sha256::new());
+        let mut received: u64 = 0;
+        let mut batch = Vec::new();
+        let mut batched = 0;
+        while let Some(frame) = body.next().await {
+            let frame = frame.map_err(|e| {
+                tracing::info!(error = %e, "a chunk's body was cut off");
+                UploadError::BodyInterrupted
+            })?;
+            received += frame.len() as u64;
+            if received > len {
+                return Err(UploadError::LengthMismatch);
+            }
+            if let Some(h) = hasher.as_mut() {
+                h.update(&frame);
+            }
+            batched += frame.len();
+            batch.push(frame);
+            if batched >= WRITE_BATCH {
+                batched = 0;
+                if to_disk.send(std::mem::take(&mut batch)).await.is_err() {
+                    // The writer stopped on an error, which joining it reports.
+                    return Ok(());
+                }
+            }
+        }
+        if received != len {
             return Err(UploadError::LengthMismatch);
         }
-        if let Some(h) = hasher.as_mut() {
-            h.update(&frame);
+        if let (Some(h), Some(expected)) = (hasher, sha256)
+            && hex::encode(h.finalize()) != expected
+        {
+            return Err(UploadError::ChecksumMismatch);
         }
-        buffer.extend_from_slice(&frame);
-        if buffer.len() >= WRITE_BUFFER {
-            (file, buffer) = write(file, buffer).await?;
+        if !batch.is_empty() {
+            let _ = to_disk.send(batch).await;
         }
+        Ok(())
     }
-    if received != len {
-        return Err(UploadError::LengthMismatch);
-    }
-    if let (Some(h), Some(expected)) = (hasher, sha256)
-        && hex::encode(h.finalize()) != expected
-    {
-        return Err(UploadError::ChecksumMismatch);
-    }
-    if !buffer.is_empty() {
-        (file, _) = write(file, buffer).await?;
-    }
-    Ok(file)
+    .await;
+    drop(to_disk);
+    let written = writer.await.map_err(io::Error::other)?;
+    received?;
+    Ok(written?)
 }
 
-/// Writes and empties the buffer on the blocking pool, handing both back.
-async fn write(mut file: File, mut buffer: Vec<u8>) -> Result<(File, Vec<u8>), UploadError> {
-    tokio::task::spawn_blocking(move || {
-        file.write_all(&buffer)?;
-        buffer.clear();
-        Ok((file, buffer))
-    })
-    .await
-    .map_err(io::Error::other)?
+/// The writing thread: writes each batch as it comes, then flushes.
+///
+/// After each batch it asks the kernel to start writing that range out (and not to keep it
+/// cached: nobody reads an upload back soon), so the flush at the end has little left to do.
+fn write_all(
+    mut file: File,
+    mut batches: tokio::sync::mpsc::Receiver<Vec<Bytes>>,
+) -> io::Result<()> {
+    let mut position = file.stream_position()?;
+    while let Some(batch) = batches.blocking_recv() {
+        let start = position;
+        let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|b| IoSlice::new(b)).collect();
+        let mut pending = &mut slices[..];
+        while !pending.is_empty() {
+            match file.write_vectored(pending) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut pending, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        position += batch.iter().map(|b| b.len() as u64).sum::<u64>();
+        if let Some(len) = std::num::NonZeroU64::new(position - start) {
+            // Only a hint: a failure changes nothing about correctness.
+            let _ = rustix::fs::fadvise(&file, start, Some(len), rustix::fs::Advice::DontNeed);
+        }
+    }
+    file.sync_data()
 }

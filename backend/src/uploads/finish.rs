@@ -9,7 +9,7 @@ use chrono::Utc;
 use domain::api::{MovieFileInfo, UploadFinished};
 use domain::upload::{self as rules, EndMode, FileKind, Manifest};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
     TransactionTrait,
 };
 use std::io;
@@ -240,8 +240,10 @@ async fn movie_for(
     if let Some(found) = find().await? {
         return Ok(found);
     }
+    // Another upload of the same movie may be creating it right now: insert unless present
+    // (no error, which would abort a PostgreSQL transaction), then read whichever row won.
     let title = placeholder_title(filename);
-    let inserted = movie::ActiveModel {
+    movie::Entity::insert(movie::ActiveModel {
         imdb_id: Set(imdb_id.to_owned()),
         search_title: Set(title.to_lowercase()),
         title: Set(title),
@@ -249,16 +251,11 @@ async fn movie_for(
         created_at: Set(Utc::now()),
         updated_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(db)
-    .await;
-    match inserted {
-        Ok(m) => Ok(m),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            find().await?.ok_or(DbErr::RecordNotFound("movie".into()))
-        }
-        Err(e) => Err(e),
-    }
+    })
+    .on_conflict_do_nothing_on([movie::Column::ImdbId])
+    .exec(db)
+    .await?;
+    find().await?.ok_or(DbErr::RecordNotFound("movie".into()))
 }
 
 /// "The.Matrix.1999.1080p.mkv" → "The Matrix 1999 1080p", until real metadata arrives.

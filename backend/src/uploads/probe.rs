@@ -1,6 +1,7 @@
 //! What a video file is: frame size, duration, container and codecs, read with ffprobe.
-//! Without ffprobe (or for a file it cannot read) everything is unknown; an upload never
-//! fails because of it.
+//! Without ffprobe (or for a file it cannot read) the MP4/Matroska header reader in
+//! `domain::media` gives frame size and duration; otherwise everything is unknown. An upload
+//! never fails because of it.
 
 use serde::Deserialize;
 use std::path::Path;
@@ -72,19 +73,63 @@ pub fn parse_ffprobe(json: &[u8]) -> Option<MediaInfo> {
             .and_then(|f| f.duration.as_deref())
             .and_then(|d| d.parse::<f64>().ok())
             .filter(|d| d.is_finite() && *d >= 0.0),
-        // ffprobe names demuxers, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
         container: format
             .and_then(|f| f.format_name.as_deref())
-            .and_then(|n| n.split(',').next())
-            .map(str::to_owned),
+            .map(container_name),
         video_codec: video.and_then(|v| v.codec_name.clone()),
         audio_codec: audio.and_then(|a| a.codec_name.clone()),
     })
 }
 
-/// Probes `path` with ffprobe, giving up after `timeout`.
+/// ffprobe names demuxers, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm"; we keep the
+/// names the header reader uses for the two families it knows.
+fn container_name(demuxers: &str) -> String {
+    let names: Vec<&str> = demuxers.split(',').collect();
+    if names.contains(&"mp4") {
+        "mp4".into()
+    } else if names.contains(&"matroska") {
+        "matroska".into()
+    } else {
+        names[0].to_owned()
+    }
+}
+
+/// Probes `path` with ffprobe, else with the header reader.
 pub async fn probe(path: &Path, timeout: Duration) -> MediaInfo {
-    let run = tokio::process::Command::new("ffprobe")
+    probe_with("ffprobe", path, timeout).await
+}
+
+/// Probes with the given ffprobe program (tests pass a missing one to exercise the fallback).
+pub async fn probe_with(program: &str, path: &Path, timeout: Duration) -> MediaInfo {
+    match ffprobe(program, path, timeout).await {
+        Some(info) if info != MediaInfo::default() => info,
+        _ => {
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || read_header(&path))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// Frame size and duration from the container header.
+fn read_header(path: &Path) -> Option<MediaInfo> {
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let header = domain::media::read_header(&mut file)?;
+    Some(MediaInfo {
+        width: header.width,
+        height: header.height,
+        duration_seconds: header.duration_seconds,
+        container: header.container.map(str::to_owned),
+        video_codec: None,
+        audio_codec: None,
+    })
+}
+
+async fn ffprobe(program: &str, path: &Path, timeout: Duration) -> Option<MediaInfo> {
+    let run = tokio::process::Command::new(program)
         .args([
             "-v",
             "error",
@@ -97,18 +142,18 @@ pub async fn probe(path: &Path, timeout: Duration) -> MediaInfo {
         .kill_on_drop(true)
         .output();
     match tokio::time::timeout(timeout, run).await {
-        Ok(Ok(out)) if out.status.success() => parse_ffprobe(&out.stdout).unwrap_or_default(),
+        Ok(Ok(out)) if out.status.success() => parse_ffprobe(&out.stdout),
         Ok(Ok(out)) => {
             tracing::warn!(path = %path.display(), stderr = %String::from_utf8_lossy(&out.stderr).trim(), "ffprobe could not read the file");
-            MediaInfo::default()
+            None
         }
         Ok(Err(e)) => {
-            tracing::info!(error = %e, "ffprobe is not available; video details stay unknown");
-            MediaInfo::default()
+            tracing::info!(error = %e, "ffprobe is not available; reading the container header instead");
+            None
         }
         Err(_) => {
-            tracing::warn!(path = %path.display(), "ffprobe took too long; video details stay unknown");
-            MediaInfo::default()
+            tracing::warn!(path = %path.display(), "ffprobe took too long; reading the container header instead");
+            None
         }
     }
 }
@@ -132,7 +177,7 @@ mod tests {
         assert_eq!(info.height, Some(800));
         assert_eq!(info.resolution_label(), "1080p");
         assert_eq!(info.duration_seconds, Some(5996.16));
-        assert_eq!(info.container.as_deref(), Some("mov"));
+        assert_eq!(info.container.as_deref(), Some("mp4"));
         assert_eq!(info.video_codec.as_deref(), Some("h264"));
         assert_eq!(info.audio_codec.as_deref(), Some("aac"));
     }

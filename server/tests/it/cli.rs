@@ -145,11 +145,7 @@ async fn admin_commands_create_users_tokens_and_libraries() {
 #[test]
 fn serve_prints_the_url_answers_and_stops_on_sigterm() {
     let data = TempDir::new().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::upload_faults::free_port();
     let mut child = Command::new(OTT)
         .args([
             "serve",
@@ -199,4 +195,33 @@ fn serve_prints_the_url_answers_and_stops_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn guess_prints_one_json_object_per_name() {
+    let out = Command::new(OTT)
+        .args([
+            "guess",
+            "The.Matrix.1999.1080p.BluRay.x264-SPARKS.mkv",
+            "Heat (1995) [tt0113277]/movie.mkv",
+            "notes",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0]["title"], "The Matrix");
+    assert_eq!(lines[0]["year"], 1999);
+    assert_eq!(lines[0]["resolution"], "1080p");
+    assert_eq!(lines[0]["group"], "SPARKS");
+    assert_eq!(lines[0]["edition"], serde_json::Value::Null);
+    assert_eq!(lines[1]["title"], "Heat");
+    assert_eq!(lines[1]["year"], 1995);
+    assert_eq!(lines[1]["imdbId"], "tt0113277");
+    assert_eq!(lines[2]["title"], "Notes");
+    assert_eq!(lines[2]["year"], serde_json::Value::Null);
 }

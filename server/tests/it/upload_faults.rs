@@ -30,12 +30,22 @@ struct RealServer {
     library_path: PathBuf,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A free port that no other server of this test run has had: a killed server's port must
+/// stay its own until it restarts, or a restart could find another test's server answering.
+pub fn free_port() -> u16 {
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut taken = TAKEN.lock().unwrap();
+        if !taken.contains(&port) {
+            taken.push(port);
+            return port;
+        }
+    }
 }
 
 impl RealServer {
@@ -94,6 +104,9 @@ impl RealServer {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            // Our own process must still be running: an answer from anything else would not do.
+            let exited = self.child.as_mut().unwrap().try_wait().unwrap();
+            assert!(exited.is_none(), "ott serve exited: {exited:?}");
             if let Ok(r) = client.get(format!("{}/healthz", self.url)).send().await
                 && r.status().is_success()
             {
@@ -122,9 +135,26 @@ impl RealServer {
     }
 
     fn stored(&self, relative: &str) -> Vec<u8> {
-        std::fs::read(self.library_path.join(relative))
-            .unwrap_or_else(|e| panic!("{relative} is in the library: {e}"))
+        std::fs::read(self.library_path.join(relative)).unwrap_or_else(|e| {
+            panic!(
+                "{relative} is in the library: {e}; the library holds {:?}",
+                files_under(&self.library_path)
+            )
+        })
     }
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
 }
 
 impl Drop for RealServer {

@@ -30,21 +30,26 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// A one-second test video of the given frame size, made by ffmpeg (once per size).
+/// A one-second MP4 test video of the given frame size, made by ffmpeg (once per size).
 pub fn video(width: u32, height: u32) -> Vec<u8> {
-    type Videos = std::sync::Mutex<Vec<((u32, u32), Vec<u8>)>>;
+    video_as(width, height, "mp4")
+}
+
+/// A one-second test video in the container named by `ext`.
+pub fn video_as(width: u32, height: u32, ext: &'static str) -> Vec<u8> {
+    type Videos = std::sync::Mutex<Vec<((u32, u32, &'static str), Vec<u8>)>>;
     static CACHE: OnceLock<Videos> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some((_, bytes)) = cache
         .lock()
         .unwrap()
         .iter()
-        .find(|(size, _)| *size == (width, height))
+        .find(|(key, _)| *key == (width, height, ext))
     {
         return bytes.clone();
     }
     let dir = tempfile::TempDir::new().unwrap();
-    let out = dir.path().join("v.mp4");
+    let out = dir.path().join(format!("v.{ext}"));
     let status = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-f", "lavfi", "-i"])
         .arg(format!("testsrc=size={width}x{height}:rate=5:duration=1"))
@@ -54,7 +59,10 @@ pub fn video(width: u32, height: u32) -> Vec<u8> {
         .expect("ffmpeg is installed (scripts/setup.sh installs it for the tests)");
     assert!(status.success(), "ffmpeg made the test video");
     let bytes = std::fs::read(out).unwrap();
-    cache.lock().unwrap().push(((width, height), bytes.clone()));
+    cache
+        .lock()
+        .unwrap()
+        .push(((width, height, ext), bytes.clone()));
     bytes
 }
 
@@ -906,5 +914,73 @@ async fn abandoned_uploads_are_swept_after_the_configured_age() {
             assert!(!Path::new(&manifest_path).exists());
         },
     )
+    .await;
+}
+
+#[tokio::test]
+async fn without_ffprobe_the_container_header_gives_size_and_duration() {
+    let dir = tempfile::TempDir::new().unwrap();
+    for ext in ["mp4", "mkv"] {
+        let path = dir.path().join(format!("film.{ext}"));
+        std::fs::write(&path, video_as(1920, 800, ext)).unwrap();
+        let timeout = std::time::Duration::from_secs(30);
+        let with = backend::uploads::probe::probe(&path, timeout).await;
+        let without =
+            backend::uploads::probe::probe_with("ffprobe-is-not-installed", &path, timeout).await;
+        assert_eq!((with.width, with.height), (Some(1920), Some(800)), "{ext}");
+        assert_eq!(
+            (without.width, without.height),
+            (with.width, with.height),
+            "{ext}"
+        );
+        assert_eq!(without.resolution_label(), "1080p");
+        assert_eq!(without.container, with.container, "{ext}");
+        let (a, b) = (
+            with.duration_seconds.unwrap(),
+            without.duration_seconds.unwrap(),
+        );
+        assert!((a - b).abs() < 0.1, "{ext}: ffprobe {a} s, header {b} s");
+        assert_eq!(without.video_codec, None, "codecs need ffprobe");
+    }
+    let junk = dir.path().join("junk.mkv");
+    std::fs::write(&junk, b"not a video at all").unwrap();
+    let info = backend::uploads::probe::probe_with(
+        "ffprobe-is-not-installed",
+        &junk,
+        std::time::Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(info.resolution_label(), "unknown");
+}
+
+#[tokio::test]
+async fn two_files_of_a_new_movie_finishing_at_once_make_one_movie() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let mut ids = Vec::new();
+        for (name, bytes) in [
+            ("heat.mkv", &b"video bytes"[..]),
+            ("heat.en.srt", &b"1\n"[..]),
+        ] {
+            let id = init(&srv, &anna, name, bytes.len(), 3).await.body["uploadId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            chunk(&srv, &anna, &id, 1, 0, bytes).await;
+            ids.push(id);
+        }
+        let (a, b) = tokio::join!(
+            end(&srv, &anna, &ids[0], "tt0113277", "new"),
+            end(&srv, &anna, &ids[1], "tt0113277", "new"),
+        );
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+        let movies = movie::Entity::find()
+            .filter(movie::Column::ImdbId.eq("tt0113277"))
+            .all(&srv.state.db)
+            .await
+            .unwrap();
+        assert_eq!(movies.len(), 1);
+    })
     .await;
 }

@@ -1,0 +1,130 @@
+//! Frame size and duration read straight from a video's container header, for when ffprobe
+//! is not installed.
+//!
+//! Only MP4/MOV (ISO-BMFF) and Matroska/WebM are understood. The readers seek past the media
+//! data instead of reading it, bound every loop and allocation, and treat any inconsistency as
+//! "stop here": a damaged or hostile file gives less information, never a panic or a huge read.
+//! They need only `Read + Seek`, so the same code runs natively and in the browser.
+
+mod mkv;
+mod mp4;
+
+use std::cell::Cell;
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// What a container header tells about a video.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeaderInfo {
+    /// Frame width in pixels of the first video track.
+    pub width: Option<u32>,
+    /// Frame height in pixels of the first video track.
+    pub height: Option<u32>,
+    /// Duration of the whole presentation.
+    pub duration_seconds: Option<f64>,
+    /// `"mp4"` or `"matroska"` (WebM included, as ffprobe names it).
+    pub container: Option<&'static str>,
+}
+
+/// Reads the header of an MP4/MOV or Matroska/WebM file, starting from the beginning of
+/// `reader` whatever its current position.
+///
+/// Never panics on any input; returns `None` when the bytes are neither format or too damaged
+/// to tell anything. A recognised file whose size or duration cannot be found gives
+/// `Some` with only `container` set.
+pub fn read_header<R: Read + Seek>(reader: &mut R) -> Option<HeaderInfo> {
+    // Long enough for an MP4 box header with a 64-bit size.
+    let mut magic = [0u8; 16];
+    let len = read_at_most(reader, 0, &mut magic)?;
+    let magic = &magic[..len];
+    if mkv::is_signature(magic) {
+        mkv::read(reader)
+    } else if mp4::is_signature(magic) {
+        mp4::read(reader)
+    } else {
+        None
+    }
+}
+
+/// Seeks to `pos` and fills as much of `buf` as the stream holds: a short read near the end
+/// of a file is an answer, not an error.
+fn read_at_most<R: Read + Seek>(reader: &mut R, pos: u64, buf: &mut [u8]) -> Option<usize> {
+    reader.seek(SeekFrom::Start(pos)).ok()?;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(filled)
+}
+
+/// Reads exactly `len` bytes at `pos`. The buffer grows with what really arrives, so a size
+/// claimed by a damaged header cannot make us allocate more than the file holds.
+fn read_exact_at<R: Read + Seek>(reader: &mut R, pos: u64, len: u64) -> Option<Vec<u8>> {
+    reader.seek(SeekFrom::Start(pos)).ok()?;
+    let mut data = Vec::new();
+    reader.by_ref().take(len).read_to_end(&mut data).ok()?;
+    (u64::try_from(data.len()).ok() == Some(len)).then_some(data)
+}
+
+/// The stream's length in bytes.
+fn stream_len<R: Seek>(reader: &mut R) -> Option<u64> {
+    reader.seek(SeekFrom::End(0)).ok()
+}
+
+/// A countdown shared by nested loops, so a file made of millions of tiny boxes or elements
+/// cannot keep us busy.
+struct Budget {
+    left: Cell<usize>,
+}
+
+impl Budget {
+    fn new(steps: usize) -> Self {
+        Self {
+            left: Cell::new(steps),
+        }
+    }
+
+    /// Takes one step; false once the budget is spent.
+    fn spend(&self) -> bool {
+        let left = self.left.get();
+        self.left.set(left.saturating_sub(1));
+        left > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn unknown_bytes_are_not_a_video() {
+        for bytes in [&b""[..], b"\x1A", b"hello world, not a video", &[0u8; 64]] {
+            assert_eq!(read_header(&mut Cursor::new(bytes)), None);
+        }
+    }
+
+    #[test]
+    fn reads_from_the_start_whatever_the_position() {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&20u32.to_be_bytes());
+        bytes.extend_from_slice(b"ftypisom\0\0\0\0isom");
+        let mut cursor = Cursor::new(bytes);
+        cursor.set_position(11);
+        let info = read_header(&mut cursor).unwrap();
+        assert_eq!(info.container, Some("mp4"));
+    }
+
+    #[test]
+    fn budget_counts_down_to_zero() {
+        let budget = Budget::new(2);
+        assert!(budget.spend());
+        assert!(budget.spend());
+        assert!(!budget.spend());
+        assert!(!budget.spend());
+    }
+}
