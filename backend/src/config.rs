@@ -29,6 +29,10 @@ pub struct Config {
     pub storage_reserve: u64,
     /// Unfinished uploads untouched for this many days are removed.
     pub upload_max_age_days: u32,
+    /// Base address of IMDb's suggestion API (tests point it at a local fixture server).
+    pub imdb_suggest_url: String,
+    /// How long a metadata provider may take to answer.
+    pub metadata_timeout_secs: u64,
 }
 
 pub const MIB: u64 = 1024 * 1024;
@@ -50,6 +54,8 @@ impl Config {
             upload_max_size: 1024 * GIB,
             storage_reserve: GIB,
             upload_max_age_days: 7,
+            imdb_suggest_url: "https://v3.sg.media-imdb.com".into(),
+            metadata_timeout_secs: 10,
         }
     }
 

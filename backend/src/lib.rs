@@ -9,6 +9,7 @@ pub mod entities;
 pub mod error;
 pub mod instance;
 pub mod libraries;
+pub mod metadata;
 pub mod state;
 pub mod testing;
 pub mod uploads;

@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub login_limiter: Arc<LoginLimiter>,
     pub uploads: Arc<UploadService>,
+    /// Shared by every metadata request (connection reuse, one User-Agent, one timeout).
+    pub metadata_http: reqwest::Client,
 }
 
 impl AppState {
@@ -21,9 +23,13 @@ impl AppState {
             config.login_attempts_per_user,
         ));
         let uploads = crate::uploads::service(&config);
+        let metadata_http = crate::metadata::http_client(std::time::Duration::from_secs(
+            config.metadata_timeout_secs.max(1),
+        ));
         AppState {
             db,
             uploads,
+            metadata_http,
             config: Arc::new(config),
             login_limiter,
         }

@@ -8,6 +8,8 @@ pub mod api;
 pub mod guess;
 pub mod library;
 pub mod media;
+pub mod metadata;
+pub mod ranking;
 pub mod role;
 pub mod upload;
 pub mod upload_client;

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct GlobalArgs {
     /// TOML file with any of: addr, data_dir, database_url, secure_cookies, session_days,
     /// login_attempts_per_ip_per_minute, login_attempts_per_user, upload_chunk_size,
-    /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days.
+    /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days,
+    /// imdb_suggest_url, metadata_timeout_secs.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where the server keeps its database, default libraries and upload staging.
@@ -41,6 +42,8 @@ struct FileConfig {
     upload_max_size: Option<u64>,
     storage_reserve: Option<u64>,
     upload_max_age_days: Option<u32>,
+    imdb_suggest_url: Option<String>,
+    metadata_timeout_secs: Option<u64>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -118,6 +121,12 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(v) = file.upload_max_age_days {
         config.upload_max_age_days = v.max(1);
+    }
+    if let Some(v) = file.imdb_suggest_url {
+        config.imdb_suggest_url = v;
+    }
+    if let Some(v) = file.metadata_timeout_secs {
+        config.metadata_timeout_secs = v.max(1);
     }
     let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
     Ok(Settings {

@@ -23,9 +23,14 @@ pub struct UploadArgs {
     /// Library id [default: your active library].
     #[arg(long)]
     pub library: Option<i32>,
-    /// IMDb id of the movie, e.g. tt0133093 [default: an id found in each file or folder name].
+    /// IMDb id of the movie, e.g. tt0133093 [default: an id written in the file or folder
+    /// name, else the movie the name describes, searched on the server].
     #[arg(long)]
     pub imdb: Option<String>,
+    /// When a name does not say for sure which movie it is, take the best match instead of
+    /// asking.
+    #[arg(long)]
+    pub yes: bool,
     /// When the movie already has files: `replace` them or add a `version`; `new` refuses.
     #[arg(long, default_value = "new", value_parser = ["new", "replace", "version"])]
     pub mode: String,
@@ -131,6 +136,11 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<()> {
             Err(e) => failures.push((path.display().to_string(), format!("{e:#}"))),
         }
     }
+
+    // Which movie each file is, settled before anything is sent.
+    let policy = uploader::identify::Policy::from_terminal(args.yes);
+    failures.extend(uploader::identify::identify(&api, &mut jobs, policy).await);
+    jobs.retain(|j| j.imdb_id.is_some());
 
     // One round-trip tells which files the server already has.
     let mut duplicates = 0usize;

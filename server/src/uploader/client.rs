@@ -212,3 +212,28 @@ impl ApiClient {
         Self::answer(res).await
     }
 }
+
+/// `GET /api/search/movies`: candidates best first, and whether the first is clear.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Search {
+    pub candidates: Vec<domain::ranking::Ranked>,
+    pub confident: bool,
+}
+
+impl ApiClient {
+    pub async fn search(&self, title: &str, year: Option<u16>) -> Result<Search, CallError> {
+        let mut query = vec![("q", title.to_owned())];
+        if let Some(y) = year {
+            query.push(("year", y.to_string()));
+        }
+        let res = self
+            .http
+            .get(self.url("/api/search/movies"))
+            .bearer_auth(&self.token)
+            .query(&query)
+            .send()
+            .await
+            .map_err(transport)?;
+        Self::answer(res).await
+    }
+}

@@ -2,6 +2,7 @@
 //! runs several at once), resuming where the server stands and retrying with backoff.
 
 pub mod client;
+pub mod identify;
 
 use client::{ApiClient, CallError};
 use domain::api::FileDescription;
@@ -53,9 +54,7 @@ pub async fn upload(
     on_progress: impl Fn(u64),
 ) -> Outcome {
     let Some(imdb_id) = job.imdb_id.as_deref() else {
-        return failed(
-            "which movie is this? Pass --imdb tt… or put the IMDb id in the file or folder name",
-        );
+        return failed("which movie is this? Pass --imdb tt…");
     };
     let mut failures = 0u32;
     let mut resyncs = 0u32;

@@ -5,9 +5,11 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use backend::ApiError;
 use backend::auth::{AuthUser, ClientInfo};
+use domain::upload::{self as rules, UploadRuleError};
 use http::StatusCode;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 
 /// The logged-in user; 401 when there is none.
 pub struct CurrentUser(pub AuthUser);
@@ -116,6 +118,54 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                 "invalid_path_parameter",
                 other.body_text(),
             ))),
+        }
+    }
+}
+
+/// The query string as name → value; a malformed one is a 400.
+pub struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|_| {
+                Failure(ApiError::bad_request(
+                    "invalid_query",
+                    "The query string could not be read.",
+                ))
+            })
+    }
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn count(&self, name: &'static str) -> Result<u64, UploadRuleError> {
+        rules::parse_count(name, self.get(name))
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<&str, UploadRuleError> {
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(UploadRuleError::Missing(name))
+    }
+
+    /// `library=ID`, optional.
+    pub fn library(&self) -> Result<Option<i32>, UploadRuleError> {
+        match self.get("library") {
+            None | Some("") => Ok(None),
+            Some(_) => {
+                let id = self.count("library")?;
+                i32::try_from(id)
+                    .map(Some)
+                    .map_err(|_| UploadRuleError::TooLarge("library"))
+            }
         }
     }
 }

@@ -3,8 +3,10 @@
 
 mod auth;
 mod cli;
+mod fixtures;
 mod libraries;
 mod routes;
+mod search;
 mod support;
 mod upload_disk;
 mod upload_faults;

@@ -74,6 +74,12 @@ impl RealServer {
         )))
         .unwrap();
         let port = free_port();
+        // Searches go to the local IMDb stand-in, never to the internet.
+        std::fs::write(
+            data.path().join("ott.toml"),
+            format!("imdb_suggest_url = {:?}\n", crate::search::fixture_url()),
+        )
+        .unwrap();
         let mut srv = RealServer {
             url: format!("http://127.0.0.1:{port}"),
             port,
@@ -89,12 +95,10 @@ impl RealServer {
 
     async fn spawn(&mut self) {
         let child = Command::new(OTT)
-            .args([
-                "--data-dir",
-                self.data.path().to_str().unwrap(),
-                "serve",
-                "--addr",
-            ])
+            .args(["--data-dir", self.data.path().to_str().unwrap()])
+            .arg("--config")
+            .arg(self.data.path().join("ott.toml"))
+            .args(["serve", "--addr"])
             .arg(format!("127.0.0.1:{}", self.port))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -503,6 +507,11 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
     std::fs::write(&matrix_path, &matrix).unwrap();
     let unknown = dir.path().join("Some Film.mp4");
     std::fs::write(&unknown, b"who knows").unwrap();
+    // No id in these names: the server's search decides, or cannot.
+    let alien = dir.path().join("Alien.1979.1080p.BluRay.x264-GRP.mkv");
+    std::fs::write(&alien, b"in space no one can hear you scream").unwrap();
+    let dune = dir.path().join("Dune.mkv");
+    std::fs::write(&dune, b"the spice must flow").unwrap();
 
     // Half of The Matrix is already on the server: the command must resume it.
     let api = ApiClient::new(&srv.url, &srv.token).unwrap();
@@ -554,15 +563,31 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
         matrix_path.clone(),
         unknown.clone(),
         dir.path().join("missing.mkv"),
+        alien.clone(),
+        dune.clone(),
     ]);
     assert!(!ok, "failures make the exit status non-zero");
     assert!(
-        out.contains("Uploaded 3, skipped 0 already on the server, failed 2."),
+        out.contains("Uploaded 4, skipped 0 already on the server, failed 3."),
         "{out}\n{err}"
     );
-    assert!(out.contains("Some Film.mp4: which movie is this?"), "{out}");
+    assert!(
+        out.contains("Some Film.mp4: no movie called \"Some Film\" was found"),
+        "{out}"
+    );
     assert!(out.contains("missing.mkv: no such file or folder"), "{out}");
-    assert!(err.contains("2 file(s) were not uploaded"), "{err}");
+    assert!(
+        out.contains("Dune.mkv: not sure which movie this is (best matches: Dune ("),
+        "{out}"
+    );
+    assert!(out.contains("identified"), "{out}");
+    assert!(err.contains("3 file(s) were not uploaded"), "{err}");
+    assert!(
+        srv.library_path
+            .join("tt0078748/unknown/movie.mkv")
+            .is_file(),
+        "Alien went to Alien (1979)"
+    );
     assert_eq!(
         sha256(&srv.stored("tt0113277/unknown/movie.mkv")),
         sha256(&heat)
@@ -582,6 +607,24 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
     assert!(
         out.contains("Uploaded 0, skipped 3 already on the server, failed 0."),
         "{out}"
+    );
+
+    // With --yes the best match is taken.
+    let out = Command::new(OTT)
+        .args(["upload", "--yes", "--server", &srv.url])
+        .args(["--library", &srv.library.to_string()])
+        .env("OTT_TOKEN", &srv.token)
+        .arg(&dune)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Uploaded 1,"), "{text}");
+    assert!(
+        ["tt1160419", "tt0087182"]
+            .iter()
+            .any(|id| srv.library_path.join(id).is_dir()),
+        "Dune went to one of the films called Dune"
     );
 
     let out = Command::new(OTT)

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod libraries;
+pub mod search;
 pub mod tokens;
 pub mod uploads;
 
@@ -29,6 +30,7 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "libraries", description = "Libraries and membership"),
+        (name = "metadata", description = "Finding movies by title"),
         (name = "uploads", description = "The resumable upload protocol (docs/upload-protocol.md)"),
         (name = "admin", description = "Server-wide settings"),
         (name = "server", description = "Health"),
@@ -77,6 +79,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(admin::get_settings, admin::put_settings))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(search::movies))
         .routes(routes!(healthz))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

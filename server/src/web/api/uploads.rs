@@ -3,10 +3,10 @@
 //! `docs/upload-protocol.md`.
 
 use crate::web::error::{ErrorBody, Failure};
-use crate::web::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::web::extract::{ApiJson, ApiPath, CurrentUser, Params};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use backend::uploads::{self, ChunkRequest, EndRequest};
 use backend::{ApiError, AppState};
 use domain::api::{
@@ -14,68 +14,19 @@ use domain::api::{
     UploadState,
 };
 use domain::upload::{self as rules, EndMode, UploadRuleError};
-use http::request::Parts;
 use http::{HeaderMap, StatusCode, header};
-use std::collections::HashMap;
 
 /// Most files one `check` request may describe.
 pub const CHECK_MAX_FILES: usize = 5000;
 
-/// The query string as name → value; a malformed one is a 400.
-pub struct Params(HashMap<String, String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = Failure;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map(|q| Params(q.0))
-            .map_err(|_| {
-                Failure(ApiError::bad_request(
-                    "invalid_query",
-                    "The query string could not be read.",
-                ))
-            })
-    }
-}
-
-impl Params {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
-    }
-
-    fn count(&self, name: &'static str) -> Result<u64, UploadRuleError> {
-        rules::parse_count(name, self.get(name))
-    }
-
-    fn required(&self, name: &'static str) -> Result<&str, UploadRuleError> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .ok_or(UploadRuleError::Missing(name))
-    }
-
-    /// `library=ID`, optional.
-    fn library(&self) -> Result<Option<i32>, UploadRuleError> {
-        match self.get("library") {
-            None | Some("") => Ok(None),
-            Some(_) => {
-                let id = self.count("library")?;
-                i32::try_from(id)
-                    .map(Some)
-                    .map_err(|_| UploadRuleError::TooLarge("library"))
-            }
-        }
-    }
-
-    fn kind(&self) -> Result<&str, Failure> {
-        self.get("type").ok_or_else(|| {
-            Failure(ApiError::bad_request(
-                "missing_parameter",
-                "The parameter type is missing (init, chunk, end or cancel).",
-            ))
-        })
-    }
+/// `type=`, which says which step of the protocol a request is.
+fn step(params: &Params) -> Result<&str, Failure> {
+    params.get("type").ok_or_else(|| {
+        Failure(ApiError::bad_request(
+            "missing_parameter",
+            "The parameter type is missing (init, chunk, end or cancel).",
+        ))
+    })
 }
 
 fn wrong_type(kind: &str, method: &str, allowed: &str) -> Failure {
@@ -109,7 +60,7 @@ pub async fn init(
     CurrentUser(user): CurrentUser,
     params: Params,
 ) -> Result<Json<UploadState>, Failure> {
-    let kind = params.kind()?;
+    let kind = step(&params)?;
     if kind != "init" {
         return Err(wrong_type(kind, "GET", "type=init"));
     }
@@ -160,7 +111,7 @@ pub async fn post(
     body: Body,
 ) -> Result<Json<PostAnswer>, Failure> {
     let upload_id = params.required("uploadId")?.to_owned();
-    match params.kind()? {
+    match step(&params)? {
         "chunk" => {
             let req = ChunkRequest {
                 upload_id,

@@ -1,0 +1,43 @@
+//! `/api/search/movies`: which movies a title (and year) may be, best first.
+
+use crate::web::error::{ErrorBody, Failure};
+use crate::web::extract::{CurrentUser, Params};
+use axum::Json;
+use axum::extract::State;
+use backend::metadata::{self, SearchResult};
+use backend::{ApiError, AppState};
+
+/// Searches IMDb for a title and ranks the answers against it and the year (title similarity,
+/// year, kind, popularity), so that the right movie comes first. `confident` says whether the
+/// first is clear enough to take without asking.
+#[utoipa::path(get, path = "/api/search/movies", tag = "metadata", security(("session" = []), ("token" = [])),
+    params(
+        ("q" = String, Query, description = "Title, as guessed from a file name or typed"),
+        ("year" = Option<u16>, Query, description = "Release year, if known"),
+    ),
+    responses(
+        (status = OK, description = "`{\"candidates\": [{imdbId, title, year, kind, rank, posterUrl, cast, confidence}], \"confident\": bool}`"),
+        (status = BAD_REQUEST, description = "Missing or overlong title, or a year that is not one", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+        (status = BAD_GATEWAY, description = "`provider_unavailable` or `provider_bad_answer`", body = ErrorBody),
+        (status = GATEWAY_TIMEOUT, description = "`provider_timeout`", body = ErrorBody),
+    ))]
+pub async fn movies(
+    State(state): State<AppState>,
+    CurrentUser(_user): CurrentUser,
+    params: Params,
+) -> Result<Json<SearchResult>, Failure> {
+    let title = params.get("q").unwrap_or_default();
+    let year = match params.get("year").filter(|y| !y.is_empty()) {
+        None => None,
+        Some(y) => Some(
+            y.parse::<u16>()
+                .ok()
+                .filter(|y| (1888..=2100).contains(y))
+                .ok_or_else(|| {
+                    ApiError::bad_request("invalid_year", "The year must be a number such as 1999.")
+                })?,
+        ),
+    };
+    Ok(Json(metadata::search_movies(&state, title, year).await?))
+}

@@ -1,0 +1,100 @@
+//! `/api/search/movies` against the local IMDb fixture server: the right movie first, and a
+//! clear error for every way the provider can fail.
+
+use crate::fixtures;
+use crate::support::{As, on_each_database_with};
+use http::StatusCode;
+use std::sync::OnceLock;
+
+fn imdb_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        // The fixture server needs a runtime that outlives the tests' own.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                tx.send(fixtures::imdb().await).unwrap();
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().unwrap()
+    })
+}
+
+#[tokio::test]
+async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
+    let url = imdb_url().to_owned();
+    on_each_database_with(
+        move |c| {
+            c.imdb_suggest_url = url.clone();
+            c.metadata_timeout_secs = 1;
+        },
+        |srv| async move {
+            let anna = As::cookie(&srv.register("anna").await);
+            // IMDb lists "Alien Warfare" first; the year and the exact title put Alien first.
+            let r = srv.get("/api/search/movies?q=Alien&year=1979", &anna).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            assert_eq!(r.body["candidates"][0]["imdbId"], "tt0078748");
+            assert_eq!(r.body["candidates"][0]["title"], "Alien");
+            assert_eq!(r.body["confident"], true);
+            let ids: Vec<&str> = r.body["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["imdbId"].as_str().unwrap())
+                .collect();
+            assert!(!ids.contains(&"nm0000244"), "people are not movies");
+            // Two films called Dune: the year decides; without it, nobody should be sure.
+            let r = srv.get("/api/search/movies?q=Dune&year=1984", &anna).await;
+            assert_eq!(r.body["candidates"][0]["imdbId"], "tt0087182", "{}", r.text);
+            let r = srv.get("/api/search/movies?q=Dune", &anna).await;
+            assert_eq!(r.body["confident"], false, "{}", r.text);
+            // Nothing found is an empty answer, not an error.
+            let r = srv.get("/api/search/movies?q=zzqx", &anna).await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert_eq!(r.body["candidates"], serde_json::json!([]));
+
+            srv.get("/api/search/movies?q=broken", &anna)
+                .await
+                .assert_error(StatusCode::BAD_GATEWAY, "provider_bad_answer");
+            srv.get("/api/search/movies?q=error", &anna)
+                .await
+                .assert_error(StatusCode::BAD_GATEWAY, "provider_unavailable");
+            srv.get("/api/search/movies?q=slow", &anna)
+                .await
+                .assert_error(StatusCode::GATEWAY_TIMEOUT, "provider_timeout");
+            srv.get("/api/search/movies?q=", &anna)
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+            srv.get(&format!("/api/search/movies?q={}", "a".repeat(201)), &anna)
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+            srv.get("/api/search/movies?q=Alien&year=nineteen", &anna)
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_year");
+            srv.get("/api/search/movies?q=Alien", &As::anonymous())
+                .await
+                .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_provider_is_a_clear_error() {
+    on_each_database_with(
+        |c| c.imdb_suggest_url = "http://127.0.0.1:9".into(),
+        |srv| async move {
+            let anna = As::cookie(&srv.register("anna").await);
+            srv.get("/api/search/movies?q=Alien", &anna)
+                .await
+                .assert_error(StatusCode::BAD_GATEWAY, "provider_unavailable");
+        },
+    )
+    .await;
+}
+
+pub fn fixture_url() -> String {
+    imdb_url().to_owned()
+}
