@@ -315,6 +315,7 @@ fn float(bytes: &[u8]) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::media::read_header;
+    use crate::media::testing::Lcg;
     use std::io::Cursor;
 
     const CLUSTER: u32 = 0x1F43_B675;
@@ -652,28 +653,6 @@ mod tests {
             } else {
                 assert_eq!(info.unwrap().width, None, "cut at {len}");
             }
-        }
-    }
-
-    /// A small deterministic generator, so the garbage is the same on every run.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn byte(&mut self) -> u8 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            self.0.to_be_bytes()[0]
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            let wide = (usize::from(self.byte()) << 8) | usize::from(self.byte());
-            wide % n.max(1)
-        }
-
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.byte()).collect()
         }
     }
 

@@ -128,3 +128,29 @@ mod tests {
         assert!(!budget.spend());
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A small deterministic generator, so the garbage the readers are fed is the same on
+    /// every run.
+    pub struct Lcg(pub u64);
+
+    impl Lcg {
+        pub fn byte(&mut self) -> u8 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0.to_be_bytes()[0]
+        }
+
+        pub fn below(&mut self, n: usize) -> usize {
+            let wide = (usize::from(self.byte()) << 8) | usize::from(self.byte());
+            wide % n.max(1)
+        }
+
+        pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+            (0..len).map(|_| self.byte()).collect()
+        }
+    }
+}

@@ -270,6 +270,7 @@ fn be_u64(data: &[u8], at: usize) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use crate::media::testing::Lcg;
     use crate::media::{HeaderInfo, read_header};
     use std::io::Cursor;
 
@@ -543,28 +544,6 @@ mod tests {
         video[3] += 1;
         let file = [ftyp(), moov(&[mvhd_v0(10, 20), video])].concat();
         assert_eq!(read(&file), mp4(None, None, Some(2.0)));
-    }
-
-    /// A small deterministic generator, so the garbage is the same on every run.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn byte(&mut self) -> u8 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            self.0.to_be_bytes()[0]
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            let wide = (usize::from(self.byte()) << 8) | usize::from(self.byte());
-            wide % n.max(1)
-        }
-
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.byte()).collect()
-        }
     }
 
     #[test]

@@ -108,19 +108,19 @@ impl ApiClient {
         }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// A request to the server, authenticated with the token.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, CallError> {
+        Self::answer(req.send().await.map_err(transport)?).await
     }
 
     pub async fn libraries(&self) -> Result<Vec<LibraryInfo>, CallError> {
-        let res = self
-            .http
-            .get(self.url("/api/libraries"))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::answer(res).await
+        Self::send(self.request(reqwest::Method::GET, "/api/libraries")).await
     }
 
     pub async fn check(
@@ -128,15 +128,12 @@ impl ApiClient {
         library: Option<i32>,
         files: &[FileDescription],
     ) -> Result<Vec<FileStatus>, CallError> {
-        let res = self
-            .http
-            .post(self.url("/api/upload/check"))
-            .bearer_auth(&self.token)
-            .json(&serde_json::json!({ "library": library, "files": files }))
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::answer(res).await
+        let body = serde_json::json!({ "library": library, "files": files });
+        Self::send(
+            self.request(reqwest::Method::POST, "/api/upload/check")
+                .json(&body),
+        )
+        .await
     }
 
     pub async fn init(
@@ -153,15 +150,11 @@ impl ApiClient {
         if let Some(id) = library {
             query.push(("library", id.to_string()));
         }
-        let res = self
-            .http
-            .get(self.url("/api/upload"))
-            .bearer_auth(&self.token)
-            .query(&query)
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::answer(res).await
+        Self::send(
+            self.request(reqwest::Method::GET, "/api/upload")
+                .query(&query),
+        )
+        .await
     }
 
     pub async fn chunk(
@@ -171,10 +164,8 @@ impl ApiClient {
         bytes: Vec<u8>,
     ) -> Result<ChunkAccepted, CallError> {
         let sum = hex::encode(Sha256::digest(&bytes));
-        let res = self
-            .http
-            .post(self.url("/api/upload"))
-            .bearer_auth(&self.token)
+        let req = self
+            .request(reqwest::Method::POST, "/api/upload")
             .query(&[
                 ("type", "chunk"),
                 ("uploadId", upload_id),
@@ -183,11 +174,8 @@ impl ApiClient {
                 ("sha256", &sum),
             ])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(bytes)
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::answer(res).await
+            .body(bytes);
+        Self::send(req).await
     }
 
     pub async fn end(
@@ -196,20 +184,13 @@ impl ApiClient {
         imdb_id: &str,
         mode: &str,
     ) -> Result<UploadFinished, CallError> {
-        let res = self
-            .http
-            .post(self.url("/api/upload"))
-            .bearer_auth(&self.token)
-            .query(&[
-                ("type", "end"),
-                ("uploadId", upload_id),
-                ("imdbId", imdb_id),
-                ("mode", mode),
-            ])
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::answer(res).await
+        let req = self.request(reqwest::Method::POST, "/api/upload").query(&[
+            ("type", "end"),
+            ("uploadId", upload_id),
+            ("imdbId", imdb_id),
+            ("mode", mode),
+        ]);
+        Self::send(req).await
     }
 }
 
@@ -226,14 +207,10 @@ impl ApiClient {
         if let Some(y) = year {
             query.push(("year", y.to_string()));
         }
-        let res = self
-            .http
-            .get(self.url("/api/search/movies"))
-            .bearer_auth(&self.token)
-            .query(&query)
-            .send()
-            .await
-            .map_err(transport)?;
-        Self::answer(res).await
+        Self::send(
+            self.request(reqwest::Method::GET, "/api/search/movies")
+                .query(&query),
+        )
+        .await
     }
 }

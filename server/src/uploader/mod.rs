@@ -60,13 +60,15 @@ pub async fn upload(
     let mut resyncs = 0u32;
     let mut ended = false;
     // Each pass starts with `init`, which says where the server stands.
+    // After a transient failure: wait as the backoff says, or give up.
+    let back_off = async |failures: u32, error: &CallError| match options.backoff.delay(failures) {
+        Some(delay) => {
+            tokio::time::sleep(delay).await;
+            Ok(())
+        }
+        None => Err(failed(format!("gave up after {failures} tries: {error}"))),
+    };
     'pass: loop {
-        let wait = |failures: u32, error: &CallError| {
-            options
-                .backoff
-                .delay(failures)
-                .ok_or_else(|| failed(format!("gave up after {failures} tries: {error}")))
-        };
         let state = match api.init(options.library, &job.file).await {
             Ok(state) => state,
             Err(CallError::Refused(r)) if r.code == "already_uploaded" => {
@@ -81,13 +83,10 @@ pub async fn upload(
             }
             Err(e) if e.is_transient() => {
                 failures += 1;
-                match wait(failures, &e) {
-                    Ok(delay) => {
-                        tokio::time::sleep(delay).await;
-                        continue 'pass;
-                    }
-                    Err(outcome) => return outcome,
+                if let Err(outcome) = back_off(failures, &e).await {
+                    return outcome;
                 }
+                continue 'pass;
             }
             Err(e) => return failed(e.to_string()),
         };
@@ -126,13 +125,10 @@ pub async fn upload(
                 }
                 Err(e) if e.is_transient() => {
                     failures += 1;
-                    match wait(failures, &e) {
-                        Ok(delay) => {
-                            tokio::time::sleep(delay).await;
-                            continue 'pass;
-                        }
-                        Err(outcome) => return outcome,
+                    if let Err(outcome) = back_off(failures, &e).await {
+                        return outcome;
                     }
+                    continue 'pass;
                 }
                 Err(e) => return failed(e.to_string()),
             }
@@ -158,9 +154,8 @@ pub async fn upload(
             }
             Err(e) if e.is_transient() => {
                 failures += 1;
-                match wait(failures, &e) {
-                    Ok(delay) => tokio::time::sleep(delay).await,
-                    Err(outcome) => return outcome,
+                if let Err(outcome) = back_off(failures, &e).await {
+                    return outcome;
                 }
             }
             Err(e) => return failed(e.to_string()),
