@@ -12,8 +12,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub login_limiter: Arc<LoginLimiter>,
     pub uploads: Arc<UploadService>,
-    /// Shared by every metadata request (connection reuse, one User-Agent, one timeout).
-    pub metadata_http: reqwest::Client,
+    pub metadata: Arc<crate::metadata::Metadata>,
 }
 
 impl AppState {
@@ -23,13 +22,13 @@ impl AppState {
             config.login_attempts_per_user,
         ));
         let uploads = crate::uploads::service(&config);
-        let metadata_http = crate::metadata::http_client(std::time::Duration::from_secs(
-            config.metadata_timeout_secs.max(1),
+        let metadata = Arc::new(crate::metadata::Metadata::new(
+            std::time::Duration::from_secs(config.metadata_timeout_secs.max(1)),
         ));
         AppState {
             db,
             uploads,
-            metadata_http,
+            metadata,
             config: Arc::new(config),
             login_limiter,
         }

@@ -5,8 +5,21 @@
 use crate::{ApiError, AppState};
 use domain::metadata::imdb_suggest;
 use domain::ranking::{self, Ranked};
+use governor::{DefaultDirectRateLimiter, Quota};
 use http::StatusCode;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a search answer is reused: titles do not change within the hour, and an uploader
+/// asks the same question for every part and subtitle of a film.
+const CACHE_FOR: Duration = Duration::from_secs(3600);
+/// Searches remembered at most (the oldest goes first).
+const CACHE_ENTRIES: usize = 1000;
+/// Requests per second sent to one provider, at most: a polite client, and never a burst that
+/// gets the server's address blocked when hundreds of files are identified at once.
+const PROVIDER_REQUESTS_PER_SECOND: u32 = 5;
 
 /// Identifies the server to the providers, as they ask of automated clients.
 pub const USER_AGENT: &str = concat!(
@@ -48,14 +61,56 @@ impl From<SearchError> for ApiError {
     }
 }
 
-/// The HTTP client metadata requests go through.
-pub fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(USER_AGENT)
-        .build()
-        .expect("a client with these settings builds")
+/// A search as the cache knows it: lowercased title and year.
+type SearchKey = (String, Option<u16>);
+
+/// What metadata requests share: one HTTP client (connection reuse, one User-Agent, one
+/// timeout), a cache of recent searches, and a rate limit towards the provider.
+pub struct Metadata {
+    http: reqwest::Client,
+    searches: Mutex<HashMap<SearchKey, (Instant, SearchResult)>>,
+    imdb_limit: DefaultDirectRateLimiter,
+}
+
+impl Metadata {
+    pub fn new(timeout: Duration) -> Metadata {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .expect("a client with these settings builds");
+        let per_second = NonZeroU32::new(PROVIDER_REQUESTS_PER_SECOND).expect("not zero");
+        Metadata {
+            http,
+            searches: Mutex::new(HashMap::new()),
+            imdb_limit: DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
+        }
+    }
+
+    fn cached(&self, key: &SearchKey) -> Option<SearchResult> {
+        let searches = self.searches.lock().unwrap_or_else(|e| e.into_inner());
+        searches
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
+            .map(|(_, result)| result.clone())
+    }
+
+    fn remember(&self, key: SearchKey, result: &SearchResult) {
+        let mut searches = self.searches.lock().unwrap_or_else(|e| e.into_inner());
+        if searches.len() >= CACHE_ENTRIES {
+            searches.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
+        }
+        if searches.len() >= CACHE_ENTRIES
+            && let Some(oldest) = searches
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone())
+        {
+            searches.remove(&oldest);
+        }
+        searches.insert(key, (Instant::now(), result.clone()));
+    }
 }
 
 /// The answer to a search: candidates best first, and whether the first is clear enough to
@@ -76,13 +131,19 @@ pub async fn search_movies(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(SearchError::BadQuery);
     }
+    let metadata = &state.metadata;
+    let key = (title.to_lowercase(), year);
+    if let Some(found) = metadata.cached(&key) {
+        return Ok(found);
+    }
+    metadata.imdb_limit.until_ready().await;
     let url = format!(
         "{}{}",
         state.config.imdb_suggest_url.trim_end_matches('/'),
         imdb_suggest::search_path(title)
     );
     let secs = state.config.metadata_timeout_secs;
-    let answer = state.metadata_http.get(&url).send().await.map_err(|e| {
+    let answer = metadata.http.get(&url).send().await.map_err(|e| {
         if e.is_timeout() {
             SearchError::Timeout(secs)
         } else {
@@ -102,8 +163,10 @@ pub async fn search_movies(
     let candidates = ranking::rank(title, year, imdb_suggest::parse(&bytes)?);
     let confident = ranking::is_confident(&candidates);
     tracing::info!(%title, ?year, found = candidates.len(), confident, "searched IMDb");
-    Ok(SearchResult {
+    let result = SearchResult {
         candidates,
         confident,
-    })
+    };
+    metadata.remember(key, &result);
+    Ok(result)
 }

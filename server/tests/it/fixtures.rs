@@ -5,7 +5,20 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
 use http::StatusCode;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// How often each query reached the fixture server.
+pub static HITS: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+
+pub fn hits(query: &str) -> usize {
+    HITS.lock()
+        .unwrap()
+        .as_ref()
+        .and_then(|h| h.get(query).copied())
+        .unwrap_or(0)
+}
 
 /// Starts the fixture server on a loopback port; returns its base address.
 pub async fn imdb() -> String {
@@ -18,12 +31,18 @@ pub async fn imdb() -> String {
 
 async fn answer(Path((_, file)): Path<(String, String)>) -> (StatusCode, String) {
     let query = file.trim_end_matches(".json");
+    *HITS
+        .lock()
+        .unwrap()
+        .get_or_insert_with(HashMap::new)
+        .entry(query.to_owned())
+        .or_default() += 1;
     match query {
         "slow" => {
             tokio::time::sleep(Duration::from_secs(5)).await;
             (StatusCode::OK, "{\"d\":[]}".into())
         }
-        "error" => (StatusCode::INTERNAL_SERVER_ERROR, "oops".into()),
+        q if q.starts_with("error") => (StatusCode::INTERNAL_SERVER_ERROR, "oops".into()),
         _ => {
             let name = query.replace(' ', "_");
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

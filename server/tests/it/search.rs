@@ -82,6 +82,43 @@ async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
 }
 
 #[tokio::test]
+async fn repeated_searches_are_answered_from_the_cache() {
+    let url = imdb_url().to_owned();
+    on_each_database_with(
+        move |c| c.imdb_suggest_url = url.clone(),
+        |srv| async move {
+            let anna = As::cookie(&srv.register("anna").await);
+            // (Queries no other test uses, as the fixture server counts for all of them.)
+            let before = fixtures::hits("the matrix");
+            for _ in 0..3 {
+                let r = srv
+                    .get("/api/search/movies?q=The%20Matrix&year=1999", &anna)
+                    .await;
+                assert_eq!(r.body["candidates"][0]["imdbId"], "tt0133093", "{}", r.text);
+            }
+            let r = srv
+                .get("/api/search/movies?q=THE%20MATRIX&year=1999", &anna)
+                .await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert_eq!(
+                fixtures::hits("the matrix") - before,
+                1,
+                "one request reached the provider"
+            );
+            // Failures are not cached: the next try asks again.
+            let before = fixtures::hits("error-twice");
+            for _ in 0..2 {
+                srv.get("/api/search/movies?q=error-twice", &anna)
+                    .await
+                    .assert_error(StatusCode::BAD_GATEWAY, "provider_unavailable");
+            }
+            assert_eq!(fixtures::hits("error-twice") - before, 2);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn an_unreachable_provider_is_a_clear_error() {
     on_each_database_with(
         |c| c.imdb_suggest_url = "http://127.0.0.1:9".into(),
