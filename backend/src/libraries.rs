@@ -6,6 +6,7 @@ use chrono::Utc;
 use domain::Role;
 use domain::api::LibraryInfo;
 use domain::library::{self as rules, ExistingLibrary, LibraryRuleError};
+use domain::naming::first_free;
 use http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
@@ -143,17 +144,10 @@ fn resolve(path: &Path) -> io::Result<PathBuf> {
 /// Where a library called `name` goes when no folder is given: a free folder under the data
 /// directory's `libraries/`.
 pub fn default_path(libraries_dir: &Path, name: &str, taken: &[PathBuf]) -> PathBuf {
-    let slug = rules::slug(name);
-    (1..)
-        .map(|n| {
-            if n == 1 {
-                libraries_dir.join(&slug)
-            } else {
-                libraries_dir.join(format!("{slug}-{n}"))
-            }
-        })
-        .find(|p| !taken.iter().any(|t| t == p))
-        .expect("an unbounded range always yields a free name")
+    let free = first_free(&rules::slug(name), |candidate| {
+        taken.contains(&libraries_dir.join(candidate))
+    });
+    libraries_dir.join(free)
 }
 
 /// Makes sure the server can create and write the folder.

@@ -35,11 +35,9 @@ pub struct Guess {
 /// needs no clock; `Blade Runner 2049` still keeps its number.)
 const YEARS: std::ops::RangeInclusive<u16> = 1888..=2040;
 
-const VIDEO_EXTENSIONS: &[&str] = &[
-    "mp4", "m4v", "mkv", "webm", "mov", "avi", "mpg", "mpeg", "ts", "m2ts", "wmv", "ogv", "flv",
-    "vob", "iso", "divx", "3gp",
-];
-const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "vtt", "ass", "ssa", "sub", "idx", "sup"];
+/// Names seen on disks that cannot be uploaded but still name a film, beyond the upload lists.
+const MORE_VIDEO_EXTENSIONS: &[&str] = &["vob", "iso", "divx", "3gp"];
+const MORE_SUBTITLE_EXTENSIONS: &[&str] = &["idx", "sup"];
 
 /// Guesses from a file name alone.
 pub fn guess(filename: &str) -> Guess {
@@ -275,18 +273,17 @@ fn has_words(kinds: &[Kind]) -> bool {
 
 /// Removes a known extension; says whether it was a subtitle's.
 fn strip_extension(name: &str) -> (&str, bool) {
-    if let Some((stem, ext)) = name.rsplit_once('.')
-        && !stem.is_empty()
-    {
-        let ext = ext.to_ascii_lowercase();
-        if VIDEO_EXTENSIONS.contains(&ext.as_str()) {
-            return (stem, false);
-        }
-        if SUBTITLE_EXTENSIONS.contains(&ext.as_str()) {
-            return (stem, true);
-        }
+    use crate::upload::{SUBTITLE_EXTENSIONS, VIDEO_EXTENSIONS, extension};
+    let ext = extension(name);
+    let is = |lists: [&[&str]; 2]| lists.iter().any(|l| l.contains(&ext.as_str()));
+    let stem = || &name[..name.len() - ext.len() - 1];
+    if is([VIDEO_EXTENSIONS, MORE_VIDEO_EXTENSIONS]) {
+        (stem(), false)
+    } else if is([SUBTITLE_EXTENSIONS, MORE_SUBTITLE_EXTENSIONS]) {
+        (stem(), true)
+    } else {
+        (name, false)
     }
-    (name, false)
 }
 
 /// `Movie.2010.forced.eng` → `Movie.2010`, noting `en`.

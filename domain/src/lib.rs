@@ -9,6 +9,7 @@ pub mod guess;
 pub mod library;
 pub mod media;
 pub mod metadata;
+pub mod naming;
 pub mod ranking;
 pub mod role;
 pub mod upload;

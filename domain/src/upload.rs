@@ -118,10 +118,11 @@ pub enum FileKind {
     Subtitle,
 }
 
-const VIDEO_EXTENSIONS: &[&str] = &[
+/// What can be uploaded (the guesser also reads these, and a few more).
+pub(crate) const VIDEO_EXTENSIONS: &[&str] = &[
     "mp4", "m4v", "mkv", "webm", "mov", "avi", "mpg", "mpeg", "ts", "m2ts", "wmv", "ogv", "flv",
 ];
-const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "vtt", "ass", "ssa", "sub"];
+pub(crate) const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "vtt", "ass", "ssa", "sub"];
 
 /// The lowercase extension of a file name ("" when there is none).
 pub fn extension(filename: &str) -> String {
@@ -329,21 +330,6 @@ pub fn resolution_label(width: u32, height: u32) -> String {
     "sd".into()
 }
 
-/// The folder a finished upload goes to inside `<library>/<imdb id>/`, given the folders that
-/// already exist there: the resolution label, or `label-2`, `label-3`... when taken.
-pub fn free_folder(label: &str, taken: &[String]) -> String {
-    (1..)
-        .map(|n| {
-            if n == 1 {
-                label.to_owned()
-            } else {
-                format!("{label}-{n}")
-            }
-        })
-        .find(|candidate| !taken.iter().any(|t| t == candidate))
-        .expect("an unbounded range always yields a free name")
-}
-
 /// The name a stored file gets: never the user's name, only a fixed stem and the (already
 /// validated) extension.
 pub fn stored_name(kind: FileKind, filename: &str) -> String {
@@ -373,18 +359,6 @@ fn is_language_tag(tag: &str) -> bool {
         && (region.is_empty()
             || ((2..=4).contains(&region.len())
                 && region.bytes().all(|b| b.is_ascii_alphanumeric())))
-}
-
-/// `name` with `-n` after its stem, for the n-th file of the same name in one folder:
-/// `subtitle.en.srt` → `subtitle-2.en.srt`.
-pub fn numbered(name: &str, n: u32) -> String {
-    if n <= 1 {
-        return name.to_owned();
-    }
-    match name.split_once('.') {
-        Some((stem, rest)) => format!("{stem}-{n}.{rest}"),
-        None => format!("{name}-{n}"),
-    }
 }
 
 #[cfg(test)]
@@ -587,11 +561,6 @@ mod tests {
 
     #[test]
     fn stored_names_never_come_from_the_user() {
-        assert_eq!(free_folder("1080p", &[]), "1080p");
-        assert_eq!(
-            free_folder("1080p", &["1080p".into(), "1080p-2".into()]),
-            "1080p-3"
-        );
         assert_eq!(stored_name(FileKind::Video, "Heat 1995.MKV"), "movie.mkv");
         assert_eq!(
             stored_name(FileKind::Subtitle, "Heat.1995.EN.srt"),
@@ -606,8 +575,6 @@ mod tests {
             stored_name(FileKind::Subtitle, "Heat.1995.srt"),
             "subtitle.srt"
         );
-        assert_eq!(numbered("subtitle.en.srt", 1), "subtitle.en.srt");
-        assert_eq!(numbered("subtitle.en.srt", 2), "subtitle-2.en.srt");
         assert_eq!(
             stored_name(FileKind::Subtitle, "Heat 1995 <x>.srt"),
             "subtitle.srt"

@@ -46,10 +46,7 @@ where
         return Err(UploadError::ChunkTooLarge { len, max });
     }
     let service = &state.uploads;
-    service.owned_manifest(user_id, &req.upload_id)?;
-    let _lock = service.lock(&req.upload_id)?;
-    // Read again under the lock: the request that held it may have moved the upload on.
-    let mut manifest = service.owned_manifest(user_id, &req.upload_id)?;
+    let (_lock, mut manifest) = service.lock_owned(user_id, &req.upload_id)?;
     let state_now = |m: &domain::upload::Manifest| ChunkAccepted {
         offset: m.offset,
         chunk_nr: m.chunk_nr,

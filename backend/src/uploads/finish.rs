@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::entities::{movie, movie_file, uploaded_file};
 use chrono::Utc;
 use domain::api::{MovieFileInfo, UploadFinished};
+use domain::naming::first_free;
 use domain::upload::{self as rules, EndMode, FileKind, Manifest};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
@@ -33,9 +34,7 @@ pub async fn end(
     rules::check_upload_id(&req.upload_id)?;
     rules::check_imdb_id(&req.imdb_id)?;
     let service = &state.uploads;
-    service.owned_manifest(user_id, &req.upload_id)?;
-    let _lock = service.lock(&req.upload_id)?;
-    let manifest = service.owned_manifest(user_id, &req.upload_id)?;
+    let (_lock, manifest) = service.lock_owned(user_id, &req.upload_id)?;
     if !manifest.is_complete() {
         return Err(UploadError::Incomplete {
             offset: manifest.offset,
@@ -59,14 +58,17 @@ pub async fn end(
         FileKind::Video => {
             let info = probe(&source, PROBE_TIMEOUT).await;
             let label = info.resolution_label();
-            let folder = rules::free_folder(&label, &subfolders(&movie_dir)?);
+            let taken = subfolders(&movie_dir)?;
+            let folder = first_free(&label, |c| taken.iter().any(|t| t == c));
             (info, folder, Some(label))
         }
         FileKind::Subtitle => (MediaInfo::default(), "srt".to_owned(), None),
     };
     let dir = movie_dir.join(&folder);
     std::fs::create_dir_all(&dir)?;
-    let name = free_name(&dir, &rules::stored_name(kind, &manifest.filename));
+    let name = first_free(&rules::stored_name(kind, &manifest.filename), |c| {
+        dir.join(c).exists()
+    });
     let target = dir.join(&name);
     move_file(&source, &target)?;
 
@@ -281,14 +283,6 @@ fn subfolders(dir: &Path) -> io::Result<Vec<String>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(e),
     }
-}
-
-/// `name`, or `name` numbered when the folder already has a file of that name.
-fn free_name(dir: &Path, name: &str) -> String {
-    (1..)
-        .map(|n| rules::numbered(name, n))
-        .find(|candidate| !dir.join(candidate).exists())
-        .expect("an unbounded range always yields a free name")
 }
 
 /// Moves a file: a rename on the same filesystem, else copy, flush and delete.

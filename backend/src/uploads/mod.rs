@@ -216,6 +216,20 @@ impl UploadService {
             _ => Err(UploadError::UploadNotFound),
         }
     }
+
+    /// Takes the user's upload for this request, with its manifest as it stands under the
+    /// lock. Ownership is checked before locking too, so that another user's id is answered
+    /// "not found", never "busy".
+    fn lock_owned(
+        &self,
+        user_id: i32,
+        id: &str,
+    ) -> Result<(UploadLock<'_>, Manifest), UploadError> {
+        self.owned_manifest(user_id, id)?;
+        let lock = self.lock(id)?;
+        // Read again: the request that held the lock may have moved the upload on.
+        Ok((lock, self.owned_manifest(user_id, id)?))
+    }
 }
 
 /// The id of an upload: keyed with the server's secret so ids cannot be guessed, and with the
@@ -451,8 +465,7 @@ pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, Upl
 /// Cancels an unfinished upload of the user and deletes what arrived.
 pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadError> {
     let service = &state.uploads;
-    service.owned_manifest(user_id, id)?;
-    let _lock = service.lock(id)?;
+    let (_lock, _) = service.lock_owned(user_id, id)?;
     service.staging.remove(id)?;
     tracing::info!(upload = %id, user = user_id, "upload cancelled");
     Ok(())

@@ -191,29 +191,8 @@ fn element_size(bytes: &[u8]) -> Option<(Option<u64>, usize)> {
 }
 
 /// The child elements of an in-memory body, ending at the first inconsistent one.
-struct Children<'a, 'b> {
-    rest: &'a [u8],
-    budget: &'b Budget,
-}
-
-impl<'a> Iterator for Children<'a, '_> {
-    type Item = (u32, &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() || !self.budget.spend() {
-            return None;
-        }
-        let Some((id, body, rest)) = split_element(self.rest) else {
-            self.rest = &[];
-            return None;
-        };
-        self.rest = rest;
-        Some((id, body))
-    }
-}
-
-fn children<'a, 'b>(body: &'a [u8], budget: &'b Budget) -> Children<'a, 'b> {
-    Children { rest: body, budget }
+fn children<'a>(body: &'a [u8], budget: &Budget) -> impl Iterator<Item = (u32, &'a [u8])> {
+    super::children(body, budget, split_element)
 }
 
 /// Splits an in-memory element off the front of `data`: its ID, its body and what follows.

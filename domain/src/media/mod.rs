@@ -96,6 +96,31 @@ impl Budget {
     }
 }
 
+/// Splits one child off the front of a body: its type or ID, its body, and what follows.
+type Split<'a, K> = fn(&'a [u8]) -> Option<(K, &'a [u8], &'a [u8])>;
+
+/// The children of an in-memory body, split off the front one by one by the format's `split`
+/// (type or ID, body, what follows), ending at the first inconsistent one or when the budget
+/// is spent.
+fn children<'a, K>(
+    body: &'a [u8],
+    budget: &Budget,
+    split: Split<'a, K>,
+) -> impl Iterator<Item = (K, &'a [u8])> {
+    let mut rest = body;
+    std::iter::from_fn(move || {
+        if rest.is_empty() || !budget.spend() {
+            return None;
+        }
+        let Some((key, child, after)) = split(rest) else {
+            rest = &[];
+            return None;
+        };
+        rest = after;
+        Some((key, child))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,29 +107,8 @@ fn split_box(data: &[u8]) -> Option<([u8; 4], &[u8], &[u8])> {
 }
 
 /// The child boxes of an in-memory body, ending at the first inconsistent one.
-struct Children<'a, 'b> {
-    rest: &'a [u8],
-    budget: &'b Budget,
-}
-
-impl<'a> Iterator for Children<'a, '_> {
-    type Item = ([u8; 4], &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() || !self.budget.spend() {
-            return None;
-        }
-        let Some((kind, body, rest)) = split_box(self.rest) else {
-            self.rest = &[];
-            return None;
-        };
-        self.rest = rest;
-        Some((kind, body))
-    }
-}
-
-fn children<'a, 'b>(body: &'a [u8], budget: &'b Budget) -> Children<'a, 'b> {
-    Children { rest: body, budget }
+fn children<'a>(body: &'a [u8], budget: &Budget) -> impl Iterator<Item = ([u8; 4], &'a [u8])> {
+    super::children(body, budget, split_box)
 }
 
 /// The body of the first child of type `kind`.

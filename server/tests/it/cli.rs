@@ -145,7 +145,7 @@ async fn admin_commands_create_users_tokens_and_libraries() {
 #[test]
 fn serve_prints_the_url_answers_and_stops_on_sigterm() {
     let data = TempDir::new().unwrap();
-    let port = crate::upload_faults::free_port();
+    let port = crate::support::free_port();
     let mut child = Command::new(OTT)
         .args([
             "serve",

@@ -227,3 +227,28 @@ where
         test(TestServer::start_with(&database, dir, &adjust).await).await;
     }
 }
+
+/// A free port that no other server of this test run has had: a killed server's port must
+/// stay its own until it restarts, or a restart could find another test's server answering.
+pub fn free_port() -> u16 {
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut taken = TAKEN.lock().unwrap();
+        if !taken.contains(&port) {
+            taken.push(port);
+            return port;
+        }
+    }
+}
+
+/// The messages of a channel as a stream, for request bodies fed piece by piece.
+pub fn receiver_stream<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> + Send + 'static {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

@@ -4,7 +4,7 @@
 //! `ott upload` command itself. Every finished file is compared by sha256 with its source.
 
 use crate::cli::{OTT, ott, stdout};
-use crate::support::PASSWORD;
+use crate::support::{PASSWORD, free_port, receiver_stream};
 use crate::uploads::{enc, sha256};
 use bytes::Bytes;
 use domain::api::FileDescription;
@@ -28,24 +28,6 @@ struct RealServer {
     token: String,
     library: i64,
     library_path: PathBuf,
-}
-
-/// A free port that no other server of this test run has had: a killed server's port must
-/// stay its own until it restarts, or a restart could find another test's server answering.
-pub fn free_port() -> u16 {
-    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut taken = TAKEN.lock().unwrap();
-        if !taken.contains(&port) {
-            taken.push(port);
-            return port;
-        }
-    }
 }
 
 impl RealServer {
@@ -372,10 +354,7 @@ async fn uploads_survive_cut_connections_repeats_reordering_and_server_kills() {
                         let req = client
                             .auth(client.http.post(client.chunk_url(&id, nr + 1, offset)))
                             .header(reqwest::header::CONTENT_LENGTH, len)
-                            .body(reqwest::Body::wrap_stream(futures::stream::poll_fn({
-                                let mut rx = rx;
-                                move |cx| rx.poll_recv(cx)
-                            })));
+                            .body(reqwest::Body::wrap_stream(receiver_stream(rx)));
                         let pending = tokio::spawn(req.send());
                         tokio::time::sleep(Duration::from_millis(30)).await;
                         srv.kill();

@@ -1,7 +1,9 @@
 //! The upload protocol through the real router: every rule, each bad input, and the files and
 //! rows it leaves behind.
 
-use crate::support::{As, Reply, TestServer, on_each_database, on_each_database_with, send_to};
+use crate::support::{
+    As, Reply, TestServer, on_each_database, on_each_database_with, receiver_stream, send_to,
+};
 use axum::body::Body;
 use backend::entities::{movie, movie_file, uploaded_file};
 use bytes::Bytes;
@@ -642,7 +644,7 @@ async fn two_requests_on_one_upload_never_interleave() {
         // The first chunk arrives slowly: half now, half when we say so.
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
         tx.send(Ok(Bytes::from(vec![1u8; 500]))).await.unwrap();
-        let body = Body::from_stream(tokio_stream_from(rx));
+        let body = Body::from_stream(receiver_stream(rx));
         let uri = format!("/api/upload?type=chunk&uploadId={id}&chunkNr=1&offset=0");
         let slow = tokio::spawn(send_to(
             srv.router(),
@@ -678,12 +680,6 @@ async fn two_requests_on_one_upload_never_interleave() {
         );
     })
     .await;
-}
-
-fn tokio_stream_from<T: Send + 'static>(
-    mut rx: tokio::sync::mpsc::Receiver<T>,
-) -> impl futures::Stream<Item = T> + Send + 'static {
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 #[tokio::test]
