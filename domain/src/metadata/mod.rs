@@ -1,7 +1,16 @@
 //! Reading what metadata providers answer, without any networking: the server fetches, these
 //! functions turn the bytes into plain values (and say clearly when the bytes make no sense).
 
+pub mod details;
+pub mod duration;
 pub mod imdb_suggest;
+#[cfg(feature = "imdb-page")]
+pub mod imdb_title;
+mod json;
+pub mod omdb;
+pub mod tmdb;
+
+pub use details::MovieDetails;
 
 use std::fmt;
 
