@@ -56,8 +56,9 @@ install_wasm_bindgen() {
   local want; want="$(wasm_bindgen_version)"
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$want" ]; then return 0; fi
   log "installing wasm-bindgen-cli $want (about 10 minutes, once)"
-  # Not --locked: its lockfile pins a crate version the registry no longer serves.
-  tool_install wasm-bindgen-cli --version "$want" --force
+  # Not --locked: its lockfile pins a crate version the registry no longer serves. Without
+  # default features: they only add TLS (rustls, ring) for the test runner's downloads.
+  tool_install wasm-bindgen-cli --version "$want" --no-default-features --force
 }
 
 install_wasm_opt() {

@@ -10,7 +10,7 @@ use domain::naming::first_free;
 use http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, SqlErr, TransactionTrait,
+    QueryFilter, Set, SqlErr,
 };
 use std::io;
 use std::path::{Path, PathBuf};
@@ -206,7 +206,7 @@ pub async fn create(
     prepare_folder(&resolved)?;
 
     let path_text = resolved.to_string_lossy().into_owned();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let inserted = library::ActiveModel {
         name: Set(name.clone()),
         path: Set(path_text.clone()),

@@ -46,7 +46,10 @@ where
         return Err(UploadError::ChunkTooLarge { len, max });
     }
     let service = &state.uploads;
-    let (_lock, mut manifest) = service.lock_owned(user_id, &req.upload_id)?;
+    let (lock, mut manifest) = service.lock_owned(user_id, &req.upload_id)?;
+    // Membership can change during a long upload: someone removed from the library, or no
+    // longer allowed to upload, stops here rather than at `end`.
+    super::upload_library(state, user_id, Some(manifest.library_id)).await?;
     let state_now = |m: &domain::upload::Manifest| ChunkAccepted {
         offset: m.offset,
         chunk_nr: m.chunk_nr,
@@ -73,7 +76,8 @@ where
     match receive(file, body, len, req.sha256.as_deref()).await {
         Ok(()) => {
             manifest.accept(len, now());
-            service.staging.save(&req.upload_id, &manifest)?;
+            // Durable within a second; see `durability` for why that is safe.
+            service.acknowledge(&req.upload_id, lock.live.clone(), &manifest);
             Ok(state_now(&manifest))
         }
         Err(err) => {
@@ -99,7 +103,7 @@ where
 }
 
 /// Streams the body into `file`, checking its length and checksum, and returns once the bytes
-/// are on disk (flushed).
+/// are written (not yet flushed: that is `durability`'s job).
 ///
 /// Receiving and writing overlap: a blocking thread writes what the network delivered while
 /// the next bytes arrive. The network's buffers are handed over as they are (no copy) and
@@ -163,17 +167,12 @@ where
     Ok(written?)
 }
 
-/// The writing thread: writes each batch as it comes, then flushes.
-///
-/// After each batch it asks the kernel to start writing that range out (and not to keep it
-/// cached: nobody reads an upload back soon), so the flush at the end has little left to do.
+/// The writing thread: writes each batch as it comes.
 fn write_all(
     mut file: File,
     mut batches: tokio::sync::mpsc::Receiver<Vec<Bytes>>,
 ) -> io::Result<()> {
-    let mut position = file.stream_position()?;
     while let Some(batch) = batches.blocking_recv() {
-        let start = position;
         let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|b| IoSlice::new(b)).collect();
         let mut pending = &mut slices[..];
         while !pending.is_empty() {
@@ -184,11 +183,6 @@ fn write_all(
                 Err(e) => return Err(e),
             }
         }
-        position += batch.iter().map(|b| b.len() as u64).sum::<u64>();
-        if let Some(len) = std::num::NonZeroU64::new(position - start) {
-            // Only a hint: a failure changes nothing about correctness.
-            let _ = rustix::fs::fadvise(&file, start, Some(len), rustix::fs::Advice::DontNeed);
-        }
     }
-    file.sync_data()
+    Ok(())
 }

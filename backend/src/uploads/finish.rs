@@ -11,7 +11,6 @@ use domain::naming::first_free;
 use domain::upload::{self as rules, EndMode, FileKind, Manifest};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use std::io;
 use std::path::{Path, PathBuf};
@@ -40,6 +39,22 @@ pub async fn end(
             offset: manifest.offset,
             size: manifest.size,
         });
+    }
+    // Only bytes on disk go into the library: flush what was acknowledged, and trust the
+    // manifest that says so.
+    let uploads = service.clone();
+    let id = req.upload_id.clone();
+    let durable = tokio::task::spawn_blocking(move || uploads.settle(&id))
+        .await
+        .map_err(std::io::Error::other)??;
+    match durable {
+        Some(d) if d.offset == manifest.offset => {}
+        other => {
+            return Err(UploadError::Incomplete {
+                offset: other.map_or(0, |d| d.offset),
+                size: manifest.size,
+            });
+        }
     }
     let library = upload_library(state, user_id, Some(manifest.library_id)).await?;
     let kind = rules::check_filename(&manifest.filename)?;
@@ -97,12 +112,15 @@ pub async fn end(
             if let Err(undo) = move_file(&target, &source) {
                 tracing::error!(error = %undo, from = %target.display(), "could not move a file back after a database error");
             }
+            // And the folders made for it, if empty, so a retry gets the same folder name.
+            let _ = std::fs::remove_dir(&dir).and_then(|()| std::fs::remove_dir(&movie_dir));
             return Err(e.into());
         }
     };
 
     // From here the upload is done: its file and rows exist. Clean-up failures are logged,
     // never reported as a failed upload.
+    service.forget(&req.upload_id);
     service.staging.remove(&req.upload_id)?;
     let mut path = relative;
     if req.mode == EndMode::Replace && kind == FileKind::Video {
@@ -180,7 +198,7 @@ async fn record(
     info: &MediaInfo,
     version_label: Option<String>,
 ) -> Result<Option<i32>, DbErr> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let movie = movie_for(&txn, imdb_id, &manifest.filename).await?;
     let movie_file_id = match kind {
         FileKind::Video => Some(

@@ -4,6 +4,7 @@
 //! to files and database rows.
 
 mod chunk;
+pub mod durability;
 mod finish;
 pub mod probe;
 pub mod space;
@@ -19,7 +20,7 @@ use http::StatusCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 use staging::Staging;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
@@ -160,6 +161,7 @@ impl From<UploadRuleError> for ApiError {
 pub struct UploadService {
     pub staging: Staging,
     busy: Mutex<HashSet<String>>,
+    acknowledged: durability::Acknowledged,
     secret: OnceCell<Vec<u8>>,
 }
 
@@ -167,6 +169,8 @@ pub struct UploadService {
 pub struct UploadLock<'a> {
     service: &'a UploadService,
     id: String,
+    /// The upload's acknowledged state when the lock was taken (see `durability`).
+    live: Option<Arc<durability::Live>>,
 }
 
 impl Drop for UploadLock<'_> {
@@ -184,6 +188,7 @@ impl UploadService {
         UploadService {
             staging,
             busy: Mutex::new(HashSet::new()),
+            acknowledged: Default::default(),
             secret: OnceCell::new(),
         }
     }
@@ -197,6 +202,7 @@ impl UploadService {
         Ok(UploadLock {
             service: self,
             id: id.to_owned(),
+            live: None,
         })
     }
 
@@ -211,7 +217,7 @@ impl UploadService {
     /// is answered exactly like a missing one).
     fn owned_manifest(&self, user_id: i32, id: &str) -> Result<Manifest, UploadError> {
         rules::check_upload_id(id)?;
-        match self.staging.load(id)? {
+        match self.current(id)? {
             Some(m) if m.user_id == user_id => Ok(m),
             _ => Err(UploadError::UploadNotFound),
         }
@@ -225,10 +231,19 @@ impl UploadService {
         user_id: i32,
         id: &str,
     ) -> Result<(UploadLock<'_>, Manifest), UploadError> {
+        // Checked before locking, so that a stranger's request never makes the owner's busy.
         self.owned_manifest(user_id, id)?;
-        let lock = self.lock(id)?;
+        let mut lock = self.lock(id)?;
         // Read again: the request that held the lock may have moved the upload on.
-        Ok((lock, self.owned_manifest(user_id, id)?))
+        lock.live = self.live(id);
+        let manifest = match &lock.live {
+            Some(live) => Some(live.ahead()),
+            None => self.staging.load(id)?,
+        };
+        match manifest {
+            Some(m) if m.user_id == user_id => Ok((lock, m)),
+            _ => Err(UploadError::UploadNotFound),
+        }
     }
 }
 
@@ -368,7 +383,7 @@ pub async fn init(
         chunk_nr: m.chunk_nr,
         chunk_size: state.config.upload_chunk_size,
     };
-    if let Some(existing) = service.staging.load(&id)? {
+    if let Some(existing) = service.current(&id)? {
         check_space(state, &library.path, existing.remaining())?;
         return Ok(answer(&existing));
     }
@@ -387,7 +402,7 @@ pub async fn init(
     };
     let _lock = service.lock(&id)?;
     // Two inits of the same file may race; the second finds the first's manifest.
-    if let Some(existing) = service.staging.load(&id)? {
+    if let Some(existing) = service.current(&id)? {
         return Ok(answer(&existing));
     }
     service.staging.create(&id, &manifest)?;
@@ -404,9 +419,14 @@ pub async fn check(
 ) -> Result<Vec<FileStatus>, UploadError> {
     let library = upload_library(state, user_id, library_id).await?;
     let secret = state.uploads.secret(&state.db).await?;
+    let valid: Vec<&FileDescription> = files
+        .iter()
+        .filter(|f| check_description(state, f).is_ok())
+        .collect();
+    let known = previous_uploads(&state.db, library.id, &valid).await?;
     let mut out = Vec::with_capacity(files.len());
-    for file in files {
-        if let Err(e) = check_description(state, &file) {
+    for file in &files {
+        if let Err(e) = check_description(state, file) {
             let api = ApiError::from(e);
             out.push(FileStatus::Invalid {
                 error: api.code.into_owned(),
@@ -414,20 +434,16 @@ pub async fn check(
             });
             continue;
         }
-        if let Some(UploadError::AlreadyUploaded {
-            movie_file_id,
-            imdb_id,
-            ..
-        }) = previous_upload(&state.db, library.id, &file).await?
-        {
+        let hash = size_modified_hash(file.size, file.last_modified);
+        if let Some((movie_file_id, imdb_id)) = known.get(&(file.filename.clone(), hash)) {
             out.push(FileStatus::AlreadyUploaded {
-                movie_file_id,
-                imdb_id,
+                movie_file_id: *movie_file_id,
+                imdb_id: imdb_id.clone(),
             });
             continue;
         }
-        let id = upload_id(secret, user_id, library.id, &file);
-        out.push(match state.uploads.staging.load(&id)? {
+        let id = upload_id(secret, user_id, library.id, file);
+        out.push(match state.uploads.current(&id)? {
             Some(m) => FileStatus::Partial {
                 upload_id: id,
                 offset: m.offset,
@@ -436,6 +452,59 @@ pub async fn check(
         });
     }
     Ok(out)
+}
+
+/// A previous upload: its movie file and the movie's IMDb id, when they still exist.
+type Known = (Option<i32>, Option<String>);
+
+/// Which of `files` were uploaded to the library before, keyed by (file name, hash of size and
+/// lastModified): a few queries for thousands of files, not two per file.
+async fn previous_uploads(
+    db: &impl ConnectionTrait,
+    library_id: i32,
+    files: &[&FileDescription],
+) -> Result<HashMap<(String, String), Known>, DbErr> {
+    // Bound parameters per query stay far below every database's limit.
+    const BATCH: usize = 500;
+    let mut found = Vec::new();
+    for batch in files.chunks(BATCH) {
+        let hashes: HashSet<String> = batch
+            .iter()
+            .map(|f| size_modified_hash(f.size, f.last_modified))
+            .collect();
+        found.extend(
+            uploaded_file::Entity::find()
+                .filter(uploaded_file::Column::LibraryId.eq(library_id))
+                .filter(uploaded_file::Column::SizeModifiedHash.is_in(hashes))
+                .all(db)
+                .await?,
+        );
+    }
+    let file_ids: Vec<i32> = found.iter().filter_map(|u| u.movie_file_id).collect();
+    let mut imdb_of = HashMap::new();
+    for batch in file_ids.chunks(BATCH) {
+        for (file, movie) in movie_file::Entity::find()
+            .filter(movie_file::Column::Id.is_in(batch.iter().copied()))
+            .find_also_related(movie::Entity)
+            .all(db)
+            .await?
+        {
+            if let Some(movie) = movie {
+                imdb_of.insert(file.id, movie.imdb_id);
+            }
+        }
+    }
+    let known = found
+        .into_iter()
+        .map(|u| {
+            let imdb = u.movie_file_id.and_then(|id| imdb_of.get(&id).cloned());
+            (
+                (u.original_filename, u.size_modified_hash),
+                (u.movie_file_id, imdb),
+            )
+        })
+        .collect();
+    Ok(known)
 }
 
 /// The user's unfinished uploads, most recently active first.
@@ -447,6 +516,11 @@ pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, Upl
         .into_iter()
         .filter_map(|(id, m)| Some((id, m?)))
         .filter(|(_, m)| m.user_id == user_id)
+        // What this process acknowledged may be ahead of the manifest.
+        .map(|(id, m)| match state.uploads.live(&id) {
+            Some(live) => (id, live.ahead()),
+            None => (id, m),
+        })
         .map(|(upload_id, m)| PendingUpload {
             upload_id,
             library_id: m.library_id,
@@ -466,6 +540,7 @@ pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, Upl
 pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadError> {
     let service = &state.uploads;
     let (_lock, _) = service.lock_owned(user_id, id)?;
+    service.forget(id);
     service.staging.remove(id)?;
     tracing::info!(upload = %id, user = user_id, "upload cancelled");
     Ok(())
@@ -487,6 +562,7 @@ pub fn sweep(state: &AppState) -> Result<usize, UploadError> {
                 .unwrap_or(false),
         };
         if stale && let Ok(_lock) = service.lock(&id) {
+            service.forget(&id);
             service.staging.remove(&id)?;
             removed += 1;
             tracing::info!(upload = %id, "removed an abandoned upload");

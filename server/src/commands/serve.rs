@@ -28,6 +28,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         format!("cannot listen on {addr} (is another program using it? choose another with --addr)")
     })?;
     let local = listener.local_addr()?;
+    let uploads = state.uploads.clone();
     let router = web::router(state, leptos);
     println!(
         "Open OTT is running. Open http://{} in your browser.",
@@ -51,6 +52,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         } => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
     }
+    // Chunks acknowledged in the last second become durable now, so that clients resume
+    // exactly where they were.
+    let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
     tracing::info!("stopped");
     Ok(())
 }

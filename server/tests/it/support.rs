@@ -118,6 +118,15 @@ impl TestServer {
         TestServer { state, router, dir }
     }
 
+    /// What a restart changes for uploads: the process's memory of them is gone (a fresh
+    /// upload service over the same folder), and the requests go to a new router.
+    pub fn restart_uploads(&mut self) {
+        self.state.uploads = backend::uploads::service(&self.state.config);
+        let leptos = server::config::leptos_options().expect("Leptos.toml parses");
+        self.router = server::web::router(self.state.clone(), leptos)
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    }
+
     /// The router, for requests sent from other tasks.
     pub fn router(&self) -> Router {
         self.router.clone()

@@ -83,7 +83,7 @@ impl RealServer {
             .args(["serve", "--addr"])
             .arg(format!("127.0.0.1:{}", self.port))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(self.log_file())
             .spawn()
             .expect("start ott serve");
         self.child = Some(child);
@@ -101,6 +101,21 @@ impl RealServer {
             assert!(Instant::now() < deadline, "the server did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The server's log, kept across restarts, for the message of a failed assertion.
+    fn log_file(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data.path().join("server.log"))
+            .expect("open the server log")
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -123,8 +138,9 @@ impl RealServer {
     fn stored(&self, relative: &str) -> Vec<u8> {
         std::fs::read(self.library_path.join(relative)).unwrap_or_else(|e| {
             panic!(
-                "{relative} is in the library: {e}; the library holds {:?}",
-                files_under(&self.library_path)
+                "{relative} is in the library: {e}; the library holds {:?}; the server logged:\n{}",
+                files_under(&self.library_path),
+                self.log_tail()
             )
         })
     }

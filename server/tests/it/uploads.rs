@@ -634,6 +634,127 @@ async fn a_chunk_cut_off_mid_body_leaves_no_trace() {
 }
 
 #[tokio::test]
+async fn acknowledged_chunks_are_flushed_behind_and_a_crash_resyncs_the_client() {
+    on_each_database(|mut srv| async move {
+        let anna = member(&srv, "anna").await;
+        let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        let id = init(&srv, &anna, "Heat.mkv", data.len(), 7).await.body["uploadId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let manifest_path = srv
+            .dir
+            .path()
+            .join("uploads")
+            .join(&id)
+            .join("manifest.json");
+        let on_disk = || -> Value {
+            serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap()
+        };
+        for (nr, range) in [(1, 0..1000usize), (2, 1000..2000)] {
+            let r = chunk(&srv, &anna, &id, nr, range.start as u64, &data[range]).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        // Acknowledged: init answers from memory at once; the manifest follows within a second
+        // and never claims more than was acknowledged.
+        assert_eq!(
+            init(&srv, &anna, "Heat.mkv", data.len(), 7).await.body["offset"],
+            2000
+        );
+        assert!(on_disk()["offset"].as_u64().unwrap() <= 2000);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while on_disk()["offset"] != 2000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the manifest caught up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(on_disk()["chunkNr"], 2);
+        assert_eq!(std::fs::read(data_file(&srv, &id)).unwrap(), &data[..2000]);
+
+        // Chunk 3 is acknowledged, then the server dies before flushing it: the manifest on
+        // disk still says 2000 (put back here, as the flush would not have happened).
+        let before = std::fs::read(&manifest_path).unwrap();
+        let r = chunk(&srv, &anna, &id, 3, 2000, &data[2000..]).await;
+        assert_eq!(r.body, json!({"offset": 3000, "chunkNr": 3}));
+        while on_disk()["offset"] != 3000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the manifest caught up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        std::fs::write(&manifest_path, before).unwrap();
+        srv.restart_uploads();
+
+        // The restarted server knows only the manifest; the client resyncs and resends.
+        let again = init(&srv, &anna, "Heat.mkv", data.len(), 7).await;
+        assert_eq!(
+            (
+                again.body["offset"].as_u64(),
+                again.body["chunkNr"].as_u64()
+            ),
+            (Some(2000), Some(2))
+        );
+        let early = end(&srv, &anna, &id, MATRIX, "new").await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
+        assert_eq!(early.body["error"], "incomplete");
+        let r = chunk(&srv, &anna, &id, 3, 2000, &data[2000..]).await;
+        assert_eq!(r.body, json!({"offset": 3000, "chunkNr": 3}), "{}", r.text);
+        // Straight to end, before any background flush: end flushes first.
+        let done = end(&srv, &anna, &id, MATRIX, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        let stored = std::fs::read(anna.path.join(done.body["path"].as_str().unwrap())).unwrap();
+        assert_eq!(sha256(&stored), sha256(&data));
+        assert!(staged(&srv).is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_member_who_loses_the_right_to_upload_cannot_go_on() {
+    use backend::entities::library_member;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let data = vec![7u8; 2000];
+        let id = init(&srv, &anna, "Heat.mkv", data.len(), 7).await.body["uploadId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = chunk(&srv, &anna, &id, 1, 0, &data[..1000]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let membership = library_member::Entity::find()
+            .filter(library_member::Column::LibraryId.eq(anna.library as i32))
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut viewer = membership.clone().into_active_model();
+        viewer.role = Set("viewer".into());
+        viewer.update(&srv.state.db).await.unwrap();
+        chunk(&srv, &anna, &id, 2, 1000, &data[1000..])
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+        library_member::Entity::delete_many()
+            .filter(library_member::Column::LibraryId.eq(anna.library as i32))
+            .exec(&srv.state.db)
+            .await
+            .unwrap();
+        chunk(&srv, &anna, &id, 2, 1000, &data[1000..])
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        assert_eq!(
+            std::fs::metadata(data_file(&srv, &id)).unwrap().len(),
+            1000,
+            "nothing of a refused chunk is written"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn two_requests_on_one_upload_never_interleave() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
