@@ -265,7 +265,9 @@ LIB_PATH="$(json_get path <<<"$LIBRARY")"
 OTT_PORT="$(free_port)"
 OTT_URL="http://127.0.0.1:$OTT_PORT"
 log "starting $OTT_BIN on $OTT_URL"
-"$OTT_BIN" --data-dir "$OTT_DATA" serve --addr "127.0.0.1:$OTT_PORT" >"$OTT_LOG" 2>&1 &
+# The uploaded movie's metadata job must not reach out to the real providers.
+printf 'metadata_providers = []\nimdb_suggest_url = "http://127.0.0.1:9"\n' >"$WORK/ott.toml"
+"$OTT_BIN" --data-dir "$OTT_DATA" --config "$WORK/ott.toml" serve --addr "127.0.0.1:$OTT_PORT" >"$OTT_LOG" 2>&1 &
 OTT_PID=$!
 wait_ready "$OTT_URL/healthz" "$OTT_PID" "$OTT_LOG"
 

@@ -33,7 +33,23 @@ pub struct Config {
     pub imdb_suggest_url: String,
     /// How long a metadata provider may take to answer.
     pub metadata_timeout_secs: u64,
+    /// Base address of IMDb's title pages (`/title/tt…/`).
+    pub imdb_url: String,
+    /// Base address of TMDB's API; asked only with an API key.
+    pub tmdb_url: String,
+    /// Where TMDB's images are (poster and backdrop paths are appended).
+    pub tmdb_image_url: String,
+    pub tmdb_api_key: Option<String>,
+    /// Base address of OMDb's API; asked only with an API key.
+    pub omdb_url: String,
+    pub omdb_api_key: Option<String>,
+    /// Which providers give a movie's details, in order: the first that knows a field wins.
+    /// Any of `imdb`, `tmdb`, `omdb`; those without a key are skipped.
+    pub metadata_providers: Vec<String>,
 }
+
+/// The details providers a server knows.
+pub const METADATA_PROVIDERS: [&str; 3] = ["imdb", "tmdb", "omdb"];
 
 pub const MIB: u64 = 1024 * 1024;
 pub const GIB: u64 = 1024 * MIB;
@@ -56,6 +72,15 @@ impl Config {
             upload_max_age_days: 7,
             imdb_suggest_url: "https://v3.sg.media-imdb.com".into(),
             metadata_timeout_secs: 10,
+            imdb_url: "https://www.imdb.com".into(),
+            tmdb_url: "https://api.themoviedb.org".into(),
+            tmdb_image_url: "https://image.tmdb.org/t/p/original".into(),
+            tmdb_api_key: None,
+            omdb_url: "https://www.omdbapi.com".into(),
+            omdb_api_key: None,
+            // TMDB first when it has a key: an API made for this, with collections; IMDb's
+            // page for what TMDB lacks; OMDb for the Rotten Tomatoes and Metacritic scores.
+            metadata_providers: vec!["tmdb".into(), "imdb".into(), "omdb".into()],
         }
     }
 

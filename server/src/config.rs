@@ -16,7 +16,9 @@ pub struct GlobalArgs {
     /// TOML file with any of: addr, data_dir, database_url, secure_cookies, session_days,
     /// login_attempts_per_ip_per_minute, login_attempts_per_user, upload_chunk_size,
     /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days,
-    /// imdb_suggest_url, metadata_timeout_secs.
+    /// imdb_suggest_url, metadata_timeout_secs, imdb_url, tmdb_url, tmdb_image_url,
+    /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb).
+    /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where the server keeps its database, default libraries and upload staging.
@@ -44,6 +46,13 @@ struct FileConfig {
     upload_max_age_days: Option<u32>,
     imdb_suggest_url: Option<String>,
     metadata_timeout_secs: Option<u64>,
+    imdb_url: Option<String>,
+    tmdb_url: Option<String>,
+    tmdb_image_url: Option<String>,
+    tmdb_api_key: Option<String>,
+    omdb_url: Option<String>,
+    omdb_api_key: Option<String>,
+    metadata_providers: Option<Vec<String>>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -127,6 +136,37 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(v) = file.metadata_timeout_secs {
         config.metadata_timeout_secs = v.max(1);
+    }
+    for (field, value) in [
+        (&mut config.imdb_url, file.imdb_url),
+        (&mut config.tmdb_url, file.tmdb_url),
+        (&mut config.tmdb_image_url, file.tmdb_image_url),
+        (&mut config.omdb_url, file.omdb_url),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+        }
+    }
+    let key = |env: &str, file: Option<String>| {
+        std::env::var(env)
+            .ok()
+            .or(file)
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+    };
+    config.tmdb_api_key = key("OTT_TMDB_API_KEY", file.tmdb_api_key);
+    config.omdb_api_key = key("OTT_OMDB_API_KEY", file.omdb_api_key);
+    if let Some(order) = file.metadata_providers {
+        if let Some(bad) = order
+            .iter()
+            .find(|p| !backend::config::METADATA_PROVIDERS.contains(&p.as_str()))
+        {
+            bail!(
+                "metadata_providers: unknown provider {bad:?} (choose from {})",
+                backend::config::METADATA_PROVIDERS.join(", ")
+            );
+        }
+        config.metadata_providers = order;
     }
     let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
     Ok(Settings {

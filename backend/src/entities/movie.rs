@@ -27,9 +27,28 @@ pub struct Model {
     pub backdrop_path: Option<String>,
     /// A local path or a reference such as `youtube:KEY`.
     pub trailer_ref: Option<String>,
-    /// `pending` (the default), `fetched`, `failed` or `manual`.
+    /// `pending` (the default: the metadata fetch is queued), `fetched`, `failed` (gave up
+    /// after several attempts; the movie still plays) or `manual`.
     pub metadata_status: String,
     pub metadata_updated_at: Option<DateTimeUtc>,
+    /// Failed fetches so far; the next waits longer.
+    pub metadata_attempts: i32,
+    /// When a pending fetch is due (none: at once).
+    pub metadata_next_at: Option<DateTimeUtc>,
+    /// Why the last fetch failed, in words.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub metadata_error: Option<String>,
+    /// Main cast in billing order, as a JSON array of names.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub cast_names: Option<String>,
+    /// Directors, as a JSON array of names.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub directors: Option<String>,
+    /// Other sites' ratings (Rotten Tomatoes, Metacritic, TMDB), as JSON
+    /// `[{"source", "value", "score"}]`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub ratings: Option<String>,
+    pub tmdb_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,6 +1,11 @@
-//! Finding movies in outside databases. Today: IMDb's suggestion API, for searching by title.
-//! The providers' answers are read by `domain::metadata`; this module does the fetching, with
-//! a timeout and a descriptive User-Agent, and turns failures into clear errors.
+//! Finding movies in outside databases: searching by title (IMDb's suggestion API, here),
+//! a movie's details from the configured providers (`providers`), and the job that fetches
+//! them for every new movie (`ingest`). The providers' answers are read by
+//! `domain::metadata`; this side does the fetching, with a timeout, a descriptive User-Agent
+//! and a rate limit per provider, and turns failures into clear errors.
+
+pub mod ingest;
+pub mod providers;
 
 use crate::{ApiError, AppState};
 use domain::metadata::imdb_suggest;
@@ -69,7 +74,12 @@ type SearchKey = (String, Option<u16>);
 pub struct Metadata {
     http: reqwest::Client,
     searches: Mutex<HashMap<SearchKey, (Instant, SearchResult)>>,
-    imdb_limit: DefaultDirectRateLimiter,
+    /// One rate limit per provider (and one for image downloads).
+    limits: HashMap<&'static str, DefaultDirectRateLimiter>,
+    /// Until when IMDb's title pages are left alone, after a bot challenge.
+    imdb_degraded_until: Mutex<Option<Instant>>,
+    /// Wakes the metadata job (an upload just created a movie).
+    pub wake: tokio::sync::Notify,
 }
 
 impl Metadata {
@@ -81,11 +91,30 @@ impl Metadata {
             .build()
             .expect("a client with these settings builds");
         let per_second = NonZeroU32::new(PROVIDER_REQUESTS_PER_SECOND).expect("not zero");
+        let limits = ["imdb", "tmdb", "omdb", "images"]
+            .into_iter()
+            .map(|p| {
+                (
+                    p,
+                    DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
+                )
+            })
+            .collect();
         Metadata {
             http,
             searches: Mutex::new(HashMap::new()),
-            imdb_limit: DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
+            limits,
+            imdb_degraded_until: Mutex::new(None),
+            wake: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The rate limit of a provider (`imdb`, `tmdb`, `omdb` or `images`).
+    fn limit(&self, provider: &str) -> &DefaultDirectRateLimiter {
+        self.limits
+            .get(provider)
+            .or_else(|| self.limits.get("images"))
+            .expect("the images limit exists")
     }
 
     fn cached(&self, key: &SearchKey) -> Option<SearchResult> {
@@ -136,7 +165,7 @@ pub async fn search_movies(
     if let Some(found) = metadata.cached(&key) {
         return Ok(found);
     }
-    metadata.imdb_limit.until_ready().await;
+    metadata.limit("imdb").until_ready().await;
     let url = format!(
         "{}{}",
         state.config.imdb_suggest_url.trim_end_matches('/'),

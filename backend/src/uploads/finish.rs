@@ -9,6 +9,7 @@ use chrono::Utc;
 use domain::api::{MovieFileInfo, UploadFinished};
 use domain::naming::first_free;
 use domain::upload::{self as rules, EndMode, FileKind, Manifest};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
@@ -144,6 +145,20 @@ pub async fn end(
         }
     }
     tracing::info!(upload = %req.upload_id, imdb = %req.imdb_id, path = %path, mode = ?req.mode, "upload finished");
+    // A new movie is queued for its metadata (its row says `pending`); one fetched before but
+    // new to this library is queued again, so that its cover lands here too.
+    if !movie_dir.join("cover").exists() {
+        let requeued = movie::Entity::update_many()
+            .col_expr(movie::Column::MetadataStatus, Expr::value("pending"))
+            .filter(movie::Column::ImdbId.eq(req.imdb_id.as_str()))
+            .filter(movie::Column::MetadataStatus.eq("fetched"))
+            .exec(&state.db)
+            .await;
+        if let Err(e) = requeued {
+            tracing::warn!(imdb = %req.imdb_id, error = %e, "could not queue the movie's cover for this library");
+        }
+    }
+    state.metadata.wake.notify_one();
     Ok(UploadFinished {
         movie_file_id,
         path,
@@ -265,7 +280,7 @@ async fn movie_for(
     let title = placeholder_title(filename);
     movie::Entity::insert(movie::ActiveModel {
         imdb_id: Set(imdb_id.to_owned()),
-        search_title: Set(title.to_lowercase()),
+        search_title: Set(domain::ranking::normalize_title(&title)),
         title: Set(title),
         metadata_status: Set("pending".into()),
         created_at: Set(Utc::now()),

@@ -23,6 +23,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
     let state = AppState::new(conn, config);
     spawn_housekeeping(state.clone());
+    tokio::spawn(backend::metadata::ingest::run(state.clone()));
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another program using it? choose another with --addr)")

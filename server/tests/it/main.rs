@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod fixtures;
 mod libraries;
+mod metadata;
 mod routes;
 mod search;
 mod support;

@@ -4,27 +4,14 @@
 use crate::fixtures;
 use crate::support::{As, on_each_database_with};
 use http::StatusCode;
-use std::sync::OnceLock;
 
-fn imdb_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        // The fixture server needs a runtime that outlives the tests' own.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async {
-                tx.send(fixtures::imdb().await).unwrap();
-                std::future::pending::<()>().await;
-            });
-        });
-        rx.recv().unwrap()
-    })
+fn imdb_url() -> String {
+    fixtures::url()
 }
 
 #[tokio::test]
 async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
-    let url = imdb_url().to_owned();
+    let url = imdb_url();
     on_each_database_with(
         move |c| {
             c.imdb_suggest_url = url.clone();
@@ -83,7 +70,7 @@ async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
 
 #[tokio::test]
 async fn repeated_searches_are_answered_from_the_cache() {
-    let url = imdb_url().to_owned();
+    let url = imdb_url();
     on_each_database_with(
         move |c| c.imdb_suggest_url = url.clone(),
         |srv| async move {
@@ -130,8 +117,4 @@ async fn an_unreachable_provider_is_a_clear_error() {
         },
     )
     .await;
-}
-
-pub fn fixture_url() -> String {
-    imdb_url().to_owned()
 }

@@ -105,8 +105,15 @@ impl TestServer {
     ) -> TestServer {
         let mut config = Config::new(dir.path().canonicalize().unwrap());
         config.database_url = database.url.clone();
-        // Tests never reach the real IMDb: port 9 (discard) refuses at once.
-        config.imdb_suggest_url = "http://127.0.0.1:9".into();
+        // Tests never reach the real providers: port 9 (discard) refuses at once.
+        for url in [
+            &mut config.imdb_suggest_url,
+            &mut config.imdb_url,
+            &mut config.tmdb_url,
+            &mut config.omdb_url,
+        ] {
+            *url = "http://127.0.0.1:9".into();
+        }
         adjust(&mut config);
         let conn = db::open(&config.database_url)
             .await

@@ -56,12 +56,8 @@ impl RealServer {
         )))
         .unwrap();
         let port = free_port();
-        // Searches go to the local IMDb stand-in, never to the internet.
-        std::fs::write(
-            data.path().join("ott.toml"),
-            format!("imdb_suggest_url = {:?}\n", crate::search::fixture_url()),
-        )
-        .unwrap();
+        // Searches and metadata go to the local stand-ins, never to the internet.
+        std::fs::write(data.path().join("ott.toml"), crate::fixtures::config_file()).unwrap();
         let mut srv = RealServer {
             url: format!("http://127.0.0.1:{port}"),
             port,
@@ -652,4 +648,68 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused the token"));
     assert!(srv.staged().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metadata_job_cut_short_by_a_kill_finishes_after_the_restart() {
+    use crate::fixtures::{SLOW_FOR, SLOW_TITLE};
+    use backend::entities::movie;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let mut srv = RealServer::start().await;
+    let api = ApiClient::new(&srv.url, &srv.token).unwrap();
+    let data = b"the first rule".to_vec();
+    let described = FileDescription {
+        filename: "Fight Club.mkv".into(),
+        size: data.len() as u64,
+        last_modified: 1,
+    };
+    let state = api
+        .init(Some(srv.library as i32), &described)
+        .await
+        .unwrap();
+    let plan = domain::upload_client::ChunkPlan {
+        chunk_nr: 1,
+        offset: 0,
+        len: data.len() as u64,
+    };
+    api.chunk(&state.upload_id, plan, data).await.unwrap();
+    api.end(&state.upload_id, SLOW_TITLE, "new").await.unwrap();
+
+    // The job is waiting for the slow title page now: kill the server in the middle of it.
+    tokio::time::sleep(SLOW_FOR / 3).await;
+    srv.kill();
+    let url = backend::config::default_database_url(srv.data.path());
+    let db = backend::db::connect(&url).await.unwrap();
+    let row = || async {
+        movie::Entity::find()
+            .filter(movie::Column::ImdbId.eq(SLOW_TITLE))
+            .one(&db)
+            .await
+            .unwrap()
+            .expect("the upload created the movie")
+    };
+    assert_eq!(row().await.metadata_status, "pending", "cut short");
+    assert_eq!(row().await.year, None, "nothing fetched yet");
+    assert!(!srv.library_path.join(SLOW_TITLE).join("cover").exists());
+
+    srv.spawn().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while row().await.metadata_status != "fetched" {
+        assert!(
+            Instant::now() < deadline,
+            "the job finished after the restart: {:?}; the server logged:\n{}",
+            row().await,
+            srv.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let done = row().await;
+    assert_eq!(done.year, Some(1999));
+    assert!(
+        srv.library_path
+            .join(SLOW_TITLE)
+            .join("cover/cover.jpg")
+            .is_file()
+    );
 }

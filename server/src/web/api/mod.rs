@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod libraries;
+pub mod movies;
 pub mod search;
 pub mod tokens;
 pub mod uploads;
@@ -31,6 +32,7 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
         (name = "auth", description = "Accounts and sessions"),
         (name = "libraries", description = "Libraries and membership"),
         (name = "metadata", description = "Finding movies by title"),
+        (name = "movies", description = "Movies and their metadata"),
         (name = "uploads", description = "The resumable upload protocol (docs/upload-protocol.md)"),
         (name = "admin", description = "Server-wide settings"),
         (name = "server", description = "Health"),
@@ -80,6 +82,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(search::movies))
+        .routes(routes!(movies::refresh))
         .routes(routes!(healthz))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

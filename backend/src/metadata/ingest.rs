@@ -1,0 +1,354 @@
+//! The metadata job: every movie whose `metadata_status` is `pending` (a finished upload
+//! creates it so) gets its details from the providers, its cover and backdrop in
+//! `<library>/<imdb id>/cover/` of every library that has it, its genres and its collection.
+//!
+//! The queue is the movies table itself, so a job survives a restart: a movie stays `pending`
+//! until its details are saved, and a server killed mid-job starts it again. A failed fetch is
+//! retried later, waiting twice as long each time (from a minute to about two hours), and
+//! after [`MAX_ATTEMPTS`] the movie is marked `failed`; it still plays under the title from
+//! its file name, and "refresh" queues it again.
+
+use super::providers::{self, FetchError, Fetched};
+use crate::AppState;
+use crate::entities::{
+    collection, collection_movie, genre, library, movie, movie_file, movie_genre,
+};
+use chrono::Utc;
+use domain::metadata::details::MovieDetails;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Failed fetches before a movie is marked `failed`.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// Cast names kept per movie.
+const MAX_CAST: usize = 20;
+/// Movies fetched per round.
+const BATCH: u64 = 10;
+/// How often the job looks for due movies when nothing wakes it.
+const POLL: Duration = Duration::from_secs(60);
+
+/// Runs the job until the server stops: a round now, then whenever an upload wakes it or a
+/// minute passes.
+pub async fn run(state: AppState) {
+    loop {
+        match run_due(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(movies = n, "metadata job round finished"),
+            Err(e) => tracing::warn!(error = %e, "the metadata job could not read its queue"),
+        }
+        tokio::select! {
+            () = state.metadata.wake.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Fetches every movie that is due, in batches; returns how many were tried.
+pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
+    let mut tried = 0;
+    loop {
+        let due = movie::Entity::find()
+            .filter(movie::Column::MetadataStatus.eq("pending"))
+            .filter(
+                Condition::any()
+                    .add(movie::Column::MetadataNextAt.is_null())
+                    .add(movie::Column::MetadataNextAt.lte(Utc::now())),
+            )
+            .order_by_asc(movie::Column::Id)
+            .limit(BATCH)
+            .all(&state.db)
+            .await?;
+        if due.is_empty() {
+            return Ok(tried);
+        }
+        for movie in due {
+            tried += 1;
+            fetch_one(state, movie).await?;
+        }
+    }
+}
+
+/// Queues a movie's fetch again, due at once, and wakes the job.
+pub async fn requeue(state: &AppState, imdb_id: &str) -> Result<(), DbErr> {
+    movie::Entity::update_many()
+        .col_expr(movie::Column::MetadataStatus, Expr::value("pending"))
+        .col_expr(movie::Column::MetadataAttempts, Expr::value(0))
+        .col_expr(movie::Column::MetadataNextAt, Expr::value(Utc::now()))
+        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .exec(&state.db)
+        .await?;
+    tracing::info!(imdb = %imdb_id, "metadata fetch queued again");
+    state.metadata.wake.notify_one();
+    Ok(())
+}
+
+/// Backoff after `attempts` failures: 1, 2, 4 … 128 minutes.
+pub fn retry_after(attempts: i32) -> Duration {
+    Duration::from_secs(60 << attempts.clamp(1, MAX_ATTEMPTS).saturating_sub(1))
+}
+
+/// One movie: fetch, store, and record the outcome (which always moves it out of the due set).
+pub async fn fetch_one(state: &AppState, movie: movie::Model) -> Result<(), DbErr> {
+    let imdb_id = movie.imdb_id.clone();
+    match providers::fetch(state, &imdb_id).await {
+        Ok(fetched) => {
+            let covers = store_images(state, &movie, &fetched.details).await;
+            save(state, movie, fetched, covers).await?;
+            tracing::info!(imdb = %imdb_id, "metadata fetched");
+        }
+        Err(e) => failed(state, movie, &e).await?,
+    }
+    Ok(())
+}
+
+async fn failed(state: &AppState, movie: movie::Model, error: &FetchError) -> Result<(), DbErr> {
+    let attempts = movie.metadata_attempts + 1;
+    let imdb_id = movie.imdb_id.clone();
+    let mut row = movie.into_active_model();
+    row.metadata_attempts = Set(attempts);
+    row.metadata_error = Set(Some(error.to_string()));
+    if attempts >= MAX_ATTEMPTS {
+        row.metadata_status = Set("failed".into());
+        row.metadata_next_at = Set(None);
+        tracing::warn!(imdb = %imdb_id, attempts, %error, "gave up fetching metadata");
+    } else {
+        let wait = retry_after(attempts);
+        let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        row.metadata_next_at = Set(Some(next));
+        tracing::info!(imdb = %imdb_id, attempts, %error, retry_in_secs = wait.as_secs(), "metadata fetch failed; will retry");
+    }
+    row.update(&state.db).await?;
+    Ok(())
+}
+
+/// Where the cover and backdrop went, relative to a library (`tt…/cover/cover.jpg`).
+#[derive(Default)]
+struct Covers {
+    poster: Option<String>,
+    backdrop: Option<String>,
+}
+
+/// Downloads the poster and backdrop once and writes them into every library that has the
+/// movie. A failure here costs the picture, not the metadata.
+async fn store_images(state: &AppState, movie: &movie::Model, details: &MovieDetails) -> Covers {
+    let folders = match movie_folders(&state.db, movie).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(imdb = %movie.imdb_id, error = %e, "could not list the movie's libraries");
+            return Covers::default();
+        }
+    };
+    let mut covers = Covers::default();
+    for (url, stem, slot) in [
+        (&details.poster_url, "cover", &mut covers.poster),
+        (&details.backdrop_url, "backdrop", &mut covers.backdrop),
+    ] {
+        let Some(url) = url else { continue };
+        let (bytes, ext) = match providers::image(state, url).await {
+            Ok(image) => image,
+            Err(e) => {
+                tracing::info!(imdb = %movie.imdb_id, %url, error = %e, "could not download an image");
+                continue;
+            }
+        };
+        let name = format!("{stem}.{ext}");
+        let mut written = false;
+        for folder in &folders {
+            match write_atomically(&folder.join("cover"), &name, &bytes) {
+                Ok(()) => written = true,
+                Err(e) => {
+                    tracing::warn!(folder = %folder.display(), error = %e, "could not store an image")
+                }
+            }
+        }
+        if written {
+            *slot = Some(format!("{}/cover/{name}", movie.imdb_id));
+        }
+    }
+    covers
+}
+
+/// `<library>/<imdb id>` of every library with a file of the movie.
+async fn movie_folders(
+    db: &impl ConnectionTrait,
+    movie: &movie::Model,
+) -> Result<Vec<PathBuf>, DbErr> {
+    let library_ids: Vec<i32> = movie_file::Entity::find()
+        .filter(movie_file::Column::MovieId.eq(movie.id))
+        .select_only()
+        .column(movie_file::Column::LibraryId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(library::Entity::find()
+        .filter(library::Column::Id.is_in(library_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| Path::new(&l.path).join(&movie.imdb_id))
+        .collect())
+}
+
+/// Writes `dir/name` through a temp file and a rename: a crash never leaves half an image.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{name}.partial"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+fn json_list(items: &[String]) -> Option<String> {
+    (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default())
+}
+
+/// Stores the details in one transaction: the movie row, its genres and its collection.
+async fn save(
+    state: &AppState,
+    movie: movie::Model,
+    fetched: Fetched,
+    covers: Covers,
+) -> Result<(), DbErr> {
+    let Fetched {
+        details: d,
+        tmdb_id,
+        collection: found_collection,
+    } = fetched;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let movie_id = movie.id;
+    let mut row = movie.into_active_model();
+    if let Some(title) = d.title.clone() {
+        row.search_title = Set(domain::ranking::normalize_title(&title));
+        row.title = Set(title);
+    }
+    if d.original_title.is_some() {
+        row.original_title = Set(d.original_title.clone());
+    }
+    if let Some(year) = d.year {
+        row.year = Set(Some(i32::from(year)));
+    }
+    if d.plot.is_some() {
+        row.plot = Set(d.plot.clone());
+    }
+    if let Some(r) = d.imdb_rating {
+        row.rating = Set(Some(f64::from(r)));
+    }
+    if let Some(votes) = d.imdb_votes {
+        row.rating_count = Set(Some(i32::try_from(votes).unwrap_or(i32::MAX)));
+    }
+    if let Some(minutes) = d.runtime_minutes {
+        row.runtime_minutes = Set(Some(i32::try_from(minutes).unwrap_or(i32::MAX)));
+    }
+    if d.content_rating.is_some() {
+        row.content_rating = Set(d.content_rating.clone());
+    }
+    if covers.poster.is_some() {
+        row.poster_path = Set(covers.poster);
+    }
+    if covers.backdrop.is_some() {
+        row.backdrop_path = Set(covers.backdrop);
+    }
+    if let Some(t) = &d.trailer {
+        let reference = match (&t.key, &t.url) {
+            (Some(key), _) if t.site.eq_ignore_ascii_case("youtube") => {
+                Some(format!("youtube:{key}"))
+            }
+            (_, Some(url)) => Some(url.clone()),
+            _ => None,
+        };
+        if reference.is_some() {
+            row.trailer_ref = Set(reference);
+        }
+    }
+    // The main cast is what pages show; TMDB lists a hundred names and more.
+    if let Some(cast) = json_list(&d.cast[..d.cast.len().min(MAX_CAST)]) {
+        row.cast_names = Set(Some(cast));
+    }
+    if let Some(directors) = json_list(&d.directors) {
+        row.directors = Set(Some(directors));
+    }
+    if !d.ratings.is_empty() {
+        row.ratings = Set(serde_json::to_string(&d.ratings).ok());
+    }
+    if let Some(id) = tmdb_id {
+        row.tmdb_id = Set(i32::try_from(id).ok());
+    }
+    row.metadata_status = Set("fetched".into());
+    row.metadata_updated_at = Set(Some(Utc::now()));
+    row.metadata_attempts = Set(0);
+    row.metadata_next_at = Set(None);
+    row.metadata_error = Set(None);
+    row.updated_at = Set(Utc::now());
+    row.update(&txn).await?;
+
+    for name in &d.genres {
+        genre::Entity::insert(genre::ActiveModel {
+            name: Set(name.clone()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([genre::Column::Name])
+        .exec(&txn)
+        .await?;
+        let Some(g) = genre::Entity::find()
+            .filter(genre::Column::Name.eq(name.as_str()))
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
+        movie_genre::Entity::insert(movie_genre::ActiveModel {
+            movie_id: Set(movie_id),
+            genre_id: Set(g.id),
+        })
+        .on_conflict_do_nothing_on([movie_genre::Column::MovieId, movie_genre::Column::GenreId])
+        .exec_without_returning(&txn)
+        .await?;
+    }
+
+    if let Some(reference) = &d.collection {
+        let tmdb_collection = i32::try_from(reference.tmdb_id).unwrap_or(i32::MAX);
+        collection::Entity::insert(collection::ActiveModel {
+            tmdb_id: Set(Some(tmdb_collection)),
+            name: Set(reference.name.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([collection::Column::TmdbId])
+        .exec(&txn)
+        .await?;
+        if let Some(c) = collection::Entity::find()
+            .filter(collection::Column::TmdbId.eq(tmdb_collection))
+            .one(&txn)
+            .await?
+        {
+            // Release order within the franchise; a movie TMDB does not list goes last.
+            let position = found_collection
+                .as_ref()
+                .zip(tmdb_id)
+                .and_then(|(fc, own)| fc.parts.iter().position(|p| p.tmdb_id == own))
+                .map_or(i32::MAX, |p| p as i32);
+            collection_movie::Entity::insert(collection_movie::ActiveModel {
+                collection_id: Set(c.id),
+                movie_id: Set(movie_id),
+                position: Set(position),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    collection_movie::Column::CollectionId,
+                    collection_movie::Column::MovieId,
+                ])
+                .update_column(collection_movie::Column::Position)
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await
+}

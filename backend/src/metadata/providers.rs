@@ -1,0 +1,390 @@
+//! A movie's details from the configured providers (`metadata_providers`, in order; the first
+//! that knows a field wins), with IMDb's suggestion API as the last resort for the title, year
+//! and poster. Reading the answers is `domain::metadata`'s job; this module fetches, with the
+//! shared client (timeout, User-Agent), a rate limit per provider, and IMDb's bot challenge
+//! detected and waited out instead of retried.
+
+use super::Metadata;
+use crate::AppState;
+use bytes::Bytes;
+use domain::metadata::details::MovieDetails;
+use domain::metadata::tmdb::{self, Collection};
+use domain::metadata::{BadAnswer, imdb_suggest, imdb_title, omdb};
+use std::time::{Duration, Instant};
+
+/// After IMDb answers with its bot challenge, its title pages are left alone this long.
+pub const IMDB_DEGRADED_FOR: Duration = Duration::from_secs(30 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("no answer within {0} seconds")]
+    Timeout(u64),
+    #[error("cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("answered HTTP {0}")]
+    Refused(u16),
+    #[error("answered with a bot challenge; its pages are skipped for a while")]
+    Challenged,
+    #[error("skipped: it answered with a bot challenge recently")]
+    Degraded,
+    #[error("does not know this movie")]
+    NotFound,
+    #[error("{0}")]
+    BadAnswer(#[from] BadAnswer),
+    #[error("{0}")]
+    AllFailed(String),
+}
+
+/// An answer: status, headers (lowercase names) and body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+/// `url` with `name=value` appended to its query.
+fn with_param(url: String, name: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let value: String = value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{url}{sep}{name}={value}")
+}
+
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+impl Metadata {
+    async fn get(
+        &self,
+        provider: &str,
+        url: &str,
+        timeout_secs: u64,
+    ) -> Result<Answer, FetchError> {
+        self.limit(provider).until_ready().await;
+        let failed = |e: reqwest::Error| {
+            if e.is_timeout() {
+                FetchError::Timeout(timeout_secs)
+            } else {
+                FetchError::Unreachable(e.to_string())
+            }
+        };
+        let res = self.http.get(url).send().await.map_err(failed)?;
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let body = res.bytes().await.map_err(failed)?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn imdb_degraded(&self) -> bool {
+        let until = self
+            .imdb_degraded_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn mark_imdb_degraded(&self) {
+        *self
+            .imdb_degraded_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + IMDB_DEGRADED_FOR);
+    }
+}
+
+/// What the providers know of a movie.
+pub struct Fetched {
+    pub details: MovieDetails,
+    /// The movie's TMDB id, when TMDB was asked and knows it.
+    pub tmdb_id: Option<u64>,
+    /// The TMDB collection the movie belongs to, parts in release order.
+    pub collection: Option<Collection>,
+}
+
+/// What the providers know of `imdb_id`, merged.
+pub async fn fetch(state: &AppState, imdb_id: &str) -> Result<Fetched, FetchError> {
+    let mut merged: Option<MovieDetails> = None;
+    let mut tmdb_id = None;
+    let mut collection = None;
+    let mut failures = Vec::new();
+    for provider in &state.config.metadata_providers {
+        let got = match provider.as_str() {
+            "imdb" => imdb_page(state, imdb_id).await,
+            "tmdb" => match &state.config.tmdb_api_key {
+                Some(key) => match tmdb_details(state, imdb_id, key).await {
+                    Ok((details, id, found)) => {
+                        tmdb_id = Some(id);
+                        collection = found;
+                        Ok(details)
+                    }
+                    Err(e) => Err(e),
+                },
+                None => continue,
+            },
+            "omdb" => match &state.config.omdb_api_key {
+                Some(key) => omdb_details(state, imdb_id, key).await,
+                None => continue,
+            },
+            _ => continue,
+        };
+        match got {
+            Ok(details) => match merged.as_mut() {
+                Some(m) => m.merge(details),
+                None => merged = Some(details),
+            },
+            Err(e) => {
+                tracing::info!(imdb = imdb_id, provider = %provider, error = %e, "a metadata provider failed");
+                failures.push(format!("{provider}: {e}"));
+            }
+        }
+    }
+    if merged.as_ref().is_none_or(|m| m.title.is_none()) {
+        match suggestion(state, imdb_id).await {
+            Ok(details) => match merged.as_mut() {
+                Some(m) => m.merge(details),
+                None => merged = Some(details),
+            },
+            Err(e) => failures.push(format!("imdb suggestions: {e}")),
+        }
+    }
+    match merged {
+        Some(details) if details.title.is_some() => Ok(Fetched {
+            details,
+            tmdb_id,
+            collection,
+        }),
+        _ => Err(FetchError::AllFailed(if failures.is_empty() {
+            "no metadata provider is configured".into()
+        } else {
+            failures.join("; ")
+        })),
+    }
+}
+
+/// IMDb's title page; its bot challenge puts the provider aside for [`IMDB_DEGRADED_FOR`].
+async fn imdb_page(state: &AppState, imdb_id: &str) -> Result<MovieDetails, FetchError> {
+    let metadata = &state.metadata;
+    if metadata.imdb_degraded() {
+        return Err(FetchError::Degraded);
+    }
+    let url = format!(
+        "{}{}",
+        base(&state.config.imdb_url),
+        imdb_title::page_path(imdb_id)
+    );
+    let answer = metadata
+        .get("imdb", &url, state.config.metadata_timeout_secs)
+        .await?;
+    let headers: Vec<(&str, &str)> = answer
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if imdb_title::is_bot_challenge(answer.status, &headers, &answer.body) {
+        tracing::warn!(
+            "IMDb answered with a bot challenge; its title pages are skipped for {} minutes",
+            IMDB_DEGRADED_FOR.as_secs() / 60
+        );
+        metadata.mark_imdb_degraded();
+        return Err(FetchError::Challenged);
+    }
+    match answer.status {
+        200 => Ok(imdb_title::parse(
+            imdb_id,
+            &String::from_utf8_lossy(&answer.body),
+        )?),
+        404 => Err(FetchError::NotFound),
+        other => Err(FetchError::Refused(other)),
+    }
+}
+
+/// TMDB: the IMDb id's TMDB movie, its details, and its collection if it is in one.
+async fn tmdb_details(
+    state: &AppState,
+    imdb_id: &str,
+    key: &str,
+) -> Result<(MovieDetails, u64, Option<Collection>), FetchError> {
+    let metadata = &state.metadata;
+    let secs = state.config.metadata_timeout_secs;
+    let api = base(&state.config.tmdb_url);
+    let json = |answer: Answer| -> Result<Bytes, FetchError> {
+        match answer.status {
+            200 => Ok(answer.body),
+            404 => Err(FetchError::NotFound),
+            // TMDB explains a refused key in its body.
+            401 => Err(tmdb::parse_find(&answer.body)
+                .err()
+                .map_or(FetchError::Refused(401), FetchError::BadAnswer)),
+            other => Err(FetchError::Refused(other)),
+        }
+    };
+    let url = with_param(format!("{api}{}", tmdb::find_path(imdb_id)), "api_key", key);
+    let found = json(metadata.get("tmdb", &url, secs).await?)?;
+    let tmdb_id = tmdb::parse_find(&found)?.ok_or(FetchError::NotFound)?;
+    let url = with_param(
+        format!("{api}{}", tmdb::details_path(tmdb_id)),
+        "api_key",
+        key,
+    );
+    let body = json(metadata.get("tmdb", &url, secs).await?)?;
+    let details = tmdb::parse_details(&body, &state.config.tmdb_image_url)?;
+    let collection = match &details.collection {
+        Some(c) => {
+            let url = with_param(
+                format!("{api}{}", tmdb::collection_path(c.tmdb_id)),
+                "api_key",
+                key,
+            );
+            // The movie's details stand without the collection's order.
+            match metadata.get("tmdb", &url, secs).await {
+                Ok(answer) => match json(answer).and_then(|b| Ok(tmdb::parse_collection(&b)?)) {
+                    Ok(collection) => Some(collection),
+                    Err(e) => {
+                        tracing::info!(imdb = imdb_id, error = %e, "TMDB's collection could not be read");
+                        None
+                    }
+                },
+                Err(e) => {
+                    tracing::info!(imdb = imdb_id, error = %e, "TMDB's collection could not be fetched");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    Ok((details, tmdb_id, collection))
+}
+
+/// OMDb by IMDb id: ratings of Rotten Tomatoes and Metacritic besides IMDb's.
+async fn omdb_details(
+    state: &AppState,
+    imdb_id: &str,
+    key: &str,
+) -> Result<MovieDetails, FetchError> {
+    let url = with_param(
+        format!(
+            "{}/{}",
+            base(&state.config.omdb_url),
+            omdb::by_id_query(imdb_id)
+        ),
+        "apikey",
+        key,
+    );
+    let answer = state
+        .metadata
+        .get("omdb", &url, state.config.metadata_timeout_secs)
+        .await?;
+    match answer.status {
+        // OMDb reports a bad key or an unknown id in the body, sometimes with 401.
+        200 | 401 => Ok(omdb::parse(&answer.body)?),
+        other => Err(FetchError::Refused(other)),
+    }
+}
+
+/// IMDb's suggestion API by id: title, year and poster, when nothing else answered.
+async fn suggestion(state: &AppState, imdb_id: &str) -> Result<MovieDetails, FetchError> {
+    let url = format!(
+        "{}{}",
+        base(&state.config.imdb_suggest_url),
+        imdb_suggest::lookup_path(imdb_id)
+    );
+    let answer = state
+        .metadata
+        .get("imdb", &url, state.config.metadata_timeout_secs)
+        .await?;
+    if answer.status != 200 {
+        return Err(FetchError::Refused(answer.status));
+    }
+    let found = imdb_suggest::parse(&answer.body)?
+        .into_iter()
+        .find(|c| c.imdb_id == imdb_id)
+        .ok_or(FetchError::NotFound)?;
+    Ok(MovieDetails {
+        imdb_id: found.imdb_id,
+        title: Some(found.title),
+        year: found.year,
+        poster_url: found.poster_url,
+        cast: found
+            .cast
+            .map(|c| c.split(", ").map(str::to_owned).collect())
+            .unwrap_or_default(),
+        ..Default::default()
+    })
+}
+
+/// Downloads an image (a poster or a backdrop), refusing what is not one or is too large.
+pub async fn image(state: &AppState, url: &str) -> Result<(Bytes, &'static str), FetchError> {
+    const MAX_IMAGE: usize = 20 * 1024 * 1024;
+    let answer = state
+        .metadata
+        .get("images", url, state.config.metadata_timeout_secs)
+        .await?;
+    if answer.status != 200 {
+        return Err(FetchError::Refused(answer.status));
+    }
+    if answer.body.len() > MAX_IMAGE {
+        return Err(BadAnswer(format!("the image at {url} is over 20 MB")).into());
+    }
+    let ext = image_kind(&answer.body)
+        .ok_or_else(|| BadAnswer(format!("{url} is not a JPEG, PNG or WebP image")))?;
+    Ok((answer.body, ext))
+}
+
+/// The file extension for an image's bytes, by their signature.
+pub fn image_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("webp")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_appended_and_encoded() {
+        assert_eq!(
+            with_param("http://x/3/find/tt1?a=b".into(), "api_key", "k y&"),
+            "http://x/3/find/tt1?a=b&api_key=k%20y%26"
+        );
+        assert_eq!(
+            with_param("http://x/3/collection/8".into(), "api_key", "abc"),
+            "http://x/3/collection/8?api_key=abc"
+        );
+    }
+
+    #[test]
+    fn images_are_known_by_their_signature() {
+        assert_eq!(image_kind(&[0xFF, 0xD8, 0xFF, 0xE0, 0]), Some("jpg"));
+        assert_eq!(image_kind(b"\x89PNG\r\n\x1a\n...."), Some("png"));
+        assert_eq!(image_kind(b"RIFF\0\0\0\0WEBPVP8 "), Some("webp"));
+        assert_eq!(image_kind(b"<html>challenge</html>"), None);
+        assert_eq!(image_kind(b""), None);
+    }
+}

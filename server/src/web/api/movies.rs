@@ -1,0 +1,61 @@
+//! `/api/movies/{imdbId}/…`: a movie's metadata.
+
+use crate::web::error::{ErrorBody, Failure};
+use crate::web::extract::{ApiPath, CurrentUser, Params};
+use axum::Json;
+use axum::extract::State;
+use backend::metadata::ingest;
+use backend::uploads;
+use backend::{ApiError, AppState};
+use domain::upload::UploadRuleError;
+use http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The movie's metadata fetch is queued.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Queued {
+    /// Always `pending`: the server's metadata job fetches it soon.
+    pub metadata_status: String,
+}
+
+/// Fetches a movie's details, cover and collection again (after a provider was down, or to
+/// pick up changes). Needs the right to upload to a library that has the movie.
+#[utoipa::path(post, path = "/api/movies/{imdbId}/refresh", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
+    responses(
+        (status = ACCEPTED, body = Queued),
+        (status = BAD_REQUEST, description = "Malformed id or library", body = ErrorBody),
+        (status = FORBIDDEN, description = "The user's role in the library does not allow it", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user, or the movie has no file in it", body = ErrorBody),
+    ))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(imdb_id): ApiPath<String>,
+    params: Params,
+) -> Result<(StatusCode, Json<Queued>), Failure> {
+    let library = params
+        .library()?
+        .ok_or(UploadRuleError::Missing("library"))?;
+    uploads::upload_library(&state, user.id, Some(library)).await?;
+    if uploads::movie_files(&state, user.id, library, &imdb_id)
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "movie_not_found",
+            "This library has no file of that movie.",
+        )
+        .into());
+    }
+    ingest::requeue(&state, &imdb_id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Queued {
+            metadata_status: "pending".into(),
+        }),
+    ))
+}

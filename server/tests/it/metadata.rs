@@ -1,0 +1,236 @@
+//! The metadata job against the local fixture providers: a finished upload's movie gets its
+//! details, cover, genres and collection; IMDb's bot challenge is waited out, not retried; a
+//! failing fetch backs off and finally gives up.
+
+use crate::fixtures::{self, CHALLENGED, SEVEN};
+use crate::support::on_each_database_with;
+use crate::uploads::{MATRIX, member, upload};
+use backend::entities::{collection, collection_movie, genre, movie, movie_genre};
+use backend::metadata::ingest;
+use chrono::Utc;
+use http::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use serde_json::Value;
+
+const ALIEN: &str = "tt0078748";
+
+async fn movie_row(db: &sea_orm::DatabaseConnection, imdb: &str) -> movie::Model {
+    movie::Entity::find()
+        .filter(movie::Column::ImdbId.eq(imdb))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{imdb} has a row"))
+}
+
+async fn genres_of(db: &sea_orm::DatabaseConnection, movie_id: i32) -> Vec<String> {
+    let mut names: Vec<String> = movie_genre::Entity::find()
+        .filter(movie_genre::Column::MovieId.eq(movie_id))
+        .find_also_related(genre::Entity)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, g)| g.map(|g| g.name))
+        .collect();
+    names.sort();
+    names
+}
+
+fn poster_bytes() -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/images/poster.jpg"),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_finished_upload_gets_details_cover_genres_and_collection() {
+    on_each_database_with(fixtures::use_fixtures, |srv| async move {
+        let anna = member(&srv, "anna").await;
+        for (name, imdb) in [("The Matrix.mkv", MATRIX), ("Alien.mkv", ALIEN)] {
+            let done = upload(&srv, &anna, name, b"not really a movie", imdb, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            let row = movie_row(&srv.state.db, imdb).await;
+            assert_eq!(row.metadata_status, "pending", "queued by the upload");
+        }
+
+        assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 2);
+        assert_eq!(
+            ingest::run_due(&srv.state).await.unwrap(),
+            0,
+            "nothing left due"
+        );
+
+        // The Matrix: IMDb's title page (TMDB does not know it here), OMDb's ratings.
+        let matrix = movie_row(&srv.state.db, MATRIX).await;
+        assert_eq!(
+            matrix.metadata_status, "fetched",
+            "{:?}",
+            matrix.metadata_error
+        );
+        assert_eq!(matrix.title, "The Matrix");
+        assert_eq!(matrix.year, Some(1999));
+        assert_eq!(matrix.runtime_minutes, Some(136));
+        assert!(matrix.plot.as_deref().is_some_and(|p| !p.is_empty()));
+        let cast: Vec<String> =
+            serde_json::from_str(matrix.cast_names.as_deref().unwrap()).unwrap();
+        assert!(cast.iter().any(|c| c == "Keanu Reeves"), "{cast:?}");
+        let ratings: Value = serde_json::from_str(matrix.ratings.as_deref().unwrap()).unwrap();
+        let sources: Vec<&str> = ratings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["source"].as_str())
+            .collect();
+        assert!(
+            sources.contains(&"rottenTomatoes") && sources.contains(&"metacritic"),
+            "{ratings}"
+        );
+        assert_eq!(
+            genres_of(&srv.state.db, matrix.id).await,
+            ["Action", "Sci-Fi"]
+        );
+        assert_eq!(
+            matrix.poster_path.as_deref(),
+            Some("tt0133093/cover/cover.jpg")
+        );
+        assert_eq!(
+            std::fs::read(anna.path.join("tt0133093/cover/cover.jpg")).unwrap(),
+            poster_bytes()
+        );
+        assert_eq!(matrix.metadata_attempts, 0);
+
+        // Alien: TMDB, with its collection in release order (Alien first, though TMDB lists
+        // Aliens first), and a backdrop.
+        let alien = movie_row(&srv.state.db, ALIEN).await;
+        assert_eq!(
+            alien.metadata_status, "fetched",
+            "{:?}",
+            alien.metadata_error
+        );
+        assert_eq!(alien.title, "Alien");
+        assert_eq!(alien.year, Some(1979));
+        assert_eq!(alien.tmdb_id, Some(348));
+        assert!(
+            alien
+                .trailer_ref
+                .as_deref()
+                .is_some_and(|t| t.starts_with("youtube:"))
+        );
+        assert_eq!(
+            genres_of(&srv.state.db, alien.id).await,
+            ["Horror", "Science Fiction"]
+        );
+        assert!(anna.path.join("tt0078748/cover/cover.jpg").is_file());
+        assert!(anna.path.join("tt0078748/cover/backdrop.jpg").is_file());
+        let franchise = collection::Entity::find()
+            .filter(collection::Column::TmdbId.eq(8091))
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .expect("the collection exists");
+        assert_eq!(franchise.name, "Alien Collection");
+        let link = collection_movie::Entity::find()
+            .filter(collection_movie::Column::MovieId.eq(alien.id))
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .expect("Alien is in its collection");
+        assert_eq!((link.collection_id, link.position), (franchise.id, 0));
+
+        // Another library receives The Matrix: fetched again, so its cover lands there too.
+        let bob = member(&srv, "bob").await;
+        let done = upload(&srv, &bob, "Matrix.mkv", b"bob's copy", MATRIX, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+        assert!(bob.path.join("tt0133093/cover/cover.jpg").is_file());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_bot_challenge_falls_back_and_puts_imdb_aside_and_failures_back_off() {
+    on_each_database_with(
+        |c| {
+            fixtures::use_fixtures(c);
+            c.metadata_providers = vec!["imdb".into()];
+        },
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let done = upload(&srv, &anna, "Heat.mkv", b"heat", CHALLENGED, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            ingest::run_due(&srv.state).await.unwrap();
+            // The title page was a challenge: the suggestion API gave the title and poster.
+            let heat = movie_row(&srv.state.db, CHALLENGED).await;
+            assert_eq!(heat.metadata_status, "fetched", "{:?}", heat.metadata_error);
+            assert_eq!((heat.title.as_str(), heat.year), ("Heat", Some(1995)));
+            assert!(anna.path.join("tt0113277/cover/cover.jpg").is_file());
+
+            // IMDb's pages are now left alone: the next movie does not ask for its page, fails
+            // (no suggestion for it either), and waits before the next try.
+            let done = upload(&srv, &anna, "Se7en.mkv", b"seven", SEVEN, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            ingest::run_due(&srv.state).await.unwrap();
+            assert_eq!(fixtures::hits(&format!("/title/{SEVEN}/")), 0);
+            let seven = movie_row(&srv.state.db, SEVEN).await;
+            assert_eq!(seven.metadata_status, "pending");
+            assert_eq!(seven.metadata_attempts, 1);
+            assert!(
+                seven
+                    .metadata_error
+                    .as_deref()
+                    .unwrap()
+                    .contains("bot challenge")
+            );
+            let wait = seven.metadata_next_at.unwrap() - Utc::now();
+            assert!(
+                (50..=60).contains(&wait.num_seconds()),
+                "a minute's wait: {wait}"
+            );
+            assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 0, "not due yet");
+
+            // Due again, and failing for the last time: given up, the movie still listed.
+            let mut last = seven.into_active_model();
+            last.metadata_next_at = Set(Some(Utc::now() - chrono::Duration::seconds(1)));
+            last.metadata_attempts = Set(ingest::MAX_ATTEMPTS - 1);
+            last.update(&srv.state.db).await.unwrap();
+            assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+            let seven = movie_row(&srv.state.db, SEVEN).await;
+            assert_eq!(seven.metadata_status, "failed");
+            assert_eq!(seven.metadata_attempts, ingest::MAX_ATTEMPTS);
+            assert_eq!(seven.title, "Se7en", "the title from the file name stays");
+
+            // Refresh queues it again (uploaders of a library with the movie only).
+            let refresh = format!("/api/movies/{SEVEN}/refresh?library={}", anna.library);
+            let bob = member(&srv, "bob").await;
+            srv.post(&refresh, &bob.who, serde_json::json!({}))
+                .await
+                .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+            srv.post(
+                &format!("/api/movies/tt0000001/refresh?library={}", anna.library),
+                &anna.who,
+                serde_json::json!({}),
+            )
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
+            let queued = srv.post(&refresh, &anna.who, serde_json::json!({})).await;
+            assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
+            let seven = movie_row(&srv.state.db, SEVEN).await;
+            assert_eq!(
+                (seven.metadata_status.as_str(), seven.metadata_attempts),
+                ("pending", 0)
+            );
+            assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1, "due at once");
+        },
+    )
+    .await;
+}
+
+#[test]
+fn retries_wait_twice_as_long_each_time() {
+    let minutes: Vec<u64> = (1..=ingest::MAX_ATTEMPTS)
+        .map(|a| ingest::retry_after(a).as_secs() / 60)
+        .collect();
+    assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 64, 128]);
+}
