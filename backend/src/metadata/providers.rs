@@ -45,16 +45,10 @@ struct Answer {
 /// `url` with `name=value` appended to its query.
 fn with_param(url: String, name: &str, value: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
-    let value: String = value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("{url}{sep}{name}={value}")
+    format!(
+        "{url}{sep}{name}={}",
+        domain::metadata::percent_encode(value)
+    )
 }
 
 fn base(url: &str) -> &str {

@@ -36,13 +36,7 @@ pub fn search_path(query: &str) -> String {
         .chars()
         .find(char::is_ascii_alphanumeric)
         .unwrap_or('x');
-    let encoded: String = query
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = super::percent_encode(&query);
     format!("/suggestion/{letter}/{encoded}.json")
 }
 
@@ -154,7 +148,10 @@ mod tests {
             search_path("  Ocean's Eleven "),
             "/suggestion/o/ocean%27s%20eleven.json"
         );
-        assert_eq!(search_path("../../etc"), "/suggestion/e/..%2F..%2Fetc.json");
+        assert_eq!(
+            search_path("../../etc"),
+            "/suggestion/e/%2E%2E%2F%2E%2E%2Fetc.json"
+        );
         assert_eq!(search_path("Amélie"), "/suggestion/a/am%C3%A9lie.json");
         assert_eq!(search_path("!!!"), "/suggestion/x/%21%21%21.json");
         assert_eq!(lookup_path("tt0078748"), "/suggestion/t/tt0078748.json");

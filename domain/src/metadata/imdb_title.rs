@@ -16,13 +16,7 @@ use serde_json::Value;
 /// The path of a title's page, e.g. `/title/tt0133093/`.
 pub fn page_path(imdb_id: &str) -> String {
     // Ids are checked before use; encoding anyway keeps a bad one from leaving the path.
-    let encoded: String = imdb_id
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = super::percent_encode(imdb_id);
     format!("/title/{encoded}/")
 }
 

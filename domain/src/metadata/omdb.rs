@@ -10,13 +10,7 @@ use serde_json::Value;
 
 /// The query of a lookup by IMDb id with the full plot; the caller appends `&apikey=`.
 pub fn by_id_query(imdb_id: &str) -> String {
-    let encoded: String = imdb_id
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = super::percent_encode(imdb_id);
     format!("?i={encoded}&plot=full")
 }
 

@@ -51,13 +51,16 @@ pub fn search_path(query: &str, year: Option<u16>) -> String {
     let year = year.map(|y| format!("&year={y}")).unwrap_or_default();
     format!(
         "/3/search/movie?query={}{year}&include_adult=false",
-        encode(query.trim())
+        super::percent_encode(query.trim())
     )
 }
 
 /// The path of a lookup by IMDb id.
 pub fn find_path(imdb_id: &str) -> String {
-    format!("/3/find/{}?external_source=imdb_id", encode(imdb_id))
+    format!(
+        "/3/find/{}?external_source=imdb_id",
+        super::percent_encode(imdb_id)
+    )
 }
 
 /// The path of a movie's details, with what [`parse_details`] reads appended.
@@ -68,19 +71,6 @@ pub fn details_path(tmdb_id: u64) -> String {
 /// The path of a collection.
 pub fn collection_path(tmdb_id: u64) -> String {
     format!("/3/collection/{tmdb_id}")
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters, so a query can be neither a
-/// path nor a second parameter.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The answer as JSON, refusing TMDB's error bodies
@@ -372,7 +362,7 @@ mod tests {
         );
         assert_eq!(
             find_path("../x?y"),
-            "/3/find/..%2Fx%3Fy?external_source=imdb_id"
+            "/3/find/%2E%2E%2Fx%3Fy?external_source=imdb_id"
         );
         assert_eq!(
             details_path(348),

@@ -29,13 +29,39 @@ pub async fn client_info(mut req: Request, next: Next) -> Response {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let https = req.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
+    let https = req.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+        || forwarded_over_https(req.headers());
     req.extensions_mut().insert(ClientInfo {
         ip,
         user_agent,
         https,
     });
     next.run(req).await
+}
+
+/// Whether a reverse proxy says the client reached it over HTTPS (`X-Forwarded-Proto: https`
+/// or `Forwarded: proto=https`). Believing it is safe: it only makes cookies `Secure`, and a
+/// client that lies can only keep its own cookie from coming back over plain HTTP.
+fn forwarded_over_https(headers: &http::HeaderMap) -> bool {
+    let says_https = |name: http::HeaderName, parse: fn(&str) -> Option<&str>| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            // A chain of proxies lists the first one's view first.
+            .filter_map(|v| v.split(',').next())
+            .filter_map(parse)
+            .next()
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+    };
+    says_https(http::HeaderName::from_static("x-forwarded-proto"), |v| {
+        Some(v)
+    }) || says_https(header::FORWARDED, |v| {
+        v.split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("proto"))
+            .map(|(_, proto)| proto.trim_matches('"'))
+    })
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site (CSRF).
@@ -138,6 +164,35 @@ mod tests {
             );
         }
         h
+    }
+
+    #[test]
+    fn a_proxy_can_say_the_client_came_over_https() {
+        assert!(!forwarded_over_https(&headers(&[])));
+        assert!(forwarded_over_https(&headers(&[(
+            "x-forwarded-proto",
+            "https"
+        )])));
+        assert!(forwarded_over_https(&headers(&[(
+            "x-forwarded-proto",
+            "HTTPS, http"
+        )])));
+        assert!(!forwarded_over_https(&headers(&[(
+            "x-forwarded-proto",
+            "http"
+        )])));
+        assert!(forwarded_over_https(&headers(&[(
+            "forwarded",
+            "for=192.0.2.60;proto=https;by=203.0.113.43"
+        )])));
+        assert!(forwarded_over_https(&headers(&[(
+            "forwarded",
+            "proto=\"https\""
+        )])));
+        assert!(!forwarded_over_https(&headers(&[(
+            "forwarded",
+            "for=192.0.2.60"
+        )])));
     }
 
     #[test]

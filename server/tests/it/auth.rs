@@ -35,6 +35,17 @@ async fn the_first_account_is_admin_and_sessions_work_end_to_end() {
             .await;
         assert_eq!(second.body["user"]["is_admin"], false);
 
+        // Behind an HTTPS proxy that says so, the cookie is Secure.
+        let proxied = srv
+            .post(
+                "/api/auth/login",
+                &As::anonymous().with_header("x-forwarded-proto", "https"),
+                json!({"username": "bert", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(proxied.status, StatusCode::OK, "{}", proxied.text);
+        assert!(proxied.set_cookie().unwrap().contains("Secure"));
+
         // The password is stored as an argon2id hash, the session only as the token's SHA-256.
         let users = user::Entity::find().all(&srv.state.db).await.unwrap();
         assert!(

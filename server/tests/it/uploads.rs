@@ -93,6 +93,19 @@ pub async fn member(srv: &TestServer, name: &str) -> Member {
     }
 }
 
+/// Starts an upload that must start; returns its id.
+pub async fn started(
+    srv: &TestServer,
+    m: &Member,
+    name: &str,
+    size: usize,
+    modified: u64,
+) -> String {
+    let r = init(srv, m, name, size, modified).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["uploadId"].as_str().unwrap().to_owned()
+}
+
 pub async fn init(srv: &TestServer, m: &Member, name: &str, size: usize, modified: u64) -> Reply {
     srv.get(
         &format!(
@@ -604,10 +617,7 @@ async fn a_chunk_cut_off_mid_body_leaves_no_trace() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
         let data = vec![9u8; 3000];
-        let id = init(&srv, &anna, "a.mp4", data.len(), 1).await.body["uploadId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = started(&srv, &anna, "a.mp4", data.len(), 1).await;
         chunk(&srv, &anna, &id, 1, 0, &data[..1000]).await;
         let uri = format!("/api/upload?type=chunk&uploadId={id}&chunkNr=2&offset=1000");
         let r = srv
@@ -638,10 +648,7 @@ async fn acknowledged_chunks_are_flushed_behind_and_a_crash_resyncs_the_client()
     on_each_database(|mut srv| async move {
         let anna = member(&srv, "anna").await;
         let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
-        let id = init(&srv, &anna, "Heat.mkv", data.len(), 7).await.body["uploadId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = started(&srv, &anna, "Heat.mkv", data.len(), 7).await;
         let manifest_path = srv
             .dir
             .path()
@@ -719,10 +726,7 @@ async fn a_member_who_loses_the_right_to_upload_cannot_go_on() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
         let data = vec![7u8; 2000];
-        let id = init(&srv, &anna, "Heat.mkv", data.len(), 7).await.body["uploadId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = started(&srv, &anna, "Heat.mkv", data.len(), 7).await;
         let r = chunk(&srv, &anna, &id, 1, 0, &data[..1000]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let membership = library_member::Entity::find()
@@ -758,10 +762,7 @@ async fn a_member_who_loses_the_right_to_upload_cannot_go_on() {
 async fn two_requests_on_one_upload_never_interleave() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
-        let id = init(&srv, &anna, "a.mp4", 2000, 1).await.body["uploadId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = started(&srv, &anna, "a.mp4", 2000, 1).await;
         // The first chunk arrives slowly: half now, half when we say so.
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
         tx.send(Ok(Bytes::from(vec![1u8; 500]))).await.unwrap();
@@ -1007,14 +1008,8 @@ async fn abandoned_uploads_are_swept_after_the_configured_age() {
         |c| c.upload_max_age_days = 7,
         |srv| async move {
             let anna = member(&srv, "anna").await;
-            let old = init(&srv, &anna, "old.mp4", 10, 1).await.body["uploadId"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            let recent = init(&srv, &anna, "recent.mp4", 10, 1).await.body["uploadId"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let old = started(&srv, &anna, "old.mp4", 10, 1).await;
+            let recent = started(&srv, &anna, "recent.mp4", 10, 1).await;
             let manifest_path = srv
                 .dir
                 .path()
@@ -1079,10 +1074,7 @@ async fn two_files_of_a_new_movie_finishing_at_once_make_one_movie() {
             ("heat.mkv", &b"video bytes"[..]),
             ("heat.en.srt", &b"1\n"[..]),
         ] {
-            let id = init(&srv, &anna, name, bytes.len(), 3).await.body["uploadId"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let id = started(&srv, &anna, name, bytes.len(), 3).await;
             chunk(&srv, &anna, &id, 1, 0, bytes).await;
             ids.push(id);
         }
