@@ -760,6 +760,106 @@ mod tests {
         assert!(swapped < 1.0 && swapped > 0.5, "{swapped}");
     }
 
+    /// From a file name, through the guesser, to the candidates: the right movie first.
+    #[test]
+    fn guessed_file_names_find_their_movie() {
+        type Answer = fn() -> Vec<Candidate>;
+        let cases: &[(&str, Answer, &str)] = &[
+            (
+                "Alien.1979.1080p.BluRay.x264-GRP.mkv",
+                alien_answer,
+                "tt0078748",
+            ),
+            ("Alien (1979) Director's Cut.mkv", alien_answer, "tt0078748"),
+            (
+                "aliens.1986.special.edition.720p.mkv",
+                alien_answer,
+                "tt0090605",
+            ),
+            (
+                "Alien.Covenant.2017.2160p.UHD.mkv",
+                alien_answer,
+                "tt2316204",
+            ),
+            ("Alien 3 (1992).avi", alien_answer, "tt0103644"),
+            (
+                "Alien.Resurrection.1997.DVDRip.avi",
+                alien_answer,
+                "tt0118583",
+            ),
+            (
+                "Carter.2022.KOREAN.1080p.NF.WEB-DL.mkv",
+                carter_answer,
+                "tt13444912",
+            ),
+            ("Get.Carter.1971.1080p.mkv", carter_answer, "tt0067128"),
+            ("Get Carter (2000).mp4", carter_answer, "tt0208988"),
+            ("Coach.Carter.2005.720p.mkv", carter_answer, "tt0393162"),
+            ("Heat.1995.1080p.BluRay.mkv", heat_answer, "tt0113277"),
+            ("The.Heat.2013.720p.mkv", heat_answer, "tt2404463"),
+            ("Heat (1986).mkv", heat_answer, "tt0093164"),
+            ("Dune.2021.2160p.HDR.mkv", dune_answer, "tt1160419"),
+            ("Dune (1984) [1080p].mkv", dune_answer, "tt0087182"),
+            (
+                "Dune.Part.Two.2024.1080p.WEB.mkv",
+                dune_answer,
+                "tt15239678",
+            ),
+            (
+                "Halloween.1978.REMASTERED.1080p.mkv",
+                halloween_answer,
+                "tt0077651",
+            ),
+            ("Halloween (2018).mkv", halloween_answer, "tt1502407"),
+            ("Halloween.Kills.2021.mkv", halloween_answer, "tt10665338"),
+            (
+                "halloween.ends.2022.1080p.mkv",
+                halloween_answer,
+                "tt10665342",
+            ),
+            ("It.2017.1080p.mkv", it_answer, "tt1396484"),
+            ("It.Chapter.Two.2019.mkv", it_answer, "tt7349950"),
+            ("It Follows (2014).mkv", it_answer, "tt3235888"),
+            ("Fargo.1996.1080p.BluRay.mkv", fargo_answer, "tt0116282"),
+            ("Rocky.1976.mkv", rocky_answer, "tt0075148"),
+            ("Rocky.IV.1985.1080p.mkv", rocky_answer, "tt0089927"),
+            ("Rocky II (1979).mkv", rocky_answer, "tt0079817"),
+            ("Rocky.Balboa.2006.mkv", rocky_answer, "tt0479143"),
+            ("Oceans.Eleven.2001.1080p.mkv", oceans_answer, "tt0240772"),
+            ("Ocean's 11 (1960).mkv", oceans_answer, "tt0054135"),
+            ("Oceans.Thirteen.2007.mkv", oceans_answer, "tt0496806"),
+            ("The.Matrix.1999.1080p.mkv", matrix_answer, "tt0133093"),
+            ("Matrix, The (1999).avi", matrix_answer, "tt0133093"),
+            ("The.Matrix.Reloaded.2003.mkv", matrix_answer, "tt0234215"),
+            (
+                "Les.Miserables.2012.1080p.mkv",
+                miserables_answer,
+                "tt1707386",
+            ),
+            ("Les Misérables (2019).mkv", miserables_answer, "tt10199590"),
+            ("The.Thing.1982.1080p.mkv", thing_answer, "tt0084787"),
+            ("The Thing (2011).mkv", thing_answer, "tt0905372"),
+            ("Spider-Man.2002.1080p.mkv", spider_man_answer, "tt0145487"),
+            ("Spider-Man 2 (2004).mkv", spider_man_answer, "tt0316654"),
+            ("Se7en.1995.1080p.BluRay.mkv", seven_answer, "tt0114369"),
+        ];
+        let mut wrong = Vec::new();
+        for (file, answer, expected) in cases {
+            let g = crate::guess::guess(file);
+            let title = g.title.clone().unwrap_or_default();
+            let ranked = rank(&title, g.year, self::answer(answer()));
+            let got = ranked.first().map(|r| r.candidate.imdb_id.as_str());
+            if got != Some(*expected) {
+                wrong.push(format!(
+                    "{file}: guessed {title:?} {:?}, ranked {got:?} first, not {expected}",
+                    g.year
+                ));
+            }
+        }
+        assert!(cases.len() >= 30);
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
     #[test]
     fn alien_films() {
         assert_eq!(best("Alien", Some(1979), alien_answer()), "tt0078748");
