@@ -262,7 +262,7 @@ async fn record(
 /// The movie with this IMDb id; a placeholder titled after the file when it is new. Its
 /// metadata status stays `pending`, which is what the metadata fetcher picks up: finishing an
 /// upload never waits for the network.
-async fn movie_for(
+pub(super) async fn movie_for(
     db: &impl ConnectionTrait,
     imdb_id: &str,
     filename: &str,

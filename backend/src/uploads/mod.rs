@@ -7,6 +7,7 @@ mod chunk;
 pub mod durability;
 mod finish;
 pub mod probe;
+mod rematch;
 pub mod space;
 pub mod staging;
 
@@ -26,6 +27,7 @@ use tokio::sync::OnceCell;
 
 pub use chunk::{ChunkRequest, chunk};
 pub use finish::{EndRequest, end};
+pub use rematch::rematch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -67,6 +69,8 @@ pub enum UploadError {
     Busy,
     #[error("The upload is not complete: {offset} of {size} bytes arrived.")]
     Incomplete { offset: u64, size: u64 },
+    #[error("This library has no file of that movie.")]
+    MovieNotFound,
     #[error("This movie already has files in the library; choose replace or version.")]
     MovieHasFiles(Vec<MovieFileInfo>),
     #[error("disk: {0}")]
@@ -134,6 +138,9 @@ impl From<UploadError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "incomplete", message)
                     .with_detail("offset", offset)
                     .with_detail("size", size)
+            }
+            UploadError::MovieNotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "movie_not_found", message)
             }
             UploadError::MovieHasFiles(files) => {
                 ApiError::new(StatusCode::CONFLICT, "movie_has_files", message)

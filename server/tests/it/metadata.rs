@@ -234,3 +234,86 @@ fn retries_wait_twice_as_long_each_time() {
         .collect();
     assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 64, 128]);
 }
+
+#[tokio::test]
+async fn fix_match_moves_the_files_to_the_right_movie() {
+    on_each_database_with(fixtures::use_fixtures, |srv| async move {
+        let anna = member(&srv, "anna").await;
+        let data = b"actually the matrix".to_vec();
+        // Uploaded under Alien by mistake, and Alien's cover fetched.
+        let done = upload(&srv, &anna, "The Matrix.mkv", &data, ALIEN, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        ingest::run_due(&srv.state).await.unwrap();
+        assert!(anna.path.join("tt0078748/cover/cover.jpg").is_file());
+
+        let url = |from: &str, to: &str, library: i64| {
+            format!("/api/movies/{from}/match?library={library}&to={to}")
+        };
+        let bob = member(&srv, "bob").await;
+        srv.post(
+            &url(ALIEN, MATRIX, anna.library),
+            &bob.who,
+            serde_json::json!({}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        srv.post(
+            &url(ALIEN, "tt12", anna.library),
+            &anna.who,
+            serde_json::json!({}),
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_imdb_id");
+        srv.post(
+            &url(SEVEN, MATRIX, anna.library),
+            &anna.who,
+            serde_json::json!({}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
+
+        let moved = srv
+            .post(
+                &url(ALIEN, MATRIX, anna.library),
+                &anna.who,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+        assert_eq!(moved.body[0]["path"], "tt0133093/unknown/movie.mkv");
+        assert_eq!(
+            std::fs::read(anna.path.join("tt0133093/unknown/movie.mkv")).unwrap(),
+            data
+        );
+        assert!(!anna.path.join(ALIEN).exists(), "the wrong folder is gone");
+        assert!(
+            !anna.path.join("tt0133093/cover").exists(),
+            "Alien's cover did not come along"
+        );
+        let files = srv
+            .get(
+                &format!("/api/movies/{MATRIX}/files?library={}", anna.library),
+                &anna.who,
+            )
+            .await;
+        assert_eq!(files.body.as_array().unwrap().len(), 1, "{}", files.text);
+        let matrix = movie_row(&srv.state.db, MATRIX).await;
+        assert_eq!(matrix.metadata_status, "pending");
+        ingest::run_due(&srv.state).await.unwrap();
+        assert_eq!(movie_row(&srv.state.db, MATRIX).await.title, "The Matrix");
+        assert!(anna.path.join("tt0133093/cover/cover.jpg").is_file());
+
+        // Onto a movie that already has files here: the user decides, nothing moves.
+        let other = upload(&srv, &anna, "Alien.mkv", b"alien", ALIEN, "new").await;
+        assert_eq!(other.status, StatusCode::OK, "{}", other.text);
+        srv.post(
+            &url(ALIEN, MATRIX, anna.library),
+            &anna.who,
+            serde_json::json!({}),
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "movie_has_files");
+        assert!(anna.path.join("tt0078748/unknown/movie.mkv").is_file());
+    })
+    .await;
+}

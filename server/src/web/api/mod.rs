@@ -83,6 +83,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(search::movies))
         .routes(routes!(movies::refresh))
+        .routes(routes!(movies::rematch))
         .routes(routes!(healthz))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

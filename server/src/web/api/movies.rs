@@ -4,9 +4,10 @@ use crate::web::error::{ErrorBody, Failure};
 use crate::web::extract::{ApiPath, CurrentUser, Params};
 use axum::Json;
 use axum::extract::State;
+use backend::AppState;
 use backend::metadata::ingest;
-use backend::uploads;
-use backend::{ApiError, AppState};
+use backend::uploads::{self, UploadError};
+use domain::api::MovieFileInfo;
 use domain::upload::UploadRuleError;
 use http::StatusCode;
 use serde::Serialize;
@@ -44,12 +45,7 @@ pub async fn refresh(
         .await?
         .is_empty()
     {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "movie_not_found",
-            "This library has no file of that movie.",
-        )
-        .into());
+        return Err(UploadError::MovieNotFound.into());
     }
     ingest::requeue(&state, &imdb_id).await?;
     Ok((
@@ -57,5 +53,35 @@ pub async fn refresh(
         Json(Queued {
             metadata_status: "pending".into(),
         }),
+    ))
+}
+
+/// "Fix match": the files this library holds under `imdbId` are another movie, `to`. Their
+/// folder moves to `<library>/<to>/`, and that movie's details and cover are fetched.
+#[utoipa::path(post, path = "/api/movies/{imdbId}/match", tag = "movies", security(("session" = []), ("token" = [])),
+    params(
+        ("imdbId" = String, Path, description = "The wrong id, e.g. tt0078748"),
+        ("library" = i32, Query, description = "The library holding the files"),
+        ("to" = String, Query, description = "The right IMDb id, e.g. tt0133093"),
+    ),
+    responses(
+        (status = OK, description = "The files, now under the right movie", body = [MovieFileInfo]),
+        (status = BAD_REQUEST, description = "Malformed id or library", body = ErrorBody),
+        (status = FORBIDDEN, description = "The user's role in the library does not allow it", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user, or the movie has no file in it", body = ErrorBody),
+        (status = CONFLICT, description = "`movie_has_files`: the right movie already has files here; remove one side first", body = ErrorBody),
+    ))]
+pub async fn rematch(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(imdb_id): ApiPath<String>,
+    params: Params,
+) -> Result<Json<Vec<MovieFileInfo>>, Failure> {
+    let library = params
+        .library()?
+        .ok_or(UploadRuleError::Missing("library"))?;
+    let to = params.required("to")?;
+    Ok(Json(
+        uploads::rematch(&state, user.id, library, &imdb_id, to).await?,
     ))
 }

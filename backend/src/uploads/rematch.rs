@@ -1,0 +1,78 @@
+//! "Fix match": the files a library holds under one IMDb id belong to another movie. Their
+//! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
+//! other movie, the old cover goes, and the right movie's metadata is fetched.
+
+use super::{UploadError, files_of, upload_library};
+use crate::AppState;
+use crate::entities::movie_file;
+use domain::api::MovieFileInfo;
+use domain::upload as rules;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::path::PathBuf;
+
+/// Moves a library's files of `from` to the movie `to`; returns them as they are now.
+pub async fn rematch(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    from: &str,
+    to: &str,
+) -> Result<Vec<MovieFileInfo>, UploadError> {
+    rules::check_imdb_id(from)?;
+    rules::check_imdb_id(to)?;
+    let library = upload_library(state, user_id, Some(library_id)).await?;
+    let files = files_of(&state.db, library.id, from).await?;
+    if files.is_empty() {
+        return Err(UploadError::MovieNotFound);
+    }
+    if from == to {
+        return Ok(files);
+    }
+    let root = PathBuf::from(&library.path);
+    let (old_dir, new_dir) = (root.join(from), root.join(to));
+    // Merging two folders' versions is the user's call: ask them to remove one first.
+    let taken = files_of(&state.db, library.id, to).await?;
+    if new_dir.exists() || !taken.is_empty() {
+        return Err(UploadError::MovieHasFiles(taken));
+    }
+    let filename = files
+        .first()
+        .and_then(|f| f.path.rsplit('/').next())
+        .unwrap_or(to)
+        .to_owned();
+
+    std::fs::rename(&old_dir, &new_dir)?;
+    super::staging::sync_dir(&root)?;
+    let moved = async {
+        let txn = crate::db::begin_write(&state.db).await?;
+        let target = super::finish::movie_for(&txn, to, &filename).await?;
+        // Paths are `<imdb id>/<folder>/<file>`: the first segment is the one that changes.
+        for file in &files {
+            let rest = file.path.strip_prefix(from).unwrap_or(&file.path);
+            movie_file::Entity::update_many()
+                .col_expr(movie_file::Column::MovieId, Expr::value(target.id))
+                .col_expr(
+                    movie_file::Column::RelativePath,
+                    Expr::value(format!("{to}{rest}")),
+                )
+                .filter(movie_file::Column::Id.eq(file.id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await
+    }
+    .await;
+    if let Err(e) = moved {
+        // Put the folder back, so files and rows agree again.
+        if let Err(undo) = std::fs::rename(&new_dir, &old_dir) {
+            tracing::error!(error = %undo, from = %new_dir.display(), "could not move a folder back after a database error");
+        }
+        return Err(e.into());
+    }
+    // The old movie's cover came along; the right one is fetched with its details.
+    let _ = std::fs::remove_dir_all(new_dir.join("cover"));
+    crate::metadata::ingest::requeue(state, to).await?;
+    tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
+    files_of(&state.db, library.id, to).await
+}
