@@ -168,4 +168,9 @@ impl Params {
             }
         }
     }
+
+    /// `library`, which this request must name.
+    pub fn required_library(&self) -> Result<i32, UploadRuleError> {
+        self.library()?.ok_or(UploadRuleError::Missing("library"))
+    }
 }

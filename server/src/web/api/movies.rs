@@ -8,7 +8,6 @@ use backend::AppState;
 use backend::metadata::ingest;
 use backend::uploads::{self, UploadError};
 use domain::api::MovieFileInfo;
-use domain::upload::UploadRuleError;
 use http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,9 +36,7 @@ pub async fn refresh(
     ApiPath(imdb_id): ApiPath<String>,
     params: Params,
 ) -> Result<(StatusCode, Json<Queued>), Failure> {
-    let library = params
-        .library()?
-        .ok_or(UploadRuleError::Missing("library"))?;
+    let library = params.required_library()?;
     uploads::upload_library(&state, user.id, Some(library)).await?;
     if uploads::movie_files(&state, user.id, library, &imdb_id)
         .await?
@@ -77,9 +74,7 @@ pub async fn rematch(
     ApiPath(imdb_id): ApiPath<String>,
     params: Params,
 ) -> Result<Json<Vec<MovieFileInfo>>, Failure> {
-    let library = params
-        .library()?
-        .ok_or(UploadRuleError::Missing("library"))?;
+    let library = params.required_library()?;
     let to = params.required("to")?;
     Ok(Json(
         uploads::rematch(&state, user.id, library, &imdb_id, to).await?,

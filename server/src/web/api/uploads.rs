@@ -13,7 +13,7 @@ use domain::api::{
     ChunkAccepted, FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadFinished,
     UploadState,
 };
-use domain::upload::{self as rules, EndMode, UploadRuleError};
+use domain::upload::{self as rules, EndMode};
 use http::{HeaderMap, StatusCode, header};
 
 /// Most files one `check` request may describe.
@@ -237,9 +237,7 @@ pub async fn movie_files(
     ApiPath(imdb_id): ApiPath<String>,
     params: Params,
 ) -> Result<Json<Vec<MovieFileInfo>>, Failure> {
-    let library = params
-        .library()?
-        .ok_or(UploadRuleError::Missing("library"))?;
+    let library = params.required_library()?;
     Ok(Json(
         uploads::movie_files(&state, user.id, library, &imdb_id).await?,
     ))
