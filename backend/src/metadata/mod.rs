@@ -165,30 +165,24 @@ pub async fn search_movies(
     if let Some(found) = metadata.cached(&key) {
         return Ok(found);
     }
-    metadata.limit("imdb").until_ready().await;
     let url = format!(
         "{}{}",
         state.config.imdb_suggest_url.trim_end_matches('/'),
         imdb_suggest::search_path(title)
     );
     let secs = state.config.metadata_timeout_secs;
-    let answer = metadata.http.get(&url).send().await.map_err(|e| {
-        if e.is_timeout() {
-            SearchError::Timeout(secs)
-        } else {
-            SearchError::Unreachable(e.to_string())
-        }
-    })?;
-    if !answer.status().is_success() {
-        return Err(SearchError::Refused(answer.status().as_u16()));
+    let answer = metadata
+        .get("imdb", &url, secs)
+        .await
+        .map_err(|e| match e {
+            providers::FetchError::Timeout(s) => SearchError::Timeout(s),
+            providers::FetchError::Unreachable(why) => SearchError::Unreachable(why),
+            other => SearchError::Unreachable(other.to_string()),
+        })?;
+    if !(200..300).contains(&answer.status) {
+        return Err(SearchError::Refused(answer.status));
     }
-    let bytes = answer.bytes().await.map_err(|e| {
-        if e.is_timeout() {
-            SearchError::Timeout(secs)
-        } else {
-            SearchError::Unreachable(e.to_string())
-        }
-    })?;
+    let bytes = answer.body;
     let candidates = ranking::rank(title, year, imdb_suggest::parse(&bytes)?);
     let confident = ranking::is_confident(&candidates);
     tracing::info!(%title, ?year, found = candidates.len(), confident, "searched IMDb");

@@ -36,10 +36,10 @@ pub enum FetchError {
 }
 
 /// An answer: status, headers (lowercase names) and body.
-struct Answer {
-    status: u16,
+pub(super) struct Answer {
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: Bytes,
+    pub(super) body: Bytes,
 }
 
 /// `url` with `name=value` appended to its query.
@@ -56,7 +56,7 @@ fn base(url: &str) -> &str {
 }
 
 impl Metadata {
-    async fn get(
+    pub(super) async fn get(
         &self,
         provider: &str,
         url: &str,

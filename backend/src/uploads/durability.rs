@@ -146,13 +146,14 @@ impl UploadService {
         self.staging.load(id)
     }
 
-    /// Forgets an upload whose folder the caller is about to remove; waits for a flush in
-    /// progress, and no flush starts after. Blocking.
-    pub(super) fn forget(&self, id: &str) {
+    /// Removes an upload's folder (finished, cancelled or swept), after waiting for a flush in
+    /// progress; none starts after. Blocking.
+    pub(super) fn discard(&self, id: &str) -> io::Result<()> {
         let live = locked(&self.acknowledged.uploads).remove(id);
         if let Some(live) = live {
             locked(&live.disk).gone = true;
         }
+        self.staging.remove(id)
     }
 
     /// Flushes every upload with acknowledged bytes (at shutdown). Blocking.

@@ -121,8 +121,7 @@ pub async fn end(
 
     // From here the upload is done: its file and rows exist. Clean-up failures are logged,
     // never reported as a failed upload.
-    service.forget(&req.upload_id);
-    service.staging.remove(&req.upload_id)?;
+    service.discard(&req.upload_id)?;
     let mut path = relative;
     if req.mode == EndMode::Replace && kind == FileKind::Video {
         match replace(

@@ -27,7 +27,7 @@ use tokio::sync::OnceCell;
 
 pub use chunk::{ChunkRequest, chunk};
 pub use finish::{EndRequest, end};
-pub use rematch::rematch;
+pub use rematch::{refresh, rematch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -280,6 +280,21 @@ fn now() -> i64 {
 
 /// The library an upload goes to: the one named, or the user's active library. The user must
 /// be allowed to upload there.
+/// Refuses a user who is not a member of the library, or whose role does not allow uploads.
+pub(crate) async fn may_upload(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<(), UploadError> {
+    let role = libraries::role(&state.db, user_id, library_id)
+        .await?
+        .ok_or(UploadError::LibraryNotFound)?;
+    if !Role::can_upload(role) {
+        return Err(UploadError::NotAllowed);
+    }
+    Ok(())
+}
+
 pub async fn upload_library(
     state: &AppState,
     user_id: i32,
@@ -294,49 +309,11 @@ pub async fn upload_library(
                 .ok_or(UploadError::NoLibrary)?
         }
     };
-    let role = libraries::role(&state.db, user_id, id)
-        .await?
-        .ok_or(UploadError::LibraryNotFound)?;
-    if !Role::can_upload(role) {
-        return Err(UploadError::NotAllowed);
-    }
+    may_upload(state, user_id, id).await?;
     crate::entities::library::Entity::find_by_id(id)
         .one(&state.db)
         .await?
         .ok_or(UploadError::LibraryNotFound)
-}
-
-/// The earlier upload of the same file to the library, with the movie it became.
-async fn previous_upload(
-    db: &impl ConnectionTrait,
-    library_id: i32,
-    file: &FileDescription,
-) -> Result<Option<UploadError>, DbErr> {
-    let Some(found) = uploaded_file::Entity::find()
-        .filter(uploaded_file::Column::LibraryId.eq(library_id))
-        .filter(
-            uploaded_file::Column::SizeModifiedHash
-                .eq(size_modified_hash(file.size, file.last_modified)),
-        )
-        .filter(uploaded_file::Column::OriginalFilename.eq(file.filename.as_str()))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let movie = match found.movie_file_id {
-        Some(id) => movie_file::Entity::find_by_id(id)
-            .find_also_related(movie::Entity)
-            .one(db)
-            .await?
-            .and_then(|(_, m)| m),
-        None => None,
-    };
-    Ok(Some(UploadError::AlreadyUploaded {
-        movie_file_id: found.movie_file_id,
-        imdb_id: movie.as_ref().map(|m| m.imdb_id.clone()),
-        title: movie.map(|m| m.title),
-    }))
 }
 
 /// Refuses a file the library's disk (and the staging disk) cannot take with the reserve
@@ -379,8 +356,11 @@ pub async fn init(
 ) -> Result<UploadState, UploadError> {
     check_description(state, &file)?;
     let library = upload_library(state, user_id, library_id).await?;
-    if let Some(previous) = previous_upload(&state.db, library.id, &file).await? {
-        return Err(previous);
+    if let Some(earlier) = previous_uploads(&state.db, library.id, &[&file])
+        .await?
+        .remove(&earlier_key(&file))
+    {
+        return Err(earlier.into());
     }
     let service = &state.uploads;
     let id = upload_id(service.secret(&state.db).await?, user_id, library.id, &file);
@@ -426,14 +406,17 @@ pub async fn check(
 ) -> Result<Vec<FileStatus>, UploadError> {
     let library = upload_library(state, user_id, library_id).await?;
     let secret = state.uploads.secret(&state.db).await?;
+    let checked: Vec<Result<(), UploadError>> =
+        files.iter().map(|f| check_description(state, f)).collect();
     let valid: Vec<&FileDescription> = files
         .iter()
-        .filter(|f| check_description(state, f).is_ok())
+        .zip(&checked)
+        .filter_map(|(f, c)| c.is_ok().then_some(f))
         .collect();
-    let known = previous_uploads(&state.db, library.id, &valid).await?;
+    let mut known = previous_uploads(&state.db, library.id, &valid).await?;
     let mut out = Vec::with_capacity(files.len());
-    for file in &files {
-        if let Err(e) = check_description(state, file) {
+    for (file, checked) in files.iter().zip(checked) {
+        if let Err(e) = checked {
             let api = ApiError::from(e);
             out.push(FileStatus::Invalid {
                 error: api.code.into_owned(),
@@ -441,11 +424,10 @@ pub async fn check(
             });
             continue;
         }
-        let hash = size_modified_hash(file.size, file.last_modified);
-        if let Some((movie_file_id, imdb_id)) = known.get(&(file.filename.clone(), hash)) {
+        if let Some(earlier) = known.remove(&earlier_key(file)) {
             out.push(FileStatus::AlreadyUploaded {
-                movie_file_id: *movie_file_id,
-                imdb_id: imdb_id.clone(),
+                movie_file_id: earlier.movie_file_id,
+                imdb_id: earlier.imdb_id,
             });
             continue;
         }
@@ -461,16 +443,38 @@ pub async fn check(
     Ok(out)
 }
 
-/// A previous upload: its movie file and the movie's IMDb id, when they still exist.
-type Known = (Option<i32>, Option<String>);
+/// An earlier upload of a file: its movie file and the movie it became, while they exist.
+struct Earlier {
+    movie_file_id: Option<i32>,
+    imdb_id: Option<String>,
+    title: Option<String>,
+}
 
-/// Which of `files` were uploaded to the library before, keyed by (file name, hash of size and
-/// lastModified): a few queries for thousands of files, not two per file.
+impl From<Earlier> for UploadError {
+    fn from(e: Earlier) -> UploadError {
+        UploadError::AlreadyUploaded {
+            movie_file_id: e.movie_file_id,
+            imdb_id: e.imdb_id,
+            title: e.title,
+        }
+    }
+}
+
+/// What an upload is recognised by: original file name, and the hash of size and lastModified.
+fn earlier_key(file: &FileDescription) -> (String, String) {
+    (
+        file.filename.clone(),
+        size_modified_hash(file.size, file.last_modified),
+    )
+}
+
+/// Which of `files` were uploaded to the library before, by [`earlier_key`]: a few queries for
+/// thousands of files, not two per file.
 async fn previous_uploads(
     db: &impl ConnectionTrait,
     library_id: i32,
     files: &[&FileDescription],
-) -> Result<HashMap<(String, String), Known>, DbErr> {
+) -> Result<HashMap<(String, String), Earlier>, DbErr> {
     // Bound parameters per query stay far below every database's limit.
     const BATCH: usize = 500;
     let mut found = Vec::new();
@@ -488,7 +492,7 @@ async fn previous_uploads(
         );
     }
     let file_ids: Vec<i32> = found.iter().filter_map(|u| u.movie_file_id).collect();
-    let mut imdb_of = HashMap::new();
+    let mut movie_of = HashMap::new();
     for batch in file_ids.chunks(BATCH) {
         for (file, movie) in movie_file::Entity::find()
             .filter(movie_file::Column::Id.is_in(batch.iter().copied()))
@@ -497,21 +501,22 @@ async fn previous_uploads(
             .await?
         {
             if let Some(movie) = movie {
-                imdb_of.insert(file.id, movie.imdb_id);
+                movie_of.insert(file.id, movie);
             }
         }
     }
-    let known = found
+    Ok(found
         .into_iter()
         .map(|u| {
-            let imdb = u.movie_file_id.and_then(|id| imdb_of.get(&id).cloned());
-            (
-                (u.original_filename, u.size_modified_hash),
-                (u.movie_file_id, imdb),
-            )
+            let movie = u.movie_file_id.and_then(|id| movie_of.get(&id));
+            let earlier = Earlier {
+                movie_file_id: u.movie_file_id,
+                imdb_id: movie.map(|m| m.imdb_id.clone()),
+                title: movie.map(|m| m.title.clone()),
+            };
+            ((u.original_filename, u.size_modified_hash), earlier)
         })
-        .collect();
-    Ok(known)
+        .collect())
 }
 
 /// The user's unfinished uploads, most recently active first.
@@ -547,8 +552,7 @@ pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, Upl
 pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadError> {
     let service = &state.uploads;
     let (_lock, _) = service.lock_owned(user_id, id)?;
-    service.forget(id);
-    service.staging.remove(id)?;
+    service.discard(id)?;
     tracing::info!(upload = %id, user = user_id, "upload cancelled");
     Ok(())
 }
@@ -569,8 +573,7 @@ pub fn sweep(state: &AppState) -> Result<usize, UploadError> {
                 .unwrap_or(false),
         };
         if stale && let Ok(_lock) = service.lock(&id) {
-            service.forget(&id);
-            service.staging.remove(&id)?;
+            service.discard(&id)?;
             removed += 1;
             tracing::info!(upload = %id, "removed an abandoned upload");
         }

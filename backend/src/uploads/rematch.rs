@@ -1,8 +1,9 @@
-//! "Fix match": the files a library holds under one IMDb id belong to another movie. Their
+//! What an uploader may do to a movie already in a library: fetch its metadata again, or
+//! "fix match": the files a library holds under one IMDb id belong to another movie. Their
 //! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
 //! other movie, the old cover goes, and the right movie's metadata is fetched.
 
-use super::{UploadError, files_of, upload_library};
+use super::{UploadError, files_of, may_upload, upload_library};
 use crate::AppState;
 use crate::entities::movie_file;
 use domain::api::MovieFileInfo;
@@ -10,6 +11,21 @@ use domain::upload as rules;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::path::PathBuf;
+
+/// Queues the metadata fetch of a movie the library has files of, due at once.
+pub async fn refresh(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<(), UploadError> {
+    rules::check_imdb_id(imdb_id)?;
+    may_upload(state, user_id, library_id).await?;
+    if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
+        return Err(UploadError::MovieNotFound);
+    }
+    Ok(crate::metadata::ingest::requeue(state, imdb_id).await?)
+}
 
 /// Moves a library's files of `from` to the movie `to`; returns them as they are now.
 pub async fn rematch(

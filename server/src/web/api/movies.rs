@@ -5,8 +5,7 @@ use crate::web::extract::{ApiPath, CurrentUser, Params};
 use axum::Json;
 use axum::extract::State;
 use backend::AppState;
-use backend::metadata::ingest;
-use backend::uploads::{self, UploadError};
+use backend::uploads;
 use domain::api::MovieFileInfo;
 use http::StatusCode;
 use serde::Serialize;
@@ -37,14 +36,7 @@ pub async fn refresh(
     params: Params,
 ) -> Result<(StatusCode, Json<Queued>), Failure> {
     let library = params.required_library()?;
-    uploads::upload_library(&state, user.id, Some(library)).await?;
-    if uploads::movie_files(&state, user.id, library, &imdb_id)
-        .await?
-        .is_empty()
-    {
-        return Err(UploadError::MovieNotFound.into());
-    }
-    ingest::requeue(&state, &imdb_id).await?;
+    uploads::refresh(&state, user.id, library, &imdb_id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Queued {
