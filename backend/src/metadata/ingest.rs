@@ -1,6 +1,7 @@
 //! The metadata job: every movie whose `metadata_status` is `pending` (a finished upload
 //! creates it so) gets its details from the providers, its cover and backdrop in
-//! `<library>/<imdb id>/cover/` of every library that has it, its genres and its collection.
+//! `<library>/<imdb id>/cover/` of every library that has it (and the trailer in `trailer/`
+//! when a provider gives a direct video address), its genres and its collection.
 //!
 //! The queue is the movies table itself, so a job survives a restart: a movie stays `pending`
 //! until its details are saved, and a server killed mid-job starts it again. A failed fetch is
@@ -97,7 +98,7 @@ pub async fn fetch_one(state: &AppState, movie: movie::Model) -> Result<(), DbEr
     let imdb_id = movie.imdb_id.clone();
     match providers::fetch(state, &imdb_id).await {
         Ok(fetched) => {
-            let covers = store_images(state, &movie, &fetched.details).await;
+            let covers = store_files(state, &movie, &fetched.details).await;
             save(state, movie, fetched, covers).await?;
             tracing::info!(imdb = %imdb_id, "metadata fetched");
         }
@@ -126,16 +127,19 @@ async fn failed(state: &AppState, movie: movie::Model, error: &FetchError) -> Re
     Ok(())
 }
 
-/// Where the cover and backdrop went, relative to a library (`tt…/cover/cover.jpg`).
+/// Where the cover, backdrop and trailer went, relative to a library
+/// (`tt…/cover/cover.jpg`, `tt…/trailer/trailer.mp4`).
 #[derive(Default)]
 struct Covers {
     poster: Option<String>,
     backdrop: Option<String>,
+    trailer: Option<String>,
 }
 
-/// Downloads the poster and backdrop once and writes them into every library that has the
-/// movie. A failure here costs the picture, not the metadata.
-async fn store_images(state: &AppState, movie: &movie::Model, details: &MovieDetails) -> Covers {
+/// Downloads the poster, backdrop and a directly playable trailer once and puts them into
+/// every library that has the movie. A failure here costs the picture or the trailer, not the
+/// metadata.
+async fn store_files(state: &AppState, movie: &movie::Model, details: &MovieDetails) -> Covers {
     let folders = match movie_folders(&state.db, movie).await {
         Ok(f) => f,
         Err(e) => {
@@ -170,7 +174,42 @@ async fn store_images(state: &AppState, movie: &movie::Model, details: &MovieDet
             *slot = Some(format!("{}/cover/{name}", movie.imdb_id));
         }
     }
+    if let Some(trailer) = &details.trailer
+        && trailer.direct_video
+        && let (Some(url), Some(first)) = (&trailer.url, folders.first())
+    {
+        match providers::trailer(state, url, &first.join("trailer")).await {
+            Ok(path) => {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                for other in &folders[1..] {
+                    if let Err(e) = link_or_copy(&path, &other.join("trailer"), &name) {
+                        tracing::warn!(folder = %other.display(), error = %e, "could not store the trailer");
+                    }
+                }
+                tracing::info!(imdb = %movie.imdb_id, %url, "trailer downloaded");
+                covers.trailer = Some(format!("{}/trailer/{name}", movie.imdb_id));
+            }
+            Err(e) => {
+                tracing::info!(imdb = %movie.imdb_id, %url, error = %e, "could not download the trailer")
+            }
+        }
+    }
     covers
+}
+
+/// Puts `file` into `dir` under `name`: a hard link when both are on one filesystem, else a
+/// copy through a temp file.
+fn link_or_copy(file: &Path, dir: &Path, name: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let target = dir.join(name);
+    let _ = std::fs::remove_file(&target);
+    if std::fs::hard_link(file, &target).is_ok() {
+        return Ok(());
+    }
+    let tmp = dir.join(format!(".{name}.partial"));
+    std::fs::copy(file, &tmp)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, target)
 }
 
 /// `<library>/<imdb id>` of every library with a file of the movie.
@@ -254,7 +293,9 @@ async fn save(
     if covers.backdrop.is_some() {
         row.backdrop_path = Set(covers.backdrop);
     }
-    if let Some(t) = &d.trailer {
+    if let Some(local) = covers.trailer {
+        row.trailer_ref = Set(Some(format!("file:{local}")));
+    } else if let Some(t) = &d.trailer {
         let reference = match (&t.key, &t.url) {
             (Some(key), _) if t.site.eq_ignore_ascii_case("youtube") => {
                 Some(format!("youtube:{key}"))

@@ -4,10 +4,12 @@
 //! `domain::metadata`; this side does the fetching, with a timeout, a descriptive User-Agent
 //! and a rate limit per provider, and turns failures into clear errors.
 
+mod cache;
 pub mod ingest;
 pub mod providers;
 
 use crate::{ApiError, AppState};
+use cache::TtlCache;
 use domain::metadata::imdb_suggest;
 use domain::ranking::{self, Ranked};
 use governor::{DefaultDirectRateLimiter, Quota};
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 /// How long a search answer is reused: titles do not change within the hour, and an uploader
 /// asks the same question for every part and subtitle of a film.
 const CACHE_FOR: Duration = Duration::from_secs(3600);
-/// Searches remembered at most (the oldest goes first).
+/// Searches, and providers' answers, remembered at most (the oldest goes first).
 const CACHE_ENTRIES: usize = 1000;
 /// Requests per second sent to one provider, at most: a polite client, and never a burst that
 /// gets the server's address blocked when hundreds of files are identified at once.
@@ -70,10 +72,13 @@ impl From<SearchError> for ApiError {
 type SearchKey = (String, Option<u16>);
 
 /// What metadata requests share: one HTTP client (connection reuse, one User-Agent, one
-/// timeout), a cache of recent searches, and a rate limit towards the provider.
+/// timeout), caches of recent searches and answers, and a rate limit towards each provider.
 pub struct Metadata {
     http: reqwest::Client,
-    searches: Mutex<HashMap<SearchKey, (Instant, SearchResult)>>,
+    searches: TtlCache<SearchKey, SearchResult>,
+    /// Providers' successful answers by URL (not images): a franchise's collection, or a movie
+    /// arriving in a second library, is not asked for again.
+    answers: TtlCache<String, providers::Answer>,
     /// One rate limit per provider (and one for image downloads).
     limits: HashMap<&'static str, DefaultDirectRateLimiter>,
     /// Until when IMDb's title pages are left alone, after a bot challenge.
@@ -102,7 +107,8 @@ impl Metadata {
             .collect();
         Metadata {
             http,
-            searches: Mutex::new(HashMap::new()),
+            searches: TtlCache::new(CACHE_FOR, CACHE_ENTRIES),
+            answers: TtlCache::new(CACHE_FOR, CACHE_ENTRIES),
             limits,
             imdb_degraded_until: Mutex::new(None),
             wake: tokio::sync::Notify::new(),
@@ -117,28 +123,9 @@ impl Metadata {
             .expect("the images limit exists")
     }
 
-    fn cached(&self, key: &SearchKey) -> Option<SearchResult> {
-        let searches = self.searches.lock().unwrap_or_else(|e| e.into_inner());
-        searches
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
-            .map(|(_, result)| result.clone())
-    }
-
-    fn remember(&self, key: SearchKey, result: &SearchResult) {
-        let mut searches = self.searches.lock().unwrap_or_else(|e| e.into_inner());
-        if searches.len() >= CACHE_ENTRIES {
-            searches.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
-        }
-        if searches.len() >= CACHE_ENTRIES
-            && let Some(oldest) = searches
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone())
-        {
-            searches.remove(&oldest);
-        }
-        searches.insert(key, (Instant::now(), result.clone()));
+    /// Forgets the providers' answers, so that a "refresh metadata" asks them again.
+    pub fn forget_answers(&self) {
+        self.answers.clear();
     }
 }
 
@@ -162,7 +149,7 @@ pub async fn search_movies(
     }
     let metadata = &state.metadata;
     let key = (title.to_lowercase(), year);
-    if let Some(found) = metadata.cached(&key) {
+    if let Some(found) = metadata.searches.get(&key) {
         return Ok(found);
     }
     let url = format!(
@@ -190,6 +177,6 @@ pub async fn search_movies(
         candidates,
         confident,
     };
-    metadata.remember(key, &result);
+    metadata.searches.put(key, result.clone());
     Ok(result)
 }

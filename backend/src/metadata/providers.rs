@@ -10,7 +10,11 @@ use bytes::Bytes;
 use domain::metadata::details::MovieDetails;
 use domain::metadata::tmdb::{self, Collection};
 use domain::metadata::{BadAnswer, imdb_suggest, imdb_title, omdb};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Answers larger than this are not cached (an answer is a few kilobytes of JSON or HTML).
+const CACHE_AT_MOST: usize = 2 * 1024 * 1024;
 
 /// After IMDb answers with its bot challenge, its title pages are left alone this long.
 pub const IMDB_DEGRADED_FOR: Duration = Duration::from_secs(30 * 60);
@@ -36,7 +40,8 @@ pub enum FetchError {
 }
 
 /// An answer: status, headers (lowercase names) and body.
-pub(super) struct Answer {
+#[derive(Clone)]
+pub(crate) struct Answer {
     pub(super) status: u16,
     headers: Vec<(String, String)>,
     pub(super) body: Bytes,
@@ -62,6 +67,10 @@ impl Metadata {
         url: &str,
         timeout_secs: u64,
     ) -> Result<Answer, FetchError> {
+        let cacheable = provider != "images";
+        if cacheable && let Some(answer) = self.answers.get(&url.to_owned()) {
+            return Ok(answer);
+        }
         self.limit(provider).until_ready().await;
         let failed = |e: reqwest::Error| {
             if e.is_timeout() {
@@ -83,11 +92,15 @@ impl Metadata {
             })
             .collect();
         let body = res.bytes().await.map_err(failed)?;
-        Ok(Answer {
+        let answer = Answer {
             status,
             headers,
             body,
-        })
+        };
+        if cacheable && status == 200 && answer.body.len() <= CACHE_AT_MOST {
+            self.answers.put(url.to_owned(), answer.clone());
+        }
+        Ok(answer)
     }
 
     fn imdb_degraded(&self) -> bool {
@@ -344,6 +357,89 @@ pub async fn image(state: &AppState, url: &str) -> Result<(Bytes, &'static str),
     Ok((answer.body, ext))
 }
 
+/// The largest trailer downloaded: trailers run two or three minutes, and a file past this is
+/// not one.
+pub const MAX_TRAILER: u64 = 500 * 1024 * 1024;
+/// How long a trailer download may take in all (the short metadata timeout is for answers).
+const TRAILER_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Downloads a trailer video into `dir/trailer.<mp4|webm>` through a temp file, streaming it
+/// to disk; refuses what is not an MP4 or WebM video, or is larger than [`MAX_TRAILER`].
+pub async fn trailer(state: &AppState, url: &str, dir: &Path) -> Result<PathBuf, FetchError> {
+    use tokio::io::AsyncWriteExt;
+    let metadata = &state.metadata;
+    metadata.limit("images").until_ready().await;
+    let secs = TRAILER_TIMEOUT.as_secs();
+    let failed = |e: reqwest::Error| {
+        if e.is_timeout() {
+            FetchError::Timeout(secs)
+        } else {
+            FetchError::Unreachable(e.to_string())
+        }
+    };
+    let mut res = metadata
+        .http
+        .get(url)
+        .timeout(TRAILER_TIMEOUT)
+        .send()
+        .await
+        .map_err(failed)?;
+    if res.status().as_u16() != 200 {
+        return Err(FetchError::Refused(res.status().as_u16()));
+    }
+    let too_large = || BadAnswer(format!("the trailer at {url} is over 500 MB"));
+    if res.content_length().is_some_and(|n| n > MAX_TRAILER) {
+        return Err(too_large().into());
+    }
+    let io = |e: std::io::Error| FetchError::Unreachable(format!("cannot write the trailer: {e}"));
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let tmp = dir.join(".trailer.partial");
+    let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
+    let mut head = Vec::new();
+    let mut written = 0u64;
+    let outcome: Result<&'static str, FetchError> = async {
+        while let Some(chunk) = res.chunk().await.map_err(failed)? {
+            written += chunk.len() as u64;
+            if written > MAX_TRAILER {
+                return Err(too_large().into());
+            }
+            if head.len() < 12 {
+                head.extend_from_slice(&chunk[..chunk.len().min(12 - head.len())]);
+                if head.len() == 12 && video_kind(&head).is_none() {
+                    break;
+                }
+            }
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.sync_all().await.map_err(io)?;
+        video_kind(&head)
+            .ok_or_else(|| BadAnswer(format!("{url} is not an MP4 or WebM video")).into())
+    }
+    .await;
+    match outcome {
+        Ok(ext) => {
+            let path = dir.join(format!("trailer.{ext}"));
+            tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+            Ok(path)
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+/// The file extension for a video's first bytes: MP4 (an `ftyp` box first) or WebM (EBML).
+pub fn video_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() >= 8 && &bytes[4..8] == b"ftyp" {
+        Some("mp4")
+    } else if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some("webm")
+    } else {
+        None
+    }
+}
+
 /// The file extension for an image's bytes, by their signature.
 pub fn image_kind(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -380,5 +476,13 @@ mod tests {
         assert_eq!(image_kind(b"RIFF\0\0\0\0WEBPVP8 "), Some("webp"));
         assert_eq!(image_kind(b"<html>challenge</html>"), None);
         assert_eq!(image_kind(b""), None);
+    }
+
+    #[test]
+    fn videos_are_known_by_their_signature() {
+        assert_eq!(video_kind(b"\0\0\0\x18ftypmp42\0\0"), Some("mp4"));
+        assert_eq!(video_kind(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F]), Some("webm"));
+        assert_eq!(video_kind(b"<!doctype html>"), None);
+        assert_eq!(video_kind(b"\0\0\0"), None);
     }
 }

@@ -24,6 +24,8 @@ pub async fn refresh(
     if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
         return Err(UploadError::MovieNotFound);
     }
+    // A refresh asks the providers again rather than reading their cached answers.
+    state.metadata.forget_answers();
     Ok(crate::metadata::ingest::requeue(state, imdb_id).await?)
 }
 
@@ -86,8 +88,12 @@ pub async fn rematch(
         }
         return Err(e.into());
     }
-    // The old movie's cover came along; the right one is fetched with its details.
+    // The old movie's cover and downloaded trailer came along; the right ones are fetched
+    // with its details.
     let _ = std::fs::remove_dir_all(new_dir.join("cover"));
+    for ext in ["mp4", "webm"] {
+        let _ = std::fs::remove_file(new_dir.join("trailer").join(format!("trailer.{ext}")));
+    }
     crate::metadata::ingest::requeue(state, to).await?;
     tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
     files_of(&state.db, library.id, to).await

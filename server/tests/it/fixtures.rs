@@ -4,7 +4,8 @@
 //! - IMDb's title pages (`/title/tt…/`, from `domain/tests/fixtures/metadata/`), with a bot
 //!   challenge for [`CHALLENGED`] and a slow page for [`SLOW_TITLE`];
 //! - TMDB (`/3/…`, API key [`TMDB_KEY`]) and OMDb (`/omdb/`, key [`OMDB_KEY`]);
-//! - images (`/images/…`): a small JPEG, or not an image at all for `broken.jpg`.
+//! - images (`/images/…`): a small JPEG, or not an image at all for `broken.jpg`;
+//! - trailer videos (`/videos/…`): the bytes of [`trailer_bytes`].
 //!
 //! Recorded image addresses (`https://m.media-amazon.com/images/M/…`) are rewritten to point
 //! here.
@@ -28,6 +29,8 @@ pub const SLOW_TITLE: &str = "tt0137523";
 pub const SLOW_FOR: Duration = Duration::from_secs(3);
 /// An IMDb id with a title page that only one test asks for.
 pub const SEVEN: &str = "tt0114369";
+/// An IMDb id whose title page gives a trailer as a direct video address.
+pub const WITH_TRAILER: &str = "tt0103064";
 pub const TMDB_KEY: &str = "tmdb-test-key";
 pub const OMDB_KEY: &str = "omdb-test-key";
 
@@ -65,7 +68,8 @@ pub fn url() -> String {
                     .route("/3/movie/{id}", get(tmdb_movie))
                     .route("/3/collection/{id}", get(tmdb_collection))
                     .route("/omdb/", get(omdb))
-                    .route("/images/{name}", get(image));
+                    .route("/images/{name}", get(image))
+                    .route("/videos/{name}", get(video));
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let addr = listener.local_addr().unwrap();
                 tx.send(format!("http://{addr}")).unwrap();
@@ -170,6 +174,13 @@ async fn title_page(Path(id): Path<String>) -> Response {
             html(made_up_page(SLOW_TITLE, "Fight Club", 1999))
         }
         SEVEN => html(made_up_page(SEVEN, "Se7en", 1995)),
+        WITH_TRAILER => html(made_up_page(WITH_TRAILER, "Terminator 2", 1991).replace(
+            r#""genre""#,
+            &format!(
+                r#""trailer":{{"@type":"VideoObject","contentUrl":"{}/videos/{WITH_TRAILER}.mp4"}},"genre""#,
+                url()
+            ),
+        )),
         _ => match recorded(&format!("imdb_title_{id}.html")) {
             Some(body) if !id.contains(['/', '.']) => html(body),
             _ => (StatusCode::NOT_FOUND, "no such title").into_response(),
@@ -258,6 +269,18 @@ async fn omdb(Query(query): Query<HashMap<String, String>>) -> Response {
             recorded("omdb_not_found.json").unwrap_or_default(),
         ),
     }
+}
+
+/// A trailer "video": an MP4's first box, then a known pattern.
+pub fn trailer_bytes() -> Vec<u8> {
+    let mut bytes = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    bytes.extend((0..300_000u32).map(|i| (i % 251) as u8));
+    bytes
+}
+
+async fn video(Path(name): Path<String>) -> Response {
+    hit(format!("/videos/{name}"));
+    ([(header::CONTENT_TYPE, "video/mp4")], trailer_bytes()).into_response()
 }
 
 async fn image(Path(name): Path<String>) -> Response {

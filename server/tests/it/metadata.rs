@@ -2,7 +2,7 @@
 //! details, cover, genres and collection; IMDb's bot challenge is waited out, not retried; a
 //! failing fetch backs off and finally gives up.
 
-use crate::fixtures::{self, CHALLENGED, SEVEN};
+use crate::fixtures::{self, CHALLENGED, SEVEN, WITH_TRAILER};
 use crate::support::on_each_database_with;
 use crate::uploads::{MATRIX, member, upload};
 use backend::entities::{collection, collection_movie, genre, movie, movie_genre};
@@ -146,6 +146,49 @@ async fn a_finished_upload_gets_details_cover_genres_and_collection() {
         assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
         assert!(bob.path.join("tt0133093/cover/cover.jpg").is_file());
     })
+    .await;
+}
+
+#[tokio::test]
+async fn a_direct_trailer_is_downloaded_and_answers_are_asked_for_once() {
+    on_each_database_with(
+        |c| {
+            fixtures::use_fixtures(c);
+            c.metadata_providers = vec!["imdb".into()];
+        },
+        |srv| async move {
+            let page = format!("/title/{WITH_TRAILER}/");
+            let pages_before = fixtures::hits(&page);
+            let anna = member(&srv, "anna").await;
+            let bob = member(&srv, "bob").await;
+            for who in [&anna, &bob] {
+                let done = upload(&srv, who, "T2.mkv", b"t2", WITH_TRAILER, "new").await;
+                assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+                assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+                let row = movie_row(&srv.state.db, WITH_TRAILER).await;
+                assert_eq!(row.metadata_status, "fetched", "{:?}", row.metadata_error);
+                assert_eq!(
+                    row.trailer_ref.as_deref(),
+                    Some("file:tt0103064/trailer/trailer.mp4")
+                );
+                let trailer = who.path.join("tt0103064/trailer/trailer.mp4");
+                assert_eq!(std::fs::read(&trailer).unwrap(), fixtures::trailer_bytes());
+                assert!(!who.path.join("tt0103064/trailer/.trailer.partial").exists());
+            }
+            // The second library's fetch read the cached title page.
+            assert_eq!(fixtures::hits(&page) - pages_before, 1);
+
+            // A refresh asks again.
+            let refresh = format!(
+                "/api/movies/{WITH_TRAILER}/refresh?library={}",
+                anna.library
+            );
+            let queued = srv.post(&refresh, &anna.who, serde_json::json!({})).await;
+            assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
+            assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+            assert_eq!(fixtures::hits(&page) - pages_before, 2);
+        },
+    )
     .await;
 }
 
