@@ -6,6 +6,8 @@ import path from 'node:path';
 // Environment read by this config:
 //   OTT_BIN        server binary (default: ../target/debug/ott, resolved from end2end/)
 //   OTT_E2E_PORT   port the server listens on (default: 3900)
+//   OTT_E2E_METADATA_PORT  port of the stand-in IMDb, fixtures/metadata-server.mjs
+//                  (default: the server's port + 1)
 //   CI             when set, a stray `test.only` fails the run
 //
 // The server must run from the repository root: it serves `target/site`
@@ -14,6 +16,8 @@ import path from 'node:path';
 const repoRoot = path.resolve(__dirname, '..');
 const port = Number(process.env.OTT_E2E_PORT || 3900);
 const baseURL = `http://127.0.0.1:${port}`;
+const metadataPort = Number(process.env.OTT_E2E_METADATA_PORT || port + 1);
+const metadataURL = `http://127.0.0.1:${metadataPort}`;
 const bin = process.env.OTT_BIN
   ? path.resolve(process.env.OTT_BIN)
   : path.resolve(__dirname, '../target/debug/ott');
@@ -26,6 +30,11 @@ let dataDir = process.env[DATA_DIR_VAR];
 if (!dataDir) {
   const created = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-'));
   dataDir = created;
+  // IMDb is the local stand-in; TMDB and OMDb are off (no keys).
+  fs.writeFileSync(
+    path.join(created, 'ott.toml'),
+    `imdb_suggest_url = "${metadataURL}"\nimdb_url = "${metadataURL}"\nmetadata_providers = ["imdb"]\n`,
+  );
   process.env[DATA_DIR_VAR] = created;
   // The runner exits after the web server has been stopped.
   process.on('exit', () => {
@@ -78,14 +87,23 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium' }],
-  webServer: {
-    command: `${shellQuote(bin)} serve --addr 127.0.0.1:${port} --data-dir ${shellQuote(dataDir)}`,
-    url: `${baseURL}/healthz`,
-    cwd: repoRoot,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-  },
+  webServer: [
+    {
+      command: `node fixtures/metadata-server.mjs ${metadataPort}`,
+      url: `${metadataURL}/healthz`,
+      cwd: __dirname,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
+    {
+      command: `${shellQuote(bin)} serve --addr 127.0.0.1:${port} --data-dir ${shellQuote(dataDir)} --config ${shellQuote(path.join(dataDir, 'ott.toml'))}`,
+      url: `${baseURL}/healthz`,
+      cwd: repoRoot,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+  ],
 });

@@ -10,6 +10,7 @@ pub mod error;
 pub mod instance;
 pub mod libraries;
 pub mod metadata;
+pub mod movies;
 pub mod state;
 pub mod testing;
 pub mod uploads;

@@ -1,6 +1,6 @@
 //! Libraries: a named folder of movies, its members and their roles.
 
-use crate::entities::{library, library_member, movie_file, user_settings};
+use crate::entities::{library, library_member, user_settings};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::Role;
@@ -9,8 +9,7 @@ use domain::library::{self as rules, ExistingLibrary, LibraryRuleError};
 use domain::naming::first_free;
 use http::StatusCode;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
 };
 use std::io;
 use std::path::{Path, PathBuf};
@@ -105,21 +104,6 @@ pub async fn role(
         .one(db)
         .await?
         .and_then(|m| Role::parse(&m.role)))
-}
-
-/// How many movie files the library holds; members only.
-pub async fn file_count(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    library_id: i32,
-) -> Result<u64, LibraryError> {
-    if role(db, user_id, library_id).await?.is_none() {
-        return Err(LibraryError::NotFound);
-    }
-    Ok(movie_file::Entity::find()
-        .filter(movie_file::Column::LibraryId.eq(library_id))
-        .count(db)
-        .await?)
 }
 
 /// Follows symlinks in the part of `path` that exists, keeping the rest as written, so that

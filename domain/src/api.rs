@@ -139,3 +139,65 @@ pub struct MovieFileInfo {
     pub size: i64,
     pub version_label: Option<String>,
 }
+
+/// Another site's score of a movie, as shown: `{"source": "rottenTomatoes", "value": "88%"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RatingInfo {
+    pub source: String,
+    pub value: String,
+}
+
+/// A movie in a list: a library's movies, or the parts of a collection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MovieLink {
+    pub imdb_id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    /// Whether the library has its cover (else pages show the title on a colour).
+    pub has_poster: bool,
+}
+
+/// A collection and the parts of it the library holds, in release order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CollectionInfo {
+    pub name: String,
+    pub parts: Vec<MovieLink>,
+}
+
+/// A movie as its page shows it, in one library: `GET /api/movies/{imdbId}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MovieView {
+    pub library_id: i32,
+    pub imdb_id: String,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub plot: Option<String>,
+    pub runtime_minutes: Option<i32>,
+    pub content_rating: Option<String>,
+    /// IMDb's rating out of 10, and its number of votes.
+    pub rating: Option<f64>,
+    pub rating_count: Option<i32>,
+    pub other_ratings: Vec<RatingInfo>,
+    pub genres: Vec<String>,
+    pub cast: Vec<String>,
+    pub directors: Vec<String>,
+    pub has_poster: bool,
+    pub has_backdrop: bool,
+    /// `youtube:KEY`, a URL, or `file:…` for a downloaded trailer.
+    pub trailer: Option<String>,
+    /// `pending`, `fetched`, `failed` or `manual`.
+    pub metadata_status: String,
+    /// Why the last fetch failed, in words.
+    pub metadata_error: Option<String>,
+    pub collection: Option<CollectionInfo>,
+    pub files: Vec<MovieFileInfo>,
+    /// Whether the caller may refresh the metadata and fix the match here.
+    pub can_edit: bool,
+}

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod api;
+pub mod format;
 pub mod guess;
 pub mod library;
 pub mod media;

@@ -40,6 +40,14 @@ pub struct Ranked {
     pub confidence: f64,
 }
 
+/// The answer to a search: candidates best first, and whether the first is clear enough to
+/// take without asking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub candidates: Vec<Ranked>,
+    pub confident: bool,
+}
+
 /// Articles dropped when they lead a title (`l'` is handled apart, being glued to its word).
 const ARTICLES: &[&str] = &[
     "the", "a", "an", "le", "la", "les", "el", "los", "las", "il", "der", "die", "das",

@@ -1,7 +1,6 @@
 //! Creating libraries and what the pages show about them.
 
 use crate::error::AppError;
-use domain::api::LibraryInfo;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,28 +28,4 @@ pub async fn create_library(name: String, path: Option<String>) -> Result<String
     let user = require_user()?;
     let lib = backend::libraries::create(&state()?, user.id, &name, path.as_deref()).await?;
     Ok(go_to(&format!("/upload?library={}", lib.id)))
-}
-
-/// What the home page needs to decide what to show.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HomeSummary {
-    pub library: LibraryInfo,
-    pub file_count: u64,
-}
-
-/// The caller's active library and how many files it holds; `None` when they have no library.
-#[server(prefix = "/api/fn", endpoint = "home_summary")]
-pub async fn get_home_summary() -> Result<Option<HomeSummary>, AppError> {
-    use super::server::*;
-    let user = require_user()?;
-    let state = state()?;
-    let me = backend::auth::me(&state, &user).await?;
-    let Some(library) = me.active_library().cloned() else {
-        return Ok(None);
-    };
-    let file_count = backend::libraries::file_count(&state.db, user.id, library.id).await?;
-    Ok(Some(HomeSummary {
-        library,
-        file_count,
-    }))
 }

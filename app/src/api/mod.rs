@@ -4,5 +4,6 @@
 pub mod admin;
 pub mod auth;
 pub mod libraries;
+pub mod movies;
 #[cfg(feature = "ssr")]
 pub(crate) mod server;

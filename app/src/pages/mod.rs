@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod home;
 pub mod login;
+pub mod movie;
 pub mod not_found;
 pub mod register;
 pub mod setup;

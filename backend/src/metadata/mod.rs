@@ -11,7 +11,8 @@ pub mod providers;
 use crate::{ApiError, AppState};
 use cache::TtlCache;
 use domain::metadata::imdb_suggest;
-use domain::ranking::{self, Ranked};
+use domain::ranking;
+pub use domain::ranking::SearchResult;
 use governor::{DefaultDirectRateLimiter, Quota};
 use http::StatusCode;
 use std::collections::HashMap;
@@ -127,14 +128,6 @@ impl Metadata {
     pub fn forget_answers(&self) {
         self.answers.clear();
     }
-}
-
-/// The answer to a search: candidates best first, and whether the first is clear enough to
-/// take without asking.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct SearchResult {
-    pub candidates: Vec<Ranked>,
-    pub confident: bool,
 }
 
 /// Searches IMDb for `title` and ranks the answers against it and `year`.

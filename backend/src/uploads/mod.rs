@@ -581,7 +581,7 @@ pub fn sweep(state: &AppState) -> Result<usize, UploadError> {
     Ok(removed)
 }
 
-fn file_info(f: movie_file::Model) -> MovieFileInfo {
+pub(crate) fn file_info(f: movie_file::Model) -> MovieFileInfo {
     MovieFileInfo {
         id: f.id,
         path: f.relative_path,

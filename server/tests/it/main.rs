@@ -6,6 +6,7 @@ mod cli;
 mod fixtures;
 mod libraries;
 mod metadata;
+mod movies;
 mod routes;
 mod search;
 mod support;

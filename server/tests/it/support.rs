@@ -25,6 +25,7 @@ pub struct Reply {
     pub headers: HeaderMap,
     pub body: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -208,6 +209,7 @@ pub async fn send_to(router: Router, req: Request<Body>) -> Reply {
         headers,
         body,
         text,
+        bytes: bytes.to_vec(),
     }
 }
 

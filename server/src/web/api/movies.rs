@@ -1,15 +1,113 @@
-//! `/api/movies/{imdbId}/…`: a movie's metadata.
+//! `/api/movies…`: a library's movies, a movie's page and pictures, and its metadata.
 
 use crate::web::error::{ErrorBody, Failure};
 use crate::web::extract::{ApiPath, CurrentUser, Params};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
 use backend::AppState;
+use backend::movies::{self, Picture};
 use backend::uploads;
-use domain::api::MovieFileInfo;
-use http::StatusCode;
+use domain::api::{MovieFileInfo, MovieLink, MovieView};
+use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 use utoipa::ToSchema;
+
+/// The movies of a library, by title.
+#[utoipa::path(get, path = "/api/movies", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("library" = i32, Query, description = "The library")),
+    responses(
+        (status = OK, body = [MovieLink]),
+        (status = BAD_REQUEST, description = "Malformed library", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+) -> Result<Json<Vec<MovieLink>>, Failure> {
+    let library = params.required_library()?;
+    Ok(Json(movies::list(&state, user.id, library).await?))
+}
+
+/// A movie as its page shows it: details, collection, files, and whether the caller may edit.
+#[utoipa::path(get, path = "/api/movies/{imdbId}", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
+    responses(
+        (status = OK, body = MovieView),
+        (status = BAD_REQUEST, description = "Malformed id or library", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user, or no such movie in it", body = ErrorBody),
+    ))]
+pub async fn view(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(imdb_id): ApiPath<String>,
+    params: Params,
+) -> Result<Json<MovieView>, Failure> {
+    let library = params.required_library()?;
+    Ok(Json(
+        movies::view(&state, user.id, library, &imdb_id).await?,
+    ))
+}
+
+/// The movie's poster as stored in the library (cached by the browser, revalidated by date).
+#[utoipa::path(get, path = "/api/movies/{imdbId}/poster", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
+    responses(
+        (status = OK, description = "The image (JPEG, PNG or WebP)", content_type = "image/jpeg"),
+        (status = NOT_FOUND, description = "No such library for this user, movie, or picture", body = ErrorBody),
+    ))]
+pub async fn poster(
+    state: State<AppState>,
+    user: CurrentUser,
+    imdb_id: ApiPath<String>,
+    params: Params,
+    request: Request,
+) -> Result<Response, Failure> {
+    picture(state, user, imdb_id, params, request, Picture::Poster).await
+}
+
+/// The movie's backdrop, a wide still for the top of its page.
+#[utoipa::path(get, path = "/api/movies/{imdbId}/backdrop", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
+    responses(
+        (status = OK, description = "The image (JPEG, PNG or WebP)", content_type = "image/jpeg"),
+        (status = NOT_FOUND, description = "No such library for this user, movie, or picture", body = ErrorBody),
+    ))]
+pub async fn backdrop(
+    state: State<AppState>,
+    user: CurrentUser,
+    imdb_id: ApiPath<String>,
+    params: Params,
+    request: Request,
+) -> Result<Response, Failure> {
+    picture(state, user, imdb_id, params, request, Picture::Backdrop).await
+}
+
+async fn picture(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(imdb_id): ApiPath<String>,
+    params: Params,
+    request: Request,
+    which: Picture,
+) -> Result<Response, Failure> {
+    let library = params.required_library()?;
+    let path = movies::picture(&state, user.id, library, &imdb_id, which).await?;
+    // ServeFile answers conditional requests (Last-Modified) and guesses the type by extension.
+    let mut res = match ServeFile::new(path).oneshot(request).await {
+        Ok(res) => res.into_response(),
+        Err(never) => match never {},
+    };
+    // Private: the picture is only for members; revalidated, since a refresh may replace it.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600, must-revalidate"),
+    );
+    Ok(res)
+}
 
 /// The movie's metadata fetch is queued.
 #[derive(Serialize, ToSchema)]

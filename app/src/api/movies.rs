@@ -1,0 +1,104 @@
+//! A library's movies, a movie's page, and what an uploader may do to a movie's metadata:
+//! search, refresh, fix the match.
+
+use crate::error::AppError;
+use domain::api::{LibraryInfo, MovieLink, MovieView};
+use domain::ranking::SearchResult;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The library a page shows: the one asked for, else the caller's active library.
+#[cfg(feature = "ssr")]
+async fn chosen_library(
+    state: &backend::AppState,
+    user: &backend::auth::AuthUser,
+    wanted: Option<i32>,
+) -> Result<Option<LibraryInfo>, AppError> {
+    let me = backend::auth::me(state, user).await?;
+    Ok(match wanted {
+        Some(id) => Some(
+            me.libraries
+                .iter()
+                .find(|l| l.id == id)
+                .cloned()
+                .ok_or_else(|| {
+                    backend::ApiError::new(
+                        http::StatusCode::NOT_FOUND,
+                        "library_not_found",
+                        "There is no such library, or you are not a member of it.",
+                    )
+                })?,
+        ),
+        None => me.active_library().cloned(),
+    })
+}
+
+/// A library and its movies, for the home page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LibraryMovies {
+    pub library: LibraryInfo,
+    pub movies: Vec<MovieLink>,
+}
+
+/// The caller's active library and its movies; `None` when they have no library.
+#[server(prefix = "/api/fn", endpoint = "library_movies")]
+pub async fn get_library_movies() -> Result<Option<LibraryMovies>, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    let state = state()?;
+    let Some(library) = chosen_library(&state, &user, None).await? else {
+        return Ok(None);
+    };
+    let movies = backend::movies::list(&state, user.id, library.id).await?;
+    Ok(Some(LibraryMovies { library, movies }))
+}
+
+/// A movie's page in `library` (default: the caller's active library).
+#[server(prefix = "/api/fn", endpoint = "movie_page")]
+pub async fn get_movie(imdb_id: String, library: Option<i32>) -> Result<MovieView, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    let state = state()?;
+    let library = chosen_library(&state, &user, library)
+        .await?
+        .ok_or_else(|| backend::ApiError::not_found("You have no library yet."))?;
+    Ok(backend::movies::view(&state, user.id, library.id, &imdb_id).await?)
+}
+
+/// Which movies a title (and year) may be, best first: the uploader's and "fix match"'s search.
+#[server(prefix = "/api/fn", endpoint = "search_movies")]
+pub async fn search_movies(query: String, year: Option<u16>) -> Result<SearchResult, AppError> {
+    use super::server::*;
+    require_user()?;
+    if year.is_some_and(|y| !(1888..=2100).contains(&y)) {
+        return Err(backend::ApiError::bad_request(
+            "invalid_year",
+            "The year must be a number such as 1999.",
+        )
+        .into());
+    }
+    Ok(backend::metadata::search_movies(&state()?, &query, year).await?)
+}
+
+/// Queues the movie's metadata fetch again.
+#[server(prefix = "/api/fn", endpoint = "refresh_movie")]
+pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<(), AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    backend::uploads::refresh(&state()?, user.id, library, &imdb_id).await?;
+    Ok(())
+}
+
+/// Moves the library's files of `imdb_id` to the movie `to`; returns the right movie's page.
+#[server(prefix = "/api/fn", endpoint = "fix_match")]
+pub async fn fix_match(library: i32, imdb_id: String, to: String) -> Result<String, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    backend::uploads::rematch(&state()?, user.id, library, &imdb_id, &to).await?;
+    Ok(go_to(&format!("/movie/{to}?library={library}")))
+}
+
+/// Where a movie's poster (or backdrop) is served from.
+pub fn picture_url(library: i32, imdb_id: &str, which: &str) -> String {
+    format!("/api/movies/{imdb_id}/{which}?library={library}")
+}

@@ -1,0 +1,299 @@
+use crate::api::movies::{FixMatch, RefreshMovie, SearchMovies, get_movie, picture_url};
+use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
+use crate::components::session::RequireUser;
+use domain::api::{MovieFileInfo, MovieLink, MovieView};
+use domain::format;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// A movie's page: its details, the other parts of its collection, the library's files of it,
+/// and for uploaders "refresh metadata" and "fix match".
+#[component]
+pub fn MoviePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let refresh = ServerAction::<RefreshMovie>::new();
+    let movie = Resource::new_blocking(
+        move || {
+            (
+                params.read().get("imdb_id").unwrap_or_default(),
+                query
+                    .read()
+                    .get("library")
+                    .and_then(|l| l.parse::<i32>().ok()),
+                refresh.version().get(),
+            )
+        },
+        |(imdb_id, library, _)| get_movie(imdb_id, library),
+    );
+    view! {
+        <RequireUser render=move |_| {
+            view! {
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match movie.await {
+                            Ok(m) => Either::Left(view! { <MovieDetails movie=m refresh /> }),
+                            Err(e) => Either::Right(view! {
+                                <Title text="Movie not found" />
+                                <section class="card narrow">
+                                    <h1>"Movie not found"</h1>
+                                    <p role="alert">{e.message}</p>
+                                    <p><a href="/">"Back to the library"</a></p>
+                                </section>
+                            }),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
+
+#[component]
+fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl IntoView {
+    let library = movie.library_id;
+    let poster = movie
+        .has_poster
+        .then(|| picture_url(library, &movie.imdb_id, "poster"));
+    let backdrop = movie.has_backdrop.then(|| {
+        format!(
+            "background-image: url(\"{}\")",
+            picture_url(library, &movie.imdb_id, "backdrop")
+        )
+    });
+    let mut facts = Vec::new();
+    if let Some(y) = movie.year {
+        facts.push(y.to_string());
+    }
+    if let Some(m) = movie.runtime_minutes.and_then(|m| u32::try_from(m).ok()) {
+        facts.push(format::runtime(m));
+    }
+    if let Some(c) = &movie.content_rating {
+        facts.push(c.clone());
+    }
+    if !movie.genres.is_empty() {
+        facts.push(movie.genres.join(", "));
+    }
+    let mut ratings = Vec::new();
+    if let Some(r) = movie.rating {
+        let votes = movie
+            .rating_count
+            .map(|v| format!(" ({v} votes)"))
+            .unwrap_or_default();
+        ratings.push(format!("IMDb {r:.1}/10{votes}"));
+    }
+    for r in &movie.other_ratings {
+        let site = match r.source.as_str() {
+            "rottenTomatoes" => "Rotten Tomatoes",
+            "metacritic" => "Metacritic",
+            "tmdb" => "TMDB",
+            other => other,
+        };
+        ratings.push(format!("{site} {}", r.value));
+    }
+    let status = match movie.metadata_status.as_str() {
+        "pending" => {
+            Some("The details of this movie are being fetched; reload in a moment.".to_owned())
+        }
+        "failed" => Some(format!(
+            "The details of this movie could not be fetched{}. It still plays; try \"Refresh metadata\" later, or fix the match if it is the wrong movie.",
+            movie
+                .metadata_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )),
+        _ => None,
+    };
+    let trailer = movie.trailer.as_deref().and_then(|t| {
+        if let Some(key) = t.strip_prefix("youtube:") {
+            Some(format!("https://www.youtube.com/watch?v={key}"))
+        } else if t.starts_with("https://") || t.starts_with("http://") {
+            Some(t.to_owned())
+        } else {
+            None
+        }
+    });
+    let people = |label: &'static str, names: &[String]| {
+        (!names.is_empty()).then(|| {
+            view! {
+                <dt>{label}</dt>
+                <dd>{names.join(", ")}</dd>
+            }
+        })
+    };
+    let directors = people(
+        if movie.directors.len() > 1 {
+            "Directors"
+        } else {
+            "Director"
+        },
+        &movie.directors,
+    );
+    let cast = people("Cast", &movie.cast);
+    let title = movie.title.clone();
+    view! {
+        <Title text=title.clone() />
+        <article class="movie">
+            <div class="movie-backdrop" style=backdrop aria-hidden="true"></div>
+            <div class="movie-head">
+                {match poster {
+                    Some(src) => Either::Left(view! {
+                        <img class="poster" src=src alt=format!("Poster of {title}") width="300" height="450" />
+                    }),
+                    None => Either::Right(view! {
+                        <div class="poster placeholder" aria-hidden="true">{title.clone()}</div>
+                    }),
+                }}
+                <div class="movie-info">
+                    <h1>{movie.title.clone()}</h1>
+                    {movie.original_title.clone().filter(|o| *o != movie.title).map(|o| view! { <p class="original-title">{o}</p> })}
+                    <p class="facts">{facts.join(" · ")}</p>
+                    {(!ratings.is_empty()).then(|| view! { <p class="ratings">{ratings.join(" · ")}</p> })}
+                    {status.map(|s| view! { <p class="notice" role="status">{s}</p> })}
+                    {movie.plot.clone().map(|p| view! { <p class="plot">{p}</p> })}
+                    <dl class="people">{directors}{cast}</dl>
+                    {trailer.map(|href| view! {
+                        <p><a href=href rel="noopener noreferrer" target="_blank">"Watch the trailer"</a></p>
+                    })}
+                </div>
+            </div>
+            {movie.collection.clone().map(|c| view! {
+                <section class="collection" aria-label=format!("Collection: {}", c.name)>
+                    <h2>{c.name.clone()}</h2>
+                    <ol class="parts">
+                        {c.parts.into_iter().map(|p| view! { <li><PartLink part=p library current=movie.imdb_id.clone() /></li> }).collect_view()}
+                    </ol>
+                </section>
+            })}
+            <Versions files=movie.files.clone() />
+            {movie.can_edit.then(|| view! {
+                <Manage library imdb_id=movie.imdb_id.clone() title=movie.title.clone() year=movie.year refresh />
+            })}
+        </article>
+    }
+}
+
+#[component]
+fn PartLink(part: MovieLink, library: i32, current: String) -> impl IntoView {
+    let label = match part.year {
+        Some(y) => format!("{} ({y})", part.title),
+        None => part.title.clone(),
+    };
+    if part.imdb_id == current {
+        Either::Left(view! { <span aria-current="page">{label}</span> })
+    } else {
+        Either::Right(
+            view! { <a href=format!("/movie/{}?library={library}", part.imdb_id)>{label}</a> },
+        )
+    }
+}
+
+#[component]
+fn Versions(files: Vec<MovieFileInfo>) -> impl IntoView {
+    view! {
+        <section class="versions">
+            <h2>{if files.len() == 1 { "File" } else { "Versions" }}</h2>
+            <table>
+                <thead>
+                    <tr><th scope="col">"File"</th><th scope="col">"Quality"</th><th scope="col">"Length"</th><th scope="col">"Size"</th></tr>
+                </thead>
+                <tbody>
+                    {files.into_iter().map(|f| {
+                        let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_owned();
+                        let quality = f.resolution.clone().or_else(|| f.height.map(|h| format!("{h}p"))).unwrap_or_else(|| "–".into());
+                        let length = f.duration_seconds.map(format::clock).unwrap_or_else(|| "–".into());
+                        view! {
+                            <tr>
+                                <td>{name}{f.version_label.map(|l| format!(" ({l})"))}</td>
+                                <td>{quality}</td>
+                                <td>{length}</td>
+                                <td>{format::size(u64::try_from(f.size).unwrap_or(0))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// "Refresh metadata" and "fix match", for those who may upload to the library.
+#[component]
+fn Manage(
+    library: i32,
+    imdb_id: String,
+    title: String,
+    year: Option<i32>,
+    refresh: ServerAction<RefreshMovie>,
+) -> impl IntoView {
+    let search = ServerAction::<SearchMovies>::new();
+    let fix = ServerAction::<FixMatch>::new();
+    follow_on_success(fix);
+    let refreshed = move || matches!(refresh.value().get(), Some(Ok(())));
+    let refresh_error = Signal::derive(move || error_text(refresh.value().get()));
+    let search_error = Signal::derive(move || error_text(search.value().get()));
+    let fix_error = Signal::derive(move || error_text(fix.value().get()));
+    let from = imdb_id.clone();
+    view! {
+        <section class="manage card">
+            <h2>"Wrong or missing details?"</h2>
+            <ActionForm action=refresh>
+                <input type="hidden" name="library" value=library />
+                <input type="hidden" name="imdb_id" value=imdb_id.clone() />
+                <button type="submit" class="button-quiet">"Refresh metadata"</button>
+                {move || refreshed().then(|| view! { <p role="status" class="saved">"Queued: the details are fetched again in a moment."</p> })}
+                <ErrorMessage message=refresh_error />
+            </ActionForm>
+            <h3>"Fix match"</h3>
+            <p class="hint">"If these files are another movie, find it and pick it: the files move to that movie."</p>
+            <ActionForm action=search attr:class="search-form">
+                <label for="match-query">"Title"</label>
+                <input id="match-query" name="query" type="search" value=title required maxlength="200" />
+                <label for="match-year">"Year"</label>
+                <input id="match-year" name="year" type="number" min="1888" max="2100" value=year.map(|y| y.to_string()) />
+                <button type="submit" class="button-quiet">"Search"</button>
+            </ActionForm>
+            <ErrorMessage message=search_error />
+            {move || search.pending().get().then(|| view! { <p class="loading" aria-live="polite">"Searching…"</p> })}
+            {move || {
+                let from = from.clone();
+                search.value().get().and_then(Result::ok).map(|found| {
+                    if found.candidates.is_empty() {
+                        Either::Left(view! { <p role="status">"No movie found with that title."</p> })
+                    } else {
+                        Either::Right(view! {
+                            <ul class="candidates" aria-label="Search results">
+                                {found.candidates.into_iter().map(|c| {
+                                    let c = c.candidate;
+                                    let label = match c.year {
+                                        Some(y) => format!("{} ({y})", c.title),
+                                        None => c.title.clone(),
+                                    };
+                                    let current = c.imdb_id == from;
+                                    let from = from.clone();
+                                    view! {
+                                        <li>
+                                            <ActionForm action=fix>
+                                                <input type="hidden" name="library" value=library />
+                                                <input type="hidden" name="imdb_id" value=from />
+                                                <input type="hidden" name="to" value=c.imdb_id.clone() />
+                                                <span class="candidate">{label}{c.cast.map(|cast| view! { <small>{cast}</small> })}</span>
+                                                <button type="submit" class="button-quiet" disabled=current>
+                                                    {if current { "This is the current match" } else { "This one" }}
+                                                </button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })
+                    }
+                })
+            }}
+            <ErrorMessage message=fix_error />
+        </section>
+    }
+}

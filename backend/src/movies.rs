@@ -1,0 +1,227 @@
+//! What pages show of a library's movies: the list, one movie's page, and its cover. Members
+//! of the library only; anyone else is told the library does not exist.
+
+use crate::entities::{
+    collection, collection_movie, genre, library, movie, movie_file, movie_genre,
+};
+use crate::{ApiError, AppState, libraries};
+use domain::Role;
+use domain::api::{CollectionInfo, MovieLink, MovieView, RatingInfo};
+use http::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::path::{Path, PathBuf};
+
+fn library_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "library_not_found",
+        "There is no such library, or you are not a member of it.",
+    )
+}
+
+fn movie_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "movie_not_found",
+        "This library has no such movie.",
+    )
+}
+
+/// The library and the caller's role in it; 404 for a non-member.
+async fn member_library(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<(library::Model, Role), ApiError> {
+    let role = libraries::role(&state.db, user_id, library_id)
+        .await?
+        .ok_or_else(library_not_found)?;
+    let library = library::Entity::find_by_id(library_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(library_not_found)?;
+    Ok((library, role))
+}
+
+/// Whether `<library>/<relative>` is a file (a cover that was written there).
+fn present(library: &library::Model, relative: Option<&str>) -> bool {
+    relative.is_some_and(|r| Path::new(&library.path).join(r).is_file())
+}
+
+fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
+    MovieLink {
+        imdb_id: m.imdb_id.clone(),
+        title: m.title.clone(),
+        year: m.year,
+        has_poster: present(library, m.poster_path.as_deref()),
+    }
+}
+
+/// Ids of the movies that have a file in the library.
+fn movies_in(library_id: i32) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::Query;
+    Query::select()
+        .column(movie_file::Column::MovieId)
+        .from(movie_file::Entity)
+        .and_where(movie_file::Column::LibraryId.eq(library_id))
+        .to_owned()
+}
+
+/// The library's movies by title.
+pub async fn list(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<Vec<MovieLink>, ApiError> {
+    let (library, _) = member_library(state, user_id, library_id).await?;
+    let movies = movie::Entity::find()
+        .filter(movie::Column::Id.in_subquery(movies_in(library_id)))
+        .order_by_asc(movie::Column::SearchTitle)
+        .order_by_asc(movie::Column::Year)
+        .all(&state.db)
+        .await?;
+    Ok(movies.iter().map(|m| link(&library, m)).collect())
+}
+
+/// The movie with files in the library, or 404.
+async fn movie_in(
+    state: &AppState,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<(movie::Model, Vec<movie_file::Model>), ApiError> {
+    domain::upload::check_imdb_id(imdb_id)
+        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    let movie = movie::Entity::find()
+        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(movie_not_found)?;
+    let files = movie_file::Entity::find()
+        .filter(movie_file::Column::LibraryId.eq(library_id))
+        .filter(movie_file::Column::MovieId.eq(movie.id))
+        .order_by_asc(movie_file::Column::Id)
+        .all(&state.db)
+        .await?;
+    if files.is_empty() {
+        return Err(movie_not_found());
+    }
+    Ok((movie, files))
+}
+
+fn json_list(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// Everything the movie page shows, for one library.
+pub async fn view(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<MovieView, ApiError> {
+    let (library, role) = member_library(state, user_id, library_id).await?;
+    let (m, files) = movie_in(state, library_id, imdb_id).await?;
+    let genres = genre::Entity::find()
+        .inner_join(movie_genre::Entity)
+        .filter(movie_genre::Column::MovieId.eq(m.id))
+        .order_by_asc(genre::Column::Name)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    let other_ratings = m
+        .ratings
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Vec<serde_json::Value>>(r).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| {
+            Some(RatingInfo {
+                source: r.get("source")?.as_str()?.to_owned(),
+                value: r.get("value")?.as_str()?.to_owned(),
+            })
+        })
+        .filter(|r| r.source != "imdb")
+        .collect();
+    let collection = match collection_movie::Entity::find()
+        .filter(collection_movie::Column::MovieId.eq(m.id))
+        .find_also_related(collection::Entity)
+        .one(&state.db)
+        .await?
+    {
+        Some((_, Some(c))) => {
+            let parts = movie::Entity::find()
+                .inner_join(collection_movie::Entity)
+                .filter(collection_movie::Column::CollectionId.eq(c.id))
+                .filter(movie::Column::Id.in_subquery(movies_in(library_id)))
+                .order_by_asc(collection_movie::Column::Position)
+                .order_by_asc(movie::Column::Year)
+                .all(&state.db)
+                .await?;
+            Some(CollectionInfo {
+                name: c.name,
+                parts: parts.iter().map(|p| link(&library, p)).collect(),
+            })
+        }
+        _ => None,
+    };
+    Ok(MovieView {
+        library_id,
+        has_poster: present(&library, m.poster_path.as_deref()),
+        has_backdrop: present(&library, m.backdrop_path.as_deref()),
+        genres,
+        other_ratings,
+        collection,
+        cast: json_list(m.cast_names.as_deref()),
+        directors: json_list(m.directors.as_deref()),
+        files: files.into_iter().map(crate::uploads::file_info).collect(),
+        can_edit: role.can_upload(),
+        imdb_id: m.imdb_id,
+        title: m.title,
+        original_title: m.original_title,
+        year: m.year,
+        plot: m.plot,
+        runtime_minutes: m.runtime_minutes,
+        content_rating: m.content_rating,
+        rating: m.rating,
+        rating_count: m.rating_count,
+        trailer: m.trailer_ref,
+        metadata_status: m.metadata_status,
+        metadata_error: m.metadata_error,
+    })
+}
+
+/// Which picture of a movie: its poster or its backdrop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picture {
+    Poster,
+    Backdrop,
+}
+
+/// The file of a movie's poster or backdrop in the library, for members.
+pub async fn picture(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &str,
+    which: Picture,
+) -> Result<PathBuf, ApiError> {
+    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (m, _) = movie_in(state, library_id, imdb_id).await?;
+    let relative = match which {
+        Picture::Poster => m.poster_path,
+        Picture::Backdrop => m.backdrop_path,
+    };
+    relative
+        .map(|r| Path::new(&library.path).join(r))
+        .filter(|p| p.is_file())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "picture_not_found",
+                "This movie has no such picture yet.",
+            )
+        })
+}

@@ -1,0 +1,179 @@
+//! What pages show of a library's movies (`/api/movies…`): the list, a movie's details with
+//! its collection and files, its poster; members only, and editing for uploaders only.
+
+use crate::fixtures;
+use crate::support::{As, on_each_database_with};
+use crate::uploads::{MATRIX, member, upload};
+use backend::entities::library_member;
+use backend::metadata::ingest;
+use http::{StatusCode, header};
+use sea_orm::{ActiveModelTrait, Set};
+
+const ALIEN: &str = "tt0078748";
+
+#[tokio::test]
+async fn a_movie_page_shows_details_collection_files_and_poster_to_members_only() {
+    on_each_database_with(fixtures::use_fixtures, |srv| async move {
+        let anna = member(&srv, "anna").await;
+        for (name, imdb) in [("Alien.1979.mkv", ALIEN), ("The Matrix.mkv", MATRIX)] {
+            let done = upload(&srv, &anna, name, b"a movie", imdb, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        }
+        let lib = anna.library;
+        // Before the metadata job: listed under the file name's title, without a poster.
+        let list = srv
+            .get(&format!("/api/movies?library={lib}"), &anna.who)
+            .await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+        assert_eq!(list.body.as_array().unwrap().len(), 2);
+        assert!(
+            list.body
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["hasPoster"] == false)
+        );
+
+        assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 2);
+        let list = srv
+            .get(&format!("/api/movies?library={lib}"), &anna.who)
+            .await;
+        let titles: Vec<&str> = list
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["Alien", "The Matrix"], "by title, articles aside");
+        assert!(
+            list.body
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["hasPoster"] == true)
+        );
+
+        let page = format!("/api/movies/{ALIEN}?library={lib}");
+        let alien = srv.get(&page, &anna.who).await;
+        assert_eq!(alien.status, StatusCode::OK, "{}", alien.text);
+        let m = &alien.body;
+        assert_eq!(
+            (m["title"].as_str(), m["year"].as_i64()),
+            (Some("Alien"), Some(1979))
+        );
+        assert_eq!(
+            m["genres"],
+            serde_json::json!(["Horror", "Science Fiction"])
+        );
+        assert_eq!(m["collection"]["name"], "Alien Collection");
+        assert_eq!(m["collection"]["parts"][0]["imdbId"], ALIEN);
+        assert_eq!(m["files"].as_array().unwrap().len(), 1);
+        assert_eq!(m["files"][0]["size"], 7);
+        assert_eq!(
+            (m["canEdit"].as_bool(), m["hasPoster"].as_bool()),
+            (Some(true), Some(true))
+        );
+        assert_eq!(m["metadataStatus"], "fetched");
+        let matrix = srv
+            .get(&format!("/api/movies/{MATRIX}?library={lib}"), &anna.who)
+            .await;
+        let rated: Vec<&str> = matrix.body["otherRatings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["source"].as_str().unwrap())
+            .collect();
+        assert!(
+            rated.contains(&"rottenTomatoes") && rated.contains(&"metacritic"),
+            "{rated:?}"
+        );
+        assert!(
+            matrix.body["cast"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "Keanu Reeves")
+        );
+
+        let poster = format!("/api/movies/{ALIEN}/poster?library={lib}");
+        let image = srv.get(&poster, &anna.who).await;
+        assert_eq!(image.status, StatusCode::OK);
+        assert_eq!(image.headers[header::CONTENT_TYPE], "image/jpeg");
+        assert!(
+            image.headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .starts_with("private")
+        );
+        assert_eq!(
+            image.bytes,
+            std::fs::read(anna.path.join("tt0078748/cover/cover.jpg")).unwrap()
+        );
+        let backdrop = srv
+            .get(
+                &format!("/api/movies/{MATRIX}/backdrop?library={lib}"),
+                &anna.who,
+            )
+            .await;
+        backdrop.assert_error(StatusCode::NOT_FOUND, "picture_not_found");
+
+        // Bad input, and what the library does not hold.
+        srv.get("/api/movies/tt0078748", &anna.who)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "missing_parameter");
+        srv.get(&format!("/api/movies/alien?library={lib}"), &anna.who)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_imdb_id");
+        srv.get(&format!("/api/movies/tt0000001?library={lib}"), &anna.who)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
+        srv.get(&page, &As::anonymous())
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+
+        // Another user sees nothing of anna's library: not the list, the page, nor the poster.
+        let bob = member(&srv, "bob").await;
+        for path in [
+            format!("/api/movies?library={lib}"),
+            page.clone(),
+            poster.clone(),
+        ] {
+            srv.get(&path, &bob.who)
+                .await
+                .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        }
+        srv.get(
+            &format!("/api/movies/{ALIEN}?library={}", bob.library),
+            &bob.who,
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
+
+        // As a viewer of it, bob sees the page but may not edit.
+        let bob_id = srv.get("/api/me", &bob.who).await.body["user"]["id"]
+            .as_i64()
+            .unwrap();
+        library_member::ActiveModel {
+            library_id: Set(lib as i32),
+            user_id: Set(bob_id as i32),
+            role: Set("viewer".into()),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(&srv.state.db)
+        .await
+        .unwrap();
+        let seen = srv.get(&page, &bob.who).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+        assert_eq!(seen.body["canEdit"], false);
+        assert_eq!(srv.get(&poster, &bob.who).await.status, StatusCode::OK);
+        srv.post(
+            &format!("/api/movies/{ALIEN}/refresh?library={lib}"),
+            &bob.who,
+            serde_json::json!({}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+    })
+    .await;
+}
