@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=pages::register::RegisterPage ssr=SSR />
                     <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SSR />
                     <Route path=path!("/movie/:imdb_id") view=pages::movie::MoviePage ssr=SSR />
+                    <Route path=path!("/watch/:id") view=pages::watch::WatchPage ssr=SSR />
                     <Route path=path!("/upload") view=pages::upload::UploadPage ssr=SSR />
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SSR />
                 </Routes>

@@ -11,6 +11,7 @@ pub mod instance;
 pub mod libraries;
 pub mod metadata;
 pub mod movies;
+pub mod playback;
 pub mod state;
 pub mod testing;
 pub mod uploads;

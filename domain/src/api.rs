@@ -201,3 +201,35 @@ pub struct MovieView {
     /// Whether the caller may refresh the metadata and fix the match here.
     pub can_edit: bool,
 }
+
+/// A subtitle track of a movie, served as WebVTT.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubtitleTrack {
+    /// BCP 47 language tag for `srclang`, when the file name has one.
+    pub lang: Option<String>,
+    pub label: String,
+    /// Where the WebVTT is served.
+    pub url: String,
+}
+
+/// What the player needs: `GET /api/files/{id}/watch`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WatchView {
+    pub file_id: i32,
+    pub library_id: i32,
+    pub imdb_id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    /// Where the video is streamed from (HTTP Range).
+    pub stream_url: String,
+    /// The MIME type by the file's extension, for `canPlayType`.
+    pub content_type: String,
+    pub video_codec: Option<String>,
+    pub duration_seconds: Option<f64>,
+    pub subtitles: Vec<SubtitleTrack>,
+    /// Where the user stopped last time, unless they finished it.
+    pub resume_at: Option<f64>,
+}

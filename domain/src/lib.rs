@@ -7,12 +7,15 @@ pub mod account;
 pub mod api;
 pub mod format;
 pub mod guess;
+pub mod languages;
 pub mod library;
 pub mod media;
 pub mod metadata;
 pub mod naming;
 pub mod ranking;
 pub mod role;
+pub mod streaming;
+pub mod subtitles;
 pub mod upload;
 pub mod upload_client;
 

@@ -5,5 +5,6 @@ pub mod admin;
 pub mod auth;
 pub mod libraries;
 pub mod movies;
+pub mod playback;
 #[cfg(feature = "ssr")]
 pub(crate) mod server;

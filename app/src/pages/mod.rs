@@ -8,3 +8,4 @@ pub mod not_found;
 pub mod register;
 pub mod setup;
 pub mod upload;
+pub mod watch;

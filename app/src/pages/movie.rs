@@ -154,6 +154,9 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
                     {(!ratings.is_empty()).then(|| view! { <p class="ratings">{ratings.join(" · ")}</p> })}
                     {status.map(|s| view! { <p class="notice" role="status">{s}</p> })}
                     {movie.plot.clone().map(|p| view! { <p class="plot">{p}</p> })}
+                    {movie.files.first().map(|f| view! {
+                        <p><a class="button-primary play" href=format!("/watch/{}", f.id)>"▶ Play"</a></p>
+                    })}
                     <dl class="people">{directors}{cast}</dl>
                     {trailer.map(|href| view! {
                         <p><a href=href rel="noopener noreferrer" target="_blank">"Watch the trailer"</a></p>
@@ -198,12 +201,13 @@ fn Versions(files: Vec<MovieFileInfo>) -> impl IntoView {
             <h2>{if files.len() == 1 { "File" } else { "Versions" }}</h2>
             <table>
                 <thead>
-                    <tr><th scope="col">"File"</th><th scope="col">"Quality"</th><th scope="col">"Length"</th><th scope="col">"Size"</th></tr>
+                    <tr><th scope="col">"File"</th><th scope="col">"Quality"</th><th scope="col">"Length"</th><th scope="col">"Size"</th><th scope="col"><span class="visually-hidden">"Play"</span></th></tr>
                 </thead>
                 <tbody>
                     {files.into_iter().map(|f| {
                         let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_owned();
                         let quality = f.resolution.clone().or_else(|| f.height.map(|h| format!("{h}p"))).unwrap_or_else(|| "–".into());
+                        let quality_label = quality.clone();
                         let length = f.duration_seconds.map(format::clock).unwrap_or_else(|| "–".into());
                         view! {
                             <tr>
@@ -211,6 +215,7 @@ fn Versions(files: Vec<MovieFileInfo>) -> impl IntoView {
                                 <td>{quality}</td>
                                 <td>{length}</td>
                                 <td>{format::size(u64::try_from(f.size).unwrap_or(0))}</td>
+                                <td><a href=format!("/watch/{}", f.id) aria-label=format!("Play {}", quality_label)>"Play"</a></td>
                             </tr>
                         }
                     }).collect_view()}

@@ -7,6 +7,7 @@ mod fixtures;
 mod libraries;
 mod metadata;
 mod movies;
+mod playback;
 mod routes;
 mod search;
 mod support;

@@ -108,7 +108,7 @@ async fn every_server_function_needs_a_login_unless_public() {
                 .uri(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(
-                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x",
+                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1",
                 ))
                 .unwrap();
             let reply = srv.send(req).await;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod libraries;
 pub mod movies;
+pub mod playback;
 pub mod search;
 pub mod tokens;
 pub mod uploads;
@@ -33,6 +34,7 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
         (name = "libraries", description = "Libraries and membership"),
         (name = "metadata", description = "Finding movies by title"),
         (name = "movies", description = "Movies and their metadata"),
+        (name = "playback", description = "Streaming, subtitles and resume positions"),
         (name = "uploads", description = "The resumable upload protocol (docs/upload-protocol.md)"),
         (name = "admin", description = "Server-wide settings"),
         (name = "server", description = "Health"),
@@ -86,6 +88,10 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(movies::view))
         .routes(routes!(movies::poster))
         .routes(routes!(movies::backdrop))
+        .routes(routes!(playback::stream))
+        .routes(routes!(playback::subtitles))
+        .routes(routes!(playback::watch))
+        .routes(routes!(playback::progress))
         .routes(routes!(movies::refresh))
         .routes(routes!(movies::rematch))
         .routes(routes!(healthz))

@@ -1,0 +1,24 @@
+//! What the player page asks of the server: the file to play and where to resume.
+
+use crate::error::AppError;
+use domain::api::WatchView;
+use leptos::prelude::*;
+
+#[server(prefix = "/api/fn", endpoint = "watch")]
+pub async fn get_watch(file_id: i32) -> Result<WatchView, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::playback::watch(&state()?, user.id, file_id).await?)
+}
+
+/// Saves the position; true once the movie counts as watched.
+#[server(prefix = "/api/fn", endpoint = "save_position")]
+pub async fn save_position(
+    file_id: i32,
+    position: f64,
+    duration: Option<f64>,
+) -> Result<bool, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::playback::save_progress(&state()?, user.id, file_id, position, duration).await?)
+}

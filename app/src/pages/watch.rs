@@ -1,0 +1,223 @@
+use crate::api::playback::{get_watch, save_position};
+use crate::components::session::RequireUser;
+use domain::api::WatchView;
+use domain::format;
+use leptos::either::Either;
+use leptos::ev;
+use leptos::html::Video;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// Seconds of playing between two saves of the position.
+const SAVE_EVERY: f64 = 10.0;
+/// Seconds the arrow keys skip.
+const SKIP: f64 = 10.0;
+
+/// The player: the movie file streamed into `<video>` with its subtitles, the position saved
+/// as it plays, and "resume or start over" when the user stopped part-way last time.
+#[component]
+pub fn WatchPage() -> impl IntoView {
+    let params = use_params_map();
+    let watch = Resource::new_blocking(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|id| id.parse::<i32>().ok())
+        },
+        |id| async move {
+            match id {
+                Some(id) => get_watch(id).await,
+                None => Err(crate::error::AppError {
+                    error: "file_not_found".into(),
+                    message: "There is no such movie file.".into(),
+                }),
+            }
+        },
+    );
+    view! {
+        <RequireUser render=move |_| {
+            view! {
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match watch.await {
+                            Ok(w) => Either::Left(view! { <Player watch=w /> }),
+                            Err(e) => Either::Right(view! {
+                                <Title text="Not found" />
+                                <section class="card narrow">
+                                    <h1>"This movie cannot be played"</h1>
+                                    <p role="alert">{e.message}</p>
+                                    <p><a href="/">"Back to the library"</a></p>
+                                </section>
+                            }),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
+
+/// Sends the position with `navigator.sendBeacon`, which outlives the page.
+fn beacon(url: &str, position: f64, duration: Option<f64>) {
+    let body = format!(
+        r#"{{"position":{position},"duration":{}}}"#,
+        duration.map_or_else(|| "null".to_owned(), |d| d.to_string())
+    );
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("application/json");
+    if let Ok(blob) =
+        web_sys::Blob::new_with_str_sequence_and_options(&js_sys::Array::of1(&body.into()), &bag)
+    {
+        let _ = window()
+            .navigator()
+            .send_beacon_with_opt_blob(url, Some(&blob));
+    }
+}
+
+#[component]
+fn Player(watch: WatchView) -> impl IntoView {
+    let video = NodeRef::<Video>::new();
+    let file_id = watch.file_id;
+    let title = match watch.year {
+        Some(y) => format!("{} ({y})", watch.title),
+        None => watch.title.clone(),
+    };
+    // Ask "resume or start over" only when there is somewhere to resume.
+    let (asking, set_asking) = signal(watch.resume_at.is_some());
+    let (failed, set_failed) = signal(false);
+    let last_saved = StoredValue::new(0.0_f64);
+
+    let save = move |position: f64, duration: Option<f64>| {
+        last_saved.set_value(position);
+        leptos::task::spawn_local(async move {
+            let _ = save_position(file_id, position, duration).await;
+        });
+    };
+    let now = move || {
+        video.get_untracked().map(|v| {
+            let d = v.duration();
+            (v.current_time(), (d.is_finite() && d > 0.0).then_some(d))
+        })
+    };
+    let on_time = move |_| {
+        if let Some((t, d)) = now()
+            && (t - last_saved.get_value()).abs() >= SAVE_EVERY
+        {
+            save(t, d);
+        }
+    };
+    let on_pause = move |_| {
+        if let Some((t, d)) = now() {
+            save(t, d);
+        }
+    };
+    let start_at = move |at: f64| {
+        set_asking.set(false);
+        if let Some(v) = video.get_untracked() {
+            v.set_current_time(at);
+            let _ = v.play();
+        }
+    };
+    let resume_at = watch.resume_at.unwrap_or(0.0);
+
+    // Keyboard: space plays or pauses, arrows skip, f fullscreen, m mute (not while typing).
+    let keys = window_event_listener(ev::keydown, move |e| {
+        let typing = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "BUTTON"));
+        let Some(v) = video.get_untracked() else {
+            return;
+        };
+        if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        match e.key().as_str() {
+            " " | "k" => {
+                e.prevent_default();
+                if v.paused() {
+                    let _ = v.play();
+                } else {
+                    let _ = v.pause();
+                }
+            }
+            "ArrowLeft" => {
+                e.prevent_default();
+                v.set_current_time((v.current_time() - SKIP).max(0.0));
+            }
+            "ArrowRight" => {
+                e.prevent_default();
+                v.set_current_time(v.current_time() + SKIP);
+            }
+            "f" => {
+                if document().fullscreen_element().is_some() {
+                    document().exit_fullscreen();
+                } else {
+                    let _ = v.request_fullscreen();
+                }
+            }
+            "m" => v.set_muted(!v.muted()),
+            _ => {}
+        }
+    });
+    // Leaving: a page being unloaded cannot wait for a request, so the position goes as a
+    // beacon; moving to another page of the app saves it the usual way.
+    let progress_url = format!("/api/files/{file_id}/progress");
+    let leave = window_event_listener(ev::pagehide, move |_| {
+        if let Some((t, d)) = now() {
+            beacon(&progress_url, t, d);
+        }
+    });
+    on_cleanup(move || {
+        keys.remove();
+        leave.remove();
+        if let Some((t, d)) = now() {
+            save(t, d);
+        }
+    });
+
+    let download = format!("{}?download=1", watch.stream_url);
+    let movie_page = format!("/movie/{}?library={}", watch.imdb_id, watch.library_id);
+    view! {
+        <Title text=title.clone() />
+        <section class="player" aria-label=format!("Playing {title}")>
+            <p class="player-back"><a href=movie_page>{format!("← {title}")}</a></p>
+            <div class="player-frame">
+                <video
+                    node_ref=video
+                    controls
+                    playsinline
+                    preload="metadata"
+                    src=watch.stream_url.clone()
+                    aria-label=title.clone()
+                    on:timeupdate=on_time
+                    on:pause=on_pause
+                    on:ended=on_pause
+                    on:error=move |_| set_failed.set(true)
+                >
+                    {watch.subtitles.iter().map(|s| view! {
+                        <track kind="subtitles" src=s.url.clone() srclang=s.lang.clone() label=s.label.clone() />
+                    }).collect_view()}
+                </video>
+                {move || asking.get().then(|| view! {
+                    <div class="resume" role="dialog" aria-label="Resume playback">
+                        <button class="button-primary" on:click=move |_| start_at(resume_at)>
+                            {format!("Resume from {}", format::clock(resume_at))}
+                        </button>
+                        <button class="button-quiet" on:click=move |_| start_at(0.0)>"Start over"</button>
+                    </div>
+                })}
+            </div>
+            {move || failed.get().then(|| view! {
+                <p class="notice" role="alert">
+                    "This browser cannot play this file (its format or codec is not supported here). "
+                    <a href=download.clone()>"Download it"</a>
+                    " to play it in another player, such as VLC."
+                </p>
+            })}
+            <p class="hint">"Keys: space play/pause · ← → 10 s · f full screen · m mute"</p>
+        </section>
+    }
+}

@@ -1,0 +1,189 @@
+//! Playing a movie file: who may stream it, its subtitles, and where each user stopped.
+//! Streams and subtitles answer 404 to anyone who is not a member of the file's library, the
+//! same as for a file that does not exist, so ids reveal nothing.
+
+use crate::entities::{library, movie, movie_file, watch_progress};
+use crate::{ApiError, AppState, libraries};
+use chrono::Utc;
+use domain::api::{SubtitleTrack, WatchView};
+use http::StatusCode;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{EntityTrait, Set};
+use std::path::PathBuf;
+
+/// Past this share of the running time a movie counts as watched.
+pub const WATCHED_AT: f64 = 0.9;
+/// Seconds into a movie from which a next visit offers to resume.
+pub const RESUME_FROM: f64 = 1.0;
+
+fn file_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "file_not_found",
+        "There is no such movie file, or you may not play it.",
+    )
+}
+
+/// A file the user may play, with its movie and library.
+pub struct Playable {
+    pub path: PathBuf,
+    pub file: movie_file::Model,
+    pub movie: movie::Model,
+    pub library: library::Model,
+}
+
+impl Playable {
+    /// `<library>/<imdb id>/srt/`, where the movie's subtitles are.
+    fn subtitle_dir(&self) -> PathBuf {
+        std::path::Path::new(&self.library.path)
+            .join(&self.movie.imdb_id)
+            .join("srt")
+    }
+}
+
+/// The file `file_id`, when the user is a member of its library.
+pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Playable, ApiError> {
+    let Some((file, Some(movie))) = movie_file::Entity::find_by_id(file_id)
+        .find_also_related(movie::Entity)
+        .one(&state.db)
+        .await?
+    else {
+        return Err(file_not_found());
+    };
+    if libraries::role(&state.db, user_id, file.library_id)
+        .await?
+        .is_none()
+    {
+        return Err(file_not_found());
+    }
+    let library = library::Entity::find_by_id(file.library_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(file_not_found)?;
+    Ok(Playable {
+        path: std::path::Path::new(&library.path).join(&file.relative_path),
+        file,
+        movie,
+        library,
+    })
+}
+
+/// The movie's subtitle files (`.srt` and `.vtt`), by name.
+fn subtitle_files(p: &Playable) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(p.subtitle_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            let lower = n.to_ascii_lowercase();
+            !n.starts_with('.') && (lower.ends_with(".srt") || lower.ends_with(".vtt"))
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The path of subtitle `name` of the file's movie; 404 for anything else.
+pub async fn subtitle(
+    state: &AppState,
+    user_id: i32,
+    file_id: i32,
+    name: &str,
+) -> Result<PathBuf, ApiError> {
+    let p = playable(state, user_id, file_id).await?;
+    // Only names listed in the folder: no path tricks.
+    if !subtitle_files(&p).iter().any(|n| n == name) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "subtitle_not_found",
+            "This movie has no such subtitle file.",
+        ));
+    }
+    Ok(p.subtitle_dir().join(name))
+}
+
+/// Everything the player page needs.
+pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<WatchView, ApiError> {
+    let p = playable(state, user_id, file_id).await?;
+    let progress = watch_progress::Entity::find_by_id((user_id, p.movie.id))
+        .one(&state.db)
+        .await?;
+    let resume_at = progress
+        .filter(|w| !w.completed && w.position_seconds >= RESUME_FROM)
+        .map(|w| w.position_seconds);
+    let subtitles = subtitle_files(&p)
+        .into_iter()
+        .map(|name| {
+            let track = domain::languages::track(&name);
+            SubtitleTrack {
+                lang: track.lang,
+                label: track.label,
+                url: format!("/subtitles/{file_id}/{name}"),
+            }
+        })
+        .collect();
+    Ok(WatchView {
+        file_id,
+        library_id: p.library.id,
+        imdb_id: p.movie.imdb_id.clone(),
+        title: p.movie.title.clone(),
+        year: p.movie.year,
+        stream_url: format!("/stream/{file_id}"),
+        content_type: domain::streaming::content_type(&p.file.relative_path).to_owned(),
+        video_codec: p.file.video_codec.clone(),
+        duration_seconds: p.file.duration_seconds,
+        subtitles,
+        resume_at,
+    })
+}
+
+/// Saves where the user is in the file's movie; past [`WATCHED_AT`] of the running time it is
+/// watched (and the next play starts over).
+pub async fn save_progress(
+    state: &AppState,
+    user_id: i32,
+    file_id: i32,
+    position: f64,
+    duration: Option<f64>,
+) -> Result<bool, ApiError> {
+    if !position.is_finite()
+        || position < 0.0
+        || duration.is_some_and(|d| !d.is_finite() || d <= 0.0)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_position",
+            "The position must be a number of seconds from 0, and the duration above 0.",
+        ));
+    }
+    let p = playable(state, user_id, file_id).await?;
+    let duration = duration.or(p.file.duration_seconds);
+    let completed = duration.is_some_and(|d| position >= d * WATCHED_AT);
+    watch_progress::Entity::insert(watch_progress::ActiveModel {
+        user_id: Set(user_id),
+        movie_id: Set(p.movie.id),
+        movie_file_id: Set(Some(file_id)),
+        position_seconds: Set(position),
+        duration_seconds: Set(duration),
+        completed: Set(completed),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            watch_progress::Column::UserId,
+            watch_progress::Column::MovieId,
+        ])
+        .update_columns([
+            watch_progress::Column::MovieFileId,
+            watch_progress::Column::PositionSeconds,
+            watch_progress::Column::DurationSeconds,
+            watch_progress::Column::Completed,
+            watch_progress::Column::UpdatedAt,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(&state.db)
+    .await?;
+    Ok(completed)
+}

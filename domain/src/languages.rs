@@ -1,0 +1,137 @@
+//! Language names for subtitle tracks: the stored name `subtitle.pt-br.srt` becomes a track
+//! labelled "Portuguese (Brazil)" with `srclang="pt-BR"`.
+
+/// English names of the languages subtitles come in most, by ISO 639-1 (or -2) code.
+const NAMES: &[(&str, &str)] = &[
+    ("ar", "Arabic"),
+    ("bg", "Bulgarian"),
+    ("ca", "Catalan"),
+    ("cs", "Czech"),
+    ("da", "Danish"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("et", "Estonian"),
+    ("fa", "Persian"),
+    ("fi", "Finnish"),
+    ("fr", "French"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("hr", "Croatian"),
+    ("hu", "Hungarian"),
+    ("id", "Indonesian"),
+    ("is", "Icelandic"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("lt", "Lithuanian"),
+    ("lv", "Latvian"),
+    ("ms", "Malay"),
+    ("nl", "Dutch"),
+    ("no", "Norwegian"),
+    ("nb", "Norwegian"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("sk", "Slovak"),
+    ("sl", "Slovenian"),
+    ("sr", "Serbian"),
+    ("sv", "Swedish"),
+    ("th", "Thai"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("vi", "Vietnamese"),
+    ("zh", "Chinese"),
+    ("eng", "English"),
+    ("fre", "French"),
+    ("fra", "French"),
+    ("ger", "German"),
+    ("deu", "German"),
+    ("spa", "Spanish"),
+    ("ita", "Italian"),
+    ("dut", "Dutch"),
+    ("nld", "Dutch"),
+    ("por", "Portuguese"),
+    ("rus", "Russian"),
+    ("jpn", "Japanese"),
+    ("chi", "Chinese"),
+    ("zho", "Chinese"),
+    ("swe", "Swedish"),
+    ("pol", "Polish"),
+];
+
+/// A subtitle track as a `<track>` element describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Track {
+    /// BCP 47 tag for `srclang`, e.g. `pt-BR`; None when the file name has no language.
+    pub lang: Option<String>,
+    /// What the player's menu shows.
+    pub label: String,
+}
+
+/// The track of a stored subtitle file (`subtitle[.<lang>][-N].<ext>`).
+pub fn track(file_name: &str) -> Track {
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    let (stem, copy) = match stem.rsplit_once('-') {
+        Some((s, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (s, Some(n)),
+        _ => (stem, None),
+    };
+    let code = stem.split_once('.').map(|(_, c)| c.to_ascii_lowercase());
+    let (lang, name) = match code.as_deref() {
+        Some(code) => {
+            let (base, region) = code.split_once('-').unwrap_or((code, ""));
+            let name = NAMES.iter().find(|(c, _)| *c == base).map(|(_, n)| *n);
+            let tag = if region.is_empty() {
+                base.to_owned()
+            } else {
+                format!("{base}-{}", region.to_ascii_uppercase())
+            };
+            let label = match (name, region) {
+                (Some(n), "") => n.to_owned(),
+                (Some("Portuguese"), "br") => "Portuguese (Brazil)".to_owned(),
+                (Some(n), r) => format!("{n} ({})", r.to_ascii_uppercase()),
+                (None, _) => tag.clone(),
+            };
+            (Some(tag), label)
+        }
+        None => (None, "Subtitles".to_owned()),
+    };
+    Track {
+        lang,
+        label: match copy {
+            Some(n) => format!("{name} {n}"),
+            None => name,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Language tag ("" for none) and label.
+    fn t(name: &str) -> (String, String) {
+        let track = track(name);
+        (track.lang.unwrap_or_default(), track.label)
+    }
+
+    #[test]
+    fn stored_names_give_tracks() {
+        assert_eq!(t("subtitle.en.srt"), ("en".into(), "English".into()));
+        assert_eq!(
+            t("subtitle.pt-br.srt"),
+            ("pt-BR".into(), "Portuguese (Brazil)".into())
+        );
+        assert_eq!(t("subtitle.eng.srt"), ("eng".into(), "English".into()));
+        assert_eq!(t("subtitle.fr-2.srt"), ("fr".into(), "French 2".into()));
+        assert_eq!(t("subtitle.srt"), ("".into(), "Subtitles".into()));
+        assert_eq!(t("subtitle-2.srt"), ("".into(), "Subtitles 2".into()));
+        assert_eq!(t("subtitle.xx.srt"), ("xx".into(), "xx".into()));
+        assert_eq!(
+            t("subtitle.en-gb.vtt"),
+            ("en-GB".into(), "English (GB)".into())
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! Playback: `GET /stream/{id}` (the video, with HTTP Range), `GET /subtitles/{id}/{name}`
+//! (SubRip converted to WebVTT on the fly), and the player's page data and resume position.
+
+use crate::web::error::{ErrorBody, Failure};
+use crate::web::extract::{ApiPath, CurrentUser};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use backend::{ApiError, AppState, playback};
+use domain::api::WatchView;
+use domain::streaming::{self, Answer};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use std::io::SeekFrom;
+use std::time::SystemTime;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use utoipa::ToSchema;
+
+/// Bytes read from disk at a time: large enough for few system calls, small enough that many
+/// streams do not hold much memory.
+const READ_BUFFER: usize = 256 * 1024;
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Streams a movie file. Single byte ranges (`bytes=a-b`, `a-`, `-n`) get 206 with
+/// `Content-Range`, a range past the end 416; `If-Range` with a stale validator gets the whole
+/// file; `If-None-Match` / `If-Modified-Since` get 304. `?download=1` offers it as a download.
+/// A member of the file's library only; anyone else gets 404.
+#[utoipa::path(get, path = "/stream/{id}", tag = "playback", security(("session" = []), ("token" = [])),
+    params(
+        ("id" = i32, Path, description = "The movie file id"),
+        ("Range" = Option<String>, Header, description = "e.g. `bytes=0-` or `bytes=-1048576`"),
+        ("download" = Option<bool>, Query, description = "Send as an attachment"),
+    ),
+    responses(
+        (status = OK, description = "The whole file", content_type = "video/mp4"),
+        (status = PARTIAL_CONTENT, description = "The requested range", content_type = "video/mp4"),
+        (status = NOT_MODIFIED, description = "The client's copy is current"),
+        (status = RANGE_NOT_SATISFIABLE, description = "The range starts past the end; `Content-Range: bytes */size`"),
+        (status = NOT_FOUND, description = "No such file, or not a member of its library", body = ErrorBody),
+    ))]
+pub async fn stream(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+    query: axum::extract::RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let p = playback::playable(&state, user.id, id).await?;
+    let gone = |e: std::io::Error| {
+        tracing::warn!(file = %p.path.display(), error = %e, "a movie file in the database is missing on disk");
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "file_missing",
+            "The movie file is missing from the library's folder.",
+        )
+    };
+    let mut file = tokio::fs::File::open(&p.path).await.map_err(gone)?;
+    let meta = file.metadata().await.map_err(gone)?;
+    let size = meta.len();
+    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let nanos = modified
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let etag = streaming::etag(size, nanos);
+    let last_modified = httpdate::fmt_http_date(modified);
+
+    let mut res = Response::builder()
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::ETAG, &etag)
+        .header(header::LAST_MODIFIED, &last_modified)
+        .header(header::CACHE_CONTROL, "private, no-cache")
+        .header(
+            header::CONTENT_TYPE,
+            streaming::content_type(&p.file.relative_path),
+        );
+    if query.0.as_deref().is_some_and(|q| {
+        q.split('&')
+            .any(|kv| kv == "download=1" || kv == "download=true")
+    }) {
+        let name = format!(
+            "{}{}.{}",
+            p.movie.title.replace(['"', '/', '\\'], ""),
+            p.movie.year.map(|y| format!(" ({y})")).unwrap_or_default(),
+            p.file.relative_path.rsplit('.').next().unwrap_or("mp4")
+        );
+        let ascii: String = name
+            .chars()
+            .map(|c| if c.is_ascii() { c } else { '_' })
+            .collect();
+        res = res.header(
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                domain::metadata::percent_encode(&name)
+            ),
+        );
+    }
+
+    let not_modified = match header_str(&headers, header::IF_NONE_MATCH) {
+        Some(tags) => streaming::none_match_hits(tags, &etag),
+        None => header_str(&headers, header::IF_MODIFIED_SINCE)
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+            .is_some_and(|since| {
+                // HTTP dates have whole seconds.
+                modified
+                    .duration_since(since)
+                    .map_or(true, |d| d.as_secs() == 0)
+            }),
+    };
+    if not_modified {
+        return Ok(res
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .map_err(ApiError::internal)?);
+    }
+
+    let range = header_str(&headers, header::RANGE).filter(|_| {
+        header_str(&headers, header::IF_RANGE)
+            .is_none_or(|v| streaming::if_range_matches(v, &etag, &last_modified))
+    });
+    let answer = streaming::evaluate(range, size);
+    if let Some(content_range) = answer.content_range(size) {
+        res = res.header(header::CONTENT_RANGE, content_range);
+    }
+    let (status, start, len) = match answer {
+        Answer::Full => (StatusCode::OK, 0, size),
+        Answer::Partial { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
+        Answer::Unsatisfiable => {
+            return Ok(res
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::empty())
+                .map_err(ApiError::internal)?);
+        }
+    };
+    if start > 0 {
+        file.seek(SeekFrom::Start(start)).await.map_err(gone)?;
+    }
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file.take(len),
+        READ_BUFFER,
+    ));
+    Ok(res
+        .status(status)
+        .header(header::CONTENT_LENGTH, len)
+        .body(body)
+        .map_err(ApiError::internal)?)
+}
+
+/// A subtitle file of the movie as WebVTT (SubRip is converted; WebVTT is sent as it is).
+#[utoipa::path(get, path = "/subtitles/{id}/{name}", tag = "playback", security(("session" = []), ("token" = [])),
+    params(("id" = i32, Path, description = "The movie file id"), ("name" = String, Path, description = "e.g. subtitle.en.srt")),
+    responses(
+        (status = OK, description = "WebVTT", content_type = "text/vtt"),
+        (status = NOT_FOUND, description = "No such file or subtitle, or not a member of its library", body = ErrorBody),
+    ))]
+pub async fn subtitles(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, name)): ApiPath<(i32, String)>,
+) -> Result<Response, Failure> {
+    let path = playback::subtitle(&state, user.id, id, &name).await?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        tracing::warn!(file = %path.display(), error = %e, "could not read a subtitle file");
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "subtitle_not_found",
+            "This subtitle file cannot be read.",
+        )
+    })?;
+    let vtt = if name.to_ascii_lowercase().ends_with(".vtt") {
+        domain::subtitles::decode(&bytes)
+    } else {
+        let converted = domain::subtitles::convert(&bytes);
+        if converted.skipped > 0 {
+            tracing::info!(file = %path.display(), cues = converted.cues, skipped = converted.skipped, "malformed subtitle cues skipped");
+        }
+        converted.vtt
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/vtt; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            ),
+        ],
+        vtt,
+    )
+        .into_response())
+}
+
+/// The player page's data: the movie, the stream, its subtitle tracks, where to resume.
+#[utoipa::path(get, path = "/api/files/{id}/watch", tag = "playback", security(("session" = []), ("token" = [])),
+    params(("id" = i32, Path, description = "The movie file id")),
+    responses(
+        (status = OK, body = WatchView),
+        (status = NOT_FOUND, description = "No such file, or not a member of its library", body = ErrorBody),
+    ))]
+pub async fn watch(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<Json<WatchView>, Failure> {
+    Ok(Json(playback::watch(&state, user.id, id).await?))
+}
+
+/// Where the player is.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Position {
+    /// Seconds from the start.
+    pub position: f64,
+    /// The running time as the player knows it, if it does.
+    pub duration: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Saved {
+    /// True once the movie counts as watched (90% of its running time).
+    pub completed: bool,
+}
+
+/// Saves the user's position in the movie (the player sends it every few seconds and on pause;
+/// POST too, for `navigator.sendBeacon` when the page is closed).
+#[utoipa::path(method(put, post), path = "/api/files/{id}/progress", tag = "playback", security(("session" = []), ("token" = [])),
+    params(("id" = i32, Path, description = "The movie file id")),
+    request_body = Position,
+    responses(
+        (status = OK, body = Saved),
+        (status = BAD_REQUEST, description = "`invalid_position`", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such file, or not a member of its library", body = ErrorBody),
+    ))]
+pub async fn progress(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+    crate::web::extract::ApiJson(body): crate::web::extract::ApiJson<Position>,
+) -> Result<Json<Saved>, Failure> {
+    let completed =
+        playback::save_progress(&state, user.id, id, body.position, body.duration).await?;
+    Ok(Json(Saved { completed }))
+}
