@@ -89,6 +89,11 @@ impl Config {
         self.data_dir.join("libraries")
     }
 
+    /// Things the server can make again: resized posters.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data_dir.join("cache")
+    }
+
     /// Where unfinished uploads are kept.
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")

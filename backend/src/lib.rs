@@ -12,6 +12,8 @@ pub mod libraries;
 pub mod metadata;
 pub mod movies;
 pub mod playback;
+pub mod posters;
+pub mod rows;
 pub mod state;
 pub mod testing;
 pub mod uploads;

@@ -28,7 +28,7 @@ fn movie_not_found() -> ApiError {
 }
 
 /// The library and the caller's role in it; 404 for a non-member.
-async fn member_library(
+pub(crate) async fn member_library(
     state: &AppState,
     user_id: i32,
     library_id: i32,
@@ -45,20 +45,36 @@ async fn member_library(
 
 /// Whether `<library>/<relative>` is a file (a cover that was written there).
 fn present(library: &library::Model, relative: Option<&str>) -> bool {
-    relative.is_some_and(|r| Path::new(&library.path).join(r).is_file())
+    version(library, relative).is_some()
 }
 
-fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
+/// The modification time (seconds) of `<library>/<relative>`, when it is a file.
+fn version(library: &library::Model, relative: Option<&str>) -> Option<u64> {
+    let meta = std::fs::metadata(Path::new(&library.path).join(relative?)).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let modified = meta.modified().ok()?;
+    Some(
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+}
+
+pub(crate) fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
+    let poster_version = version(library, m.poster_path.as_deref());
     MovieLink {
         imdb_id: m.imdb_id.clone(),
         title: m.title.clone(),
         year: m.year,
-        has_poster: present(library, m.poster_path.as_deref()),
+        has_poster: poster_version.is_some(),
+        poster_version,
     }
 }
 
 /// Ids of the movies that have a file in the library.
-fn movies_in(library_id: i32) -> sea_orm::sea_query::SelectStatement {
+pub(crate) fn movies_in(library_id: i32) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::sea_query::Query;
     Query::select()
         .column(movie_file::Column::MovieId)

@@ -158,6 +158,8 @@ pub struct MovieLink {
     pub year: Option<i32>,
     /// Whether the library has its cover (else pages show the title on a colour).
     pub has_poster: bool,
+    /// Changes when the cover does (its modification time), so its URL can be cached for good.
+    pub poster_version: Option<u64>,
 }
 
 /// A collection and the parts of it the library holds, in release order.
@@ -232,4 +234,24 @@ pub struct WatchView {
     pub subtitles: Vec<SubtitleTrack>,
     /// Where the user stopped last time, unless they finished it.
     pub resume_at: Option<f64>,
+}
+
+/// A row of the home page: its first movies, and whether it has more.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Row {
+    /// e.g. `recent`, `collection:4`, `genre:12`, `decade:1990`.
+    pub id: String,
+    pub title: String,
+    pub items: Vec<MovieLink>,
+    pub more: bool,
+}
+
+/// A page of home rows: `GET /api/rows?library=ID&offset=N`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RowsPage {
+    pub rows: Vec<Row>,
+    /// The offset of the next page, if there is one.
+    pub next: Option<u32>,
 }

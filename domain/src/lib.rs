@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod naming;
 pub mod ranking;
 pub mod role;
+pub mod rows;
 pub mod streaming;
 pub mod subtitles;
 pub mod upload;

@@ -36,7 +36,7 @@ test('a wrongly matched movie is fixed from its page: search, pick, files move',
 
   await test.step('home lists the movie and links to its page', async () => {
     await open(page, '/');
-    const card = page.getByRole('link', { name: /^Aliens/ });
+    const card = page.getByRole('link', { name: /^Aliens/ }).first();
     await expect(card).toBeVisible();
     await card.click();
     await expect(page).toHaveURL(/\/movie\/tt0090605\?library=\d+$/);

@@ -2,7 +2,7 @@
 //! search, refresh, fix the match.
 
 use crate::error::AppError;
-use domain::api::{LibraryInfo, MovieLink, MovieView};
+use domain::api::{LibraryInfo, MovieLink, MovieView, RowsPage};
 use domain::ranking::SearchResult;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -33,24 +33,35 @@ async fn chosen_library(
     })
 }
 
-/// A library and its movies, for the home page.
+/// The caller's active library and a page of its home rows; `None` when they have no library.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LibraryMovies {
+pub struct HomeRows {
     pub library: LibraryInfo,
-    pub movies: Vec<MovieLink>,
+    pub page: RowsPage,
 }
 
-/// The caller's active library and its movies; `None` when they have no library.
-#[server(prefix = "/api/fn", endpoint = "library_movies")]
-pub async fn get_library_movies() -> Result<Option<LibraryMovies>, AppError> {
+#[server(prefix = "/api/fn", endpoint = "home_rows")]
+pub async fn get_home_rows(offset: u32) -> Result<Option<HomeRows>, AppError> {
     use super::server::*;
     let user = require_user()?;
     let state = state()?;
     let Some(library) = chosen_library(&state, &user, None).await? else {
         return Ok(None);
     };
-    let movies = backend::movies::list(&state, user.id, library.id).await?;
-    Ok(Some(LibraryMovies { library, movies }))
+    let page = backend::rows::page(&state, user.id, library.id, offset as usize).await?;
+    Ok(Some(HomeRows { library, page }))
+}
+
+/// More movies of a home row, as it is scrolled sideways.
+#[server(prefix = "/api/fn", endpoint = "row_items")]
+pub async fn get_row_items(
+    library: i32,
+    row: String,
+    offset: u64,
+) -> Result<Vec<MovieLink>, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::rows::items(&state()?, user.id, library, &row, offset).await?)
 }
 
 /// A movie's page in `library` (default: the caller's active library).
@@ -101,4 +112,25 @@ pub async fn fix_match(library: i32, imdb_id: String, to: String) -> Result<Stri
 /// Where a movie's poster (or backdrop) is served from.
 pub fn picture_url(library: i32, imdb_id: &str, which: &str) -> String {
     format!("/api/movies/{imdb_id}/{which}?library={library}")
+}
+
+/// Widths the server resizes posters to.
+pub const POSTER_WIDTHS: [u32; 3] = [160, 320, 480];
+
+/// A poster resized to `width`, with the cover's version so the URL can be cached for good.
+pub fn poster_url(library: i32, movie: &MovieLink, width: u32) -> String {
+    format!(
+        "{}&w={width}&v={}",
+        picture_url(library, &movie.imdb_id, "poster"),
+        movie.poster_version.unwrap_or(0)
+    )
+}
+
+/// `srcset` of a movie's poster in every width.
+pub fn poster_srcset(library: i32, movie: &MovieLink) -> String {
+    POSTER_WIDTHS
+        .iter()
+        .map(|w| format!("{} {w}w", poster_url(library, movie, *w)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

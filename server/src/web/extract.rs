@@ -150,6 +150,14 @@ impl Params {
         rules::parse_count(name, self.get(name))
     }
 
+    /// A count that may be left out (then 0), such as a page's offset.
+    pub fn count_or_zero(&self, name: &'static str) -> Result<u64, UploadRuleError> {
+        match self.get(name) {
+            None | Some("") => Ok(0),
+            some => rules::parse_count(name, some),
+        }
+    }
+
     pub fn required(&self, name: &'static str) -> Result<&str, UploadRuleError> {
         self.get(name)
             .filter(|v| !v.is_empty())

@@ -9,6 +9,7 @@ mod metadata;
 mod movies;
 mod playback;
 mod routes;
+mod rows;
 mod search;
 mod support;
 mod upload_disk;

@@ -110,6 +110,36 @@ async fn a_movie_page_shows_details_collection_files_and_poster_to_members_only(
             image.bytes,
             std::fs::read(anna.path.join("tt0078748/cover/cover.jpg")).unwrap()
         );
+        // Resized for lists, cached for good when versioned, and revalidated by ETag.
+        let version = list.body[0]["posterVersion"]
+            .as_u64()
+            .expect("a poster version");
+        let small = srv
+            .get(&format!("{poster}&w=160&v={version}"), &anna.who)
+            .await;
+        assert_eq!(small.status, StatusCode::OK, "{}", small.text);
+        let resized = image::load_from_memory(&small.bytes).unwrap();
+        assert_eq!(resized.width(), 160);
+        assert!(
+            small.headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        let tag = small.headers[header::ETAG].to_str().unwrap().to_owned();
+        let again = srv
+            .get(
+                &format!("{poster}&w=160&v={version}"),
+                &anna.who.clone().with_header("if-none-match", &tag),
+            )
+            .await;
+        assert_eq!(
+            (again.status, again.bytes.len()),
+            (StatusCode::NOT_MODIFIED, 0)
+        );
+        srv.get(&format!("{poster}&w=999"), &anna.who)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_width");
         let backdrop = srv
             .get(
                 &format!("/api/movies/{MATRIX}/backdrop?library={lib}"),

@@ -90,7 +90,9 @@ async fn every_server_function_needs_a_login_unless_public() {
         let paths: Vec<&str> = fns.iter().map(|(p, _)| *p).collect();
         for expected in [
             "/api/fn/login",
-            "/api/fn/library_movies",
+            "/api/fn/home_rows",
+            "/api/fn/row_items",
+            "/api/fn/watch",
             "/api/fn/movie_page",
             "/api/fn/search_movies",
             "/api/fn/fix_match",
@@ -108,7 +110,7 @@ async fn every_server_function_needs_a_login_unless_public() {
                 .uri(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(
-                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1",
+                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent",
                 ))
                 .unwrap();
             let reply = srv.send(req).await;

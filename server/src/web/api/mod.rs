@@ -85,6 +85,8 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(search::movies))
         .routes(routes!(movies::list))
+        .routes(routes!(movies::rows))
+        .routes(routes!(movies::row_items))
         .routes(routes!(movies::view))
         .routes(routes!(movies::poster))
         .routes(routes!(movies::backdrop))

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use backend::AppState;
 use backend::movies::{self, Picture};
 use backend::uploads;
-use domain::api::{MovieFileInfo, MovieLink, MovieView};
+use domain::api::{MovieFileInfo, MovieLink, MovieView, RowsPage};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use tower::ServiceExt;
@@ -54,9 +54,16 @@ pub async fn view(
 
 /// The movie's poster as stored in the library (cached by the browser, revalidated by date).
 #[utoipa::path(get, path = "/api/movies/{imdbId}/poster", tag = "movies", security(("session" = []), ("token" = [])),
-    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
+    params(
+        ("imdbId" = String, Path, description = "e.g. tt0133093"),
+        ("library" = i32, Query, description = "A library with the movie"),
+        ("w" = Option<u32>, Query, description = "Resized to this width: 160, 320 or 480"),
+        ("v" = Option<String>, Query, description = "The cover's version (`posterVersion`); makes the answer cacheable for a year"),
+    ),
     responses(
         (status = OK, description = "The image (JPEG, PNG or WebP)", content_type = "image/jpeg"),
+        (status = NOT_MODIFIED, description = "The client's copy is current (ETag)"),
+        (status = BAD_REQUEST, description = "`invalid_width`", body = ErrorBody),
         (status = NOT_FOUND, description = "No such library for this user, movie, or picture", body = ErrorBody),
     ))]
 pub async fn poster(
@@ -95,17 +102,46 @@ async fn picture(
     which: Picture,
 ) -> Result<Response, Failure> {
     let library = params.required_library()?;
-    let path = movies::picture(&state, user.id, library, &imdb_id, which).await?;
-    // ServeFile answers conditional requests (Last-Modified) and guesses the type by extension.
-    let mut res = match ServeFile::new(path).oneshot(request).await {
-        Ok(res) => res.into_response(),
-        Err(never) => match never {},
+    let mut path = movies::picture(&state, user.id, library, &imdb_id, which).await?;
+    if let Some(width) = params.get("w").filter(|w| !w.is_empty()) {
+        let width = width.parse::<u32>().unwrap_or(0);
+        path = backend::posters::resized(&state, path, library, &imdb_id, width).await?;
+    }
+    let etag = std::fs::metadata(&path).ok().map(|m| {
+        let nanos = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        domain::streaming::etag(m.len(), nanos)
+    });
+    // A versioned address (`v=`, the cover's date) never changes content: cached for a year.
+    let cache = if params.get("v").is_some() {
+        "private, max-age=31536000, immutable"
+    } else {
+        "private, max-age=3600, must-revalidate"
     };
-    // Private: the picture is only for members; revalidated, since a refresh may replace it.
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600, must-revalidate"),
-    );
+    let unchanged = etag.as_deref().is_some_and(|tag| {
+        request
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| domain::streaming::none_match_hits(v, tag))
+    });
+    // ServeFile answers If-Modified-Since and guesses the type by extension.
+    let mut res = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        match ServeFile::new(path).oneshot(request).await {
+            Ok(res) => res.into_response(),
+            Err(never) => match never {},
+        }
+    };
+    let headers = res.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        headers.insert(header::ETAG, tag);
+    }
     Ok(res)
 }
 
@@ -168,5 +204,48 @@ pub async fn rematch(
     let to = params.required("to")?;
     Ok(Json(
         uploads::rematch(&state, user.id, library, &imdb_id, to).await?,
+    ))
+}
+
+/// A page of the home page's rows (Continue watching, Recently added, collections, Top rated,
+/// genres, decades, Unwatched), each with its first movies; rows without movies are left out.
+#[utoipa::path(get, path = "/api/rows", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("library" = i32, Query, description = "The library"), ("offset" = Option<u32>, Query, description = "The first row (from `next`)")),
+    responses(
+        (status = OK, body = RowsPage),
+        (status = BAD_REQUEST, description = "Malformed library or offset", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+    ))]
+pub async fn rows(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+) -> Result<Json<RowsPage>, Failure> {
+    let library = params.required_library()?;
+    let offset = params.count_or_zero("offset")?;
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    Ok(Json(
+        backend::rows::page(&state, user.id, library, offset).await?,
+    ))
+}
+
+/// More movies of one row, as it is scrolled sideways.
+#[utoipa::path(get, path = "/api/rows/{row}", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("row" = String, Path, description = "e.g. `recent`, `genre:12`, `decade:1990`"), ("library" = i32, Query, description = "The library"), ("offset" = Option<u64>, Query, description = "Movies to skip")),
+    responses(
+        (status = OK, body = [MovieLink]),
+        (status = BAD_REQUEST, description = "Malformed library or offset", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user, or no such row", body = ErrorBody),
+    ))]
+pub async fn row_items(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(row): ApiPath<String>,
+    params: Params,
+) -> Result<Json<Vec<MovieLink>>, Failure> {
+    let library = params.required_library()?;
+    let offset = params.count_or_zero("offset")?;
+    Ok(Json(
+        backend::rows::items(&state, user.id, library, &row, offset).await?,
     ))
 }
