@@ -14,6 +14,7 @@ pub mod movies;
 pub mod playback;
 pub mod posters;
 pub mod rows;
+pub mod seed;
 pub mod state;
 pub mod testing;
 pub mod uploads;

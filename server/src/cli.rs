@@ -1,5 +1,5 @@
 //! The command line: `ott [serve]`, `ott migrate`, `ott user create`, `ott token create`,
-//! `ott library create`, `ott upload`, `ott guess`.
+//! `ott library create`, `ott upload`, `ott guess`, `ott dev seed`.
 
 use crate::config::{GlobalArgs, resolve};
 use crate::{commands, logging};
@@ -40,6 +40,9 @@ pub enum Command {
     Library(LibraryCommand),
     /// Upload movie files (or folders of them) to a server, resuming interrupted uploads.
     Upload(commands::upload::UploadArgs),
+    /// Tools for development and benchmarks.
+    #[command(subcommand)]
+    Dev(DevCommand),
     /// Guess title, year and release details from file names; prints one JSON object per name.
     Guess {
         /// File names; with a folder (`Heat (1995)/movie.mkv`) the folder helps a weak name.
@@ -99,6 +102,29 @@ pub enum LibraryCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum DevCommand {
+    /// Fill a new library with made-up movies (no files on disk), for benchmarks and trying
+    /// the pages out with a large library; prints the library as JSON.
+    Seed {
+        /// The owner of the new library (an existing user).
+        #[arg(long)]
+        owner: String,
+        /// Movies to make.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        movies: u32,
+        /// Franchises, four movies each (taken from the first movies).
+        #[arg(long, default_value_t = 300)]
+        collections: u32,
+        /// Genres; each movie gets one or two.
+        #[arg(long, default_value_t = 25)]
+        genres: u32,
+        /// The library's name.
+        #[arg(long, default_value = "Seeded movies")]
+        name: String,
+    },
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
@@ -149,6 +175,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Library(LibraryCommand::Create { owner, name, path }) => {
             commands::admin::create_library(&settings, &owner, &name, path.as_deref()).await
+        }
+        Command::Dev(DevCommand::Seed {
+            owner,
+            movies,
+            collections,
+            genres,
+            name,
+        }) => {
+            let plan = backend::seed::Plan {
+                movies: movies as usize,
+                collections: collections as usize,
+                genres: genres as usize,
+            };
+            commands::admin::seed(&settings, &owner, &name, plan).await
         }
         Command::Upload(_) | Command::Guess { .. } => {
             unreachable!("client commands are handled before the settings are resolved")

@@ -80,3 +80,29 @@ pub async fn create_library(
     println!("{}", serde_json::to_string(&lib)?);
     Ok(())
 }
+
+pub async fn seed(
+    settings: &Settings,
+    owner: &str,
+    name: &str,
+    plan: backend::seed::Plan,
+) -> anyhow::Result<()> {
+    let state = open(settings).await?;
+    let owner = existing_user(&state, owner).await?;
+    let lib = backend::libraries::create(&state, owner.id, name, None)
+        .await
+        .map_err(backend::ApiError::from)?;
+    let started = std::time::Instant::now();
+    backend::seed::seed(&state.db, lib.id, plan)
+        .await
+        .context("seeding the library")?;
+    eprintln!(
+        "made {} movies, {} franchises and {} genres in {:.1} s",
+        plan.movies,
+        plan.collections,
+        plan.genres,
+        started.elapsed().as_secs_f64()
+    );
+    println!("{}", serde_json::to_string(&lib)?);
+    Ok(())
+}

@@ -289,3 +289,74 @@ async fn home_rows_come_in_order_with_franchises_in_release_order() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_seeded_library_pages_its_rows_down_and_sideways() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let plan = backend::seed::Plan {
+            movies: 45,
+            collections: 5,
+            genres: 4,
+        };
+        backend::seed::seed(&srv.state.db, anna.library as i32, plan)
+            .await
+            .unwrap();
+        let lib = anna.library;
+
+        let mut all_rows = Vec::new();
+        let mut offset = Some(0);
+        while let Some(o) = offset {
+            let page = srv
+                .get(&format!("/api/rows?library={lib}&offset={o}"), &anna.who)
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            all_rows.extend(page.body["rows"].as_array().unwrap().iter().cloned());
+            offset = page.body["next"].as_u64();
+        }
+        let kinds = |prefix: &str| {
+            all_rows
+                .iter()
+                .filter(|r| r["id"].as_str().unwrap().starts_with(prefix))
+                .count()
+        };
+        assert_eq!(kinds("collection:"), 5);
+        assert_eq!(kinds("genre:"), 4);
+        assert_eq!(kinds("continue"), 0, "nothing started yet");
+        let saga = all_rows
+            .iter()
+            .find(|r| r["id"].as_str().unwrap().starts_with("collection:"))
+            .unwrap();
+        assert_eq!(saga["items"].as_array().unwrap().len(), 4);
+
+        // 45 movies: the first answer has 20 and says there is more; then 20, then 5.
+        let recent = all_rows.iter().find(|r| r["id"] == "recent").unwrap();
+        assert_eq!(
+            (
+                recent["items"].as_array().unwrap().len(),
+                recent["more"].as_bool()
+            ),
+            (20, Some(true))
+        );
+        let mut seen: Vec<String> = ids(recent).into_iter().map(str::to_owned).collect();
+        for (offset, expected) in [(20, 20), (40, 5)] {
+            let more = srv
+                .get(
+                    &format!("/api/rows/recent?library={lib}&offset={offset}"),
+                    &anna.who,
+                )
+                .await;
+            let items = more.body.as_array().unwrap();
+            assert_eq!(items.len(), expected);
+            seen.extend(
+                items
+                    .iter()
+                    .map(|m| m["imdbId"].as_str().unwrap().to_owned()),
+            );
+        }
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 45, "every movie once");
+    })
+    .await;
+}
