@@ -83,11 +83,14 @@ HTML="$("${CURL[@]}" -H "Cookie: $COOKIE" "$URL/")"
 grep -q 'Recently added' <<<"$HTML" || fail "the home page has no rows: $(head -c 300 <<<"$HTML")"
 ROWS_IN_HTML="$(grep -o 'class="row"' <<<"$HTML" | wc -l)"
 
-# run NAME PATH: wrk's latency distribution; sets P50_<NAME>, P99_<NAME>, RPS_<NAME>.
+# run NAME PATH [CONNECTIONS]: wrk's latency distribution; sets P50_<NAME>, P99_<NAME>,
+# RPS_<NAME>.
 run() {
-  log "wrk: $CONNECTIONS connections for $DURATION s on $2"
+  local conns="${3:-$CONNECTIONS}" threads=2
+  [ "$conns" -gt 1 ] || threads=1
+  log "wrk: $conns connections for $DURATION s on $2"
   local out
-  out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Cookie: $COOKIE" "$URL$2")"
+  out="$(wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -H "Cookie: $COOKIE" "$URL$2")"
   echo "$out" >"$WORK/wrk-$1.txt"
   grep -q 'Non-2xx' <<<"$out" && fail "$2 answered errors: $out"
   # wrk prints "50%  12.34ms" (or us / s); in milliseconds:
@@ -98,16 +101,21 @@ run() {
 }
 run home "/"
 run rows "/api/rows?library=$LIBRARY_ID"
+# One connection: the time of a request alone, without the queue 32 clients make on 2 cores.
+run home1 "/" 1
+run rows1 "/api/rows?library=$LIBRARY_ID" 1
 
 SUMMARY="$(cat <<EOF
 ### Home page, $(date -u +%Y-%m-%d) ($(nproc) cores, $(uname -m), SQLite)
 
-$MOVIES movies in 300 franchises and 25 genres (\`ott dev seed\`), wrk with $CONNECTIONS connections for $DURATION s each, logged in.
+$MOVIES movies in 300 franchises and 25 genres (\`ott dev seed\`), wrk with $CONNECTIONS connections (then 1) for $DURATION s each, logged in; wrk runs on the same cores.
 
 | | p50 | p99 | requests/s |
 | --- | ---: | ---: | ---: |
 | \`GET /\` (server-rendered, $ROWS_IN_HTML rows in the HTML) | $P50_home ms | $P99_home ms | $RPS_home |
 | \`GET /api/rows\` (one page of rows) | $P50_rows ms | $P99_rows ms | $RPS_rows |
+| \`GET /\`, one connection | $P50_home1 ms | $P99_home1 ms | $RPS_home1 |
+| \`GET /api/rows\`, one connection | $P50_rows1 ms | $P99_rows1 ms | $RPS_rows1 |
 EOF
 )"
 echo "$SUMMARY"

@@ -3,6 +3,7 @@
 //! Leptos server functions all call, so each rule lives in exactly one place.
 
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod entities;

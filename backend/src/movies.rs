@@ -50,19 +50,10 @@ fn present(library: &library::Model, relative: Option<&str>) -> bool {
 
 /// The modification time (seconds) of `<library>/<relative>`, when it is a file.
 fn version(library: &library::Model, relative: Option<&str>) -> Option<u64> {
-    let meta = std::fs::metadata(Path::new(&library.path).join(relative?)).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    let modified = meta.modified().ok()?;
-    Some(
-        modified
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    )
+    crate::catalog::file_version(&Path::new(&library.path).join(relative?))
 }
 
-pub(crate) fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
+fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
     let poster_version = version(library, m.poster_path.as_deref());
     MovieLink {
         imdb_id: m.imdb_id.clone(),

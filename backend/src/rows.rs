@@ -1,28 +1,24 @@
 //! The home page's rows for one user in one library: which rows there are (in the order of
-//! `domain::rows::RowId::rank`), and a page of each row's movies. Rows without movies are
-//! left out. Every query is limited to the movies with a file in the library.
+//! `domain::rows::RowId::rank`), and a page of each row's movies. Rows come from the
+//! library's catalogue in memory (`catalog`) and the user's watch positions; rows without
+//! movies are left out.
 
-use crate::entities::{
-    collection, collection_movie, genre, movie, movie_file, movie_genre, watch_progress,
-};
-use crate::movies::{link, member_library, movies_in};
+use crate::catalog::{Catalog, Entry};
+use crate::entities::watch_progress;
+use crate::movies::member_library;
 use crate::playback::RESUME_FROM;
 use crate::{ApiError, AppState};
 use domain::api::{MovieLink, Row, RowsPage};
-use domain::rows::{RowId, decade, decade_title};
+use domain::rows::{RowId, decade_title};
 use http::StatusCode;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
-};
-use std::collections::HashMap;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashSet;
+use std::sync::Arc;
 
-/// Movies per row in the first answer; the rest load as the row is scrolled.
-pub const ROW_ITEMS: u64 = 20;
+/// Movies per row in the first answer, and per request as a row is scrolled.
+pub const ROW_ITEMS: usize = 20;
 /// Rows per page of the home page.
 pub const ROWS_PER_PAGE: usize = 6;
-/// A franchise row needs this many of its films in the library; one alone says nothing.
-const MIN_COLLECTION: i64 = 2;
 
 fn bad_row() -> ApiError {
     ApiError::new(
@@ -32,224 +28,118 @@ fn bad_row() -> ApiError {
     )
 }
 
-/// Every row of the library that may have movies, in page order, with its title.
-async fn row_list(state: &AppState, library_id: i32) -> Result<Vec<(RowId, String)>, ApiError> {
-    let db = &state.db;
+/// What the user has watched in the library: started ones (last watched first) and finished.
+struct Watched {
+    started: Vec<usize>,
+    finished: HashSet<usize>,
+}
+
+impl Watched {
+    async fn of(state: &AppState, user_id: i32, catalog: &Catalog) -> Result<Watched, ApiError> {
+        let rows: Vec<(i32, bool, f64)> = watch_progress::Entity::find()
+            .select_only()
+            .columns([
+                watch_progress::Column::MovieId,
+                watch_progress::Column::Completed,
+                watch_progress::Column::PositionSeconds,
+            ])
+            .filter(watch_progress::Column::UserId.eq(user_id))
+            .order_by_desc(watch_progress::Column::UpdatedAt)
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        let mut watched = Watched {
+            started: Vec::new(),
+            finished: HashSet::new(),
+        };
+        for (movie, completed, position) in rows {
+            let Some(i) = catalog.index_of(movie) else {
+                continue;
+            };
+            if completed {
+                watched.finished.insert(i);
+            } else if position >= RESUME_FROM {
+                watched.started.push(i);
+            }
+        }
+        Ok(watched)
+    }
+}
+
+/// A row's movies, in order.
+fn movies<'a>(c: &'a Catalog, w: &'a Watched, row: RowId) -> Box<dyn Iterator<Item = usize> + 'a> {
+    let group = |groups: &'a [crate::catalog::Group], id: i32| {
+        groups
+            .iter()
+            .find(|g| g.id == id)
+            .map_or(&[][..], |g| &g.movies[..])
+    };
+    match row {
+        RowId::ContinueWatching => Box::new(w.started.iter().copied()),
+        RowId::RecentlyAdded => Box::new(c.recent.iter().copied()),
+        RowId::Collection(id) => Box::new(group(&c.collections, id).iter().copied()),
+        RowId::TopRated => Box::new(c.top.iter().copied()),
+        RowId::Genre(id) => Box::new(group(&c.genres, id).iter().copied()),
+        RowId::Decade(start) => Box::new(
+            c.decades
+                .iter()
+                .find(|(d, _)| *d == start)
+                .map_or(&[][..], |(_, m)| &m[..])
+                .iter()
+                .copied(),
+        ),
+        RowId::Unwatched => Box::new((0..c.entries.len()).filter(|i| !w.finished.contains(i))),
+    }
+}
+
+/// Every row with movies, in page order, with its title.
+fn row_list(c: &Catalog, w: &Watched) -> Vec<(RowId, String)> {
     let mut rows = vec![
         (RowId::ContinueWatching, "Continue watching".to_owned()),
         (RowId::RecentlyAdded, "Recently added".to_owned()),
         (RowId::TopRated, "Top rated".to_owned()),
         (RowId::Unwatched, "Unwatched".to_owned()),
     ];
-
-    #[derive(FromQueryResult)]
-    struct Named {
-        id: i32,
-        name: String,
-        n: i64,
-    }
-    let collections = Named::find_by_statement(
-        db.get_database_backend().build(
-            Query::select()
-                .expr_as(
-                    Expr::col((collection::Entity, collection::Column::Id)),
-                    "id",
-                )
-                .expr_as(
-                    Expr::col((collection::Entity, collection::Column::Name)),
-                    "name",
-                )
-                .expr_as(Expr::col(collection_movie::Column::MovieId).count(), "n")
-                .from(collection::Entity)
-                .inner_join(
-                    collection_movie::Entity,
-                    Expr::col((
-                        collection_movie::Entity,
-                        collection_movie::Column::CollectionId,
-                    ))
-                    .equals((collection::Entity, collection::Column::Id)),
-                )
-                .and_where(collection_movie::Column::MovieId.in_subquery(movies_in(library_id)))
-                .group_by_col((collection::Entity, collection::Column::Id))
-                .group_by_col((collection::Entity, collection::Column::Name))
-                .order_by(
-                    (collection::Entity, collection::Column::Name),
-                    sea_orm::Order::Asc,
-                ),
-        ),
-    )
-    .all(db)
-    .await?;
     rows.extend(
-        collections
-            .into_iter()
-            .filter(|c| c.n >= MIN_COLLECTION)
-            .map(|c| (RowId::Collection(c.id), c.name)),
+        c.collections
+            .iter()
+            .map(|g| (RowId::Collection(g.id), g.name.clone())),
     );
-
-    let genres = Named::find_by_statement(
-        db.get_database_backend().build(
-            Query::select()
-                .expr_as(Expr::col((genre::Entity, genre::Column::Id)), "id")
-                .expr_as(Expr::col((genre::Entity, genre::Column::Name)), "name")
-                .expr_as(Expr::col(movie_genre::Column::MovieId).count(), "n")
-                .from(genre::Entity)
-                .inner_join(
-                    movie_genre::Entity,
-                    Expr::col((movie_genre::Entity, movie_genre::Column::GenreId))
-                        .equals((genre::Entity, genre::Column::Id)),
-                )
-                .and_where(movie_genre::Column::MovieId.in_subquery(movies_in(library_id)))
-                .group_by_col((genre::Entity, genre::Column::Id))
-                .group_by_col((genre::Entity, genre::Column::Name))
-                .order_by((genre::Entity, genre::Column::Name), sea_orm::Order::Asc),
-        ),
-    )
-    .all(db)
-    .await?;
-    rows.extend(genres.into_iter().map(|g| (RowId::Genre(g.id), g.name)));
-
-    let years: Vec<Option<i32>> = movie::Entity::find()
-        .select_only()
-        .column(movie::Column::Year)
-        .distinct()
-        .filter(movie::Column::Id.in_subquery(movies_in(library_id)))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut decades: Vec<i32> = years.into_iter().flatten().map(decade).collect();
-    decades.sort_unstable_by(|a, b| b.cmp(a));
-    decades.dedup();
     rows.extend(
-        decades
-            .into_iter()
-            .map(|d| (RowId::Decade(d), decade_title(d))),
+        c.genres
+            .iter()
+            .map(|g| (RowId::Genre(g.id), g.name.clone())),
     );
+    rows.extend(
+        c.decades
+            .iter()
+            .map(|(d, _)| (RowId::Decade(*d), decade_title(*d))),
+    );
+    rows.retain(|(id, _)| movies(c, w, *id).next().is_some());
     rows.sort_by_key(|(id, _)| id.rank());
-    Ok(rows)
+    rows
 }
 
-/// Movies by id, in the order of `ids`.
-async fn in_order(state: &AppState, ids: Vec<i32>) -> Result<Vec<movie::Model>, ApiError> {
-    let mut found: HashMap<i32, movie::Model> = movie::Entity::find()
-        .filter(movie::Column::Id.is_in(ids.clone()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    Ok(ids.into_iter().filter_map(|id| found.remove(&id)).collect())
+fn link(e: &Entry) -> MovieLink {
+    MovieLink {
+        imdb_id: e.imdb_id.clone(),
+        title: e.title.clone(),
+        year: e.year,
+        has_poster: e.poster_version.is_some(),
+        poster_version: e.poster_version,
+    }
 }
 
-fn in_library(library_id: i32) -> Select<movie::Entity> {
-    movie::Entity::find().filter(movie::Column::Id.in_subquery(movies_in(library_id)))
-}
-
-/// Movies `offset..offset + limit` of a row.
-async fn row_movies(
+async fn catalog(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    row: RowId,
-    offset: u64,
-    limit: u64,
-) -> Result<Vec<movie::Model>, ApiError> {
-    let db = &state.db;
-    let page = |q: Select<movie::Entity>| q.offset(offset).limit(limit);
-    Ok(match row {
-        RowId::ContinueWatching => {
-            let ids: Vec<i32> = watch_progress::Entity::find()
-                .select_only()
-                .column(watch_progress::Column::MovieId)
-                .filter(watch_progress::Column::UserId.eq(user_id))
-                .filter(watch_progress::Column::Completed.eq(false))
-                .filter(watch_progress::Column::PositionSeconds.gte(RESUME_FROM))
-                .filter(watch_progress::Column::MovieId.in_subquery(movies_in(library_id)))
-                .order_by_desc(watch_progress::Column::UpdatedAt)
-                .offset(offset)
-                .limit(limit)
-                .into_tuple()
-                .all(db)
-                .await?;
-            in_order(state, ids).await?
-        }
-        RowId::RecentlyAdded => {
-            let ids: Vec<i32> = movie_file::Entity::find()
-                .select_only()
-                .column(movie_file::Column::MovieId)
-                .filter(movie_file::Column::LibraryId.eq(library_id))
-                .group_by(movie_file::Column::MovieId)
-                .order_by_desc(Expr::col(movie_file::Column::CreatedAt).max())
-                .order_by_desc(movie_file::Column::MovieId)
-                .offset(offset)
-                .limit(limit)
-                .into_tuple()
-                .all(db)
-                .await?;
-            in_order(state, ids).await?
-        }
-        RowId::Collection(id) => {
-            page(
-                in_library(library_id)
-                    .inner_join(collection_movie::Entity)
-                    .filter(collection_movie::Column::CollectionId.eq(id))
-                    .order_by_asc(collection_movie::Column::Position)
-                    .order_by_asc(movie::Column::Year)
-                    .order_by_asc(movie::Column::Id),
-            )
-            .all(db)
-            .await?
-        }
-        RowId::TopRated => {
-            page(
-                in_library(library_id)
-                    .filter(movie::Column::Rating.is_not_null())
-                    .order_by_desc(movie::Column::Rating)
-                    .order_by_desc(movie::Column::RatingCount)
-                    .order_by_asc(movie::Column::Id),
-            )
-            .all(db)
-            .await?
-        }
-        RowId::Genre(id) => {
-            page(
-                in_library(library_id)
-                    .inner_join(movie_genre::Entity)
-                    .filter(movie_genre::Column::GenreId.eq(id))
-                    .order_by_asc(movie::Column::SearchTitle)
-                    .order_by_asc(movie::Column::Id),
-            )
-            .all(db)
-            .await?
-        }
-        RowId::Decade(start) => {
-            page(
-                in_library(library_id)
-                    .filter(movie::Column::Year.between(start, start + 9))
-                    .order_by_asc(movie::Column::Year)
-                    .order_by_asc(movie::Column::SearchTitle)
-                    .order_by_asc(movie::Column::Id),
-            )
-            .all(db)
-            .await?
-        }
-        RowId::Unwatched => {
-            let watched = Query::select()
-                .column(watch_progress::Column::MovieId)
-                .from(watch_progress::Entity)
-                .and_where(watch_progress::Column::UserId.eq(user_id))
-                .and_where(watch_progress::Column::Completed.eq(true))
-                .to_owned();
-            page(
-                in_library(library_id)
-                    .filter(movie::Column::Id.not_in_subquery(watched))
-                    .order_by_asc(movie::Column::SearchTitle)
-                    .order_by_asc(movie::Column::Id),
-            )
-            .all(db)
-            .await?
-        }
-    })
+) -> Result<Arc<Catalog>, ApiError> {
+    let (library, _) = member_library(state, user_id, library_id).await?;
+    Ok(state
+        .catalogs
+        .get(&state.db, library.id, &library.path)
+        .await?)
 }
 
 /// A page of the home page's rows, from row `offset`, each with its first [`ROW_ITEMS`].
@@ -259,24 +149,29 @@ pub async fn page(
     library_id: i32,
     offset: usize,
 ) -> Result<RowsPage, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
-    let all = row_list(state, library_id).await?;
-    let mut rows = Vec::new();
-    for (id, title) in all.iter().skip(offset).take(ROWS_PER_PAGE) {
-        let mut movies = row_movies(state, user_id, library_id, *id, 0, ROW_ITEMS + 1).await?;
-        if movies.is_empty() {
-            continue;
-        }
-        let more = movies.len() as u64 > ROW_ITEMS;
-        movies.truncate(ROW_ITEMS as usize);
-        rows.push(Row {
-            id: id.to_string(),
-            title: title.clone(),
-            items: movies.iter().map(|m| link(&library, m)).collect(),
-            more,
-        });
-    }
-    let next = offset + ROWS_PER_PAGE;
+    let c = catalog(state, user_id, library_id).await?;
+    let w = Watched::of(state, user_id, &c).await?;
+    let all = row_list(&c, &w);
+    let rows = all
+        .iter()
+        .skip(offset)
+        .take(ROWS_PER_PAGE)
+        .map(|(id, title)| {
+            let mut found = movies(&c, &w, *id).take(ROW_ITEMS + 1);
+            let items: Vec<MovieLink> = found
+                .by_ref()
+                .take(ROW_ITEMS)
+                .map(|i| link(&c.entries[i]))
+                .collect();
+            Row {
+                id: id.to_string(),
+                title: title.clone(),
+                more: found.next().is_some(),
+                items,
+            }
+        })
+        .collect();
+    let next = offset.saturating_add(ROWS_PER_PAGE);
     Ok(RowsPage {
         rows,
         next: (next < all.len()).then_some(next as u32),
@@ -291,8 +186,13 @@ pub async fn items(
     row: &str,
     offset: u64,
 ) -> Result<Vec<MovieLink>, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
+    let c = catalog(state, user_id, library_id).await?;
     let row = RowId::parse(row).ok_or_else(bad_row)?;
-    let movies = row_movies(state, user_id, library_id, row, offset, ROW_ITEMS).await?;
-    Ok(movies.iter().map(|m| link(&library, m)).collect())
+    let w = Watched::of(state, user_id, &c).await?;
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    Ok(movies(&c, &w, row)
+        .skip(skip)
+        .take(ROW_ITEMS)
+        .map(|i| link(&c.entries[i]))
+        .collect())
 }

@@ -13,6 +13,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub uploads: Arc<UploadService>,
     pub metadata: Arc<crate::metadata::Metadata>,
+    /// Each library's movies in memory, for the home rows.
+    pub catalogs: Arc<crate::catalog::Catalogs>,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
             db,
             uploads,
             metadata,
+            catalogs: Arc::default(),
             config: Arc::new(config),
             login_limiter,
         }

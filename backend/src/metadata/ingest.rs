@@ -391,5 +391,7 @@ async fn save(
             .await?;
         }
     }
-    txn.commit().await
+    txn.commit().await?;
+    state.catalogs.changed();
+    Ok(())
 }

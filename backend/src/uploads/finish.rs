@@ -157,6 +157,7 @@ pub async fn end(
             tracing::warn!(imdb = %req.imdb_id, error = %e, "could not queue the movie's cover for this library");
         }
     }
+    state.catalogs.changed();
     state.metadata.wake.notify_one();
     Ok(UploadFinished {
         movie_file_id,

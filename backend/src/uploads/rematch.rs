@@ -94,6 +94,7 @@ pub async fn rematch(
     for ext in ["mp4", "webm"] {
         let _ = std::fs::remove_file(new_dir.join("trailer").join(format!("trailer.{ext}")));
     }
+    state.catalogs.changed();
     crate::metadata::ingest::requeue(state, to).await?;
     tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
     files_of(&state.db, library.id, to).await

@@ -266,6 +266,20 @@ async fn home_rows_come_in_order_with_franchises_in_release_order() {
             .collect();
         assert_eq!(rest, ["tt0099423", "tt0112864"]);
 
+        // The rows are kept in memory: a finished upload shows at once.
+        let done =
+            crate::uploads::upload(&srv, &anna, "Heat.1995.mkv", b"heat", "tt0113277", "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        let after = srv
+            .get(&format!("/api/rows?library={lib}"), &anna.who)
+            .await;
+        assert_eq!(
+            ids(&after.body["rows"][1])[0],
+            "tt0113277",
+            "{}",
+            after.body["rows"][1]
+        );
+
         // Bad input, and nobody else's rows.
         srv.get(&format!("/api/rows/films?library={lib}"), &anna.who)
             .await
