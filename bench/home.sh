@@ -12,41 +12,18 @@
 # (default: the release build, else the debug build), KEEP=1 keeps the temp dir. Needs wrk
 # (Debian's package; installed here when missing).
 
-# shellcheck source=../scripts/setup.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
-export LC_ALL=C
-
-APPEND=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --append) APPEND="$(realpath -m -- "${2:?--append needs a file}")"; shift 2 ;;
-    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "error: unknown argument $1 (see bench/home.sh --help)" >&2; exit 2 ;;
-  esac
-done
-if [ -n "${OTT_BIN:-}" ]; then OTT_BIN="$(realpath -m -- "$OTT_BIN")"; fi
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 
 MOVIES="${MOVIES:-10000}"
 DURATION="${DURATION:-15}"
 CONNECTIONS="${CONNECTIONS:-32}"
-for v in MOVIES DURATION CONNECTIONS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "error: $v must be a positive whole number" >&2; exit 2; }
-done
-fail() { echo "error: $*" >&2; exit 1; }
+need_whole_numbers MOVIES DURATION CONNECTIONS
 if ! command -v wrk >/dev/null; then
   log "installing wrk"
   apt_install wrk
 fi
-if [ -z "${OTT_BIN:-}" ]; then
-  for candidate in "$CARGO_TARGET_DIR/release/ott" "$CARGO_TARGET_DIR/debug/ott"; do
-    if [ -x "$candidate" ]; then OTT_BIN="$candidate"; break; fi
-  done
-fi
-[ -x "${OTT_BIN:-}" ] || fail "no ott binary; build one (cargo build --release -p server --bin ott) or set OTT_BIN"
-case "$OTT_BIN" in */debug/*) log "warning: $OTT_BIN is a debug build" ;; esac
+find_ott
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 CURL=(curl -q -sS --noproxy '*' --fail-with-body)
 WORK="$(mktemp -d "${BENCH_DIR:-/tmp}/ott-home-bench.XXXXXX")"
 OTT_PID=""
@@ -69,11 +46,7 @@ URL="http://127.0.0.1:$PORT"
 printf 'metadata_providers = []\n' >"$WORK/ott.toml"
 RUST_LOG=warn "$OTT_BIN" --data-dir "$WORK/data" --config "$WORK/ott.toml" serve --addr "127.0.0.1:$PORT" >"$WORK/ott.log" 2>&1 &
 OTT_PID=$!
-for _ in $(seq 600); do
-  "${CURL[@]}" -o /dev/null "$URL/healthz" 2>/dev/null && break
-  kill -0 "$OTT_PID" 2>/dev/null || { cat "$WORK/ott.log" >&2; fail "the server exited"; }
-  sleep 0.1
-done
+wait_ready "$URL/healthz" "$OTT_PID" "$WORK/ott.log"
 COOKIE="$("${CURL[@]}" -D - -o /dev/null -H 'content-type: application/json' \
   -d "{\"username\":\"bench\",\"password\":\"$PASSWORD\"}" "$URL/api/auth/login" |
   sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -n1)"

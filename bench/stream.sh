@@ -14,40 +14,16 @@
 # OTT_BIN (default: the release build, else the debug build), NGINX_BIN (/usr/sbin/nginx),
 # KEEP=1 keeps the temp dir.
 
-# shellcheck source=../scripts/setup.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
-export LC_ALL=C
-
-APPEND=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --append) APPEND="$(realpath -m -- "${2:?--append needs a file}")"; shift 2 ;;
-    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "error: unknown argument $1 (see bench/stream.sh --help)" >&2; exit 2 ;;
-  esac
-done
-if [ -n "${OTT_BIN:-}" ]; then OTT_BIN="$(realpath -m -- "$OTT_BIN")"; fi
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 
 SIZE_MIB="${SIZE_MIB:-2048}"
 RUNS="${RUNS:-3}"
-for v in SIZE_MIB RUNS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "error: $v must be a positive whole number" >&2; exit 2; }
-done
+need_whole_numbers SIZE_MIB RUNS
 SIZE=$((SIZE_MIB * 1024 * 1024))
 NGINX_BIN="${NGINX_BIN:-/usr/sbin/nginx}"
-fail() { echo "error: $*" >&2; exit 1; }
 for tool in curl python3; do command -v "$tool" >/dev/null || fail "$tool is missing"; done
 [ -x "$NGINX_BIN" ] || fail "$NGINX_BIN is missing; install Debian's nginx"
-if [ -z "${OTT_BIN:-}" ]; then
-  for candidate in "$CARGO_TARGET_DIR/release/ott" "$CARGO_TARGET_DIR/debug/ott"; do
-    if [ -x "$candidate" ]; then OTT_BIN="$candidate"; break; fi
-  done
-fi
-[ -x "${OTT_BIN:-}" ] || fail "no ott binary; build one (cargo build --release -p server --bin ott) or set OTT_BIN"
-case "$OTT_BIN" in */debug/*) log "warning: $OTT_BIN is a debug build" ;; esac
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+find_ott
 mb_per_s() { awk -v s="$SIZE" -v t="$1" 'BEGIN { printf "%.1f", s / t / 1e6 }'; }
 CURL=(curl -q -sS --http1.1 --noproxy '*' --fail-with-body)
 
@@ -59,15 +35,6 @@ WORK="$(mktemp -d "$BENCH_DIR/ott-stream-bench.XXXXXX")"
 cleanup() { stop OTT_PID; stop NGINX_PID; if [ -n "${KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait_ready() {
-  local url="$1" pid="$2" logfile="$3" i
-  for ((i = 0; i < 600; i++)); do
-    [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" = 200 ] && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$logfile" >&2; fail "the server exited before $url answered"; }
-    sleep 0.1
-  done
-  cat "$logfile" >&2; fail "$url did not answer 200 within 60 s"
-}
 
 # --- ott, with the file uploaded into its library -------------------------------------------------
 OTT_DATA="$WORK/ott"

@@ -23,36 +23,16 @@
 # tell the cost of chunking itself from ott's, nginx also gets the same chunk files from the
 # same one-curl client, each PUT over one file (nginx cannot append).
 
-# shellcheck source=../scripts/setup.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
-
-# Decimal points, not commas, in awk's output whatever the caller's locale.
-export LC_ALL=C
-
-APPEND=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --append) APPEND="$(realpath -m -- "${2:?--append needs a file}")"; shift 2 ;;
-    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "error: unknown argument $1 (see bench/upload.sh --help)" >&2; exit 2 ;;
-  esac
-done
-# Resolved before the cd below, so a relative OTT_BIN means what the caller meant.
-if [ -n "${OTT_BIN:-}" ]; then OTT_BIN="$(realpath -m -- "$OTT_BIN")"; fi
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 
 SIZE_MIB="${SIZE_MIB:-2048}"
 CHUNK_MIB="${CHUNK_MIB:-8}"
-for v in SIZE_MIB CHUNK_MIB; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "error: $v must be a positive whole number of MiB" >&2; exit 2; }
-done
+need_whole_numbers SIZE_MIB CHUNK_MIB
 SIZE=$((SIZE_MIB * 1024 * 1024))
 CHUNK=$((CHUNK_MIB * 1024 * 1024))
 CHUNKS=$(((SIZE + CHUNK - 1) / CHUNK))
 RESERVE=$((1024 * 1024 * 1024))   # ott's default storage_reserve
 NGINX_BIN="${NGINX_BIN:-/usr/sbin/nginx}"
-
-fail() { echo "error: $*" >&2; exit 1; }
 
 for tool in curl python3 sha256sum split; do
   command -v "$tool" >/dev/null || fail "$tool is missing"
@@ -62,17 +42,8 @@ if [ ! -x "$NGINX_BIN" ]; then
 fi
 "$NGINX_BIN" -V 2>&1 | grep -q -- --with-http_dav_module ||
   fail "$NGINX_BIN was built without the WebDAV module, which dav_methods PUT needs"
-if [ -z "${OTT_BIN:-}" ]; then
-  for candidate in "$CARGO_TARGET_DIR/release/ott" "$CARGO_TARGET_DIR/debug/ott"; do
-    if [ -x "$candidate" ]; then OTT_BIN="$candidate"; break; fi
-  done
-fi
-[ -x "${OTT_BIN:-}" ] || fail "no ott binary; build one (cargo leptos build --release) or set OTT_BIN"
-case "$OTT_BIN" in
-  */debug/*) log "warning: $OTT_BIN is a debug build; its throughput says little about a release" ;;
-esac
+find_ott
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }   # seconds FROM TO
 mb_per_s() { awk -v s="$SIZE" -v t="$1" 'BEGIN { printf "%.1f", s / t / 1e6 }'; }
@@ -118,17 +89,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_ready URL PID LOG: polls URL until it answers 200; gives up when PID dies or after 60 s.
-wait_ready() {
-  local url="$1" pid="$2" logfile="$3" i
-  for ((i = 0; i < 600; i++)); do
-    [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" = 200 ] && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$logfile" >&2; fail "the server exited before $url answered"; }
-    sleep 0.1
-  done
-  cat "$logfile" >&2
-  fail "$url did not answer 200 within 60 s"
-}
 
 # At most three copies at a time (source + chunks + ott's or nginx's), and ott refuses an
 # upload that would leave less than its reserve free.

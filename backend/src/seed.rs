@@ -2,7 +2,7 @@
 //! years, genres and franchises, each with a file row (no bytes on disk; playing one says the
 //! file is missing). Deterministic: the same counts give the same library.
 
-use crate::entities::{collection, collection_movie, genre, movie, movie_file, movie_genre};
+use crate::entities::{collection, collection_movie, movie, movie_file, movie_genre};
 use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,20 +36,7 @@ pub async fn seed(db: &DatabaseConnection, library_id: i32, plan: Plan) -> Resul
     let mut genre_ids = Vec::new();
     for g in 0..plan.genres {
         let name = format!("Genre {:02}", g + 1);
-        genre::Entity::insert(genre::ActiveModel {
-            name: Set(name.clone()),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([genre::Column::Name])
-        .exec_without_returning(&txn)
-        .await?;
-        if let Some(found) = genre::Entity::find()
-            .filter(genre::Column::Name.eq(name))
-            .one(&txn)
-            .await?
-        {
-            genre_ids.push(found.id);
-        }
+        genre_ids.extend(crate::metadata::ingest::genre_id(&txn, &name).await?);
     }
     let mut collection_ids = Vec::new();
     for c in 0..plan.collections {

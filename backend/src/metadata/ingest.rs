@@ -247,6 +247,22 @@ fn json_list(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default())
 }
 
+/// The id of the genre called `name`, made when it is new.
+pub(crate) async fn genre_id(db: &impl ConnectionTrait, name: &str) -> Result<Option<i32>, DbErr> {
+    genre::Entity::insert(genre::ActiveModel {
+        name: Set(name.to_owned()),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([genre::Column::Name])
+    .exec_without_returning(db)
+    .await?;
+    Ok(genre::Entity::find()
+        .filter(genre::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .map(|g| g.id))
+}
+
 /// Stores the details in one transaction: the movie row, its genres and its collection.
 async fn save(
     state: &AppState,
@@ -329,23 +345,12 @@ async fn save(
     row.update(&txn).await?;
 
     for name in &d.genres {
-        genre::Entity::insert(genre::ActiveModel {
-            name: Set(name.clone()),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([genre::Column::Name])
-        .exec(&txn)
-        .await?;
-        let Some(g) = genre::Entity::find()
-            .filter(genre::Column::Name.eq(name.as_str()))
-            .one(&txn)
-            .await?
-        else {
+        let Some(genre_id) = genre_id(&txn, name).await? else {
             continue;
         };
         movie_genre::Entity::insert(movie_genre::ActiveModel {
             movie_id: Set(movie_id),
-            genre_id: Set(g.id),
+            genre_id: Set(genre_id),
         })
         .on_conflict_do_nothing_on([movie_genre::Column::MovieId, movie_genre::Column::GenreId])
         .exec_without_returning(&txn)
