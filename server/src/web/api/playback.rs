@@ -87,9 +87,16 @@ pub async fn stream(
             p.movie.year.map(|y| format!(" ({y})")).unwrap_or_default(),
             p.file.relative_path.rsplit('.').next().unwrap_or("mp4")
         );
+        // A header value takes printable ASCII only; the full name goes percent-encoded.
         let ascii: String = name
             .chars()
-            .map(|c| if c.is_ascii() { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         res = res.header(
             header::CONTENT_DISPOSITION,
@@ -132,7 +139,6 @@ pub async fn stream(
         Answer::Unsatisfiable => {
             return Ok(res
                 .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                .header(header::CONTENT_TYPE, "text/plain")
                 .body(Body::empty())
                 .map_err(ApiError::internal)?);
         }
