@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod upload;
 
 use components::header::Header;
 use components::session::provide_session;

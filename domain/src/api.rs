@@ -109,6 +109,21 @@ pub enum FileStatus {
     Invalid { error: String, message: String },
 }
 
+/// Room for uploads in a library, checked before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UploadSpace {
+    /// Bytes free on the disk (the smaller of the library's and the staging area's).
+    pub free: u64,
+    /// Bytes always left free; an upload that would eat into them is refused.
+    pub reserve: u64,
+    /// `free - reserve`: what a selection may add up to.
+    pub usable: u64,
+    /// Largest file the server takes.
+    pub max_file_size: u64,
+}
+
 /// An unfinished upload of the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -71,6 +71,15 @@ pub struct Track {
     pub label: String,
 }
 
+/// Whether a file name's last word is a language tag such as `en`, `eng` or `pt-br`.
+pub fn is_language_tag(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    let (base, region) = lower.split_once('-').unwrap_or((&lower, ""));
+    NAMES.iter().any(|(c, _)| *c == base)
+        && (region.is_empty()
+            || region.len() == 2 && region.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
 /// The track of a stored subtitle file (`subtitle[.<lang>][-N].<ext>`).
 pub fn track(file_name: &str) -> Track {
     let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);

@@ -18,6 +18,7 @@ pub mod rows;
 pub mod streaming;
 pub mod subtitles;
 pub mod upload;
+pub mod upload_batch;
 pub mod upload_client;
 
 pub use role::Role;

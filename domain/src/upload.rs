@@ -227,6 +227,15 @@ pub enum EndMode {
 }
 
 impl EndMode {
+    /// The `mode` parameter of `end`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndMode::New => "new",
+            EndMode::Replace => "replace",
+            EndMode::Version => "version",
+        }
+    }
+
     pub fn parse(s: Option<&str>) -> Result<EndMode, UploadRuleError> {
         match s {
             None | Some("new") => Ok(EndMode::New),

@@ -8,3 +8,4 @@ pub mod movies;
 pub mod playback;
 #[cfg(feature = "ssr")]
 pub(crate) mod server;
+pub mod uploads;

@@ -14,7 +14,9 @@ pub mod staging;
 use crate::entities::{movie, movie_file, uploaded_file};
 use crate::{ApiError, AppState, libraries};
 use domain::Role;
-use domain::api::{FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadState};
+use domain::api::{
+    FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadSpace, UploadState,
+};
 use domain::upload::{self as rules, Manifest, UploadRuleError};
 use hmac::{Hmac, Mac};
 use http::StatusCode;
@@ -316,15 +318,39 @@ pub async fn upload_library(
         .ok_or(UploadError::LibraryNotFound)
 }
 
-/// Refuses a file the library's disk (and the staging disk) cannot take with the reserve
-/// left over.
-fn check_space(state: &AppState, library_path: &str, remaining: u64) -> Result<(), UploadError> {
-    let needed = remaining.saturating_add(state.config.storage_reserve);
+/// Bytes free for uploads into a library: on its disk, and on the staging disk if that is
+/// another one.
+fn free_for(state: &AppState, library_path: &str) -> Result<u64, UploadError> {
     let mut free = space::available(std::path::Path::new(library_path))?;
     let staging = state.uploads.staging.root();
     if !space::same_filesystem(staging, std::path::Path::new(library_path)) {
         free = free.min(space::available(staging)?);
     }
+    Ok(free)
+}
+
+/// What the uploader shows before sending anything: the space it may fill (uploaders only).
+pub async fn space_for(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<UploadSpace, UploadError> {
+    let library = upload_library(state, user_id, Some(library_id)).await?;
+    let free = free_for(state, &library.path)?;
+    let reserve = state.config.storage_reserve;
+    Ok(UploadSpace {
+        free,
+        reserve,
+        usable: free.saturating_sub(reserve),
+        max_file_size: state.config.upload_max_size,
+    })
+}
+
+/// Refuses a file the library's disk (and the staging disk) cannot take with the reserve
+/// left over.
+fn check_space(state: &AppState, library_path: &str, remaining: u64) -> Result<(), UploadError> {
+    let needed = remaining.saturating_add(state.config.storage_reserve);
+    let free = free_for(state, library_path)?;
     if free < needed {
         return Err(UploadError::InsufficientStorage { free, needed });
     }

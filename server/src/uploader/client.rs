@@ -33,13 +33,6 @@ impl Refusal {
         }
     }
 
-    /// Worth trying again later: the server is overloaded, restarting or busy with the upload.
-    pub fn is_transient(&self) -> bool {
-        self.status.is_server_error() && self.status != StatusCode::INSUFFICIENT_STORAGE
-            || self.status == StatusCode::TOO_MANY_REQUESTS
-            || self.code == "busy"
-    }
-
     pub fn number(&self, field: &str) -> Option<u64> {
         self.body[field].as_u64()
     }
@@ -51,15 +44,6 @@ pub enum CallError {
     Refused(Refusal),
     #[error("cannot reach the server: {0}")]
     Transport(String),
-}
-
-impl CallError {
-    pub fn is_transient(&self) -> bool {
-        match self {
-            CallError::Refused(r) => r.is_transient(),
-            CallError::Transport(_) => true,
-        }
-    }
 }
 
 /// One server, one token.

@@ -6,7 +6,7 @@ pub mod identify;
 
 use client::{ApiClient, CallError};
 use domain::api::FileDescription;
-use domain::upload_client::{Backoff, UploadProgress};
+use domain::upload_client::{Action, Backoff, ChunkPlan, Driver, Failure, Outcome as Finished};
 use std::io::SeekFrom;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -36,13 +36,23 @@ pub struct Options {
     pub backoff: Backoff,
 }
 
-/// Out-of-order answers in a row without progress before giving up (another client is
-/// uploading the same file and keeps moving the upload on).
-const MAX_RESYNCS: u32 = 50;
-
 fn failed(reason: impl Into<String>) -> Outcome {
     Outcome::Failed {
         reason: reason.into(),
+    }
+}
+
+/// The protocol driver's view of a failed call.
+fn failure(error: CallError) -> Failure {
+    match error {
+        CallError::Refused(r) => Failure::Refused {
+            status: r.status.as_u16(),
+            offset: r.number("offset"),
+            chunk_nr: r.number("chunkNr"),
+            code: r.code,
+            message: r.message,
+        },
+        CallError::Transport(why) => Failure::Transport(why),
     }
 }
 
@@ -56,109 +66,65 @@ pub async fn upload(
     let Some(imdb_id) = job.imdb_id.as_deref() else {
         return failed("which movie is this? Pass --imdb tt…");
     };
-    let mut failures = 0u32;
-    let mut resyncs = 0u32;
-    let mut ended = false;
-    // Each pass starts with `init`, which says where the server stands.
-    // After a transient failure: wait as the backoff says, or give up.
-    let back_off = async |failures: u32, error: &CallError| match options.backoff.delay(failures) {
-        Some(delay) => {
-            tokio::time::sleep(delay).await;
-            Ok(())
-        }
-        None => Err(failed(format!("gave up after {failures} tries: {error}"))),
-    };
-    'pass: loop {
-        let state = match api.init(options.library, &job.file).await {
-            Ok(state) => state,
-            Err(CallError::Refused(r)) if r.code == "already_uploaded" => {
-                // If our own `end` went through but its answer was lost, this is our upload.
-                return if ended {
-                    Outcome::Uploaded {
-                        path: format!("{imdb_id}/…"),
+    let mut driver = Driver::new(job.file.size, options.chunk_size, options.backoff);
+    let mut file = None;
+    loop {
+        match driver.next() {
+            Action::Init => {
+                let answer = api.init(options.library, &job.file).await;
+                driver.initialised(answer.map_err(failure));
+                on_progress(driver.stored());
+            }
+            Action::Chunk(plan) => {
+                let bytes = match read(&mut file, &job.path, plan).await {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        driver.unreadable(&e.to_string());
+                        continue;
                     }
-                } else {
-                    Outcome::Duplicate
+                };
+                let upload_id = driver.upload_id().unwrap_or_default().to_owned();
+                let answer = api.chunk(&upload_id, plan, bytes).await;
+                driver.chunk_sent(answer.map_err(failure));
+                on_progress(driver.stored());
+            }
+            Action::End => {
+                let upload_id = driver.upload_id().unwrap_or_default().to_owned();
+                let answer = api.end(&upload_id, imdb_id, &options.mode).await;
+                driver.ended(answer.map_err(failure));
+            }
+            Action::Wait(delay) => {
+                tokio::time::sleep(delay).await;
+                driver.waited();
+            }
+            Action::Finish(outcome) => {
+                return match outcome {
+                    Finished::Uploaded { path, .. } => Outcome::Uploaded {
+                        path: path.unwrap_or_else(|| format!("{imdb_id}/…")),
+                    },
+                    Finished::Duplicate => Outcome::Duplicate,
+                    Finished::MovieHasFiles(_) => failed(format!(
+                        "{imdb_id} already has files in this library; run again with --mode replace or --mode version"
+                    )),
+                    Finished::OutOfSpace(why) | Finished::Failed(why) => failed(why),
                 };
             }
-            Err(e) if e.is_transient() => {
-                failures += 1;
-                if let Err(outcome) = back_off(failures, &e).await {
-                    return outcome;
-                }
-                continue 'pass;
-            }
-            Err(e) => return failed(e.to_string()),
-        };
-        let mut progress = UploadProgress::new(&state, job.file.size, options.chunk_size);
-        on_progress(progress.offset);
-        let mut file = match tokio::fs::File::open(&job.path).await {
-            Ok(f) => f,
-            Err(e) => return failed(format!("cannot read the file: {e}")),
-        };
-        while let Some(plan) = progress.next_chunk() {
-            let mut bytes = vec![0u8; plan.len as usize];
-            let read = async {
-                file.seek(SeekFrom::Start(plan.offset)).await?;
-                file.read_exact(&mut bytes).await
-            };
-            if let Err(e) = read.await {
-                return failed(format!("cannot read the file (did it change?): {e}"));
-            }
-            match api.chunk(&progress.upload_id, plan, bytes).await {
-                Ok(answer) => {
-                    progress.accepted(&answer);
-                    failures = 0;
-                    resyncs = 0;
-                    on_progress(progress.offset);
-                }
-                Err(CallError::Refused(r)) if r.code == "out_of_order" => {
-                    resyncs += 1;
-                    if resyncs > MAX_RESYNCS {
-                        return failed("another client keeps changing this upload");
-                    }
-                    let (Some(offset), Some(nr)) = (r.number("offset"), r.number("chunkNr")) else {
-                        return failed(r.message);
-                    };
-                    progress.resync(offset, nr);
-                    on_progress(progress.offset);
-                }
-                Err(e) if e.is_transient() => {
-                    failures += 1;
-                    if let Err(outcome) = back_off(failures, &e).await {
-                        return outcome;
-                    }
-                    continue 'pass;
-                }
-                Err(e) => return failed(e.to_string()),
-            }
-        }
-        ended = true;
-        match api.end(&progress.upload_id, imdb_id, &options.mode).await {
-            Ok(done) => return Outcome::Uploaded { path: done.path },
-            Err(CallError::Refused(r)) if r.code == "movie_has_files" => {
-                return failed(format!(
-                    "{imdb_id} already has files in this library; run again with --mode replace or --mode version"
-                ));
-            }
-            Err(CallError::Refused(r))
-                if r.code == "incomplete" || r.code == "upload_not_found" =>
-            {
-                // The server lost track (restarted mid-chunk, or our end already finished it):
-                // init tells which.
-                resyncs += 1;
-                if resyncs > MAX_RESYNCS {
-                    return failed(r.message);
-                }
-                continue 'pass;
-            }
-            Err(e) if e.is_transient() => {
-                failures += 1;
-                if let Err(outcome) = back_off(failures, &e).await {
-                    return outcome;
-                }
-            }
-            Err(e) => return failed(e.to_string()),
         }
     }
+}
+
+/// Reads one chunk's bytes, opening the file on first use.
+async fn read(
+    file: &mut Option<tokio::fs::File>,
+    path: &std::path::Path,
+    plan: ChunkPlan,
+) -> std::io::Result<Vec<u8>> {
+    if file.is_none() {
+        *file = Some(tokio::fs::File::open(path).await?);
+    }
+    let f = file.as_mut().expect("opened above");
+    let mut bytes = vec![0u8; plan.len as usize];
+    f.seek(SeekFrom::Start(plan.offset)).await?;
+    f.read_exact(&mut bytes).await?;
+    Ok(bytes)
 }

@@ -242,7 +242,22 @@ where
             database
         };
         eprintln!("-- on {}", database.kind);
-        test(TestServer::start_with(&database, dir, &adjust).await).await;
+        let kind = database.kind;
+        let server = within(kind, "starting the server", async {
+            TestServer::start_with(&database, dir, &adjust).await
+        })
+        .await;
+        within(kind, "the test", test(server)).await;
+    }
+}
+
+/// Runs one stage of a test with a time limit, so that a hang fails with its place named
+/// instead of stalling the whole run until CI's own limit.
+async fn within<T>(database: &str, stage: &str, work: impl Future<Output = T>) -> T {
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(240);
+    match tokio::time::timeout(LIMIT, work).await {
+        Ok(value) => value,
+        Err(_) => panic!("{stage} on {database} took more than {LIMIT:?}"),
     }
 }
 

@@ -1,0 +1,385 @@
+//! The browser uploader: files picked or dropped are sorted (taken, skipped, already there),
+//! each video is matched to a movie (guess from its name, then the metadata search), and
+//! confirmed files go to the [`queue::Queue`], which speaks the resumable protocol.
+
+pub mod http;
+pub mod queue;
+pub mod store;
+
+use crate::api::movies::search_movies;
+use domain::api::{FileDescription, FileStatus, MovieFileInfo};
+use domain::guess::guess_with_folder;
+use domain::ranking::{Ranked, SearchResult};
+use domain::upload::EndMode;
+use domain::upload_batch::{Intake, intake, subtitle_owner};
+use leptos::prelude::*;
+use queue::Queue;
+
+/// Candidates shown per file.
+pub const SHOWN: usize = 5;
+/// Searches run at once while a batch is being matched.
+const SEARCHES_AT_ONCE: usize = 3;
+/// Typing pause before a search, in milliseconds.
+const DEBOUNCE_MS: u32 = 300;
+
+/// A file as picked: the browser's handle and, for folders, the folder it was in.
+pub struct Picked {
+    pub file: web_sys::File,
+    pub folder: Option<String>,
+}
+
+impl Picked {
+    pub fn description(&self) -> FileDescription {
+        FileDescription {
+            filename: self.file.name(),
+            size: self.file.size() as u64,
+            last_modified: self.file.last_modified().max(0.0) as u64,
+        }
+    }
+}
+
+/// What the metadata search has found for a file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    Searching,
+    Results(SearchResult),
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    Choosing,
+    /// Asking the server whether the chosen movie already has files.
+    Checking,
+    /// The chosen movie has files here: replace, add a version, or cancel.
+    Existing {
+        imdb_id: String,
+        title: String,
+        files: Vec<MovieFileInfo>,
+    },
+    Queued,
+    Dropped,
+}
+
+/// A file waiting for its movie to be confirmed.
+#[derive(Clone)]
+pub struct Pick {
+    pub id: u32,
+    pub file: FileDescription,
+    pub is_subtitle: bool,
+    /// Subtitles that go with this video (by name), uploaded to the same movie.
+    pub subtitles: Vec<(u32, FileDescription)>,
+    /// Bytes the server already holds of it.
+    pub resume_at: Option<u64>,
+    pub query: ArcRwSignal<String>,
+    pub found: ArcRwSignal<Found>,
+    pub highlighted: ArcRwSignal<usize>,
+    pub stage: ArcRwSignal<Stage>,
+}
+
+impl Pick {
+    /// The candidate Enter would confirm.
+    pub fn highlighted_candidate(&self) -> Option<Ranked> {
+        match self.found.get_untracked() {
+            Found::Results(r) => r.candidates.get(self.highlighted.get_untracked()).cloned(),
+            _ => None,
+        }
+    }
+
+    pub fn is_confident(&self) -> bool {
+        matches!(self.found.get_untracked(), Found::Results(r) if r.confident && !r.candidates.is_empty())
+    }
+
+    /// Searches after the user stops typing.
+    pub fn typed(&self, text: String) {
+        self.query.set(text.clone());
+        let pick = self.clone();
+        leptos::task::spawn_local(async move {
+            http::sleep(DEBOUNCE_MS).await;
+            if pick.query.get_untracked() == text {
+                search_now(&pick).await;
+            }
+        });
+    }
+}
+
+/// A picked file that is not uploaded, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Skipped {
+    pub filename: String,
+    pub reason: String,
+}
+
+/// What one selection turned into.
+#[derive(Clone, Copy)]
+pub struct Selection {
+    pub picks: RwSignal<Vec<Pick>>,
+    pub skipped: RwSignal<Vec<Skipped>>,
+    /// Files the library already has.
+    pub already: RwSignal<Vec<String>>,
+    /// Set while the batch is being checked with the server.
+    pub checking: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    /// Bytes the selection still has to send.
+    pub bytes_needed: RwSignal<u64>,
+    next_id: StoredValue<u32>,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection {
+            picks: RwSignal::new(Vec::new()),
+            skipped: RwSignal::new(Vec::new()),
+            already: RwSignal::new(Vec::new()),
+            checking: RwSignal::new(false),
+            error: RwSignal::new(None),
+            bytes_needed: RwSignal::new(0),
+            next_id: StoredValue::new(1),
+        }
+    }
+}
+
+impl Selection {
+    fn new_id(self) -> u32 {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        id
+    }
+
+    /// Sorts newly picked files, asks the server what it has, queues what this browser
+    /// remembers a movie for, and searches a movie for the rest.
+    pub async fn take(self, files: Vec<Picked>, queue: Queue) {
+        self.checking.set(true);
+        self.error.set(None);
+        self.already.set(Vec::new());
+        self.skipped.set(Vec::new());
+        let mut taken = Vec::new();
+        let mut skipped = Vec::new();
+        for picked in files {
+            let description = picked.description();
+            match intake(&description.filename, description.size) {
+                Intake::Skipped(reason) => skipped.push(Skipped {
+                    filename: description.filename,
+                    reason,
+                }),
+                kind => taken.push((picked, description, kind == Intake::Subtitle)),
+            }
+        }
+        let descriptions: Vec<FileDescription> = taken.iter().map(|(_, d, _)| d.clone()).collect();
+        let statuses = if descriptions.is_empty() {
+            Vec::new()
+        } else {
+            match http::check(queue.library, &descriptions).await {
+                Ok(s) => s,
+                Err(e) => {
+                    self.error.set(Some(e.message()));
+                    self.checking.set(false);
+                    self.skipped.set(skipped);
+                    return;
+                }
+            }
+        };
+        let saved = store::load();
+        let mut already = Vec::new();
+        let mut fresh = Vec::new();
+        let mut needed = 0u64;
+        for ((picked, description, is_subtitle), status) in taken.into_iter().zip(statuses) {
+            let resume_at = match status {
+                FileStatus::AlreadyUploaded { .. } => {
+                    already.push(description.filename);
+                    continue;
+                }
+                FileStatus::Invalid { message, .. } => {
+                    skipped.push(Skipped {
+                        filename: description.filename,
+                        reason: message,
+                    });
+                    continue;
+                }
+                FileStatus::Partial { offset, .. } => Some(offset),
+                FileStatus::New => None,
+            };
+            needed += description.size - resume_at.unwrap_or(0).min(description.size);
+            let id = self.new_id();
+            queue::keep_file(id, picked.file.clone());
+            // Picked again after a reload: this browser remembers the movie.
+            if let Some(s) = saved
+                .iter()
+                .find(|s| s.library == queue.library && s.is(&description))
+            {
+                queue.add(id, description, s.imdb_id.clone(), s.title.clone(), s.mode);
+                continue;
+            }
+            fresh.push((id, picked, description, is_subtitle, resume_at));
+        }
+        // Subtitles named like a video of the batch follow that video.
+        let video_names: Vec<String> = fresh
+            .iter()
+            .map(|(_, _, d, is_subtitle, _)| {
+                if *is_subtitle {
+                    String::new()
+                } else {
+                    d.filename.clone()
+                }
+            })
+            .collect();
+        let names: Vec<&str> = video_names.iter().map(String::as_str).collect();
+        let mut picks: Vec<Pick> = Vec::new();
+        let mut followers: Vec<(usize, u32, FileDescription)> = Vec::new();
+        let mut index_of_pick = vec![None; fresh.len()];
+        for (i, (id, picked, description, is_subtitle, resume_at)) in fresh.into_iter().enumerate()
+        {
+            if is_subtitle && let Some(owner) = subtitle_owner(&description.filename, &names) {
+                followers.push((owner, id, description));
+                continue;
+            }
+            let guess = guess_with_folder(&description.filename, picked.folder.as_deref());
+            let query = match (guess.title, guess.year) {
+                (Some(t), Some(y)) => format!("{t} {y}"),
+                (Some(t), None) => t,
+                (None, _) => String::new(),
+            };
+            index_of_pick[i] = Some(picks.len());
+            picks.push(Pick {
+                id,
+                file: description,
+                is_subtitle,
+                subtitles: Vec::new(),
+                resume_at,
+                query: ArcRwSignal::new(query),
+                found: ArcRwSignal::new(Found::Searching),
+                highlighted: ArcRwSignal::new(0),
+                stage: ArcRwSignal::new(Stage::Choosing),
+            });
+        }
+        for (owner, id, description) in followers {
+            if let Some(p) = index_of_pick[owner] {
+                picks[p].subtitles.push((id, description));
+            }
+        }
+        self.bytes_needed.set(needed);
+        self.already.set(already);
+        self.skipped.set(skipped);
+        self.picks.set(picks.clone());
+        self.checking.set(false);
+        // Match the batch a few searches at a time.
+        let shared = std::rc::Rc::new(std::cell::RefCell::new(picks.into_iter()));
+        for _ in 0..SEARCHES_AT_ONCE {
+            let shared = shared.clone();
+            leptos::task::spawn_local(async move {
+                loop {
+                    let next = shared.borrow_mut().next();
+                    let Some(pick) = next else { break };
+                    search_now(&pick).await;
+                }
+            });
+        }
+    }
+
+    /// Confirms a movie for a pick: straight into the queue, unless the movie already has
+    /// files here (then the user chooses).
+    pub fn confirm(self, pick: &Pick, imdb_id: String, title: String, queue: Queue) {
+        pick.stage.set(Stage::Checking);
+        let pick = pick.clone();
+        leptos::task::spawn_local(async move {
+            let existing = if pick.is_subtitle {
+                Vec::new()
+            } else {
+                match http::movie_files(queue.library, &imdb_id).await {
+                    Ok(files) => files,
+                    Err(e) => {
+                        pick.found.set(Found::Failed(e.message()));
+                        pick.stage.set(Stage::Choosing);
+                        return;
+                    }
+                }
+            };
+            if existing.is_empty() {
+                enqueue(&pick, imdb_id, title, EndMode::New, queue);
+            } else {
+                pick.stage.set(Stage::Existing {
+                    imdb_id,
+                    title,
+                    files: existing,
+                });
+            }
+        });
+    }
+
+    /// Confirms, in one go, every file whose first candidate is a clear match.
+    pub fn confirm_confident(self, queue: Queue) {
+        for pick in self.picks.get_untracked() {
+            if pick.stage.get_untracked() == Stage::Choosing
+                && pick.is_confident()
+                && let Some(top) = pick.highlighted_candidate()
+            {
+                self.confirm(&pick, top.candidate.imdb_id.clone(), label(&top), queue);
+            }
+        }
+    }
+
+    pub fn drop_pick(self, pick: &Pick) {
+        pick.stage.set(Stage::Dropped);
+        queue::drop_file(pick.id);
+        for (id, _) in &pick.subtitles {
+            queue::drop_file(*id);
+        }
+    }
+}
+
+/// "Heat (1995)".
+pub fn label(r: &Ranked) -> String {
+    match r.candidate.year {
+        Some(y) => format!("{} ({y})", r.candidate.title),
+        None => r.candidate.title.clone(),
+    }
+}
+
+/// Searches the movie for what the pick's box says (guessed, or typed: "Alien 1979" looks for
+/// Alien from 1979).
+async fn search_now(pick: &Pick) {
+    let text = pick.query.get_untracked();
+    pick.found.set(Found::Searching);
+    pick.highlighted.set(0);
+    let guess = domain::guess::guess(&text);
+    let Some(title) = guess
+        .title
+        .or_else(|| Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+    else {
+        pick.found
+            .set(Found::Failed("Type a title to search.".into()));
+        return;
+    };
+    let answer = search_movies(title, guess.year).await;
+    if pick.query.get_untracked() != text {
+        return; // typed on meanwhile: a newer search is coming
+    }
+    pick.found.set(match answer {
+        Ok(r) if r.candidates.is_empty() => {
+            Found::Failed("No movie found; try another title or add the year.".into())
+        }
+        Ok(r) => Found::Results(r),
+        Err(e) => Found::Failed(e.message),
+    });
+}
+
+/// Puts a confirmed pick and its subtitles in the queue.
+pub fn enqueue(pick: &Pick, imdb_id: String, title: String, mode: EndMode, queue: Queue) {
+    pick.stage.set(Stage::Queued);
+    queue.add(
+        pick.id,
+        pick.file.clone(),
+        imdb_id.clone(),
+        title.clone(),
+        mode,
+    );
+    for (id, file) in &pick.subtitles {
+        queue.add(
+            *id,
+            file.clone(),
+            imdb_id.clone(),
+            title.clone(),
+            EndMode::New,
+        );
+    }
+}

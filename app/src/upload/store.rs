@@ -1,0 +1,60 @@
+//! The queue as kept in the browser's `localStorage`, so that a reload or a restarted browser
+//! still knows which movie each unfinished file was for (the files themselves must be picked
+//! again: browsers do not let a page reopen them).
+
+use domain::upload_batch::SavedUpload;
+
+const KEY: &str = "ott.uploads";
+const PARALLEL_KEY: &str = "ott.uploads.parallel";
+
+/// Uploads at once when the user has not chosen.
+pub const DEFAULT_PARALLEL: usize = 3;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn load() -> Vec<SavedUpload> {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok()?)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+fn save_all(list: &[SavedUpload]) {
+    if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(list)) {
+        let _ = s.set_item(KEY, &text);
+    }
+}
+
+/// Remembers an upload (replacing an earlier entry for the same file and library).
+pub fn remember(entry: SavedUpload) {
+    let mut list = load();
+    list.retain(|s| !(s.library == entry.library && s.file == entry.file));
+    list.push(entry);
+    save_all(&list);
+}
+
+/// Forgets a finished or cancelled upload.
+pub fn forget(library: i32, file: &domain::api::FileDescription) {
+    let mut list = load();
+    let before = list.len();
+    list.retain(|s| !(s.library == library && s.file == *file));
+    if list.len() != before {
+        save_all(&list);
+    }
+}
+
+pub fn parallel() -> usize {
+    storage()
+        .and_then(|s| s.get_item(PARALLEL_KEY).ok()?)
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=8).contains(n))
+        .unwrap_or(DEFAULT_PARALLEL)
+}
+
+pub fn set_parallel(n: usize) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(PARALLEL_KEY, &n.to_string());
+    }
+}

@@ -1,0 +1,174 @@
+import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PASSWORD, createLibrary, open, register, uniqueUsername } from './helpers';
+
+const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** A small real video made with Debian's ffmpeg (`seconds` long, `colour` test pattern). */
+function makeVideo(file: string, seconds: number, pattern: string) {
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-f', 'lavfi', '-i', `${pattern}=size=160x120:rate=12`,
+    '-t', String(seconds), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file,
+  ]);
+}
+
+/** Every file under `dir`, relative. */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) =>
+    fs.statSync(path.join(dir, f)).isFile(),
+  );
+}
+
+async function activeLibrary(page: Page): Promise<{ id: number; path: string }> {
+  const me = await (await page.request.get('/api/me')).json();
+  return me.libraries.find((l: { id: number }) => l.id === me.active_library_id);
+}
+
+const picker = (page: Page) => page.getByLabel('Choose movie files');
+const queueItem = (page: Page, filename: string) => page.locator(`li.queue-item[data-file="${filename}"]`);
+
+test('files picked in the browser are matched, confirmed and uploaded byte for byte', async ({ page }) => {
+  test.setTimeout(240_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-upload-'));
+  const matrix = path.join(dir, 'The.Matrix.1999.1080p.mkv');
+  const alien = path.join(dir, 'Alien.1979.mp4');
+  const subtitle = path.join(dir, 'The.Matrix.1999.1080p.en.srt');
+  const notes = path.join(dir, 'notes.txt');
+  makeVideo(matrix, 3, 'testsrc');
+  makeVideo(alien, 2, 'smptebars');
+  fs.writeFileSync(subtitle, '1\r\n00:00:01,000 --> 00:00:02,000\r\nWake up, Neo.\r\n');
+  fs.writeFileSync(notes, 'not a movie');
+
+  await register(page, uniqueUsername('upper'), PASSWORD);
+  await createLibrary(page, 'Uploaded in the browser');
+  const library = await activeLibrary(page);
+
+  await test.step('four files picked: two videos to match, a subtitle that follows its video, one skipped', async () => {
+    await page.getByLabel('Uploads at once').selectOption('2');
+    await picker(page).setInputFiles([matrix, alien, subtitle, notes]);
+    const skipped = page.locator('details.skipped');
+    await expect(skipped).toContainText('notes.txt');
+    await expect(skipped).toContainText('.txt files are not uploaded');
+    await expect(page.getByText('The.Matrix.1999.1080p.mkv · ').first()).toContainText('with 1 subtitle');
+    // Each file's guess was searched: the candidates are on screen.
+    await expect(page.getByRole('button', { name: 'This one: The Matrix (1999)' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'This one: Alien (1979)' })).toBeVisible();
+  });
+
+  await test.step('Enter confirms the highlighted movie; a click confirms another', async () => {
+    const search = page.getByLabel('Movie for The.Matrix.1999.1080p.mkv');
+    await search.focus();
+    await search.press('Enter');
+    await page.getByRole('button', { name: 'This one: Alien (1979)' }).click();
+    await expect(page.getByRole('heading', { name: 'Which movie is each file?' })).toBeHidden();
+  });
+
+  await test.step('the queue uploads all three and the bytes on disk are the same', async () => {
+    for (const name of ['The.Matrix.1999.1080p.mkv', 'Alien.1979.mp4', 'The.Matrix.1999.1080p.en.srt']) {
+      await expect(queueItem(page, name).locator('.queue-line')).toContainText('Uploaded', { timeout: 60_000 });
+    }
+    const matrixFiles = filesUnder(path.join(library.path, 'tt0133093'));
+    const video = matrixFiles.find((f) => f.endsWith('.mkv'));
+    expect(video, matrixFiles.join(', ')).toBeDefined();
+    expect(sha256(path.join(library.path, 'tt0133093', video!))).toBe(sha256(matrix));
+    const srt = matrixFiles.find((f) => f.startsWith('srt/'));
+    expect(srt, matrixFiles.join(', ')).toBeDefined();
+    expect(sha256(path.join(library.path, 'tt0133093', srt!))).toBe(sha256(subtitle));
+    const alienFiles = filesUnder(path.join(library.path, 'tt0078748'));
+    const alienVideo = alienFiles.find((f) => f.endsWith('.mp4'));
+    expect(alienVideo, alienFiles.join(', ')).toBeDefined();
+    expect(sha256(path.join(library.path, 'tt0078748', alienVideo!))).toBe(sha256(alien));
+    expect(filesUnder(library.path).some((f) => f.includes('notes'))).toBe(false);
+  });
+
+  await test.step('the same files again: nothing to upload', async () => {
+    await open(page, '/upload');
+    await picker(page).setInputFiles([matrix, alien, subtitle]);
+    await expect(page.getByRole('status').filter({ hasText: 'All 3 files are already in the library' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Which movie is each file?' })).toBeHidden();
+  });
+
+  await test.step('another cut of a movie that has a file: add it as a version', async () => {
+    const cut = path.join(dir, 'Alien.1979.Directors.Cut.mp4');
+    makeVideo(cut, 2, 'testsrc2');
+    await picker(page).setInputFiles([cut]);
+    await page.getByRole('button', { name: 'This one: Alien (1979)' }).click();
+    const prompt = page.getByRole('group', { name: 'Alien (1979) already has files' });
+    await expect(prompt).toContainText('already has 1 file');
+    await prompt.getByRole('button', { name: 'Add as another version' }).click();
+    await expect(queueItem(page, 'Alien.1979.Directors.Cut.mp4').locator('.queue-line')).toContainText('Uploaded', {
+      timeout: 60_000,
+    });
+    const files = await (await page.request.get(`/api/movies/tt0078748/files?library=${library.id}`)).json();
+    expect(files).toHaveLength(2);
+    const cuts = filesUnder(path.join(library.path, 'tt0078748')).filter((f) => f.endsWith('.mp4'));
+    expect(cuts.map((f) => sha256(path.join(library.path, 'tt0078748', f))).sort()).toEqual(
+      [sha256(alien), sha256(cut)].sort(),
+    );
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('an upload interrupted by a reload continues from where it stopped', async ({ page }) => {
+  test.setTimeout(300_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-resume-'));
+  const big = path.join(dir, 'Dune.2021.2160p.mkv');
+  // 300 MB of noise, written in pieces so the test process stays small.
+  const fd = fs.openSync(big, 'w');
+  for (let i = 0; i < 300; i++) fs.writeSync(fd, crypto.randomBytes(1_000_000));
+  fs.closeSync(fd);
+
+  await register(page, uniqueUsername('resumer'), PASSWORD);
+  await createLibrary(page, 'Resumed uploads');
+  const library = await activeLibrary(page);
+
+  // Loopback is too fast to reload mid-way: hold every chunk back a little.
+  await page.route('**/api/upload?type=chunk*', async (route) => {
+    await new Promise((r) => setTimeout(r, 400));
+    await route.continue();
+  });
+  await picker(page).setInputFiles([big]);
+  await page.getByRole('button', { name: /^This one: Dune/ }).first().click();
+  const item = queueItem(page, 'Dune.2021.2160p.mkv');
+  await expect(item.locator('.queue-line')).toContainText(/MB of 300/);
+
+  // Wait until a good part is stored on the server, then reload.
+  await expect
+    .poll(async () => {
+      const pending = await (await page.request.get('/api/uploads')).json();
+      return pending[0]?.offset ?? 0;
+    }, { timeout: 60_000 })
+    .toBeGreaterThan(50_000_000);
+  await page.reload();
+  const leftovers = page.getByRole('region', { name: 'Unfinished uploads' });
+  await expect(leftovers).toContainText('Dune.2021.2160p.mkv');
+  await expect(leftovers).toContainText(/sent, Dune \(\d{4}\)/);
+  const before = (await (await page.request.get('/api/uploads')).json())[0].offset;
+  expect(before).toBeGreaterThan(0);
+
+  // Picked again, it goes straight back to the queue with its movie, from the server's offset.
+  await page.unroute('**/api/upload?type=chunk*');
+  const offsets: number[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === '/api/upload' && url.searchParams.get('type') === 'chunk') {
+      offsets.push(Number(url.searchParams.get('offset')));
+    }
+  });
+  await picker(page).setInputFiles([big]);
+  await expect(page.getByRole('heading', { name: 'Which movie is each file?' })).toBeHidden();
+  await expect(queueItem(page, 'Dune.2021.2160p.mkv').locator('.queue-line')).toContainText('Uploaded', {
+    timeout: 120_000,
+  });
+  expect(offsets.length).toBeGreaterThan(0);
+  expect(Math.min(...offsets), 'no chunk was sent again from the start').toBeGreaterThanOrEqual(before);
+  const stored = filesUnder(path.join(library.path)).filter((f) => f.endsWith('.mkv'));
+  expect(stored).toHaveLength(1);
+  expect(sha256(path.join(library.path, stored[0]))).toBe(sha256(big));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
