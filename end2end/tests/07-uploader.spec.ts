@@ -172,3 +172,65 @@ test('an upload interrupted by a reload continues from where it stopped', async 
   expect(sha256(path.join(library.path, stored[0]))).toBe(sha256(big));
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a picked folder helps the guess, and dropped files are taken like picked ones', async ({ page }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-folder-'));
+  const folder = path.join(dir, 'The Matrix (1999)');
+  fs.mkdirSync(folder);
+  // A name that says nothing: the folder's name finds the movie.
+  fs.writeFileSync(path.join(folder, 'movie.mkv'), crypto.randomBytes(4096));
+
+  await register(page, uniqueUsername('folder'), PASSWORD);
+  await createLibrary(page, 'Folders');
+
+  await page.getByLabel('Choose a folder of movies').setInputFiles(folder);
+  await expect(page.getByLabel('Movie for movie.mkv')).toHaveValue('The Matrix 1999');
+  await expect(page.getByRole('button', { name: 'This one: The Matrix (1999)' })).toBeVisible();
+  await page.getByRole('button', { name: "Don't upload" }).click();
+  await expect(page.getByRole('heading', { name: 'Which movie is each file?' })).toBeHidden();
+
+  // A drop of two files built in the page: one movie, one that is not.
+  await page.locator('.drop-zone').evaluate((zone) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(2048)], 'Alien.1979.mkv', { lastModified: 1_700_000_000_000 }));
+    transfer.items.add(new File(['hello'], 'cover.jpg'));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await expect(page.locator('details.skipped')).toContainText('cover.jpg');
+  await expect(page.getByRole('button', { name: 'This one: Alien (1979)' })).toBeVisible();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a 1 GiB upload keeps the page's JavaScript heap small", async ({ page }) => {
+  test.setTimeout(300_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-heap-'));
+  const big = path.join(dir, 'Alien.1979.2160p.mkv');
+  const fd = fs.openSync(big, 'w');
+  const block = crypto.randomBytes(1 << 20);
+  for (let i = 0; i < 1024; i++) fs.writeSync(fd, block);
+  fs.closeSync(fd);
+
+  await register(page, uniqueUsername('heap'), PASSWORD);
+  await createLibrary(page, 'Big files');
+  const library = await activeLibrary(page);
+  await picker(page).setInputFiles([big]);
+  await page.getByRole('button', { name: 'This one: Alien (1979)' }).click();
+  const line = queueItem(page, 'Alien.1979.2160p.mkv').locator('.queue-line');
+
+  // Sample the heap the page's scripts use until the upload is done (Chromium's performance.memory).
+  const samples: number[] = [];
+  const deadline = Date.now() + 240_000;
+  while (!((await line.textContent()) ?? '').startsWith('Uploaded')) {
+    expect(Date.now(), 'the upload finishes in time').toBeLessThan(deadline);
+    samples.push(await page.evaluate(() => (performance as any).memory.usedJSHeapSize as number));
+    await page.waitForTimeout(250);
+  }
+  const peak = Math.max(...samples);
+  console.log(`JS heap during a 1 GiB upload: peak ${(peak / 1e6).toFixed(1)} MB over ${samples.length} samples`);
+  expect(samples.length).toBeGreaterThan(1);
+  expect(peak).toBeLessThan(100_000_000);
+  const stored = filesUnder(library.path).filter((f) => f.endsWith('.mkv'));
+  expect(stored).toHaveLength(1);
+  expect(fs.statSync(path.join(library.path, stored[0])).size).toBe(1 << 30);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -102,7 +102,16 @@ fn Uploader(library: LibraryInfo) -> impl IntoView {
     let on_drop = move |e: ev::DragEvent| {
         e.prevent_default();
         dragging.set(false);
-        take(picked(e.data_transfer().and_then(|d| d.files())));
+        let Some(transfer) = e.data_transfer() else {
+            return;
+        };
+        // Folders need the entries API; without it (old browsers), the plain file list.
+        let entries = upload::drop::entries(&transfer);
+        if entries.is_empty() {
+            take(picked(transfer.files()));
+        } else {
+            leptos::task::spawn_local(async move { take(upload::drop::files(entries).await) });
+        }
     };
 
     // Closing the tab mid-upload loses nothing, but it stops the uploads: ask first.
@@ -185,7 +194,7 @@ fn Uploader(library: LibraryInfo) -> impl IntoView {
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop
             >
-                <p>"Drop movie files here, or"</p>
+                <p>"Drop movie files or folders here, or"</p>
                 <label class="button-primary file-button">
                     "Choose files"
                     <input type="file" multiple class="visually-hidden" aria-label="Choose movie files"

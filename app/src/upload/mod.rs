@@ -2,6 +2,7 @@
 //! each video is matched to a movie (guess from its name, then the metadata search), and
 //! confirmed files go to the [`queue::Queue`], which speaks the resumable protocol.
 
+pub mod drop;
 pub mod http;
 pub mod queue;
 pub mod store;
@@ -155,8 +156,16 @@ impl Selection {
         self.skipped.set(Vec::new());
         let mut taken = Vec::new();
         let mut skipped = Vec::new();
+        let chosen = self.chosen(queue);
         for picked in files {
             let description = picked.description();
+            if chosen.contains(&description) {
+                skipped.push(Skipped {
+                    filename: description.filename,
+                    reason: "Already chosen on this page.".into(),
+                });
+                continue;
+            }
             match intake(&description.filename, description.size) {
                 Intake::Skipped(reason) => skipped.push(Skipped {
                     filename: description.filename,
@@ -260,7 +269,11 @@ impl Selection {
         self.bytes_needed.set(needed);
         self.already.set(already);
         self.skipped.set(skipped);
-        self.picks.set(picks.clone());
+        // Files of an earlier batch still waiting for their movie stay.
+        self.picks.update(|all| {
+            all.retain(|p| !matches!(p.stage.get_untracked(), Stage::Queued | Stage::Dropped));
+            all.extend(picks.iter().cloned());
+        });
         self.checking.set(false);
         // Match the batch a few searches at a time.
         let shared = std::rc::Rc::new(std::cell::RefCell::new(picks.into_iter()));
@@ -274,6 +287,34 @@ impl Selection {
                 }
             });
         }
+    }
+
+    /// Files already on the page: waiting for their movie, or in the queue and not finished.
+    fn chosen(self, queue: Queue) -> Vec<FileDescription> {
+        let mut files: Vec<FileDescription> = self.picks.with_untracked(|picks| {
+            picks
+                .iter()
+                .filter(|p| {
+                    matches!(
+                        p.stage.get_untracked(),
+                        Stage::Choosing | Stage::Checking | Stage::Existing { .. }
+                    )
+                })
+                .flat_map(|p| {
+                    std::iter::once(p.file.clone())
+                        .chain(p.subtitles.iter().map(|(_, f)| f.clone()))
+                })
+                .collect()
+        });
+        queue.items.with_untracked(|items| {
+            files.extend(
+                items
+                    .iter()
+                    .filter(|i| !i.state.get_untracked().is_finished())
+                    .map(|i| i.file.clone()),
+            )
+        });
+        files
     }
 
     /// Confirms a movie for a pick: straight into the queue, unless the movie already has

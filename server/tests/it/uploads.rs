@@ -1093,3 +1093,83 @@ async fn two_files_of_a_new_movie_finishing_at_once_make_one_movie() {
     })
     .await;
 }
+
+/// Calls a server function with form-encoded arguments, as the browser does.
+async fn server_fn(srv: &TestServer, name: &str, who: &As, form: &str) -> Reply {
+    let mut req = Request::post(format!("/api/fn/{name}"))
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(cookie) = &who.cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    srv.send(req.body(Body::from(form.to_owned())).unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn the_uploader_sees_the_free_space_of_its_library_and_nobody_elses() {
+    on_each_database_with(
+        |c| c.storage_reserve = 3 * 1024 * 1024,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let space = server_fn(
+                &srv,
+                "upload_space",
+                &anna.who,
+                &format!("library={}", anna.library),
+            )
+            .await;
+            assert_eq!(space.status, StatusCode::OK, "{}", space.text);
+            let free = space.body["free"].as_u64().unwrap();
+            let on_disk = backend::uploads::space::available(&anna.path).unwrap();
+            // Other tests write to the same disk meanwhile: allow them 1 GiB either way.
+            assert!(
+                free.abs_diff(on_disk) < 1 << 30,
+                "{free} vs statvfs {on_disk}"
+            );
+            assert_eq!(space.body["reserve"], 3 * 1024 * 1024);
+            assert_eq!(
+                space.body["usable"].as_u64().unwrap(),
+                free.saturating_sub(3 * 1024 * 1024)
+            );
+            assert!(space.body["maxFileSize"].as_u64().unwrap() > 0);
+
+            // Another user's library does not exist for bob; a viewer may not upload.
+            let bob = member(&srv, "bob").await;
+            server_fn(
+                &srv,
+                "upload_space",
+                &bob.who,
+                &format!("library={}", anna.library),
+            )
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+            let bob_id = srv.get("/api/me", &bob.who).await.body["user"]["id"]
+                .as_i64()
+                .unwrap();
+            use sea_orm::{ActiveModelTrait, Set};
+            backend::entities::library_member::ActiveModel {
+                library_id: Set(anna.library as i32),
+                user_id: Set(bob_id as i32),
+                role: Set("viewer".into()),
+                created_at: Set(chrono::Utc::now()),
+            }
+            .insert(&srv.state.db)
+            .await
+            .unwrap();
+            server_fn(
+                &srv,
+                "upload_space",
+                &bob.who,
+                &format!("library={}", anna.library),
+            )
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+            server_fn(&srv, "upload_space", &As::anonymous(), "library=1")
+                .await
+                .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+        },
+    )
+    .await;
+}
