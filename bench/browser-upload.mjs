@@ -1,10 +1,14 @@
 // The browser half of bench/browser-upload.sh: logs in, opens the upload page, picks FILE,
-// confirms The Matrix, and times until the queue says "Uploaded", sampling the JS heap.
-// Prints {"seconds", "peakHeap"} as JSON. Run from end2end/ (for its node_modules).
+// confirms The Matrix, and times until the queue says "Uploaded", sampling the JS heap; then
+// times a plain JavaScript fetch loop over the same file (the browser's ceiling). Prints
+// {"seconds", "plainSeconds", "peakHeap"} as JSON. Run from end2end/ (for its node_modules).
 //
 //   node ../bench/browser-upload.mjs URL USER PASSWORD LIBRARY FILE
-import { chromium } from '@playwright/test';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+
+// Playwright is installed in end2end/ (the working directory), not next to this file.
+const { chromium } = createRequire(path.resolve('package.json'))('@playwright/test');
 
 const [url, user, password, library, file] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -32,7 +36,42 @@ try {
     await page.waitForTimeout(100);
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ seconds: Number(seconds.toFixed(3)), peakHeap }));
+
+  // The browser's own ceiling: the same 8 MiB Blob chunks sent by a plain JavaScript loop
+  // (init, chunks, then cancel), without the app.
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-file';
+    document.body.appendChild(input);
+  });
+  await page.locator('#bench-file').setInputFiles([file]);
+  const plainSeconds = await page.evaluate(async (library) => {
+    const f = document.querySelector('#bench-file').files[0];
+    const init = await (
+      await fetch(`/api/upload?type=init&library=${library}&filename=plain-js.mkv&size=${f.size}&lastModified=1`)
+    ).json();
+    const chunk = 8 * 1024 * 1024;
+    const t0 = performance.now();
+    let offset = 0;
+    let nr = 0;
+    while (offset < f.size) {
+      const res = await fetch(`/api/upload?type=chunk&uploadId=${init.uploadId}&chunkNr=${nr + 1}&offset=${offset}`, {
+        method: 'POST',
+        body: f.slice(offset, Math.min(offset + chunk, f.size)),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      const answer = await res.json();
+      if (!res.ok) throw new Error(JSON.stringify(answer));
+      ({ offset, chunkNr: nr } = answer);
+    }
+    const s = (performance.now() - t0) / 1000;
+    await fetch(`/api/upload?type=cancel&uploadId=${init.uploadId}`, { method: 'POST' });
+    return s;
+  }, library);
+  console.log(
+    JSON.stringify({ seconds: Number(seconds.toFixed(3)), plainSeconds: Number(plainSeconds.toFixed(3)), peakHeap }),
+  );
 } finally {
   await browser.close();
 }

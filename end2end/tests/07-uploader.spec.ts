@@ -137,14 +137,31 @@ test('an upload interrupted by a reload continues from where it stopped', async 
   const item = queueItem(page, 'Dune.2021.2160p.mkv');
   await expect(item.locator('.queue-line')).toContainText(/MB of 300/);
 
-  // Wait until a good part is stored on the server, then reload.
-  await expect
-    .poll(async () => {
-      const pending = await (await page.request.get('/api/uploads')).json();
-      return pending[0]?.offset ?? 0;
-    }, { timeout: 60_000 })
-    .toBeGreaterThan(50_000_000);
+  const stored = async () => {
+    const pending = await (await page.request.get('/api/uploads')).json();
+    return (pending[0]?.offset ?? 0) as number;
+  };
+
+  await test.step('pause holds the upload where it is; resume goes on', async () => {
+    await expect.poll(stored, { timeout: 60_000 }).toBeGreaterThan(0);
+    await item.getByRole('button', { name: 'Pause Dune.2021.2160p.mkv' }).click();
+    await expect(item.locator('.queue-line')).toContainText('Paused');
+    const paused = await stored();
+    await page.waitForTimeout(1_500);
+    expect(await stored(), 'nothing is sent while paused').toBe(paused);
+    await item.getByRole('button', { name: 'Resume Dune.2021.2160p.mkv' }).click();
+    await expect.poll(stored, { timeout: 30_000 }).toBeGreaterThan(paused);
+  });
+
+  // Wait until a good part is stored on the server, then reload: the page asks first.
+  await expect.poll(stored, { timeout: 60_000 }).toBeGreaterThan(50_000_000);
+  const asked: string[] = [];
+  page.once('dialog', async (dialog) => {
+    asked.push(dialog.type());
+    await dialog.accept();
+  });
   await page.reload();
+  expect(asked, 'leaving while uploads run asks first').toEqual(['beforeunload']);
   const leftovers = page.getByRole('region', { name: 'Unfinished uploads' });
   await expect(leftovers).toContainText('Dune.2021.2160p.mkv');
   await expect(leftovers).toContainText(/sent, Dune \(\d{4}\)/);
@@ -167,13 +184,13 @@ test('an upload interrupted by a reload continues from where it stopped', async 
   });
   expect(offsets.length).toBeGreaterThan(0);
   expect(Math.min(...offsets), 'no chunk was sent again from the start').toBeGreaterThanOrEqual(before);
-  const stored = filesUnder(path.join(library.path)).filter((f) => f.endsWith('.mkv'));
-  expect(stored).toHaveLength(1);
-  expect(sha256(path.join(library.path, stored[0]))).toBe(sha256(big));
+  const files = filesUnder(path.join(library.path)).filter((f) => f.endsWith('.mkv'));
+  expect(files).toHaveLength(1);
+  expect(sha256(path.join(library.path, files[0]))).toBe(sha256(big));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('a picked folder helps the guess, and dropped files are taken like picked ones', async ({ page }) => {
+test('a picked folder helps the guess, and dropped files are taken like picked ones', async ({ page }, testInfo) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-folder-'));
   const folder = path.join(dir, 'The Matrix (1999)');
   fs.mkdirSync(folder);
@@ -198,6 +215,15 @@ test('a picked folder helps the guess, and dropped files are taken like picked o
   });
   await expect(page.locator('details.skipped')).toContainText('cover.jpg');
   await expect(page.getByRole('button', { name: 'This one: Alien (1979)' })).toBeVisible();
+
+  await test.step('on a phone (390×844): one column, nothing wider than the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    const box = await page.getByRole('button', { name: 'This one: Alien (1979)' }).boundingBox();
+    expect(box!.height, 'a comfortable touch target').toBeGreaterThanOrEqual(44);
+    await page.screenshot({ path: testInfo.outputPath('phone-upload.png'), fullPage: true });
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
