@@ -155,6 +155,14 @@ impl Failure {
     }
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for Failure {}
+
 /// What the caller should do next for one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {

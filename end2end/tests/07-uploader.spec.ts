@@ -16,6 +16,15 @@ function makeVideo(file: string, seconds: number, pattern: string) {
   ]);
 }
 
+/** `size` bytes of noise (whole MiB blocks), written in pieces so the test process stays small. */
+function writeNoise(file: string, size: number) {
+  const fd = fs.openSync(file, 'w');
+  for (let left = size; left > 0; left -= 1 << 20) {
+    fs.writeSync(fd, crypto.randomBytes(Math.min(left, 1 << 20)));
+  }
+  fs.closeSync(fd);
+}
+
 /** Every file under `dir`, relative. */
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -118,10 +127,7 @@ test('an upload interrupted by a reload continues from where it stopped', async 
   test.setTimeout(300_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-resume-'));
   const big = path.join(dir, 'Dune.2021.2160p.mkv');
-  // 300 MB of noise, written in pieces so the test process stays small.
-  const fd = fs.openSync(big, 'w');
-  for (let i = 0; i < 300; i++) fs.writeSync(fd, crypto.randomBytes(1_000_000));
-  fs.closeSync(fd);
+  writeNoise(big, 300_000_000);
 
   await register(page, uniqueUsername('resumer'), PASSWORD);
   await createLibrary(page, 'Resumed uploads');
@@ -224,6 +230,11 @@ test('a picked folder helps the guess, and dropped files are taken like picked o
     expect(box!.height, 'a comfortable touch target').toBeGreaterThanOrEqual(44);
     await page.screenshot({ path: testInfo.outputPath('phone-upload.png'), fullPage: true });
   });
+
+  await test.step('"Confirm all clear matches" confirms Alien in one click', async () => {
+    await page.getByRole('button', { name: 'Confirm all clear matches (1)' }).click();
+    await expect(queueItem(page, 'Alien.1979.mkv').locator('.queue-line')).toContainText('Uploaded');
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -231,10 +242,7 @@ test("a 1 GiB upload keeps the page's JavaScript heap small", async ({ page }) =
   test.setTimeout(300_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-heap-'));
   const big = path.join(dir, 'Alien.1979.2160p.mkv');
-  const fd = fs.openSync(big, 'w');
-  const block = crypto.randomBytes(1 << 20);
-  for (let i = 0; i < 1024; i++) fs.writeSync(fd, block);
-  fs.closeSync(fd);
+  writeNoise(big, 1 << 30);
 
   await register(page, uniqueUsername('heap'), PASSWORD);
   await createLibrary(page, 'Big files');

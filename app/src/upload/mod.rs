@@ -79,16 +79,12 @@ pub struct Pick {
 }
 
 impl Pick {
-    /// The candidate Enter would confirm.
-    pub fn highlighted_candidate(&self) -> Option<Ranked> {
+    /// The first candidate, when the ranking is sure of it.
+    pub fn confident_match(&self) -> Option<Ranked> {
         match self.found.get_untracked() {
-            Found::Results(r) => r.candidates.get(self.highlighted.get_untracked()).cloned(),
+            Found::Results(r) if r.confident => r.candidates.into_iter().next(),
             _ => None,
         }
-    }
-
-    pub fn is_confident(&self) -> bool {
-        matches!(self.found.get_untracked(), Found::Results(r) if r.confident && !r.candidates.is_empty())
     }
 
     /// Searches after the user stops typing.
@@ -351,8 +347,7 @@ impl Selection {
     pub fn confirm_confident(self, queue: Queue) {
         for pick in self.picks.get_untracked() {
             if pick.stage.get_untracked() == Stage::Choosing
-                && pick.is_confident()
-                && let Some(top) = pick.highlighted_candidate()
+                && let Some(top) = pick.confident_match()
             {
                 self.confirm(&pick, top.candidate.imdb_id.clone(), label(&top), queue);
             }

@@ -1,12 +1,13 @@
 //! `ott upload`: sends files or whole folders to a server with the resumable protocol, several
 //! at a time, with progress bars and a summary.
 
-use crate::uploader::client::{ApiClient, CallError};
+use crate::uploader::client::ApiClient;
 use crate::uploader::{self, Job, Options, Outcome};
 use anyhow::{Context, bail};
 use domain::api::{FileDescription, FileStatus};
 use domain::upload::{self as rules, EndMode};
 use domain::upload_client::Backoff;
+use domain::upload_client::Failure;
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -118,9 +119,11 @@ pub async fn run(args: UploadArgs) -> anyhow::Result<()> {
     // Fail early, with a clear message, on a wrong address or token.
     match api.libraries().await {
         Ok(_) => {}
-        Err(CallError::Refused(r)) if r.status == reqwest::StatusCode::UNAUTHORIZED => {
-            bail!("the server refused the token: {}", r.message)
-        }
+        Err(Failure::Refused {
+            status: 401,
+            message,
+            ..
+        }) => bail!("the server refused the token: {message}"),
         Err(e) => bail!("{}: {e}", args.server),
     }
 

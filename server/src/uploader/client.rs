@@ -1,50 +1,14 @@
-//! The upload protocol's HTTP calls, with the server's answers sorted into success, a refusal
-//! (the JSON error body) and a transport failure worth retrying.
+//! The upload protocol's HTTP calls, with the server's answers sorted into success or a
+//! [`Failure`]: a refusal (the JSON error body) or a transport failure worth retrying.
 
 use domain::api::{
     ChunkAccepted, FileDescription, FileStatus, LibraryInfo, UploadFinished, UploadState,
 };
-use domain::upload_client::ChunkPlan;
-use reqwest::{Client, StatusCode};
+use domain::upload_client::{ChunkPlan, Failure};
+use reqwest::Client;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-
-/// The server said no: its status and `{"error", "message", ...}` body.
-#[derive(Debug, Clone)]
-pub struct Refusal {
-    pub status: StatusCode,
-    pub code: String,
-    pub message: String,
-    pub body: serde_json::Value,
-}
-
-impl Refusal {
-    fn from_body(status: StatusCode, text: &str) -> Refusal {
-        let body: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-        Refusal {
-            status,
-            code: body["error"].as_str().unwrap_or("http_error").to_owned(),
-            message: body["message"]
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("the server answered {status}")),
-            body,
-        }
-    }
-
-    pub fn number(&self, field: &str) -> Option<u64> {
-        self.body[field].as_u64()
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    #[error("{}", .0.message)]
-    Refused(Refusal),
-    #[error("cannot reach the server: {0}")]
-    Transport(String),
-}
 
 /// One server, one token.
 #[derive(Clone)]
@@ -54,7 +18,7 @@ pub struct ApiClient {
     token: String,
 }
 
-fn transport(e: reqwest::Error) -> CallError {
+fn transport(e: reqwest::Error) -> Failure {
     // The chain says what actually happened (refused, reset, timed out).
     let mut text = e.to_string();
     let mut source = std::error::Error::source(&e);
@@ -62,7 +26,7 @@ fn transport(e: reqwest::Error) -> CallError {
         text = format!("{text}: {cause}");
         source = cause.source();
     }
-    CallError::Transport(text)
+    Failure::Transport(text)
 }
 
 impl ApiClient {
@@ -80,15 +44,15 @@ impl ApiClient {
         })
     }
 
-    async fn answer<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, CallError> {
+    async fn answer<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, Failure> {
         let status = res.status();
         let text = res.text().await.map_err(transport)?;
         if status.is_success() {
             serde_json::from_str(&text).map_err(|e| {
-                CallError::Transport(format!("the server's answer could not be read: {e}"))
+                Failure::Transport(format!("the server's answer could not be read: {e}"))
             })
         } else {
-            Err(CallError::Refused(Refusal::from_body(status, &text)))
+            Err(Failure::refused(status.as_u16(), &text))
         }
     }
 
@@ -99,11 +63,11 @@ impl ApiClient {
             .bearer_auth(&self.token)
     }
 
-    async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, CallError> {
+    async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, Failure> {
         Self::answer(req.send().await.map_err(transport)?).await
     }
 
-    pub async fn libraries(&self) -> Result<Vec<LibraryInfo>, CallError> {
+    pub async fn libraries(&self) -> Result<Vec<LibraryInfo>, Failure> {
         Self::send(self.request(reqwest::Method::GET, "/api/libraries")).await
     }
 
@@ -111,7 +75,7 @@ impl ApiClient {
         &self,
         library: Option<i32>,
         files: &[FileDescription],
-    ) -> Result<Vec<FileStatus>, CallError> {
+    ) -> Result<Vec<FileStatus>, Failure> {
         let body = serde_json::json!({ "library": library, "files": files });
         Self::send(
             self.request(reqwest::Method::POST, "/api/upload/check")
@@ -124,7 +88,7 @@ impl ApiClient {
         &self,
         library: Option<i32>,
         file: &FileDescription,
-    ) -> Result<UploadState, CallError> {
+    ) -> Result<UploadState, Failure> {
         let mut query = vec![
             ("type", "init".to_owned()),
             ("filename", file.filename.clone()),
@@ -146,7 +110,7 @@ impl ApiClient {
         upload_id: &str,
         plan: ChunkPlan,
         bytes: Vec<u8>,
-    ) -> Result<ChunkAccepted, CallError> {
+    ) -> Result<ChunkAccepted, Failure> {
         let sum = hex::encode(Sha256::digest(&bytes));
         let req = self
             .request(reqwest::Method::POST, "/api/upload")
@@ -167,7 +131,7 @@ impl ApiClient {
         upload_id: &str,
         imdb_id: &str,
         mode: &str,
-    ) -> Result<UploadFinished, CallError> {
+    ) -> Result<UploadFinished, Failure> {
         let req = self.request(reqwest::Method::POST, "/api/upload").query(&[
             ("type", "end"),
             ("uploadId", upload_id),
@@ -186,7 +150,7 @@ pub struct Search {
 }
 
 impl ApiClient {
-    pub async fn search(&self, title: &str, year: Option<u16>) -> Result<Search, CallError> {
+    pub async fn search(&self, title: &str, year: Option<u16>) -> Result<Search, Failure> {
         let mut query = vec![("q", title.to_owned())];
         if let Some(y) = year {
             query.push(("year", y.to_string()));

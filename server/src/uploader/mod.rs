@@ -4,9 +4,9 @@
 pub mod client;
 pub mod identify;
 
-use client::{ApiClient, CallError};
+use client::ApiClient;
 use domain::api::FileDescription;
-use domain::upload_client::{Action, Backoff, ChunkPlan, Driver, Failure, Outcome as Finished};
+use domain::upload_client::{Action, Backoff, ChunkPlan, Driver, Outcome as Finished};
 use std::io::SeekFrom;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -42,20 +42,6 @@ fn failed(reason: impl Into<String>) -> Outcome {
     }
 }
 
-/// The protocol driver's view of a failed call.
-fn failure(error: CallError) -> Failure {
-    match error {
-        CallError::Refused(r) => Failure::Refused {
-            status: r.status.as_u16(),
-            offset: r.number("offset"),
-            chunk_nr: r.number("chunkNr"),
-            code: r.code,
-            message: r.message,
-        },
-        CallError::Transport(why) => Failure::Transport(why),
-    }
-}
-
 /// Uploads one file; `on_progress` hears the number of bytes the server holds.
 pub async fn upload(
     api: &ApiClient,
@@ -71,8 +57,7 @@ pub async fn upload(
     loop {
         match driver.next() {
             Action::Init => {
-                let answer = api.init(options.library, &job.file).await;
-                driver.initialised(answer.map_err(failure));
+                driver.initialised(api.init(options.library, &job.file).await);
                 on_progress(driver.stored());
             }
             Action::Chunk(plan) => {
@@ -84,14 +69,12 @@ pub async fn upload(
                     }
                 };
                 let upload_id = driver.upload_id().unwrap_or_default().to_owned();
-                let answer = api.chunk(&upload_id, plan, bytes).await;
-                driver.chunk_sent(answer.map_err(failure));
+                driver.chunk_sent(api.chunk(&upload_id, plan, bytes).await);
                 on_progress(driver.stored());
             }
             Action::End => {
                 let upload_id = driver.upload_id().unwrap_or_default().to_owned();
-                let answer = api.end(&upload_id, imdb_id, &options.mode).await;
-                driver.ended(answer.map_err(failure));
+                driver.ended(api.end(&upload_id, imdb_id, &options.mode).await);
             }
             Action::Wait(delay) => {
                 tokio::time::sleep(delay).await;

@@ -3,11 +3,9 @@
 
 use crate::fixtures;
 use crate::support::{As, on_each_database_with};
-use crate::uploads::{MATRIX, member, upload};
-use backend::entities::library_member;
+use crate::uploads::{MATRIX, join, member, upload};
 use backend::metadata::ingest;
 use http::{StatusCode, header};
-use sea_orm::{ActiveModelTrait, Set};
 
 const ALIEN: &str = "tt0078748";
 
@@ -181,18 +179,7 @@ async fn a_movie_page_shows_details_collection_files_and_poster_to_members_only(
         .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
 
         // As a viewer of it, bob sees the page but may not edit.
-        let bob_id = srv.get("/api/me", &bob.who).await.body["user"]["id"]
-            .as_i64()
-            .unwrap();
-        library_member::ActiveModel {
-            library_id: Set(lib as i32),
-            user_id: Set(bob_id as i32),
-            role: Set("viewer".into()),
-            created_at: Set(chrono::Utc::now()),
-        }
-        .insert(&srv.state.db)
-        .await
-        .unwrap();
+        join(&srv, &bob, lib, "viewer").await;
         let seen = srv.get(&page, &bob.who).await;
         assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
         assert_eq!(seen.body["canEdit"], false);

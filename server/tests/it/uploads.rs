@@ -75,6 +75,23 @@ pub struct Member {
     pub path: PathBuf,
 }
 
+/// Makes `who` a member of another user's library with `role`.
+pub async fn join(srv: &TestServer, who: &Member, library: i64, role: &str) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let user_id = srv.get("/api/me", &who.who).await.body["user"]["id"]
+        .as_i64()
+        .unwrap();
+    backend::entities::library_member::ActiveModel {
+        library_id: Set(library as i32),
+        user_id: Set(user_id as i32),
+        role: Set(role.into()),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&srv.state.db)
+    .await
+    .unwrap();
+}
+
 pub async fn member(srv: &TestServer, name: &str) -> Member {
     let cookie = srv.register(name).await;
     let who = As::cookie(&cookie);
@@ -1137,35 +1154,14 @@ async fn the_uploader_sees_the_free_space_of_its_library_and_nobody_elses() {
 
             // Another user's library does not exist for bob; a viewer may not upload.
             let bob = member(&srv, "bob").await;
-            server_fn(
-                &srv,
-                "upload_space",
-                &bob.who,
-                &format!("library={}", anna.library),
-            )
-            .await
-            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
-            let bob_id = srv.get("/api/me", &bob.who).await.body["user"]["id"]
-                .as_i64()
-                .unwrap();
-            use sea_orm::{ActiveModelTrait, Set};
-            backend::entities::library_member::ActiveModel {
-                library_id: Set(anna.library as i32),
-                user_id: Set(bob_id as i32),
-                role: Set("viewer".into()),
-                created_at: Set(chrono::Utc::now()),
-            }
-            .insert(&srv.state.db)
-            .await
-            .unwrap();
-            server_fn(
-                &srv,
-                "upload_space",
-                &bob.who,
-                &format!("library={}", anna.library),
-            )
-            .await
-            .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+            let annas = format!("library={}", anna.library);
+            server_fn(&srv, "upload_space", &bob.who, &annas)
+                .await
+                .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+            join(&srv, &bob, anna.library, "viewer").await;
+            server_fn(&srv, "upload_space", &bob.who, &annas)
+                .await
+                .assert_error(StatusCode::FORBIDDEN, "not_allowed");
             server_fn(&srv, "upload_space", &As::anonymous(), "library=1")
                 .await
                 .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
