@@ -185,6 +185,7 @@ pub async fn view(
         directors: json_list(m.directors.as_deref()),
         files: files.into_iter().map(crate::uploads::file_info).collect(),
         can_edit: role.can_upload(),
+        can_delete: role.can_manage(),
         imdb_id: m.imdb_id,
         title: m.title,
         original_title: m.original_title,

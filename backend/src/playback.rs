@@ -3,7 +3,7 @@
 //! same as for a file that does not exist, so ids reveal nothing.
 
 use crate::entities::{library, movie, movie_file, watch_progress};
-use crate::{ApiError, AppState, libraries};
+use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::api::{SubtitleTrack, WatchView};
 use http::StatusCode;
@@ -50,22 +50,43 @@ pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Pl
     else {
         return Err(file_not_found());
     };
-    if libraries::role(&state.db, user_id, file.library_id)
-        .await?
-        .is_none()
-    {
-        return Err(file_not_found());
-    }
-    let library = library::Entity::find_by_id(file.library_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(file_not_found)?;
+    // Another user's file does not exist for this one; a database failure stays a 500.
+    let (library, _) = crate::movies::member_library(state, user_id, file.library_id)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::NOT_FOUND {
+                file_not_found()
+            } else {
+                e
+            }
+        })?;
     Ok(Playable {
         path: std::path::Path::new(&library.path).join(&file.relative_path),
         file,
         movie,
         library,
     })
+}
+
+/// Deletes one version of a movie from its library: the file on disk and its rows (managers
+/// and the owner only). A member who may not delete gets 403; anyone else 404.
+pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result<(), ApiError> {
+    let p = playable(state, user_id, file_id).await?;
+    let role = crate::libraries::role(&state.db, user_id, p.library.id)
+        .await?
+        .ok_or_else(file_not_found)?;
+    if !role.can_manage() {
+        return Err(ApiError::forbidden(
+            "not_allowed",
+            "Only the library's owner and managers can delete files.",
+        ));
+    }
+    let root = std::path::Path::new(&p.library.path);
+    crate::uploads::finish::remove_files(state, root, &[crate::uploads::file_info(p.file)])
+        .await
+        .map_err(ApiError::from)?;
+    state.catalogs.changed();
+    Ok(())
 }
 
 /// The movie's subtitle files (`.srt` and `.vtt`), by name.

@@ -217,6 +217,9 @@ pub struct MovieView {
     pub files: Vec<MovieFileInfo>,
     /// Whether the caller may refresh the metadata and fix the match here.
     pub can_edit: bool,
+    /// Whether the caller may delete the movie's files (managers and the owner).
+    #[serde(default)]
+    pub can_delete: bool,
 }
 
 /// A subtitle track of a movie, served as WebVTT.

@@ -120,6 +120,17 @@ test('files picked in the browser are matched, confirmed and uploaded byte for b
       [sha256(alien), sha256(cut)].sort(),
     );
   });
+
+  await test.step("the owner deletes one version from the movie's page", async () => {
+    await open(page, `/movie/tt0078748?library=${library.id}`);
+    const versions = page.locator('section.versions tbody tr');
+    await expect(versions).toHaveCount(2);
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.getByRole('button', { name: /^Delete tt0078748\// }).first().click();
+    await expect(versions).toHaveCount(1);
+    const left = filesUnder(path.join(library.path, 'tt0078748')).filter((f) => f.endsWith('.mp4'));
+    expect(left).toHaveLength(1);
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -22,3 +22,11 @@ pub async fn save_position(
     let user = require_user()?;
     Ok(backend::playback::save_progress(&state()?, user.id, file_id, position, duration).await?)
 }
+
+/// Deletes one version of a movie (the library's owner and managers only).
+#[server(prefix = "/api/fn", endpoint = "delete_file")]
+pub async fn delete_file(file_id: i32) -> Result<(), AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::playback::delete_file(&state()?, user.id, file_id).await?)
+}

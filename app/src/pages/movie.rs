@@ -1,4 +1,5 @@
 use crate::api::movies::{FixMatch, RefreshMovie, SearchMovies, get_movie, picture_url};
+use crate::api::playback::DeleteFile;
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RequireUser;
 use domain::api::{MovieFileInfo, MovieLink, MovieView};
@@ -171,7 +172,7 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
                     </ol>
                 </section>
             })}
-            <Versions files=movie.files.clone() />
+            <Versions files=movie.files.clone() can_delete=movie.can_delete />
             {movie.can_edit.then(|| view! {
                 <Manage library imdb_id=movie.imdb_id.clone() title=movie.title.clone() year=movie.year refresh />
             })}
@@ -195,17 +196,29 @@ fn PartLink(part: MovieLink, library: i32, current: String) -> impl IntoView {
 }
 
 #[component]
-fn Versions(files: Vec<MovieFileInfo>) -> impl IntoView {
+fn Versions(files: Vec<MovieFileInfo>, can_delete: bool) -> impl IntoView {
+    let delete = ServerAction::<DeleteFile>::new();
+    // The page is rebuilt from the server once a file is gone.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            let _ = window().location().reload();
+        }
+    });
     view! {
+        {move || match delete.value().get() {
+            Some(Err(e)) => Some(view! { <p class="form-error" role="alert">{e.message}</p> }),
+            _ => None,
+        }}
         <section class="versions">
             <h2>{if files.len() == 1 { "File" } else { "Versions" }}</h2>
             <table>
                 <thead>
-                    <tr><th scope="col">"File"</th><th scope="col">"Quality"</th><th scope="col">"Length"</th><th scope="col">"Size"</th><th scope="col"><span class="visually-hidden">"Play"</span></th></tr>
+                    <tr><th scope="col">"File"</th><th scope="col">"Quality"</th><th scope="col">"Length"</th><th scope="col">"Size"</th><th scope="col"><span class="visually-hidden">"Play"</span></th>{can_delete.then(|| view! { <th scope="col"><span class="visually-hidden">"Delete"</span></th> })}</tr>
                 </thead>
                 <tbody>
                     {files.into_iter().map(|f| {
                         let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_owned();
+                        let name_asked = f.path.clone();
                         let quality = f.resolution.clone().or_else(|| f.height.map(|h| format!("{h}p"))).unwrap_or_else(|| "–".into());
                         let quality_label = quality.clone();
                         let length = f.duration_seconds.map(format::clock).unwrap_or_else(|| "–".into());
@@ -216,6 +229,21 @@ fn Versions(files: Vec<MovieFileInfo>) -> impl IntoView {
                                 <td>{length}</td>
                                 <td>{format::size(u64::try_from(f.size).unwrap_or(0))}</td>
                                 <td><a href=format!("/watch/{}", f.id) aria-label=format!("Play {}", quality_label)>"Play"</a></td>
+                                {can_delete.then(|| {
+                                    let question = format!("Delete {name_asked} from the library? The file is removed from the server's disk.");
+                                    let file_id = f.id;
+                                    view! {
+                                        <td>
+                                            <button class="button-quiet small" aria-label=format!("Delete {name_asked}")
+                                                disabled=move || delete.pending().get()
+                                                on:click=move |_| {
+                                                    if window().confirm_with_message(&question).unwrap_or(false) {
+                                                        delete.dispatch(DeleteFile { file_id });
+                                                    }
+                                                }>"Delete"</button>
+                                        </td>
+                                    }
+                                })}
                             </tr>
                         }
                     }).collect_view()}

@@ -336,8 +336,9 @@ fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Deletes replaced files: the file, its row, and its folder when that is left empty.
-async fn remove_files(
+/// Deletes files (replaced, or deleted by a manager): the file, its row, and its folder when
+/// that is left empty.
+pub(crate) async fn remove_files(
     state: &AppState,
     root: &Path,
     files: &[MovieFileInfo],
@@ -359,7 +360,7 @@ async fn remove_files(
         movie_file::Entity::delete_by_id(file.id)
             .exec(&state.db)
             .await?;
-        tracing::info!(path = %path.display(), "replaced file removed");
+        tracing::info!(path = %path.display(), "movie file removed");
     }
     Ok(())
 }

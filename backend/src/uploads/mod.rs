@@ -5,7 +5,7 @@
 
 mod chunk;
 pub mod durability;
-mod finish;
+pub(crate) mod finish;
 pub mod probe;
 mod rematch;
 pub mod space;

@@ -2,10 +2,10 @@
 //! its collection and files, its poster; members only, and editing for uploaders only.
 
 use crate::fixtures;
-use crate::support::{As, on_each_database_with};
+use crate::support::{As, on_each_database, on_each_database_with};
 use crate::uploads::{MATRIX, join, member, upload};
 use backend::metadata::ingest;
-use http::{StatusCode, header};
+use http::{Method, StatusCode, header};
 
 const ALIEN: &str = "tt0078748";
 
@@ -191,6 +191,76 @@ async fn a_movie_page_shows_details_collection_files_and_poster_to_members_only(
         )
         .await
         .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_manager_deletes_one_version_and_nobody_else_can() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let lib = anna.library;
+        let first = upload(
+            &srv,
+            &anna,
+            "Alien.1979.mkv",
+            b"the theatrical cut",
+            ALIEN,
+            "new",
+        )
+        .await;
+        let second = upload(
+            &srv,
+            &anna,
+            "Alien.Directors.Cut.mkv",
+            b"the director's cut",
+            ALIEN,
+            "version",
+        )
+        .await;
+        assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+        let doomed = first.body["movieFileId"].as_i64().unwrap();
+        let doomed_path = anna.path.join(first.body["path"].as_str().unwrap());
+        let kept_path = anna.path.join(second.body["path"].as_str().unwrap());
+        let page = format!("/api/movies/{ALIEN}?library={lib}");
+        assert_eq!(srv.get(&page, &anna.who).await.body["canDelete"], true);
+
+        // Another user: the file does not exist; a viewer sees it but may not delete it.
+        let bob = member(&srv, "bob").await;
+        let path = format!("/api/files/{doomed}");
+        srv.call(Method::DELETE, &path, &bob.who, None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "file_not_found");
+        join(&srv, &bob, lib, "viewer").await;
+        assert_eq!(srv.get(&page, &bob.who).await.body["canDelete"], false);
+        srv.call(Method::DELETE, &path, &bob.who, None)
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+        srv.call(Method::DELETE, "/api/files/x", &anna.who, None)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_path_parameter");
+        assert!(doomed_path.exists(), "refusals delete nothing");
+
+        let gone = srv.call(Method::DELETE, &path, &anna.who, None).await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text);
+        assert!(!doomed_path.exists());
+        assert!(kept_path.exists(), "the other version stays");
+        let files = srv.get(&page, &anna.who).await.body["files"].clone();
+        assert_eq!(files.as_array().unwrap().len(), 1, "{files}");
+        srv.call(Method::DELETE, &path, &anna.who, None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "file_not_found");
+        // Its upload record went too: the same file may be uploaded again.
+        let again = upload(
+            &srv,
+            &anna,
+            "Alien.1979.mkv",
+            b"the theatrical cut",
+            ALIEN,
+            "version",
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     })
     .await;
 }

@@ -96,6 +96,7 @@ async fn every_server_function_needs_a_login_unless_public() {
             "/api/fn/movie_page",
             "/api/fn/search_movies",
             "/api/fn/upload_space",
+            "/api/fn/delete_file",
             "/api/fn/fix_match",
             "/api/fn/create_library",
             "/api/fn/save_server_settings",

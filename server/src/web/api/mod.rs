@@ -94,6 +94,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(playback::subtitles))
         .routes(routes!(playback::watch))
         .routes(routes!(playback::progress))
+        .routes(routes!(playback::delete_file))
         .routes(routes!(movies::refresh))
         .routes(routes!(movies::rematch))
         .routes(routes!(healthz))

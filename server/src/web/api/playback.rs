@@ -254,3 +254,22 @@ pub async fn progress(
         playback::save_progress(&state, user.id, id, body.position, body.duration).await?;
     Ok(Json(Saved { completed }))
 }
+
+/// Deletes one version of a movie: the file on disk and its records (the library's owner and
+/// managers only).
+#[utoipa::path(delete, path = "/api/files/{id}", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("id" = i32, Path, description = "The movie file id")),
+    responses(
+        (status = NO_CONTENT, description = "Deleted"),
+        (status = BAD_REQUEST, description = "Malformed id", body = ErrorBody),
+        (status = FORBIDDEN, description = "`not_allowed`: a member who may not delete", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such file, or not a member of its library", body = ErrorBody),
+    ))]
+pub async fn delete_file(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<StatusCode, Failure> {
+    playback::delete_file(&state, user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
