@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/watch/:id") view=pages::watch::WatchPage ssr=SSR />
                     <Route path=path!("/upload") view=pages::upload::UploadPage ssr=SSR />
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SSR />
+                    <Route path=path!("/search") view=pages::search::SearchPage ssr=SSR />
                 </Routes>
             </main>
         </Router>

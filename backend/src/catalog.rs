@@ -30,6 +30,8 @@ pub struct Entry {
     pub year: Option<i32>,
     /// The cover's modification time, when the library has the cover.
     pub poster_version: Option<u64>,
+    /// What the search box finds it by.
+    pub findable: domain::search::Findable,
     rating: Option<f64>,
     rating_count: Option<i32>,
     added: DateTime<Utc>,
@@ -127,6 +129,16 @@ pub fn file_version(path: &Path) -> Option<u64> {
     )
 }
 
+fn findable(m: &movie::Model) -> domain::search::Findable {
+    let cast: Vec<String> = m
+        .cast_names
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    let titles = std::iter::once(m.title.as_str()).chain(m.original_title.as_deref());
+    domain::search::Findable::new(titles, &cast, m.year)
+}
+
 async fn build(
     db: &impl ConnectionTrait,
     library_id: i32,
@@ -163,6 +175,7 @@ async fn build(
                 .as_deref()
                 .and_then(|p| file_version(&Path::new(library_path).join(p))),
             added: added.get(&m.id).copied().unwrap_or(m.created_at),
+            findable: findable(&m),
             id: m.id,
             imdb_id: m.imdb_id,
             title: m.title,

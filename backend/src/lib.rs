@@ -15,6 +15,7 @@ pub mod movies;
 pub mod playback;
 pub mod posters;
 pub mod rows;
+pub mod search;
 pub mod seed;
 pub mod state;
 pub mod testing;

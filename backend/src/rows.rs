@@ -120,7 +120,7 @@ fn row_list(c: &Catalog, w: &Watched) -> Vec<(RowId, String)> {
     rows
 }
 
-fn link(e: &Entry) -> MovieLink {
+pub(crate) fn link(e: &Entry) -> MovieLink {
     MovieLink {
         imdb_id: e.imdb_id.clone(),
         title: e.title.clone(),

@@ -15,6 +15,7 @@ pub mod naming;
 pub mod ranking;
 pub mod role;
 pub mod rows;
+pub mod search;
 pub mod streaming;
 pub mod subtitles;
 pub mod upload;

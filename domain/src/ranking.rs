@@ -104,6 +104,12 @@ pub fn normalize_title(title: &str) -> String {
     words(title, true).join(" ")
 }
 
+/// The words of a name or title as search compares them: folded like [`normalize_title`], but
+/// every word kept ("The Matrix" → `the`, `matrix`; "Zoë Kravitz" → `zoe`, `kravitz`).
+pub fn search_words(text: &str) -> Vec<String> {
+    words(text, false)
+}
+
 /// How alike two titles are after normalisation, 0.0..=1.0 (1.0 = same). Word-based with a
 /// character-level component so small spelling differences score high but extra words
 /// ("Alien" vs "Alien Warfare", "Carter" vs "Coach Carter") score clearly lower than an exact

@@ -95,6 +95,22 @@ test('files picked in the browser are matched, confirmed and uploaded byte for b
     expect(filesUnder(library.path).some((f) => f.includes('notes'))).toBe(false);
   });
 
+  await test.step('the header search finds them, and the results follow the typing', async () => {
+    const box = page.locator('header').getByRole('searchbox', { name: 'Search movies' });
+    await box.fill('MATR');
+    await box.press('Enter');
+    await expect(page).toHaveURL(/\/search\?q=MATR$/);
+    const results = page.getByRole('list', { name: 'Search results' });
+    await expect(results.getByRole('link', { name: /^The Matrix/ })).toBeVisible();
+    await expect(results.getByRole('link')).toHaveCount(1);
+    await page.getByLabel('Title, actor or year').fill('alien 1979');
+    await expect(page).toHaveURL(/\/search\?q=alien%201979$/);
+    await expect(results.getByRole('link', { name: /^Alien/ })).toBeVisible();
+    await expect(results.getByRole('link')).toHaveCount(1);
+    await page.getByLabel('Title, actor or year').fill('zzz');
+    await expect(page.getByRole('status').filter({ hasText: 'No movie in' })).toBeVisible();
+  });
+
   await test.step('the same files again: nothing to upload', async () => {
     await open(page, '/upload');
     await picker(page).setInputFiles([matrix, alien, subtitle]);

@@ -134,3 +134,23 @@ pub fn poster_srcset(library: i32, movie: &MovieLink) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// What the search page shows: the library searched and its matches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    pub library: LibraryInfo,
+    pub movies: Vec<MovieLink>,
+}
+
+/// The active library's movies matching what was typed; `None` without a library.
+#[server(prefix = "/api/fn", endpoint = "search_library")]
+pub async fn search_library(text: String) -> Result<Option<Found>, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    let state = state()?;
+    let Some(library) = chosen_library(&state, &user, None).await? else {
+        return Ok(None);
+    };
+    let movies = backend::search::library(&state, user.id, library.id, &text).await?;
+    Ok(Some(Found { library, movies }))
+}

@@ -31,6 +31,9 @@ pub fn Header() -> impl IntoView {
                                     <A href="/upload">"Upload"</A>
                                     {me.user.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                 </nav>
+                                <form class="header-search" action="/search" method="get" role="search">
+                                    <input type="search" name="q" aria-label="Search movies" placeholder="Search" autocomplete="off" />
+                                </form>
                                 <div class="user-menu">
                                     <span class="username" title="Logged in as">
                                         {me.user.username.clone()}

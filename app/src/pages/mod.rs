@@ -6,6 +6,7 @@ pub mod login;
 pub mod movie;
 pub mod not_found;
 pub mod register;
+pub mod search;
 pub mod setup;
 pub mod upload;
 pub mod watch;

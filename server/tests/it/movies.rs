@@ -264,3 +264,60 @@ async fn a_manager_deletes_one_version_and_nobody_else_can() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_search_box_finds_by_title_prefix_year_and_cast_for_members_only() {
+    on_each_database_with(fixtures::use_fixtures, |srv| async move {
+        let anna = member(&srv, "anna").await;
+        for (name, imdb) in [("Alien.1979.mkv", ALIEN), ("The Matrix.mkv", MATRIX)] {
+            let done = upload(&srv, &anna, name, name.as_bytes(), imdb, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        }
+        assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 2);
+        let lib = anna.library;
+        let found = |q: &str| {
+            let path = format!("/api/search?library={lib}&q={}", q.replace(' ', "%20"));
+            let who = anna.who.clone();
+            let srv = &srv;
+            async move {
+                let reply = srv.get(&path, &who).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+                reply
+                    .body
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["imdbId"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(found("MATR").await, [MATRIX]);
+        assert_eq!(found("the matrix 1999").await, [MATRIX]);
+        assert!(found("matrix 2003").await.is_empty());
+        assert_eq!(found("1979").await, [ALIEN]);
+        assert!(found("").await.is_empty());
+        // A cast member's name, as the movie page lists it, finds the movie.
+        let page = srv
+            .get(&format!("/api/movies/{ALIEN}?library={lib}"), &anna.who)
+            .await;
+        let star = page.body["cast"][0]
+            .as_str()
+            .expect("the fixture has a cast")
+            .to_owned();
+        let first_name = star.split_whitespace().next().unwrap().to_uppercase();
+        assert!(
+            found(&first_name).await.contains(&ALIEN.to_owned()),
+            "{star}"
+        );
+
+        let long = "a".repeat(201);
+        srv.get(&format!("/api/search?library={lib}&q={long}"), &anna.who)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "query_too_long");
+        let bob = member(&srv, "bob").await;
+        srv.get(&format!("/api/search?library={lib}&q=alien"), &bob.who)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+    })
+    .await;
+}

@@ -97,6 +97,7 @@ async fn every_server_function_needs_a_login_unless_public() {
             "/api/fn/search_movies",
             "/api/fn/upload_space",
             "/api/fn/delete_file",
+            "/api/fn/search_library",
             "/api/fn/fix_match",
             "/api/fn/create_library",
             "/api/fn/save_server_settings",
@@ -112,7 +113,7 @@ async fn every_server_function_needs_a_login_unless_public() {
                 .uri(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(
-                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent",
+                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent&text=x",
                 ))
                 .unwrap();
             let reply = srv.send(req).await;

@@ -84,6 +84,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(search::movies))
+        .routes(routes!(search::library))
         .routes(routes!(movies::list))
         .routes(routes!(movies::rows))
         .routes(routes!(movies::row_items))

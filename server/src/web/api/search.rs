@@ -41,3 +41,27 @@ pub async fn movies(
     };
     Ok(Json(metadata::search_movies(&state, title, year).await?))
 }
+
+/// The library's movies whose title, cast or year match what was typed: each word a prefix,
+/// accents and case ignored ("matr 1999", "keanu", "amelie"). Best first, at most 60.
+#[utoipa::path(get, path = "/api/search", tag = "movies", security(("session" = []), ("token" = [])),
+    params(
+        ("library" = i32, Query, description = "The library"),
+        ("q" = String, Query, description = "What was typed (at most 200 characters)"),
+    ),
+    responses(
+        (status = OK, body = [domain::api::MovieLink]),
+        (status = BAD_REQUEST, description = "Malformed library, or `query_too_long`", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+    ))]
+pub async fn library(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+) -> Result<Json<Vec<domain::api::MovieLink>>, Failure> {
+    let library = params.required_library()?;
+    let text = params.get("q").unwrap_or_default();
+    Ok(Json(
+        backend::search::library(&state, user.id, library, text).await?,
+    ))
+}
