@@ -14,22 +14,14 @@ pub struct Query {
 impl Query {
     /// `None` when nothing searchable was typed.
     pub fn parse(text: &str) -> Option<Query> {
-        let mut words = search_words(text);
-        // A four-digit number that can be a release year is one (but may also be a title
-        // word: "1917", "2001 a space odyssey").
+        let words = search_words(text);
+        // The last four-digit number that can be a release year is one; it may also be a
+        // title word ("1917", "2001 a space odyssey"), which `score` allows for.
         let year = words.iter().rev().find_map(|w| {
             w.parse::<i32>()
                 .ok()
-                .filter(|y| (1888..=2100).contains(y) && w.len() == 4)
+                .filter(|y| w.len() == 4 && (1888..=2100).contains(y))
         });
-        if let Some(y) = year
-            && words.len() > 1
-        {
-            let text = y.to_string();
-            if let Some(pos) = words.iter().rposition(|w| *w == text) {
-                words.remove(pos);
-            }
-        }
         (!words.is_empty()).then_some(Query { words, year })
     }
 }
@@ -67,27 +59,21 @@ impl Findable {
     }
 
     /// How well the movie answers the query, higher is better; `None` when it does not.
-    /// Every word must start a word of the title or of the cast (title words count double);
-    /// a typed year must be the movie's, unless the year is the only word and starts a title
-    /// word ("1917").
+    /// Every word must start a word of the title or of the cast (title words count more); the
+    /// year word must be the movie's year or start a title word.
     pub fn score(&self, query: &Query) -> Option<u32> {
-        let prefix = |list: &[String], w: &str| list.iter().any(|t| t.starts_with(w));
-        let only_word_is_year =
-            query.words.len() == 1 && query.year.is_some_and(|y| query.words[0] == y.to_string());
+        let starts = |list: &[String], w: &str| list.iter().any(|t| t.starts_with(w));
+        let year_word = query.year.map(|y| y.to_string());
         let mut score = 0;
         for w in &query.words {
-            if prefix(&self.title, w) {
+            let is_year = year_word.as_deref() == Some(w.as_str());
+            if starts(&self.title, w) || (is_year && self.year == query.year) {
                 score += 2;
-            } else if prefix(&self.cast, w) {
+            } else if !is_year && starts(&self.cast, w) {
                 score += 1;
-            } else if !(only_word_is_year && self.year == query.year) {
+            } else {
                 return None;
             }
-        }
-        match query.year {
-            Some(y) if self.year == Some(y) => score += 2,
-            Some(_) if !only_word_is_year => return None,
-            _ => {}
         }
         // The title starting with what was typed ranks first.
         if self
@@ -150,6 +136,13 @@ mod tests {
         let war = movie("1917", &["George MacKay"], 2019);
         assert!(finds("1917", &war), "a year-like title");
         assert!(!finds("1918", &war));
+        let odyssey = movie("2001: A Space Odyssey", &["Keir Dullea"], 1968);
+        assert!(
+            finds("2001 a space", &odyssey),
+            "a title starting with a year-like number"
+        );
+        assert!(finds("space odyssey 1968", &odyssey));
+        assert!(!finds("space odyssey 1969", &odyssey));
     }
 
     #[test]
