@@ -30,6 +30,8 @@ pub struct Playable {
     pub file: movie_file::Model,
     pub movie: movie::Model,
     pub library: library::Model,
+    /// The caller's role in that library.
+    pub role: domain::Role,
 }
 
 impl Playable {
@@ -51,7 +53,7 @@ pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Pl
         return Err(file_not_found());
     };
     // Another user's file does not exist for this one; a database failure stays a 500.
-    let (library, _) = crate::movies::member_library(state, user_id, file.library_id)
+    let (library, role) = crate::movies::member_library(state, user_id, file.library_id)
         .await
         .map_err(|e| {
             if e.status == StatusCode::NOT_FOUND {
@@ -65,6 +67,7 @@ pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Pl
         file,
         movie,
         library,
+        role,
     })
 }
 
@@ -72,10 +75,7 @@ pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Pl
 /// and the owner only). A member who may not delete gets 403; anyone else 404.
 pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result<(), ApiError> {
     let p = playable(state, user_id, file_id).await?;
-    let role = crate::libraries::role(&state.db, user_id, p.library.id)
-        .await?
-        .ok_or_else(file_not_found)?;
-    if !role.can_manage() {
+    if !p.role.can_manage() {
         return Err(ApiError::forbidden(
             "not_allowed",
             "Only the library's owner and managers can delete files.",

@@ -524,8 +524,10 @@ fn eta_text(seconds: Option<f64>) -> String {
 
 #[component]
 fn QueueView(queue: Queue) -> impl IntoView {
+    // One sum per change, for the bar and the line below it.
+    let totals = Memo::new(move |_| queue.totals());
     let summary = move || {
-        let (done, all) = queue.totals();
+        let (done, all) = totals.get();
         let mut text = format!("{} of {}", format::size(done), format::size(all));
         if let Some(speed) = queue.total_speed.get().filter(|_| queue.is_busy()) {
             text.push_str(&format!(" · {}/s", format::size(speed as u64)));
@@ -548,7 +550,7 @@ fn QueueView(queue: Queue) -> impl IntoView {
                 </div>
             })}
             <progress class="total" aria-label="All uploads"
-                max=move || queue.totals().1.max(1) as f64 value=move || queue.totals().0 as f64></progress>
+                max=move || totals.get().1.max(1) as f64 value=move || totals.get().0 as f64></progress>
             <p class="queue-summary" aria-live="polite">{summary}</p>
             <ol class="queue-items">
                 <For each=move || queue.items.get() key=|i| i.id let:item>

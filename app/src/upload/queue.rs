@@ -272,11 +272,10 @@ impl Queue {
     }
 
     fn record_total(self) {
-        let (done, _) = self.items.with_untracked(|items| {
-            items.iter().fold((0u64, 0u64), |(d, a), i| {
-                (d + i.stored.get_untracked(), a + i.file.size)
-            })
-        });
+        // Every item counts, cancelled ones too: a total that went down would restart the rate.
+        let done: u64 = self
+            .items
+            .with_untracked(|items| items.iter().map(|i| i.stored.get_untracked()).sum());
         self.rate.update_value(|r| r.record(http::now_ms(), done));
         self.total_speed
             .set(self.rate.with_value(Rate::bytes_per_second));
