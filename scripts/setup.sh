@@ -82,7 +82,7 @@ ensure_tools() {
   local pids=() failed=0
   # ffmpeg brings ffprobe, which reads an uploaded video's resolution and duration.
   local debs=(pkg-config libssl-dev ffmpeg)
-  [ "${1:-}" = test ] && debs+=(postgresql chromium)
+  [ "${1:-}" = test ] && debs+=(postgresql chromium nginx)
   apt_install "${debs[@]}"
   install_wasm_target
   install_wasm_opt & pids+=($!)

@@ -46,6 +46,8 @@ pub struct Config {
     /// Which providers give a movie's details, in order: the first that knows a field wins.
     /// Any of `imdb`, `tmdb`, `omdb`; those without a key are skipped.
     pub metadata_providers: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 /// The details providers a server knows.
@@ -81,6 +83,7 @@ impl Config {
             // TMDB first when it has a key: an API made for this, with collections; IMDb's
             // page for what TMDB lacks; OMDb for the Rotten Tomatoes and Metacritic scores.
             metadata_providers: vec!["tmdb".into(), "imdb".into(), "omdb".into()],
+            trusted_proxies: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod movies;
 pub mod playback;
 pub mod posters;
+pub mod proxies;
 pub mod rows;
 pub mod search;
 pub mod seed;

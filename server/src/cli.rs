@@ -5,6 +5,7 @@ use crate::config::{GlobalArgs, resolve};
 use crate::{commands, logging};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -56,6 +57,41 @@ pub struct ServeArgs {
     /// Address to listen on [default: site-addr in Leptos.toml, 127.0.0.1:3000].
     #[arg(long, env = "OTT_ADDR", value_name = "IP:PORT")]
     pub addr: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "OTT_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "OTT_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate made once and kept in DATA_DIR/tls (for a
+    /// home network; browsers warn once). Its names: localhost, this machine's name, the
+    /// listening address and any --tls-name.
+    #[arg(long, env = "OTT_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
+    /// Another name or IP address for the self-signed certificate (repeatable).
+    #[arg(long = "tls-name", value_name = "NAME", requires = "tls_self_signed")]
+    pub tls_names: Vec<String>,
+    /// With HTTPS, also listen on this address for plain HTTP and redirect it to HTTPS.
+    #[arg(long, env = "OTT_REDIRECT_HTTP", value_name = "IP:PORT")]
+    pub redirect_http: Option<SocketAddr>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    /// X-Forwarded-Proto headers are believed [default: none, or trusted_proxies in --config].
+    #[arg(
+        long = "trusted-proxy",
+        env = "OTT_TRUSTED_PROXIES",
+        value_name = "IP[/BITS]",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+}
+
+impl ServeArgs {
+    fn from_env() -> anyhow::Result<ServeArgs> {
+        use clap::{Args, FromArgMatches};
+        let matches =
+            ServeArgs::augment_args(clap::Command::new("serve")).try_get_matches_from(["serve"])?;
+        Ok(ServeArgs::from_arg_matches(&matches)?)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,7 +186,11 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let command = match cli.command {
+        Some(command) => command,
+        // `ott` alone is `ott serve`, with the serve options' environment variables read.
+        None => Command::Serve(ServeArgs::from_env()?),
+    };
     // The uploader is a client: it needs no data directory or database.
     let command = match command {
         Command::Upload(args) => return commands::upload::run(args).await,
@@ -163,7 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let settings = resolve(&cli.global, addr)?;
     match command {
-        Command::Serve(_) => commands::serve::run(settings).await,
+        Command::Serve(args) => commands::serve::run(settings, args).await,
         Command::Migrate => commands::admin::migrate(&settings).await,
         Command::User(UserCommand::Create {
             name,
@@ -217,7 +257,7 @@ mod tests {
         let cli = Cli::parse_from(["ott", "serve", "--addr", "127.0.0.1:4000"]);
         assert!(matches!(
             cli.command,
-            Some(Command::Serve(ServeArgs { addr: Some(_) }))
+            Some(Command::Serve(ServeArgs { addr: Some(_), .. }))
         ));
         let cli = Cli::parse_from([
             "ott",

@@ -17,7 +17,8 @@ pub struct GlobalArgs {
     /// login_attempts_per_ip_per_minute, login_attempts_per_user, upload_chunk_size,
     /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days,
     /// imdb_suggest_url, metadata_timeout_secs, imdb_url, tmdb_url, tmdb_image_url,
-    /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb).
+    /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb),
+    /// trusted_proxies (addresses or networks whose X-Forwarded-For/-Proto are believed).
     /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -53,6 +54,7 @@ struct FileConfig {
     omdb_url: Option<String>,
     omdb_api_key: Option<String>,
     metadata_providers: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -167,6 +169,10 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
             );
         }
         config.metadata_providers = order;
+    }
+    if let Some(list) = file.trusted_proxies {
+        config.trusted_proxies = backend::proxies::TrustedProxies::parse(&list)
+            .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
     }
     let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
     Ok(Settings {

@@ -3,4 +3,5 @@
 pub mod admin;
 pub mod guess;
 pub mod serve;
+pub mod tls;
 pub mod upload;

@@ -1,22 +1,37 @@
 //! `ott serve`: open the database, build the router, listen, and shut down gracefully.
 
+use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::web;
-use anyhow::Context;
+use anyhow::{Context, anyhow};
+use axum::Router;
 use backend::{AppState, db};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// After a shutdown signal, open connections (a long stream, say) get this long to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// After a shutdown signal, open connections (a long stream, say) get this long to finish;
+/// with the final flush the process is gone within 10 seconds.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
+pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let Settings {
-        config,
+        mut config,
         addr,
         leptos,
     } = settings;
+    if !args.trusted_proxies.is_empty() {
+        config.trusted_proxies = backend::proxies::TrustedProxies::parse(&args.trusted_proxies)
+            .map_err(|e| anyhow!("--trusted-proxy: {e}"))?;
+    }
+    let tls = super::tls::prepare(&args, &config.data_dir, addr).await?;
+    if tls.is_some() {
+        config.secure_cookies = true;
+    } else if args.redirect_http.is_some() {
+        return Err(anyhow!(
+            "--redirect-http needs HTTPS (--tls-cert and --tls-key, or --tls-self-signed)"
+        ));
+    }
     tracing::info!(data_dir = %config.data_dir.display(), database = %redact(&config.database_url), "starting");
     let conn = db::open(&config.database_url)
         .await
@@ -29,13 +44,29 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         format!("cannot listen on {addr} (is another program using it? choose another with --addr)")
     })?;
     let local = listener.local_addr()?;
+    if let Some(from) = args.redirect_http {
+        spawn_redirect(from, local.port()).await?;
+    }
     let uploads = state.uploads.clone();
     let router = web::router(state, leptos);
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "Open OTT is running. Open http://{} in your browser.",
+        "Open OTT is running. Open {scheme}://{} in your browser.",
         browser_addr(local)
     );
 
+    match tls {
+        Some(tls) => serve_tls(listener, tls, router).await?,
+        None => serve_http(listener, router).await?,
+    }
+    // Chunks acknowledged in the last second become durable now, so that clients resume
+    // exactly where they were.
+    let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn serve_http(listener: TcpListener, router: Router) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
         listener,
@@ -53,11 +84,67 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         } => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
     }
-    // Chunks acknowledged in the last second become durable now, so that clients resume
-    // exactly where they were.
-    let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
-    tracing::info!("stopped");
     Ok(())
+}
+
+async fn serve_tls(
+    listener: TcpListener,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    router: Router,
+) -> anyhow::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    let listener = listener.into_std()?;
+    axum_server::from_tcp_rustls(listener, tls)?
+        .handle(handle)
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
+        .await
+        .context("serving HTTPS")
+}
+
+/// Plain HTTP on `from` that sends every request to the same path over HTTPS on `https_port`.
+async fn spawn_redirect(from: SocketAddr, https_port: u16) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(from)
+        .await
+        .with_context(|| format!("cannot listen on {from} for the HTTP redirect"))?;
+    let app = Router::new().fallback(move |req: axum::extract::Request| async move {
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let location = https_location(host, https_port, req.uri());
+        (
+            http::StatusCode::PERMANENT_REDIRECT,
+            [(http::header::LOCATION, location)],
+        )
+    });
+    tracing::info!(%from, "redirecting plain HTTP to HTTPS");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!("the HTTP redirect stopped: {e}");
+        }
+    });
+    Ok(())
+}
+
+/// `https://host[:port]/path?query` for a request that came in over HTTP to `host`.
+fn https_location(host: &str, https_port: u16, uri: &http::Uri) -> String {
+    let name = match host.rsplit_once(':') {
+        // `[::1]:80` or `name:80`; a bare IPv6 literal is in brackets, so a ':' after ']' is a port.
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.is_empty() => name,
+        _ => host,
+    };
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    if https_port == 443 {
+        format!("https://{name}{path}")
+    } else {
+        format!("https://{name}:{https_port}{path}")
+    }
 }
 
 /// An address a browser can open: a wildcard bind is reachable as localhost.
@@ -141,6 +228,23 @@ mod tests {
         assert_eq!(
             redact("sqlite:///data/ott.db?mode=rwc"),
             "sqlite:///data/ott.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn plain_http_is_sent_to_the_same_place_over_https() {
+        let uri: http::Uri = "/movie/tt0133093?x=1".parse().unwrap();
+        assert_eq!(
+            https_location("movies.home:8080", 8443, &uri),
+            "https://movies.home:8443/movie/tt0133093?x=1"
+        );
+        assert_eq!(
+            https_location("movies.home", 443, &"/".parse().unwrap()),
+            "https://movies.home/"
+        );
+        assert_eq!(
+            https_location("[::1]:80", 3443, &"/a".parse().unwrap()),
+            "https://[::1]:3443/a"
         );
     }
 

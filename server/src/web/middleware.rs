@@ -13,8 +13,9 @@ use std::any::Any;
 use std::net::SocketAddr;
 
 /// Records the client's address and user agent for logs, rate limits and session lists.
-pub async fn client_info(mut req: Request, next: Next) -> Response {
-    let ip = req
+/// Forwarding headers count only from a configured trusted proxy (see `backend::proxies`).
+pub async fn client_info(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
@@ -24,44 +25,36 @@ pub async fn client_info(mut req: Request, next: Next) -> Response {
                 .get::<MockConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip())
         });
+    // In a block: a borrow of the request (not Sync) must not live across the await below.
+    let client = {
+        let header_values = |name: &str| -> Vec<&str> {
+            req.headers()
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        };
+        peer.map(|peer| {
+            state.config.trusted_proxies.client(
+                peer,
+                &header_values("x-forwarded-for"),
+                &header_values("x-forwarded-proto"),
+            )
+        })
+    };
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let https = req.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
-        || forwarded_over_https(req.headers());
+    let https =
+        req.uri().scheme() == Some(&http::uri::Scheme::HTTPS) || client.is_some_and(|c| c.https);
     req.extensions_mut().insert(ClientInfo {
-        ip,
+        ip: client.map(|c| c.ip),
         user_agent,
         https,
     });
     next.run(req).await
-}
-
-/// Whether a reverse proxy says the client reached it over HTTPS (`X-Forwarded-Proto: https`
-/// or `Forwarded: proto=https`). Believing it is safe: it only makes cookies `Secure`, and a
-/// client that lies can only keep its own cookie from coming back over plain HTTP.
-fn forwarded_over_https(headers: &http::HeaderMap) -> bool {
-    let says_https = |name: http::HeaderName, parse: fn(&str) -> Option<&str>| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            // A chain of proxies lists the first one's view first.
-            .filter_map(|v| v.split(',').next())
-            .filter_map(parse)
-            .next()
-            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
-    };
-    says_https(http::HeaderName::from_static("x-forwarded-proto"), |v| {
-        Some(v)
-    }) || says_https(header::FORWARDED, |v| {
-        v.split(';')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("proto"))
-            .map(|(_, proto)| proto.trim_matches('"'))
-    })
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site (CSRF).
@@ -164,35 +157,6 @@ mod tests {
             );
         }
         h
-    }
-
-    #[test]
-    fn a_proxy_can_say_the_client_came_over_https() {
-        assert!(!forwarded_over_https(&headers(&[])));
-        assert!(forwarded_over_https(&headers(&[(
-            "x-forwarded-proto",
-            "https"
-        )])));
-        assert!(forwarded_over_https(&headers(&[(
-            "x-forwarded-proto",
-            "HTTPS, http"
-        )])));
-        assert!(!forwarded_over_https(&headers(&[(
-            "x-forwarded-proto",
-            "http"
-        )])));
-        assert!(forwarded_over_https(&headers(&[(
-            "forwarded",
-            "for=192.0.2.60;proto=https;by=203.0.113.43"
-        )])));
-        assert!(forwarded_over_https(&headers(&[(
-            "forwarded",
-            "proto=\"https\""
-        )])));
-        assert!(!forwarded_over_https(&headers(&[(
-            "forwarded",
-            "for=192.0.2.60"
-        )])));
     }
 
     #[test]

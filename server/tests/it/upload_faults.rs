@@ -20,18 +20,25 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 /// A real server process with a user, a token and a library.
-struct RealServer {
-    data: TempDir,
-    url: String,
+pub struct RealServer {
+    pub data: TempDir,
+    pub url: String,
     port: u16,
     child: Option<Child>,
-    token: String,
-    library: i64,
-    library_path: PathBuf,
+    pub token: String,
+    pub library: i64,
+    pub library_path: PathBuf,
+    /// More `ott serve` options, kept for restarts.
+    serve_args: Vec<String>,
 }
 
 impl RealServer {
     async fn start() -> RealServer {
+        Self::start_with(&[]).await
+    }
+
+    /// A server started with more `ott serve` options (plain HTTP, on a free loopback port).
+    pub async fn start_with(serve_args: &[&str]) -> RealServer {
         let data = TempDir::new().unwrap();
         let db = backend::config::default_database_url(data.path());
         stdout(&ott(
@@ -66,6 +73,7 @@ impl RealServer {
             library: lib["id"].as_i64().unwrap(),
             library_path: PathBuf::from(lib["path"].as_str().unwrap()),
             data,
+            serve_args: serve_args.iter().map(|a| a.to_string()).collect(),
         };
         srv.spawn().await;
         srv
@@ -78,6 +86,7 @@ impl RealServer {
             .arg(self.data.path().join("ott.toml"))
             .args(["serve", "--addr"])
             .arg(format!("127.0.0.1:{}", self.port))
+            .args(&self.serve_args)
             .stdout(Stdio::null())
             .stderr(self.log_file())
             .spawn()
@@ -108,7 +117,7 @@ impl RealServer {
             .expect("open the server log")
     }
 
-    fn log_tail(&self) -> String {
+    pub fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
@@ -131,7 +140,7 @@ impl RealServer {
         }
     }
 
-    fn stored(&self, relative: &str) -> Vec<u8> {
+    pub fn stored(&self, relative: &str) -> Vec<u8> {
         std::fs::read(self.library_path.join(relative)).unwrap_or_else(|e| {
             panic!(
                 "{relative} is in the library: {e}; the library holds {:?}; the server logged:\n{}",
@@ -412,7 +421,7 @@ async fn uploads_survive_cut_connections_repeats_reordering_and_server_kills() {
     );
 }
 
-fn job(dir: &Path, name: &str, data: &[u8], imdb: &str) -> Job {
+pub fn job(dir: &Path, name: &str, data: &[u8], imdb: &str) -> Job {
     let path = dir.join(name);
     std::fs::write(&path, data).unwrap();
     Job {
@@ -426,7 +435,7 @@ fn job(dir: &Path, name: &str, data: &[u8], imdb: &str) -> Job {
     }
 }
 
-fn options(srv: &RealServer, chunk: u64) -> Options {
+pub fn options(srv: &RealServer, chunk: u64) -> Options {
     Options {
         library: Some(srv.library as i32),
         mode: "new".into(),
