@@ -20,6 +20,7 @@ pub mod search;
 pub mod seed;
 pub mod state;
 pub mod testing;
+pub mod transfer;
 pub mod uploads;
 
 pub use config::Config;

@@ -1,5 +1,6 @@
 //! The command line: `ott [serve]`, `ott migrate`, `ott user create`, `ott token create`,
-//! `ott library create`, `ott upload`, `ott guess`, `ott dev seed`.
+//! `ott library create`, `ott upload`, `ott guess`, `ott backup`, `ott restore`, `ott db copy`,
+//! `ott install-service`, `ott dev seed`.
 
 use crate::config::{GlobalArgs, resolve};
 use crate::{commands, logging};
@@ -41,6 +42,24 @@ pub enum Command {
     Library(LibraryCommand),
     /// Upload movie files (or folders of them) to a server, resuming interrupted uploads.
     Upload(commands::upload::UploadArgs),
+    /// Back up the database, the config and the library files into a dated folder in DIR.
+    /// Files unchanged since the previous backup there are hard-linked, not copied again.
+    Backup {
+        /// Where backups go (better on another disk); each run makes a new dated folder.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Put a backup back into an empty data dir and database (checking every sha256).
+    Restore {
+        /// A backup folder, or a folder of them (the newest is taken).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
+    /// Database tools.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Start the server at boot: writes a systemd unit (Linux) or a launchd agent (macOS).
+    InstallService(commands::service::InstallArgs),
     /// Tools for development and benchmarks.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -139,6 +158,20 @@ pub enum LibraryCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copy every row into a new, empty database, e.g. from SQLite to PostgreSQL. Stop the
+    /// server first; afterwards start it with --database-url set to the new database.
+    Copy {
+        /// The database to read, e.g. sqlite:///home/anna/ott/data/ott.db.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty database to fill, e.g. postgres://ott@localhost/ott.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DevCommand {
     /// Fill a new library with made-up movies (no files on disk), for benchmarks and trying
     /// the pages out with a large library; prints the library as JSON.
@@ -195,6 +228,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match command {
         Command::Upload(args) => return commands::upload::run(args).await,
         Command::Guess { names } => return commands::guess::run(&names),
+        Command::Db(DbCommand::Copy { from, to }) => {
+            return commands::admin::copy_database(&from, &to).await;
+        }
         other => other,
     };
     let addr = match &command {
@@ -230,7 +266,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             commands::admin::seed(&settings, &owner, &name, plan).await
         }
-        Command::Upload(_) | Command::Guess { .. } => {
+        Command::Backup { to } => crate::backup::backup(&settings, &to).await.map(|_| ()),
+        Command::Restore { from } => crate::backup::restore::restore(&settings, &from).await,
+        Command::InstallService(args) => commands::service::run(&settings, args).await,
+        Command::Upload(_) | Command::Guess { .. } | Command::Db(_) => {
             unreachable!("client commands are handled before the settings are resolved")
         }
     }

@@ -61,6 +61,8 @@ struct FileConfig {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub config: backend::Config,
+    /// The --config file, if one was given (backups keep a copy).
+    pub config_file: Option<PathBuf>,
     pub addr: SocketAddr,
     pub leptos: LeptosOptions,
 }
@@ -177,6 +179,7 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
     Ok(Settings {
         config,
+        config_file: global.config.clone(),
         addr,
         leptos,
     })

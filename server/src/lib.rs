@@ -1,5 +1,6 @@
 //! The `ott` binary: command line, HTTP server (API, pages, static files) and its middleware.
 
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -106,3 +106,38 @@ pub async fn seed(
     println!("{}", serde_json::to_string(&lib)?);
     Ok(())
 }
+
+/// `ott db copy`: every row into a new, empty database; then the counts are compared.
+pub async fn copy_database(from: &str, to: &str) -> anyhow::Result<()> {
+    for url in [from, to] {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            bail!("{url}: a database URL starts with sqlite:, postgres:// or postgresql://");
+        }
+    }
+    if from == to {
+        bail!("--from and --to are the same database");
+    }
+    let source = db::open(from)
+        .await
+        .with_context(|| format!("opening {}", crate::commands::serve::redact(from)))?;
+    let target = db::open(to)
+        .await
+        .with_context(|| format!("opening {}", crate::commands::serve::redact(to)))?;
+    let copied = backend::transfer::copy_all(&source, &target).await?;
+    let counted = backend::transfer::count_all(&target).await?;
+    if counted != copied {
+        bail!("the copy's row counts differ from the source's: {counted:?} vs {copied:?}");
+    }
+    for (table, rows) in &copied {
+        println!("{table:>18}: {rows} rows");
+    }
+    println!(
+        "Copied {} rows. Start the server with --database-url {} to use the new database.",
+        copied.iter().map(|(_, n)| n).sum::<u64>(),
+        crate::commands::serve::redact(to)
+    );
+    Ok(())
+}

@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod guess;
 pub mod serve;
+pub mod service;
 pub mod tls;
 pub mod upload;

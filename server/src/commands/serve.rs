@@ -19,6 +19,7 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         mut config,
         addr,
         leptos,
+        ..
     } = settings;
     if !args.trusted_proxies.is_empty() {
         config.trusted_proxies = backend::proxies::TrustedProxies::parse(&args.trusted_proxies)
@@ -157,7 +158,7 @@ fn browser_addr(addr: SocketAddr) -> String {
 }
 
 /// Hides a password in a database URL before it is logged.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];

@@ -2,6 +2,7 @@
 //! the CLI), on SQLite and PostgreSQL.
 
 mod auth;
+mod backup;
 mod cli;
 mod fixtures;
 mod libraries;
