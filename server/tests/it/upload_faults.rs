@@ -123,6 +123,28 @@ impl RealServer {
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
+    /// SIGTERM, as systemd stops a service; returns how long the process took to exit.
+    async fn terminate(&mut self) -> Duration {
+        let mut child = self.child.take().expect("the server runs");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "a clean stop exits with 0: {status:?}");
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the server never stopped"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// SIGKILL: no chance to finish anything.
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -721,4 +743,108 @@ async fn a_metadata_job_cut_short_by_a_kill_finishes_after_the_restart() {
             .join("cover/cover.jpg")
             .is_file()
     );
+}
+
+/// A request body that sends `first`, then waits for `rest` (or for ever, if it never comes).
+fn held_body(first: Vec<u8>, rest: tokio::sync::oneshot::Receiver<Vec<u8>>) -> reqwest::Body {
+    let first = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(first)) });
+    let rest = futures::stream::once(async move {
+        match rest.await {
+            Ok(bytes) => Ok(Bytes::from(bytes)),
+            Err(_) => std::future::pending().await,
+        }
+    });
+    reqwest::Body::wrap_stream(futures::StreamExt::chain(first, rest))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_chunk_in_flight_finish_cuts_a_stalled_one_and_exits_in_time() {
+    let mut srv = RealServer::start().await;
+    let rough = RoughClient {
+        srv: &srv,
+        http: reqwest::Client::new(),
+    };
+    let chunk = 256 * 1024;
+    let (a_data, b_data) = (vec![0xA5u8; 2 * chunk], vec![0x5Au8; 2 * chunk]);
+    let mut ids = Vec::new();
+    for name in ["finishing.mp4", "stalled.mp4"] {
+        match rough.init(name, 2 * chunk).await {
+            Sent::Answer(s, body) if s.is_success() => {
+                ids.push(body["uploadId"].as_str().unwrap().to_owned())
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Both chunks are half sent when the signal comes; one client then finishes its chunk,
+    // the other never does.
+    let (finish_tx, finish_rx) = tokio::sync::oneshot::channel();
+    let (_stall_tx, stall_rx) = tokio::sync::oneshot::channel::<Vec<u8>>();
+    let send = |id: &str, data: &[u8], rx| {
+        rough
+            .auth(rough.http.post(rough.chunk_url(id, 1, 0)))
+            .header(reqwest::header::CONTENT_LENGTH, chunk)
+            .body(held_body(data[..chunk / 2].to_vec(), rx))
+            .send()
+    };
+    let finishing = tokio::spawn(send(&ids[0], &a_data, finish_rx));
+    let stalled = tokio::spawn(send(&ids[1], &b_data, stall_rx));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rest = a_data[chunk / 2..chunk].to_vec();
+    let stopping = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        finish_tx.send(rest).unwrap();
+    });
+    drop(rough);
+    let took = srv.terminate().await;
+    stopping.await.unwrap();
+    eprintln!("SIGTERM to exit: {took:?}");
+    assert!(took < Duration::from_secs(10), "stopped after {took:?}");
+    let finished = finishing
+        .await
+        .unwrap()
+        .expect("the finishing chunk got an answer");
+    assert_eq!(finished.status(), reqwest::StatusCode::OK);
+    assert!(stalled.await.unwrap().is_err(), "the stalled chunk was cut");
+
+    // After a restart: the finished chunk is kept, the cut one left no trace, and both
+    // uploads complete byte for byte.
+    srv.spawn().await;
+    let rough = RoughClient {
+        srv: &srv,
+        http: reqwest::Client::new(),
+    };
+    rough
+        .assert_state("finishing.mp4", 2 * chunk, chunk, 1)
+        .await;
+    rough.assert_state("stalled.mp4", 2 * chunk, 0, 0).await;
+    for (i, (name, data, from)) in [
+        ("finishing.mp4", &a_data, 1usize),
+        ("stalled.mp4", &b_data, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for nr in from..2 {
+            let sent = rough
+                .chunk(
+                    &ids[i],
+                    nr as u64 + 1,
+                    nr * chunk,
+                    &data[nr * chunk..(nr + 1) * chunk],
+                )
+                .await;
+            assert!(
+                matches!(sent, Sent::Answer(s, _) if s.is_success()),
+                "{name}: {sent:?}"
+            );
+        }
+        let imdb = format!("tt{:07}", 4_000_000 + i);
+        match rough.end(&ids[i], &imdb).await {
+            Sent::Answer(s, body) if s.is_success() => {
+                let path = body["path"].as_str().unwrap();
+                assert_eq!(sha256(&srv.stored(path)), sha256(data), "{name}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
 }
