@@ -9,6 +9,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod instance;
+pub mod invites;
 pub mod libraries;
 pub mod metadata;
 pub mod movies;

@@ -35,6 +35,7 @@ macro_rules! each_table {
         out.push($apply::<Library>($($args),*).await?);
         out.push($apply::<UserSettings>($($args),*).await?);
         out.push($apply::<LibraryMember>($($args),*).await?);
+        out.push($apply::<LibraryInvite>($($args),*).await?);
         out.push($apply::<Movie>($($args),*).await?);
         out.push($apply::<MovieFile>($($args),*).await?);
         out.push($apply::<UploadedFile>($($args),*).await?);

@@ -273,3 +273,59 @@ pub struct RowsPage {
     /// The offset of the next page, if there is one.
     pub next: Option<u32>,
 }
+
+/// An invite link of a library, as its owner sees it (the token is shown only once, at
+/// creation): `GET /api/libraries/{id}/invites`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InviteInfo {
+    pub id: i32,
+    pub role: Role,
+    pub single_use: bool,
+    pub uses: i32,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; none: until revoked.
+    pub expires_at: Option<String>,
+    pub revoked: bool,
+    /// Whether the link still lets someone join.
+    pub usable: bool,
+}
+
+/// A new invite and its link: `POST /api/libraries/{id}/invites`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedInvite {
+    pub invite: InviteInfo,
+    /// The secret part of the link; shown only now.
+    pub token: String,
+    /// The link's path on this server: `/join/{token}`.
+    pub path: String,
+}
+
+/// What an invite link offers, shown before joining: `GET /api/invites/{token}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvitePreview {
+    pub library_id: i32,
+    pub library_name: String,
+    pub invited_by: String,
+    pub role: Role,
+    /// The visitor's role there already, if they are a member.
+    pub current_role: Option<Role>,
+}
+
+/// A member of a library: `GET /api/libraries/{id}/members`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MemberInfo {
+    pub user_id: i32,
+    pub username: String,
+    pub role: Role,
+    /// RFC 3339.
+    pub joined_at: String,
+}

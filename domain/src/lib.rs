@@ -7,6 +7,7 @@ pub mod account;
 pub mod api;
 pub mod format;
 pub mod guess;
+pub mod invite;
 pub mod languages;
 pub mod library;
 pub mod media;

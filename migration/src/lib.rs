@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial;
 mod m20261126_000001_metadata_fetch;
+mod m20261126_000002_invites;
 
 /// Runs the migrations in order; use `Migrator::up(&db, None)` to bring a database up to date.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261126_000001_metadata_fetch::Migration),
+            Box::new(m20261126_000002_invites::Migration),
         ]
     }
 }

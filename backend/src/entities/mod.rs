@@ -8,6 +8,7 @@ pub mod collection_movie;
 pub mod genre;
 pub mod instance_setting;
 pub mod library;
+pub mod library_invite;
 pub mod library_member;
 pub mod movie;
 pub mod movie_file;
@@ -28,6 +29,7 @@ pub mod prelude {
     pub use super::genre::Entity as Genre;
     pub use super::instance_setting::Entity as InstanceSetting;
     pub use super::library::Entity as Library;
+    pub use super::library_invite::Entity as LibraryInvite;
     pub use super::library_member::Entity as LibraryMember;
     pub use super::movie::Entity as Movie;
     pub use super::movie_file::Entity as MovieFile;

@@ -56,6 +56,17 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
             );
         }
     }
+    // Files going into the data dir (the TLS certificate) must not replace anything either.
+    for file in &manifest.files {
+        let target = manifest::safe_relative(&file.path)
+            .and_then(|relative| target_for(&relative, &manifest, &moves, &config.data_dir));
+        if let Some(target) = target.filter(|t| t.exists()) {
+            bail!(
+                "{} already exists; restore into an empty data dir",
+                target.display()
+            );
+        }
+    }
     let dump = folder.join(&manifest.database.file);
     if hash_file(&dump)? != manifest.database.sha256 {
         bail!(

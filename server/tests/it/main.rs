@@ -5,6 +5,7 @@ mod auth;
 mod backup;
 mod cli;
 mod fixtures;
+mod invites;
 mod libraries;
 mod metadata;
 mod movies;

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod invites;
 pub mod libraries;
 pub mod movies;
 pub mod playback;
@@ -80,6 +81,12 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(libraries::list, libraries::create))
+        .routes(routes!(invites::create, invites::list))
+        .routes(routes!(invites::revoke))
+        .routes(routes!(invites::members))
+        .routes(routes!(invites::remove_member))
+        .routes(routes!(invites::preview))
+        .routes(routes!(invites::accept))
         .routes(routes!(admin::get_settings, admin::put_settings))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
