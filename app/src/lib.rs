@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/upload") view=pages::upload::UploadPage ssr=SSR />
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SSR />
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SSR />
+                    <Route path=path!("/share") view=pages::share::SharePage ssr=SSR />
+                    <Route path=path!("/join/:token") view=pages::join::JoinPage ssr=SSR />
                 </Routes>
             </main>
         </Router>

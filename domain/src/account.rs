@@ -92,6 +92,15 @@ pub fn check_new_password(password: &str) -> Result<(), AccountRuleError> {
     Ok(())
 }
 
+/// Where to go after logging in or registering: a path on this site from the `next` field
+/// (e.g. an invite link), never another site (`//evil.example`, `https://…`, `/\\evil`).
+pub fn local_redirect(next: Option<&str>) -> Option<String> {
+    next.map(str::trim)
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| !n.chars().any(char::is_control))
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +153,24 @@ mod tests {
             assert!(e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
             assert!(e.to_string().ends_with('.'));
         }
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(
+            local_redirect(Some("/join/abc")).as_deref(),
+            Some("/join/abc")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "join",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(local_redirect(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(local_redirect(None), None);
     }
 }

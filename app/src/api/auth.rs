@@ -15,25 +15,38 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<String, AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
     use super::server::*;
     let state = state()?;
     let client = client_info();
     let (_, token) = backend::auth::login(&state, &username, &password, &client).await?;
     set_cookie(&backend::auth::session_cookie(&state, &token, &client));
-    Ok(go_to("/"))
+    Ok(go_to(
+        &domain::account::local_redirect(next.as_deref()).unwrap_or_else(|| "/".into()),
+    ))
 }
 
-/// Creates an account and logs it in; the new user continues to library setup.
+/// Creates an account and logs it in; the new user continues to library setup (or to the
+/// invite link they came from).
 #[server(prefix = "/api/fn", endpoint = "register")]
-pub async fn register(username: String, password: String) -> Result<String, AppError> {
+pub async fn register(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
     use super::server::*;
     let state = state()?;
     let client = client_info();
     let user = backend::auth::users::register(&state.db, &username, &password).await?;
     let token = backend::auth::start_session(&state, &user, &client).await?;
     set_cookie(&backend::auth::session_cookie(&state, &token, &client));
-    Ok(go_to("/setup"))
+    Ok(go_to(
+        &domain::account::local_redirect(next.as_deref()).unwrap_or_else(|| "/setup".into()),
+    ))
 }
 
 #[server(prefix = "/api/fn", endpoint = "logout")]

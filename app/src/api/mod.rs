@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod invites;
 pub mod libraries;
 pub mod movies;
 pub mod playback;

@@ -25,10 +25,14 @@ pub fn Header() -> impl IntoView {
                         .ok()
                         .flatten()
                         .map(|me| {
+                            let owner = me.libraries.iter().any(|l| {
+                                Some(l.id) == me.active_library_id && l.role == domain::Role::Owner
+                            });
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/">"Home"</A>
                                     <A href="/upload">"Upload"</A>
+                                    {owner.then(|| view! { <A href="/share">"Share"</A> })}
                                     {me.user.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                 </nav>
                                 <form class="header-search" action="/search" method="get" role="search">

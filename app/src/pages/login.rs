@@ -4,10 +4,13 @@ use crate::components::session::RedirectIfLoggedIn;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next");
     follow_on_success(login);
     let error = Signal::derive(move || error_text(login.value().get()));
 
@@ -17,6 +20,8 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Log in"</h1>
             <ActionForm action=login>
+                // Back to where the visitor came from (an invite link), after logging in.
+                {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <div class="field">
                     <label for="login-username">"Username"</label>
                     <input

@@ -2,11 +2,13 @@
 
 pub mod admin;
 pub mod home;
+pub mod join;
 pub mod login;
 pub mod movie;
 pub mod not_found;
 pub mod register;
 pub mod search;
 pub mod setup;
+pub mod share;
 pub mod upload;
 pub mod watch;

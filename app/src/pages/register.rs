@@ -5,10 +5,13 @@ use domain::account::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<Register>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next");
     follow_on_success(register);
     let error = Signal::derive(move || error_text(register.value().get()));
 
@@ -18,6 +21,8 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create your account"</h1>
             <ActionForm action=register>
+                // Back to where the visitor came from (an invite link), after logging in.
+                {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <div class="field">
                     <label for="register-username">"Username"</label>
                     <input

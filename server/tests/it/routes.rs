@@ -101,6 +101,13 @@ async fn every_server_function_needs_a_login_unless_public() {
             "/api/fn/fix_match",
             "/api/fn/create_library",
             "/api/fn/save_server_settings",
+            "/api/fn/create_invite",
+            "/api/fn/library_invites",
+            "/api/fn/revoke_invite",
+            "/api/fn/library_members",
+            "/api/fn/remove_member",
+            "/api/fn/invite_preview",
+            "/api/fn/accept_invite",
         ] {
             assert!(
                 paths.contains(&expected),
@@ -113,7 +120,7 @@ async fn every_server_function_needs_a_login_unless_public() {
                 .uri(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(
-                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent&text=x",
+                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent&text=x&role=viewer&invite=1&user=1&token=x",
                 ))
                 .unwrap();
             let reply = srv.send(req).await;
