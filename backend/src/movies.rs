@@ -184,7 +184,7 @@ pub async fn view(
         cast: json_list(m.cast_names.as_deref()),
         directors: json_list(m.directors.as_deref()),
         files: files.into_iter().map(crate::uploads::file_info).collect(),
-        can_edit: role.can_upload(),
+        can_edit: role.can_manage(),
         can_delete: role.can_manage(),
         imdb_id: m.imdb_id,
         title: m.title,

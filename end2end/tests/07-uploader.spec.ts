@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PASSWORD, createLibrary, open, register, uniqueUsername } from './helpers';
+import { PASSWORD, createLibrary, open, register, uniqueUsername, waitForHydration } from './helpers';
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -100,6 +100,8 @@ test('files picked in the browser are matched, confirmed and uploaded byte for b
     await box.fill('MATR');
     await box.press('Enter');
     await expect(page).toHaveURL(/\/search\?q=MATR$/);
+    // A new page load: typing before hydration would go unheard.
+    await waitForHydration(page);
     const results = page.getByRole('list', { name: 'Search results' });
     await expect(results.getByRole('link', { name: /^The Matrix/ })).toBeVisible();
     await expect(results.getByRole('link')).toHaveCount(1);

@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, createLibrary, fillAndSubmitRegister, h1, open, register, uniqueUsername } from './helpers';
+import {
+  PASSWORD,
+  createLibrary,
+  fillAndSubmitRegister,
+  h1,
+  open,
+  register,
+  uniqueUsername,
+  waitForHydration,
+} from './helpers';
 
 /** Uploads a small file through the resumable protocol as the page's user. */
 async function uploadFile(page: import('@playwright/test').Page, filename: string, imdbId: string) {
@@ -59,6 +68,7 @@ test('the owner shares a link; a new person registers through it, sees the movie
     await expect(h1(friend, 'Create your account')).toBeVisible();
     await fillAndSubmitRegister(friend, friendName, PASSWORD);
     await expect(friend).toHaveURL(/\/join\/[0-9a-f]{64}$/);
+    await waitForHydration(friend);
     await expect(friend.getByText(`${owner} invites you to “Shared movies” as viewer`)).toBeVisible();
     await friend.getByRole('button', { name: 'Join “Shared movies”' }).click();
     await expect(friend).toHaveURL(/\/$/);

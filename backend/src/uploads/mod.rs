@@ -41,6 +41,8 @@ pub enum UploadError {
     NoLibrary,
     #[error("Your role in this library does not allow uploading.")]
     NotAllowed,
+    #[error("Only the library's owner and managers can edit its movies.")]
+    NotManager,
     #[error("There is no such upload (it may have finished, been cancelled or expired).")]
     UploadNotFound,
     #[error("This file was already uploaded to this library.")]
@@ -95,7 +97,9 @@ impl From<UploadError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
             }
             UploadError::NoLibrary => ApiError::new(StatusCode::CONFLICT, "no_library", message),
-            UploadError::NotAllowed => ApiError::forbidden("not_allowed", message),
+            UploadError::NotAllowed | UploadError::NotManager => {
+                ApiError::forbidden("not_allowed", message)
+            }
             UploadError::UploadNotFound => {
                 ApiError::new(StatusCode::NOT_FOUND, "upload_not_found", message)
             }
@@ -293,6 +297,22 @@ pub(crate) async fn may_upload(
         .ok_or(UploadError::LibraryNotFound)?;
     if !Role::can_upload(role) {
         return Err(UploadError::NotAllowed);
+    }
+    Ok(())
+}
+
+/// Refuses a user who is not a member of the library, or who may not edit its movies (their
+/// metadata and matches are a manager's job).
+pub(crate) async fn may_manage(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<(), UploadError> {
+    let role = libraries::role(&state.db, user_id, library_id)
+        .await?
+        .ok_or(UploadError::LibraryNotFound)?;
+    if !Role::can_manage(role) {
+        return Err(UploadError::NotManager);
     }
     Ok(())
 }

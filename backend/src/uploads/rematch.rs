@@ -1,9 +1,9 @@
-//! What an uploader may do to a movie already in a library: fetch its metadata again, or
+//! What a manager may do to a movie already in a library: fetch its metadata again, or
 //! "fix match": the files a library holds under one IMDb id belong to another movie. Their
 //! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
 //! other movie, the old cover goes, and the right movie's metadata is fetched.
 
-use super::{UploadError, files_of, may_upload, upload_library};
+use super::{UploadError, files_of, may_manage, upload_library};
 use crate::AppState;
 use crate::entities::movie_file;
 use domain::api::MovieFileInfo;
@@ -20,7 +20,7 @@ pub async fn refresh(
     imdb_id: &str,
 ) -> Result<(), UploadError> {
     rules::check_imdb_id(imdb_id)?;
-    may_upload(state, user_id, library_id).await?;
+    may_manage(state, user_id, library_id).await?;
     if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
         return Err(UploadError::MovieNotFound);
     }
@@ -39,6 +39,7 @@ pub async fn rematch(
 ) -> Result<Vec<MovieFileInfo>, UploadError> {
     rules::check_imdb_id(from)?;
     rules::check_imdb_id(to)?;
+    may_manage(state, user_id, library_id).await?;
     let library = upload_library(state, user_id, Some(library_id)).await?;
     let files = files_of(&state.db, library.id, from).await?;
     if files.is_empty() {

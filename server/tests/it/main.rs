@@ -1,6 +1,7 @@
 //! Integration tests of the `ott` server: the real router in-process (and the real binary for
 //! the CLI), on SQLite and PostgreSQL.
 
+mod access;
 mod auth;
 mod backup;
 mod cli;
