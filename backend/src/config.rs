@@ -48,6 +48,9 @@ pub struct Config {
     pub metadata_providers: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// Admins are warned when a filesystem's free space falls below this share of its size
+    /// (or below `storage_reserve`, if that is more).
+    pub storage_warning_percent: u8,
 }
 
 /// The details providers a server knows.
@@ -84,6 +87,7 @@ impl Config {
             // page for what TMDB lacks; OMDb for the Rotten Tomatoes and Metacritic scores.
             metadata_providers: vec!["tmdb".into(), "imdb".into(), "omdb".into()],
             trusted_proxies: Default::default(),
+            storage_warning_percent: 10,
         }
     }
 

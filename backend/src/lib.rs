@@ -12,6 +12,7 @@ pub mod instance;
 pub mod invites;
 pub mod libraries;
 pub mod metadata;
+pub mod monitor;
 pub mod movies;
 pub mod playback;
 pub mod posters;

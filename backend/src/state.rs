@@ -15,6 +15,8 @@ pub struct AppState {
     pub metadata: Arc<crate::metadata::Metadata>,
     /// Each library's movies in memory, for the home rows.
     pub catalogs: Arc<crate::catalog::Catalogs>,
+    /// Bytes in and out, streams and uploads in progress (the server monitor).
+    pub traffic: Arc<crate::monitor::Counters>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             uploads,
             metadata,
             catalogs: Arc::default(),
+            traffic: Arc::default(),
             config: Arc::new(config),
             login_limiter,
         }

@@ -48,6 +48,7 @@ macro_rules! each_table {
         out.push($apply::<WatchProgress>($($args),*).await?);
         out.push($apply::<Session>($($args),*).await?);
         out.push($apply::<ApiToken>($($args),*).await?);
+        out.push($apply::<TrafficMinute>($($args),*).await?);
         out
     }};
 }

@@ -12,6 +12,7 @@ pub mod languages;
 pub mod library;
 pub mod media;
 pub mod metadata;
+pub mod monitor;
 pub mod naming;
 pub mod ranking;
 pub mod role;

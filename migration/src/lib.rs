@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial;
 mod m20261126_000001_metadata_fetch;
 mod m20261126_000002_invites;
+mod m20261126_000003_traffic;
 
 /// Runs the migrations in order; use `Migrator::up(&db, None)` to bring a database up to date.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261126_000001_metadata_fetch::Migration),
             Box::new(m20261126_000002_invites::Migration),
+            Box::new(m20261126_000003_traffic::Migration),
         ]
     }
 }

@@ -18,7 +18,8 @@ pub struct GlobalArgs {
     /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days,
     /// imdb_suggest_url, metadata_timeout_secs, imdb_url, tmdb_url, tmdb_image_url,
     /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb),
-    /// trusted_proxies (addresses or networks whose X-Forwarded-For/-Proto are believed).
+    /// trusted_proxies (addresses or networks whose X-Forwarded-For/-Proto are believed),
+    /// storage_warning_percent (warn admins below this much free space; default 10).
     /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -55,6 +56,7 @@ struct FileConfig {
     omdb_api_key: Option<String>,
     metadata_providers: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    storage_warning_percent: Option<u8>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -171,6 +173,9 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
             );
         }
         config.metadata_providers = order;
+    }
+    if let Some(v) = file.storage_warning_percent {
+        config.storage_warning_percent = v.min(100);
     }
     if let Some(list) = file.trusted_proxies {
         config.trusted_proxies = backend::proxies::TrustedProxies::parse(&list)

@@ -14,6 +14,7 @@ pub mod movie;
 pub mod movie_file;
 pub mod movie_genre;
 pub mod session;
+pub mod traffic_minute;
 pub mod uploaded_file;
 pub mod user;
 pub mod user_settings;
@@ -35,6 +36,7 @@ pub mod prelude {
     pub use super::movie_file::Entity as MovieFile;
     pub use super::movie_genre::Entity as MovieGenre;
     pub use super::session::Entity as Session;
+    pub use super::traffic_minute::Entity as TrafficMinute;
     pub use super::uploaded_file::Entity as UploadedFile;
     pub use super::user::Entity as User;
     pub use super::user_settings::Entity as UserSettings;

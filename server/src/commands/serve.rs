@@ -193,8 +193,19 @@ async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing open requests");
 }
 
-/// Periodic clean-up: expired sessions, and uploads abandoned for longer than allowed.
+/// Periodic clean-up: expired sessions, and uploads abandoned for longer than allowed; and
+/// each finished minute of traffic into the database.
 fn spawn_housekeeping(state: AppState) {
+    let traffic = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if let Err(e) = backend::monitor::flush(&traffic).await {
+                tracing::warn!("could not save the traffic figures: {e}");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod traffic;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -76,6 +77,7 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .layer(from_fn(middleware::reject_cross_origin))
         .layer(from_fn_with_state(state.clone(), middleware::client_info))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(from_fn_with_state(state.clone(), traffic::count))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

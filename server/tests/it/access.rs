@@ -34,6 +34,8 @@ const NOT_LIBRARY_ROUTES: &[&str] = &[
     "PUT /api/admin/settings",
     "GET /api/search/movies",
     "GET /healthz",
+    // Server-wide; storage lists only libraries the caller manages (see monitor.rs).
+    "GET /api/monitor",
     "GET /api/invites/{token}",
     "POST /api/invites/{token}/accept",
     // Chunks, end and cancel act on an upload by its id, which only its owner holds (the

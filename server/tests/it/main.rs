@@ -9,6 +9,7 @@ mod fixtures;
 mod invites;
 mod libraries;
 mod metadata;
+mod monitor;
 mod movies;
 mod playback;
 mod proxy;

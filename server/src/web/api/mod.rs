@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod invites;
 pub mod libraries;
+pub mod monitor;
 pub mod movies;
 pub mod playback;
 pub mod search;
@@ -105,6 +106,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(playback::delete_file))
         .routes(routes!(movies::refresh))
         .routes(routes!(movies::rematch))
+        .routes(routes!(monitor::monitor))
         .routes(routes!(healthz))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

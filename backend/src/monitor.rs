@@ -1,0 +1,351 @@
+//! The server monitor: bytes received and sent (counted by the web layer as they flow, kept
+//! per minute for 30 days), streams and uploads in progress, and the storage of each library
+//! and filesystem. `report` is what `GET /api/monitor` answers.
+
+use crate::entities::{library, movie_file, traffic_minute};
+use crate::{ApiError, AppState};
+use chrono::{DateTime, Utc};
+use domain::monitor::{self as figures, Activity, Filesystem, LibraryStorage, MonitorReport};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How long per-minute traffic is kept.
+pub const KEEP_DAYS: i64 = 30;
+
+/// Counters the web layer feeds; one per server process.
+#[derive(Debug)]
+pub struct Counters {
+    started: DateTime<Utc>,
+    received: AtomicU64,
+    sent: AtomicU64,
+    /// Minutes not yet written to the database: start → (received, sent).
+    pending: Mutex<BTreeMap<i64, (u64, u64)>>,
+    pub streams: AtomicU64,
+    pub uploads: AtomicU64,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            started: Utc::now(),
+            received: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            pending: Mutex::default(),
+            streams: AtomicU64::new(0),
+            uploads: AtomicU64::new(0),
+        }
+    }
+}
+
+fn minute_of(at: DateTime<Utc>) -> i64 {
+    let secs = at.timestamp();
+    secs - secs.rem_euclid(60)
+}
+
+impl Counters {
+    pub fn received(&self, bytes: u64) {
+        self.add(bytes, 0);
+    }
+
+    pub fn sent(&self, bytes: u64) {
+        self.add(0, bytes);
+    }
+
+    fn add(&self, received: u64, sent: u64) {
+        self.add_at(Utc::now(), received, sent);
+    }
+
+    /// Counts bytes as moved at `at` (the web layer counts them now; tests go back in time).
+    pub fn add_at(&self, at: DateTime<Utc>, received: u64, sent: u64) {
+        if received == 0 && sent == 0 {
+            return;
+        }
+        self.received.fetch_add(received, Ordering::Relaxed);
+        self.sent.fetch_add(sent, Ordering::Relaxed);
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = pending.entry(minute_of(at)).or_default();
+        entry.0 += received;
+        entry.1 += sent;
+    }
+
+    /// (received, sent) since this process started.
+    pub fn totals(&self) -> (u64, u64) {
+        (
+            self.received.load(Ordering::Relaxed),
+            self.sent.load(Ordering::Relaxed),
+        )
+    }
+
+    fn pending_rows(&self) -> Vec<(i64, u64, u64)> {
+        let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.iter().map(|(m, (r, s))| (*m, *r, *s)).collect()
+    }
+
+    /// Takes the minutes before `now`'s (they will not grow any more).
+    fn take_finished(&self, now: DateTime<Utc>) -> Vec<(i64, u64, u64)> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let current = pending.split_off(&minute_of(now));
+        let done = std::mem::replace(&mut *pending, current);
+        done.into_iter().map(|(m, (r, s))| (m, r, s)).collect()
+    }
+}
+
+/// Writes finished minutes to the database (adding to a row another process may have written)
+/// and forgets those older than 30 days. Run every minute or so.
+pub async fn flush(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    // Here only: its `max` and `add` would shadow the integer ones elsewhere in this file.
+    use sea_orm::sea_query::ExprTrait;
+    let rows = state.traffic.take_finished(Utc::now());
+    for (minute, received, sent) in rows {
+        traffic_minute::Entity::insert(traffic_minute::ActiveModel {
+            minute: sea_orm::Set(minute),
+            received: sea_orm::Set(received as i64),
+            sent: sea_orm::Set(sent as i64),
+        })
+        .on_conflict(
+            OnConflict::column(traffic_minute::Column::Minute)
+                .value(
+                    traffic_minute::Column::Received,
+                    Expr::col((traffic_minute::Entity, traffic_minute::Column::Received))
+                        .add(received as i64),
+                )
+                .value(
+                    traffic_minute::Column::Sent,
+                    Expr::col((traffic_minute::Entity, traffic_minute::Column::Sent))
+                        .add(sent as i64),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(&state.db)
+        .await?;
+    }
+    let cutoff = minute_of(Utc::now()) - KEEP_DAYS * 86_400;
+    traffic_minute::Entity::delete_many()
+        .filter(traffic_minute::Column::Minute.lt(cutoff))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Who may see the monitor: the admin (everything), and owners and managers (their
+/// libraries' storage, and the server's traffic and activity).
+async fn visible_libraries(
+    state: &AppState,
+    user_id: i32,
+    is_admin: bool,
+) -> Result<Vec<library::Model>, ApiError> {
+    let all = library::Entity::find().all(&state.db).await?;
+    if is_admin {
+        return Ok(all);
+    }
+    let mut mine = Vec::new();
+    for lib in all {
+        if crate::libraries::role(&state.db, user_id, lib.id)
+            .await?
+            .is_some_and(|r| r.can_manage())
+        {
+            mine.push(lib);
+        }
+    }
+    if mine.is_empty() {
+        return Err(ApiError::forbidden(
+            "not_allowed",
+            "The server monitor is for the administrator and for library owners and managers.",
+        ));
+    }
+    Ok(mine)
+}
+
+pub async fn report(
+    state: &AppState,
+    user_id: i32,
+    is_admin: bool,
+    parts: Option<&str>,
+) -> Result<MonitorReport, ApiError> {
+    let parts =
+        figures::parse_parts(parts).map_err(|m| ApiError::bad_request("invalid_parts", m))?;
+    let libraries = visible_libraries(state, user_id, is_admin).await?;
+    let mut out = MonitorReport::default();
+    if parts.contains(&"storage") {
+        out.storage = Some(storage(state, &libraries, is_admin).await?);
+    }
+    if parts.contains(&"traffic") {
+        out.traffic = Some(traffic(state).await?);
+    }
+    if parts.contains(&"activity") {
+        out.activity = Some(Activity {
+            streams: state.traffic.streams.load(Ordering::Relaxed),
+            uploads: state.traffic.uploads.load(Ordering::Relaxed),
+            // Staging folders: one per upload that was started and has not ended.
+            unfinished_uploads: std::fs::read_dir(state.uploads.staging.root())
+                .map(|dir| {
+                    dir.filter_map(Result::ok)
+                        .filter(|e| e.path().is_dir())
+                        .count() as u64
+                })
+                .unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
+async fn traffic(state: &AppState) -> Result<domain::monitor::Traffic, ApiError> {
+    let now = Utc::now();
+    let since = minute_of(now) - KEEP_DAYS * 86_400;
+    let stored = traffic_minute::Entity::find()
+        .filter(traffic_minute::Column::Minute.gte(since))
+        .all(&state.db)
+        .await?;
+    let mut rows: Vec<(i64, u64, u64)> = stored
+        .into_iter()
+        .map(|r| (r.minute, r.received.max(0) as u64, r.sent.max(0) as u64))
+        .collect();
+    rows.extend(state.traffic.pending_rows());
+    let (received, sent) = state.traffic.totals();
+    let t = now.timestamp();
+    Ok(domain::monitor::Traffic {
+        since: state.traffic.started.to_rfc3339(),
+        received_since_start: received,
+        sent_since_start: sent,
+        last_hour: figures::series(&rows, t, 60, 60),
+        last_day: figures::series(&rows, t, 3600, 24),
+        last_30_days: figures::series(&rows, t, 86_400, 30),
+    })
+}
+
+/// Total, used and what the server may still write, of the filesystem holding `path`.
+fn filesystem_of(path: &Path) -> std::io::Result<(u64, u64, u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let stat = rustix::fs::statvfs(path)?;
+    let total = stat.f_blocks.saturating_mul(stat.f_frsize);
+    let free_all = stat.f_bfree.saturating_mul(stat.f_frsize);
+    let available = stat.f_bavail.saturating_mul(stat.f_frsize);
+    let device = std::fs::metadata(path)?.dev();
+    Ok((device, total, total.saturating_sub(free_all), available))
+}
+
+async fn storage(
+    state: &AppState,
+    libraries: &[library::Model],
+    is_admin: bool,
+) -> Result<domain::monitor::Storage, ApiError> {
+    let ids: Vec<i32> = libraries.iter().map(|l| l.id).collect();
+    // Files, sizes and distinct movies per library, in one query.
+    // PostgreSQL sums a BIGINT as NUMERIC: cast back so that both databases answer i64.
+    let sums: Vec<(i32, i64, i64, i64)> = movie_file::Entity::find()
+        .select_only()
+        .column(movie_file::Column::LibraryId)
+        .column_as(movie_file::Column::Id.count(), "files")
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"),
+            "bytes",
+        )
+        .column_as(Expr::cust("COUNT(DISTINCT movie_id)"), "movies")
+        .filter(movie_file::Column::LibraryId.is_in(ids))
+        .group_by(movie_file::Column::LibraryId)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let sums: HashMap<i32, (i64, i64, i64)> = sums
+        .into_iter()
+        .map(|(l, f, b, m)| (l, (f, b, m)))
+        .collect();
+
+    let config = &state.config;
+    let mut filesystems: Vec<(u64, Filesystem)> = Vec::new();
+    let mut place = |path: &Path, library: Option<i32>| -> std::io::Result<()> {
+        let (device, total, used, free) = filesystem_of(path)?;
+        let entry = match filesystems.iter_mut().find(|(d, _)| *d == device) {
+            Some((_, fs)) => fs,
+            None => {
+                let warn = figures::warn_below(
+                    total,
+                    config.storage_warning_percent,
+                    config.storage_reserve,
+                );
+                filesystems.push((
+                    device,
+                    Filesystem {
+                        path: path.display().to_string(),
+                        total,
+                        used,
+                        free,
+                        warn_below: warn,
+                        low: free < warn,
+                        libraries: Vec::new(),
+                        data_dir: false,
+                    },
+                ));
+                &mut filesystems.last_mut().expect("just pushed").1
+            }
+        };
+        match library {
+            Some(id) => entry.libraries.push(id),
+            None => entry.data_dir = true,
+        }
+        Ok(())
+    };
+    let mut out_libraries = Vec::new();
+    for lib in libraries {
+        let path = Path::new(&lib.path);
+        if let Err(e) = place(path, Some(lib.id)) {
+            tracing::warn!(library = %lib.name, path = %lib.path, "cannot read the library's filesystem: {e}");
+        }
+        let (files, bytes, movies) = sums.get(&lib.id).copied().unwrap_or((0, 0, 0));
+        out_libraries.push(LibraryStorage {
+            id: lib.id,
+            name: lib.name.clone(),
+            path: lib.path.clone(),
+            movies: movies.max(0) as u64,
+            files: files.max(0) as u64,
+            bytes: bytes.max(0) as u64,
+        });
+    }
+    if is_admin {
+        place(&config.data_dir, None).map_err(ApiError::internal)?;
+    }
+    let filesystems: Vec<Filesystem> = filesystems.into_iter().map(|(_, fs)| fs).collect();
+    let warning = filesystems.iter().find(|fs| fs.low).map(|fs| {
+        format!(
+            "The disk holding {} is nearly full: {} free of {}. Uploads stop when less than {} is free.",
+            fs.path,
+            domain::format::size(fs.free),
+            domain::format::size(fs.total),
+            domain::format::size(config.storage_reserve),
+        )
+    });
+    Ok(domain::monitor::Storage {
+        filesystems,
+        libraries: out_libraries,
+        warning,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn finished_minutes_are_taken_and_the_current_one_stays() {
+        let c = Counters::default();
+        c.received(100);
+        c.sent(40);
+        assert_eq!(c.totals(), (100, 40));
+        let rows = c.pending_rows();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].1, rows[0].2), (100, 40));
+        // Within the same minute nothing is finished yet.
+        let now = Utc.timestamp_opt(rows[0].0 + 59, 0).unwrap();
+        assert!(c.take_finished(now).is_empty());
+        let later = Utc.timestamp_opt(rows[0].0 + 60, 0).unwrap();
+        assert_eq!(c.take_finished(later), rows);
+        assert!(c.pending_rows().is_empty());
+        // Totals since start are not reset by a flush.
+        assert_eq!(c.totals(), (100, 40));
+    }
+}
