@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SSR />
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SSR />
                     <Route path=path!("/share") view=pages::share::SharePage ssr=SSR />
+                    <Route path=path!("/monitor") view=pages::monitor::MonitorPage ssr=SSR />
                     <Route path=path!("/join/:token") view=pages::join::JoinPage ssr=SSR />
                 </Routes>
             </main>

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod invites;
 pub mod libraries;
+pub mod monitor;
 pub mod movies;
 pub mod playback;
 #[cfg(feature = "ssr")]

@@ -28,11 +28,14 @@ pub fn Header() -> impl IntoView {
                             let owner = me.libraries.iter().any(|l| {
                                 Some(l.id) == me.active_library_id && l.role == domain::Role::Owner
                             });
+                            let monitor = me.user.is_admin
+                                || me.libraries.iter().any(|l| l.role.can_manage());
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/">"Home"</A>
                                     <A href="/upload">"Upload"</A>
                                     {owner.then(|| view! { <A href="/share">"Share"</A> })}
+                                    {monitor.then(|| view! { <A href="/monitor">"Monitor"</A> })}
                                     {me.user.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                 </nav>
                                 <form class="header-search" action="/search" method="get" role="search">

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod home;
 pub mod join;
 pub mod login;
+pub mod monitor;
 pub mod movie;
 pub mod not_found;
 pub mod register;

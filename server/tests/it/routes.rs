@@ -108,6 +108,7 @@ async fn every_server_function_needs_a_login_unless_public() {
             "/api/fn/remove_member",
             "/api/fn/invite_preview",
             "/api/fn/accept_invite",
+            "/api/fn/monitor",
         ] {
             assert!(
                 paths.contains(&expected),
