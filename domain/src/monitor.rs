@@ -137,7 +137,8 @@ pub fn series(rows: &[(i64, u64, u64)], now: i64, width: i64, count: usize) -> V
         })
         .collect();
     for &(minute, received, sent) in rows {
-        if minute < first || minute >= last + width {
+        // Before the first bucket, or after now (a clock set back): not shown.
+        if minute < first || minute > now {
             continue;
         }
         let point = &mut points[((minute - first) / width) as usize];

@@ -48,6 +48,9 @@ pub enum Command {
         /// Where backups go (better on another disk); each run makes a new dated folder.
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
+        /// Keep only the newest N backups in DIR (older ones are deleted after this one).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        keep: Option<u32>,
     },
     /// Put a backup back into an empty data dir and database (checking every sha256).
     Restore {
@@ -266,7 +269,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             commands::admin::seed(&settings, &owner, &name, plan).await
         }
-        Command::Backup { to } => crate::backup::backup(&settings, &to).await.map(|_| ()),
+        Command::Backup { to, keep } => crate::backup::backup(&settings, &to, keep)
+            .await
+            .map(|_| ()),
         Command::Restore { from } => crate::backup::restore::restore(&settings, &from).await,
         Command::InstallService(args) => commands::service::run(&settings, args).await,
         Command::Upload(_) | Command::Guess { .. } | Command::Db(_) => {

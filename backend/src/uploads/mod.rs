@@ -284,21 +284,20 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The library an upload goes to: the one named, or the user's active library. The user must
-/// be allowed to upload there.
 /// Refuses a user who is not a member of the library, or whose role does not allow uploads.
 pub(crate) async fn may_upload(
     state: &AppState,
     user_id: i32,
     library_id: i32,
 ) -> Result<(), UploadError> {
-    let role = libraries::role(&state.db, user_id, library_id)
-        .await?
-        .ok_or(UploadError::LibraryNotFound)?;
-    if !Role::can_upload(role) {
-        return Err(UploadError::NotAllowed);
-    }
-    Ok(())
+    require_role(
+        state,
+        user_id,
+        library_id,
+        Role::can_upload,
+        UploadError::NotAllowed,
+    )
+    .await
 }
 
 /// Refuses a user who is not a member of the library, or who may not edit its movies (their
@@ -308,15 +307,34 @@ pub(crate) async fn may_manage(
     user_id: i32,
     library_id: i32,
 ) -> Result<(), UploadError> {
+    require_role(
+        state,
+        user_id,
+        library_id,
+        Role::can_manage,
+        UploadError::NotManager,
+    )
+    .await
+}
+
+async fn require_role(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    allowed: fn(Role) -> bool,
+    refused: UploadError,
+) -> Result<(), UploadError> {
     let role = libraries::role(&state.db, user_id, library_id)
         .await?
         .ok_or(UploadError::LibraryNotFound)?;
-    if !Role::can_manage(role) {
-        return Err(UploadError::NotManager);
+    if !allowed(role) {
+        return Err(refused);
     }
     Ok(())
 }
 
+/// The library an upload goes to: the one named, or the user's active library. The user must
+/// be allowed to upload there.
 pub async fn upload_library(
     state: &AppState,
     user_id: i32,

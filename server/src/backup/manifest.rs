@@ -98,6 +98,24 @@ pub fn newest_backup(dir: &Path) -> Option<PathBuf> {
     found.pop()
 }
 
+/// Deletes all but the newest `keep` backups in `dir`; returns what went. Files shared with a
+/// kept backup (hard links) stay on disk through it.
+pub fn prune(dir: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(FOLDER_PREFIX))
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST).is_file())
+        .collect();
+    found.sort();
+    let old = found.len().saturating_sub(keep);
+    let removed: Vec<PathBuf> = found.into_iter().take(old).collect();
+    for path in &removed {
+        std::fs::remove_dir_all(path)?;
+    }
+    Ok(removed)
+}
+
 /// Where a library goes back to: a library that was inside the old data dir moves with it
 /// into the new one; one elsewhere returns to its own place.
 pub fn restored_path(library: &Path, old_data_dir: &Path, new_data_dir: &Path) -> PathBuf {

@@ -26,7 +26,7 @@ pub struct Totals {
     pub linked_bytes: u64,
 }
 
-pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<PathBuf> {
+pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow::Result<PathBuf> {
     let config = &settings.config;
     std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
     let to = to
@@ -45,11 +45,15 @@ pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<PathBuf> {
     });
     let now = chrono::Utc::now();
     let name = manifest::folder_name(now, |n| to.join(n).exists());
-    // Work in a hidden folder and rename at the end: a backup cut short is never mistaken for one.
-    let work = to.join(format!(".{name}.partial"));
-    if work.exists() {
-        std::fs::remove_dir_all(&work)?;
+    // Work in a hidden folder and rename at the end: a backup cut short is never mistaken for
+    // one, and the next run clears what it left.
+    for entry in std::fs::read_dir(&to)?.filter_map(Result::ok) {
+        let old = entry.file_name().to_string_lossy().into_owned();
+        if old.starts_with(&format!(".{}", manifest::FOLDER_PREFIX)) && old.ends_with(".partial") {
+            std::fs::remove_dir_all(entry.path())?;
+        }
     }
+    let work = to.join(format!(".{name}.partial"));
     std::fs::create_dir_all(&work)?;
 
     // The database first: the files copied next are at least as new as the rows naming them.
@@ -123,6 +127,12 @@ pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<PathBuf> {
     out.sync_all()?;
     let done = to.join(&name);
     std::fs::rename(&work, &done)?;
+    if let Some(keep) = keep {
+        let removed = manifest::prune(&to, keep.max(1) as usize)?;
+        for old in &removed {
+            println!("Removed the old backup {}.", old.display());
+        }
+    }
     println!(
         "Backed up to {}: the database, {} library file(s) ({} copied, {}; {} unchanged, linked to the previous backup).",
         done.display(),

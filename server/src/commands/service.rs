@@ -1,6 +1,7 @@
 //! `ott install-service`: start the server at boot, as a systemd unit (Linux) or a launchd
 //! agent (macOS), with the data dir and libraries this server uses.
 
+use crate::cli::ServeArgs;
 use crate::config::Settings;
 use anyhow::{Context, bail};
 use backend::entities::library;
@@ -42,6 +43,8 @@ pub struct Service {
     pub working_dir: PathBuf,
     /// Folders the server writes: the data dir and every library.
     pub writable: Vec<PathBuf>,
+    /// `serve` options beyond the address (HTTPS, redirect, trusted proxies).
+    pub serve_options: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -58,9 +61,10 @@ pub struct InstallArgs {
     /// The account the server runs as [default: the user running this command, or SUDO_USER].
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
-    /// The address the service listens on [default: the configured one].
-    #[arg(long, value_name = "IP:PORT")]
-    pub addr: Option<SocketAddr>,
+    /// How the service serves: --addr, HTTPS (--tls-self-signed, or --tls-cert and --tls-key),
+    /// --redirect-http and --trusted-proxy, as for `ott serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 pub async fn run(settings: &Settings, args: InstallArgs) -> anyhow::Result<()> {
@@ -120,11 +124,45 @@ async fn gather(settings: &Settings, args: &InstallArgs) -> anyhow::Result<Servi
             .as_ref()
             .map(|f| f.canonicalize().unwrap_or_else(|_| f.clone())),
         database_url: (config.database_url != default_url).then(|| config.database_url.clone()),
-        addr: args.addr.unwrap_or(settings.addr),
+        addr: args.serve.addr.unwrap_or(settings.addr),
+        serve_options: serve_options(&args.serve)?,
         site_root,
         working_dir,
         writable,
     })
+}
+
+/// The serve options the service keeps, with files made absolute (the service starts elsewhere).
+fn serve_options(serve: &ServeArgs) -> anyhow::Result<Vec<String>> {
+    let absolute = |path: &Path| -> anyhow::Result<String> {
+        Ok(path
+            .canonicalize()
+            .with_context(|| format!("{} does not exist", path.display()))?
+            .display()
+            .to_string())
+    };
+    let mut out = Vec::new();
+    if let (Some(cert), Some(key)) = (&serve.tls_cert, &serve.tls_key) {
+        out.extend([
+            "--tls-cert".into(),
+            absolute(cert)?,
+            "--tls-key".into(),
+            absolute(key)?,
+        ]);
+    }
+    if serve.tls_self_signed {
+        out.push("--tls-self-signed".into());
+        for name in &serve.tls_names {
+            out.extend(["--tls-name".into(), name.clone()]);
+        }
+    }
+    if let Some(redirect) = serve.redirect_http {
+        out.extend(["--redirect-http".into(), redirect.to_string()]);
+    }
+    if !serve.trusted_proxies.is_empty() {
+        out.extend(["--trusted-proxy".into(), serve.trusted_proxies.join(",")]);
+    }
+    Ok(out)
 }
 
 fn current_user() -> anyhow::Result<String> {
@@ -158,6 +196,7 @@ impl Service {
             args.extend(["--database-url".into(), url.clone()]);
         }
         args.extend(["serve".into(), "--addr".into(), self.addr.to_string()]);
+        args.extend(self.serve_options.iter().cloned());
         args
     }
 }
@@ -319,6 +358,7 @@ mod tests {
             site_root: "/opt/open ott/target/site".into(),
             working_dir: "/opt/open ott".into(),
             writable: vec!["/srv/ott".into(), "/mnt/films & more".into()],
+            serve_options: vec![],
         }
     }
 
@@ -330,6 +370,17 @@ mod tests {
         ));
         assert!(unit.contains("ReadWritePaths=/srv/ott \"/mnt/films & more\"\n"));
         assert!(unit.contains("AmbientCapabilities=CAP_NET_BIND_SERVICE"));
+        let https = systemd_unit(&Service {
+            serve_options: vec![
+                "--tls-self-signed".into(),
+                "--trusted-proxy".into(),
+                "127.0.0.1".into(),
+            ],
+            ..service()
+        });
+        assert!(
+            https.contains("serve --addr 0.0.0.0:80 --tls-self-signed --trusted-proxy 127.0.0.1\n")
+        );
         let high = systemd_unit(&Service {
             addr: "127.0.0.1:3000".parse().unwrap(),
             ..service()

@@ -2,7 +2,7 @@
 //! PostgreSQL: a library with uploads, users and a watch position survives a wipe.
 
 use crate::cli::OTT;
-use crate::support::{As, PASSWORD, TestServer, on_each_database};
+use crate::support::{As, PASSWORD, TestServer, files_under, on_each_database};
 use crate::uploads::{MATRIX, member, sha256, upload};
 use backend::testing::{POSTGRES_ENV, TestDatabase, fresh_postgres_database};
 use http::{Method, StatusCode};
@@ -67,20 +67,6 @@ async fn login(srv: &TestServer, name: &str) -> As {
     As::cookie(&reply.session_cookie().unwrap())
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_brings_back_every_movie_file_user_and_position() {
     on_each_database(|srv| async move {
@@ -119,6 +105,20 @@ async fn a_backup_brings_back_every_movie_file_user_and_position() {
             second.contains("0 copied") && second.contains("2 unchanged"),
             "{second}"
         );
+        let mut folders: Vec<PathBuf> = std::fs::read_dir(backups.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        folders.sort();
+        assert_eq!(folders.len(), 2, "{folders:?}");
+        // A third with --keep 2 leaves two; the remaining copies are still whole.
+        let third = succeeded(&ott_on(
+            srv.dir.path(),
+            &url,
+            &["backup", "--to", to, "--keep", "2"],
+        ));
+        assert!(third.contains("Removed the old backup"), "{third}");
+        assert!(!folders[0].exists());
         let mut folders: Vec<PathBuf> = std::fs::read_dir(backups.path())
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -355,7 +355,22 @@ fn install_service_prints_a_hardened_unit_and_a_launchd_agent() {
         ],
         None,
     ));
-    let unit = succeeded(&ott_on(data.path(), &url, &["install-service", "--print"]));
+    let unit = succeeded(&ott_on(
+        data.path(),
+        &url,
+        &[
+            "install-service",
+            "--print",
+            "--tls-self-signed",
+            "--trusted-proxy",
+            "127.0.0.1",
+        ],
+    ));
+    assert!(
+        unit.lines().any(|l| l.starts_with("ExecStart=")
+            && l.ends_with(" --tls-self-signed --trusted-proxy 127.0.0.1")),
+        "{unit}"
+    );
     let want = format!("ReadWritePaths={} {}", data_dir.display(), films.display());
     assert!(unit.lines().any(|l| l == want), "{want} in\n{unit}");
     let output = data.path().join("open-ott.plist");

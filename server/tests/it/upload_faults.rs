@@ -4,7 +4,7 @@
 //! `ott upload` command itself. Every finished file is compared by sha256 with its source.
 
 use crate::cli::{OTT, ott, stdout};
-use crate::support::{PASSWORD, free_port, receiver_stream};
+use crate::support::{PASSWORD, files_under, free_port, receiver_stream};
 use crate::uploads::{enc, sha256};
 use bytes::Bytes;
 use domain::api::FileDescription;
@@ -171,19 +171,6 @@ impl RealServer {
             )
         })
     }
-}
-
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path.display().to_string());
-        }
-    }
-    out
 }
 
 impl Drop for RealServer {
