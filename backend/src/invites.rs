@@ -3,7 +3,7 @@
 //! joins. Only the link token's SHA-256 is stored.
 
 use crate::auth::sessions::{hash_token, new_token};
-use crate::entities::{library, library_invite, library_member, user, user_settings};
+use crate::entities::{library, library_invite, library_member, user};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::Role;
@@ -223,13 +223,10 @@ pub async fn accept(state: &AppState, user_id: i32, token: &str) -> Result<(i32,
         used.uses = Set(uses);
         used.update(&txn).await?;
     }
-    // The library just joined is what the pages show next (there is a row per user).
-    if let Some(settings) = user_settings::Entity::find_by_id(user_id).one(&txn).await? {
-        let mut active: user_settings::ActiveModel = settings.into();
-        active.default_library_id = Set(Some(lib.id));
-        active.updated_at = Set(Utc::now());
-        active.update(&txn).await?;
-    }
+    // The library just joined is what the pages show next.
+    crate::libraries::set_active(&txn, user_id, lib.id)
+        .await
+        .map_err(ApiError::from)?;
     txn.commit().await?;
     tracing::info!(library = lib.id, user = user_id, %role, "joined a library by invite");
     Ok((lib.id, role))

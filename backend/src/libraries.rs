@@ -94,6 +94,24 @@ pub async fn active_library_id(
     Ok(chosen.or_else(|| libraries.first().map(|l| l.id)))
 }
 
+/// Makes `library_id` the library the pages show this user (they must be a member).
+pub async fn set_active(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    library_id: i32,
+) -> Result<(), LibraryError> {
+    if role(db, user_id, library_id).await?.is_none() {
+        return Err(LibraryError::NotFound);
+    }
+    if let Some(settings) = user_settings::Entity::find_by_id(user_id).one(db).await? {
+        let mut active: user_settings::ActiveModel = settings.into();
+        active.default_library_id = Set(Some(library_id));
+        active.updated_at = Set(Utc::now());
+        active.update(db).await?;
+    }
+    Ok(())
+}
+
 /// The user's role in a library, or `None` when they are not a member.
 pub async fn role(
     db: &impl ConnectionTrait,

@@ -90,6 +90,20 @@ test('the owner shares a link; a new person registers through it, sees the movie
     expect(refused.status()).toBe(403);
   });
 
+  await test.step('with two libraries, the header switches between them', async () => {
+    const made = await friend.request.post('/api/libraries', { data: { name: 'Friend films' } });
+    expect(made.status(), await made.text()).toBe(201);
+    const own = (await made.json()).id;
+    await open(friend, '/');
+    const select = friend.getByRole('combobox', { name: 'Library' });
+    await expect(select.getByRole('option')).toHaveCount(2);
+    await select.selectOption({ label: 'Friend films' });
+    await expect
+      .poll(async () => (await (await friend.request.get('/api/me')).json()).active_library_id)
+      .toBe(own);
+    await expect(friend.getByRole('combobox', { name: 'Library' })).toHaveValue(String(own));
+  });
+
   await test.step('the link was for one person: a third person is told it is used', async () => {
     const thirdContext = await browser.newContext();
     const third = await thirdContext.newPage();

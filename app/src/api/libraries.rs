@@ -29,3 +29,12 @@ pub async fn create_library(name: String, path: Option<String>) -> Result<String
     let lib = backend::libraries::create(&state()?, user.id, &name, path.as_deref()).await?;
     Ok(go_to(&format!("/upload?library={}", lib.id)))
 }
+
+/// Shows another of the caller's libraries on every page from now on.
+#[server(prefix = "/api/fn", endpoint = "switch_library")]
+pub async fn switch_library(library: i32) -> Result<String, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    backend::libraries::set_active(&state()?.db, user.id, library).await?;
+    Ok(go_to("/"))
+}

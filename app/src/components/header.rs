@@ -3,6 +3,7 @@
 use super::forms::follow_on_success;
 use super::session::use_session;
 use crate::api::auth::Logout;
+use crate::api::libraries::SwitchLibrary;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -11,6 +12,8 @@ pub fn Header() -> impl IntoView {
     let session = use_session();
     let logout = ServerAction::<Logout>::new();
     follow_on_success(logout);
+    let switch = ServerAction::<SwitchLibrary>::new();
+    follow_on_success(switch);
 
     view! {
         <header class="site-header">
@@ -38,6 +41,25 @@ pub fn Header() -> impl IntoView {
                                     {monitor.then(|| view! { <A href="/monitor">"Monitor"</A> })}
                                     {me.user.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                 </nav>
+                                {(me.libraries.len() > 1).then(|| {
+                                    let active = me.active_library_id;
+                                    view! {
+                                        // A plain form (works without JavaScript); with it, choosing is enough.
+                                        <ActionForm action=switch attr:class="library-switch">
+                                            <select name="library" aria-label="Library"
+                                                on:change=move |ev| {
+                                                    if let Ok(library) = event_target_value(&ev).parse() {
+                                                        switch.dispatch(SwitchLibrary { library });
+                                                    }
+                                                }>
+                                                {me.libraries.iter().map(|l| view! {
+                                                    <option value=l.id.to_string() selected=Some(l.id) == active>{l.name.clone()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                            <noscript><button type="submit" class="button-quiet small">"Show"</button></noscript>
+                                        </ActionForm>
+                                    }
+                                })}
                                 <form class="header-search" action="/search" method="get" role="search">
                                     <input type="search" name="q" aria-label="Search movies" placeholder="Search" autocomplete="off" />
                                 </form>

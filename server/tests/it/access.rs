@@ -27,6 +27,9 @@ const NOT_LIBRARY_ROUTES: &[&str] = &[
     "GET /api/me",
     "GET /api/libraries",
     "POST /api/libraries",
+    // Only ever the caller's own choice among their libraries (a stranger's id is 404; see
+    // libraries.rs).
+    "PUT /api/me/library",
     "GET /api/tokens",
     "POST /api/tokens",
     "DELETE /api/tokens/{id}",

@@ -182,3 +182,54 @@ async fn bad_library_folders_are_refused_with_a_reason() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_member_of_several_libraries_chooses_which_one_the_pages_show() {
+    on_each_database(|srv| async move {
+        let anna = crate::uploads::member(&srv, "anna").await;
+        let bob = crate::uploads::member(&srv, "bob").await;
+        crate::uploads::join(&srv, &anna, bob.library, "viewer").await;
+        let me = srv.get("/api/me", &anna.who).await;
+        assert_eq!(me.body["active_library_id"], anna.library);
+
+        let who = anna.who.clone();
+        let switch = |library: i64| {
+            srv.call(
+                http::Method::PUT,
+                "/api/me/library",
+                &who,
+                Some(json!({ "library": library })),
+            )
+        };
+        let switched = switch(bob.library).await;
+        assert_eq!(switched.status, StatusCode::OK, "{}", switched.text);
+        assert_eq!(switched.body["active_library_id"], bob.library);
+        assert_eq!(
+            srv.get("/api/me", &anna.who).await.body["active_library_id"],
+            bob.library
+        );
+
+        // Someone else's library cannot be chosen; the choice stays.
+        let eve = crate::uploads::member(&srv, "eve").await;
+        switch(eve.library)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        switch(999_999)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        assert_eq!(
+            srv.get("/api/me", &anna.who).await.body["active_library_id"],
+            bob.library
+        );
+        let bad = srv
+            .call(
+                http::Method::PUT,
+                "/api/me/library",
+                &anna.who,
+                Some(json!({ "library": "films" })),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    })
+    .await;
+}

@@ -109,6 +109,7 @@ async fn every_server_function_needs_a_login_unless_public() {
             "/api/fn/invite_preview",
             "/api/fn/accept_invite",
             "/api/fn/monitor",
+            "/api/fn/switch_library",
         ] {
             assert!(
                 paths.contains(&expected),

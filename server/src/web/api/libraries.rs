@@ -48,3 +48,24 @@ pub async fn create(
     let lib = libraries::create(&state, user.id, &body.name, body.path.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(lib)))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActiveLibrary {
+    pub library: i32,
+}
+
+/// Chooses the library the pages show (one the user belongs to); answers like `GET /api/me`.
+#[utoipa::path(put, path = "/api/me/library", tag = "libraries", request_body = ActiveLibrary, security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = domain::api::Me),
+        (status = NOT_FOUND, description = "Not a member of that library", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn set_active(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<ActiveLibrary>,
+) -> Result<Json<domain::api::Me>, Failure> {
+    libraries::set_active(&state.db, user.id, body.library).await?;
+    Ok(Json(backend::auth::me(&state, &user).await?))
+}

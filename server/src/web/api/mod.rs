@@ -82,6 +82,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(libraries::list, libraries::create))
+        .routes(routes!(libraries::set_active))
         .routes(routes!(invites::create, invites::list))
         .routes(routes!(invites::revoke))
         .routes(routes!(invites::members))
