@@ -4,6 +4,7 @@
 
 use crate::auth::sessions::{hash_token, new_token};
 use crate::entities::{library, library_invite, library_member, user};
+use crate::movies::library_not_found;
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::Role;
@@ -17,14 +18,6 @@ use sea_orm::{
 
 /// Longest token accepted in a URL; ours are 64 hex characters.
 const MAX_TOKEN: usize = 128;
-
-fn library_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "library_not_found",
-        "There is no such library.",
-    )
-}
 
 fn invite_not_found() -> ApiError {
     ApiError::new(
@@ -224,9 +217,7 @@ pub async fn accept(state: &AppState, user_id: i32, token: &str) -> Result<(i32,
         used.update(&txn).await?;
     }
     // The library just joined is what the pages show next.
-    crate::libraries::set_active(&txn, user_id, lib.id)
-        .await
-        .map_err(ApiError::from)?;
+    crate::libraries::remember_active(&txn, user_id, lib.id).await?;
     txn.commit().await?;
     tracing::info!(library = lib.id, user = user_id, %role, "joined a library by invite");
     Ok((lib.id, role))

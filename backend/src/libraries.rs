@@ -103,6 +103,16 @@ pub async fn set_active(
     if role(db, user_id, library_id).await?.is_none() {
         return Err(LibraryError::NotFound);
     }
+    remember_active(db, user_id, library_id).await?;
+    Ok(())
+}
+
+/// Stores the library the pages show, for a caller that already knows the user is a member.
+pub(crate) async fn remember_active(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    library_id: i32,
+) -> Result<(), DbErr> {
     if let Some(settings) = user_settings::Entity::find_by_id(user_id).one(db).await? {
         let mut active: user_settings::ActiveModel = settings.into();
         active.default_library_id = Set(Some(library_id));

@@ -142,15 +142,17 @@ async fn visible_libraries(
     if is_admin {
         return Ok(all);
     }
-    let mut mine = Vec::new();
-    for lib in all {
-        if crate::libraries::role(&state.db, user_id, lib.id)
-            .await?
-            .is_some_and(|r| r.can_manage())
-        {
-            mine.push(lib);
-        }
-    }
+    // One query for the caller's roles rather than one per library.
+    let managed: Vec<i32> = crate::libraries::list_for_user(&state.db, user_id)
+        .await?
+        .into_iter()
+        .filter(|l| l.role.can_manage())
+        .map(|l| l.id)
+        .collect();
+    let mine: Vec<library::Model> = all
+        .into_iter()
+        .filter(|l| managed.contains(&l.id))
+        .collect();
     if mine.is_empty() {
         return Err(ApiError::forbidden(
             "not_allowed",

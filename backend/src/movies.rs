@@ -11,7 +11,7 @@ use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::path::{Path, PathBuf};
 
-fn library_not_found() -> ApiError {
+pub(crate) fn library_not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "library_not_found",

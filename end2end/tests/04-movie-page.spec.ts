@@ -1,23 +1,7 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PASSWORD, atPath, createLibrary, h1, open, register, statusWith, uniqueUsername } from './helpers';
-
-/** Uploads `bytes` as `filename` through the resumable protocol, filed under `imdbId`. */
-async function uploadFile(api: APIRequestContext, filename: string, bytes: Buffer, imdbId: string) {
-  const init = await api.get(
-    `/api/upload?type=init&filename=${encodeURIComponent(filename)}&size=${bytes.length}&lastModified=1700000000000`,
-  );
-  expect(init.status(), await init.text()).toBe(200);
-  const { uploadId } = await init.json();
-  const chunk = await api.post(`/api/upload?type=chunk&uploadId=${uploadId}&chunkNr=1&offset=0`, {
-    data: bytes,
-    headers: { 'content-type': 'application/octet-stream' },
-  });
-  expect(chunk.status(), await chunk.text()).toBe(200);
-  const end = await api.post(`/api/upload?type=end&uploadId=${uploadId}&imdbId=${imdbId}&mode=new`);
-  expect(end.status(), await end.text()).toBe(200);
-}
+import { PASSWORD, atPath, createLibrary, h1, open, register, statusWith, uniqueUsername, uploadFile } from './helpers';
 
 test('a wrongly matched movie is fixed from its page: search, pick, files move', async ({ page }) => {
   const username = uniqueUsername('fixer');

@@ -7,25 +7,9 @@ import {
   open,
   register,
   uniqueUsername,
+  uploadFile,
   waitForHydration,
 } from './helpers';
-
-/** Uploads a small file through the resumable protocol as the page's user. */
-async function uploadFile(page: import('@playwright/test').Page, filename: string, imdbId: string) {
-  const bytes = Buffer.from('a short stand-in for a movie file, shared with a friend');
-  const init = await page.request.get(
-    `/api/upload?type=init&filename=${encodeURIComponent(filename)}&size=${bytes.length}&lastModified=1700000000000`,
-  );
-  expect(init.status(), await init.text()).toBe(200);
-  const { uploadId } = await init.json();
-  const chunk = await page.request.post(`/api/upload?type=chunk&uploadId=${uploadId}&chunkNr=1&offset=0`, {
-    data: bytes,
-    headers: { 'content-type': 'application/octet-stream' },
-  });
-  expect(chunk.status(), await chunk.text()).toBe(200);
-  const end = await page.request.post(`/api/upload?type=end&uploadId=${uploadId}&imdbId=${imdbId}&mode=new`);
-  expect(end.status(), await end.text()).toBe(200);
-}
 
 test('the owner shares a link; a new person registers through it, sees the movies and cannot delete', async ({
   page,
@@ -34,7 +18,12 @@ test('the owner shares a link; a new person registers through it, sees the movie
   const owner = uniqueUsername('sharer');
   await register(page, owner, PASSWORD);
   await createLibrary(page, 'Shared movies');
-  await uploadFile(page, 'The Matrix.mkv', 'tt0133093');
+  await uploadFile(
+    page.request,
+    'The Matrix.mkv',
+    Buffer.from('a short stand-in for a movie file, shared with a friend'),
+    'tt0133093',
+  );
   const me = await (await page.request.get('/api/me')).json();
   // The metadata job names it from the stand-in IMDb.
   await expect

@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 
 /**
  * The server's first user, registered by 01-first-run.spec.ts. Files run in
@@ -172,4 +172,20 @@ export async function setRegistrationOpen(page: Page, allow: boolean): Promise<v
   await checkbox.setChecked(allow);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(statusWith(page, 'Saved.')).toBeVisible();
+}
+
+/** Uploads `bytes` as `filename` through the resumable protocol, filed under `imdbId`. */
+export async function uploadFile(api: APIRequestContext, filename: string, bytes: Buffer, imdbId: string) {
+  const init = await api.get(
+    `/api/upload?type=init&filename=${encodeURIComponent(filename)}&size=${bytes.length}&lastModified=1700000000000`,
+  );
+  expect(init.status(), await init.text()).toBe(200);
+  const { uploadId } = await init.json();
+  const chunk = await api.post(`/api/upload?type=chunk&uploadId=${uploadId}&chunkNr=1&offset=0`, {
+    data: bytes,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  expect(chunk.status(), await chunk.text()).toBe(200);
+  const end = await api.post(`/api/upload?type=end&uploadId=${uploadId}&imdbId=${imdbId}&mode=new`);
+  expect(end.status(), await end.text()).toBe(200);
 }

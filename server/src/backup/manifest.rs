@@ -85,22 +85,8 @@ pub fn folder_name(now: chrono::DateTime<chrono::Utc>, taken: impl Fn(&str) -> b
         .expect("some suffix is free")
 }
 
-/// The newest backup folder in `dir` (by name), if any.
-pub fn newest_backup(dir: &Path) -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(FOLDER_PREFIX))
-        .map(|e| e.path())
-        .filter(|p| p.join(MANIFEST).is_file())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-/// Deletes all but the newest `keep` backups in `dir`; returns what went. Files shared with a
-/// kept backup (hard links) stay on disk through it.
-pub fn prune(dir: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+/// The finished backups in `dir` (those with a manifest), oldest first.
+fn backups_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().starts_with(FOLDER_PREFIX))
@@ -108,6 +94,18 @@ pub fn prune(dir: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
         .filter(|p| p.join(MANIFEST).is_file())
         .collect();
     found.sort();
+    Ok(found)
+}
+
+/// The newest backup folder in `dir` (by name), if any.
+pub fn newest_backup(dir: &Path) -> Option<PathBuf> {
+    backups_in(dir).ok()?.pop()
+}
+
+/// Deletes all but the newest `keep` backups in `dir`; returns what went. Files shared with a
+/// kept backup (hard links) stay on disk through it.
+pub fn prune(dir: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+    let found = backups_in(dir)?;
     let old = found.len().saturating_sub(keep);
     let removed: Vec<PathBuf> = found.into_iter().take(old).collect();
     for path in &removed {
