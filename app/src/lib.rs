@@ -14,11 +14,19 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-/// The HTML document around the app, rendered on the server.
+/// The HTML document around the app, rendered on the server. The user's theme goes on
+/// `<html data-theme>` here, so the first paint already has the right colours (no flash);
+/// visitors get `system`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let theme = api::server::current_user()
+        .map(|u| u.theme)
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let theme = domain::settings::Theme::default();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -69,6 +77,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/share") view=pages::share::SharePage ssr=SSR />
                     <Route path=path!("/monitor") view=pages::monitor::MonitorPage ssr=SSR />
                     <Route path=path!("/join/:token") view=pages::join::JoinPage ssr=SSR />
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SSR />
+                    <Route path=path!("/libraries") view=pages::libraries::LibrariesPage ssr=SSR />
                 </Routes>
             </main>
         </Router>

@@ -20,6 +20,7 @@ pub mod proxies;
 pub mod rows;
 pub mod search;
 pub mod seed;
+pub mod settings;
 pub mod state;
 pub mod testing;
 pub mod transfer;

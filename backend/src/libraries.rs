@@ -1,16 +1,19 @@
 //! Libraries: a named folder of movies, its members and their roles.
 
-use crate::entities::{library, library_member, user_settings};
+use crate::entities::{library, library_member, movie_file, user_settings};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::Role;
-use domain::api::LibraryInfo;
+use domain::api::{LibraryInfo, LibraryOverview, RemovedLibrary};
 use domain::library::{self as rules, ExistingLibrary, LibraryRuleError};
 use domain::naming::first_free;
 use http::StatusCode;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set, SqlErr,
 };
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +29,8 @@ pub enum LibraryError {
     NotWritable(String),
     #[error("There is no such library.")]
     NotFound,
+    #[error("Only the library's owner can rename or remove it.")]
+    NotOwner,
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -43,6 +48,7 @@ impl From<LibraryError> for ApiError {
             LibraryError::NotFound => {
                 ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
             }
+            LibraryError::NotOwner => ApiError::forbidden("not_allowed", message),
             LibraryError::Db(e) => e.into(),
         }
     }
@@ -89,9 +95,15 @@ pub async fn active_library_id(
     let chosen = user_settings::Entity::find_by_id(user_id)
         .one(db)
         .await?
-        .and_then(|s| s.default_library_id)
-        .filter(|id| libraries.iter().any(|l| l.id == *id));
-    Ok(chosen.or_else(|| libraries.first().map(|l| l.id)))
+        .and_then(|s| s.default_library_id);
+    Ok(active_among(chosen, libraries))
+}
+
+/// `chosen` if the user still belongs to it, else their first library.
+pub fn active_among(chosen: Option<i32>, libraries: &[LibraryInfo]) -> Option<i32> {
+    chosen
+        .filter(|id| libraries.iter().any(|l| l.id == *id))
+        .or_else(|| libraries.first().map(|l| l.id))
 }
 
 /// Makes `library_id` the library the pages show this user (they must be a member).
@@ -256,6 +268,203 @@ pub async fn create(
     txn.commit().await?;
     tracing::info!(library = %lib.name, path = %lib.path, owner = owner_id, "library created");
     Ok(info(lib, Role::Owner))
+}
+
+/// What a library holds, from the database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LibrarySize {
+    pub movies: u64,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Files, bytes and distinct movies of each library, in one query.
+pub async fn sizes(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, LibrarySize>, DbErr> {
+    // PostgreSQL sums a BIGINT as NUMERIC: cast back so that both databases answer i64.
+    let rows: Vec<(i32, i64, i64, i64)> = movie_file::Entity::find()
+        .select_only()
+        .column(movie_file::Column::LibraryId)
+        .column_as(movie_file::Column::Id.count(), "files")
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"),
+            "bytes",
+        )
+        .column_as(Expr::cust("COUNT(DISTINCT movie_id)"), "movies")
+        .filter(movie_file::Column::LibraryId.is_in(ids.iter().copied()))
+        .group_by(movie_file::Column::LibraryId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, files, bytes, movies)| {
+            let size = LibrarySize {
+                movies: movies.max(0) as u64,
+                files: files.max(0) as u64,
+                bytes: bytes.max(0) as u64,
+            };
+            (id, size)
+        })
+        .collect())
+}
+
+/// The user's libraries with what each holds and how many people share it.
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<LibraryOverview>, DbErr> {
+    let libraries = list_for_user(db, user_id).await?;
+    let ids: Vec<i32> = libraries.iter().map(|l| l.id).collect();
+    let sizes = sizes(db, &ids).await?;
+    let members: HashMap<i32, i64> = library_member::Entity::find()
+        .select_only()
+        .column(library_member::Column::LibraryId)
+        .column_as(library_member::Column::UserId.count(), "members")
+        .filter(library_member::Column::LibraryId.is_in(ids))
+        .group_by(library_member::Column::LibraryId)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(libraries
+        .into_iter()
+        .map(|library| {
+            let size = sizes.get(&library.id).copied().unwrap_or_default();
+            LibraryOverview {
+                members: members.get(&library.id).copied().unwrap_or(1).max(0) as u64,
+                movies: size.movies,
+                files: size.files,
+                bytes: size.bytes,
+                library,
+            }
+        })
+        .collect())
+}
+
+/// The library, if `user_id` owns it: strangers get "no such library", other members
+/// "only the owner".
+async fn owned_by(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    library_id: i32,
+) -> Result<library::Model, LibraryError> {
+    match role(db, user_id, library_id).await? {
+        None => Err(LibraryError::NotFound),
+        Some(Role::Owner) => library::Entity::find_by_id(library_id)
+            .one(db)
+            .await?
+            .ok_or(LibraryError::NotFound),
+        Some(_) => Err(LibraryError::NotOwner),
+    }
+}
+
+/// Gives a library a new name (its folder stays where it is).
+pub async fn rename(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    library_id: i32,
+    name: &str,
+) -> Result<LibraryInfo, LibraryError> {
+    let lib = owned_by(db, user_id, library_id).await?;
+    let name = rules::normalize_name(name)?;
+    let old = lib.name.clone();
+    let mut active: library::ActiveModel = lib.into();
+    active.name = Set(name);
+    let lib = active.update(db).await?;
+    tracing::info!(library = lib.id, from = %old, to = %lib.name, "library renamed");
+    Ok(info(lib, Role::Owner))
+}
+
+/// Removes a library: its members, invites, unfinished uploads and database rows go. With
+/// `delete_files` the movie folders Open OTT made in it are deleted too (never anything else
+/// in the folder); without it the files stay on disk where they are.
+pub async fn remove(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    delete_files: bool,
+) -> Result<RemovedLibrary, LibraryError> {
+    let lib = owned_by(&state.db, user_id, library_id).await?;
+    let size = sizes(&state.db, &[lib.id])
+        .await?
+        .remove(&lib.id)
+        .unwrap_or_default();
+    // The movie folders are named after IMDb ids, which the database lists.
+    let folders: BTreeSet<String> = movie_file::Entity::find()
+        .filter(movie_file::Column::LibraryId.eq(lib.id))
+        .find_also_related(crate::entities::movie::Entity)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, movie)| movie.map(|m| m.imdb_id))
+        .collect();
+    library::Entity::delete_by_id(lib.id)
+        .exec(&state.db)
+        .await?;
+    state.catalogs.changed();
+    if let Err(e) = crate::uploads::discard_library(state, lib.id) {
+        tracing::warn!(
+            library = lib.id,
+            "could not clear the library's unfinished uploads: {e}"
+        );
+    }
+    if delete_files {
+        let root = PathBuf::from(&lib.path);
+        tokio::task::spawn_blocking(move || delete_movie_folders(&root, &folders))
+            .await
+            .map_err(|e| LibraryError::NotCreatable {
+                path: lib.path.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    tracing::info!(
+        library = %lib.name, path = %lib.path, movies = size.movies, files = size.files,
+        files_deleted = delete_files, "library removed"
+    );
+    Ok(RemovedLibrary {
+        id: lib.id,
+        name: lib.name,
+        path: lib.path,
+        movies: size.movies,
+        files: size.files,
+        bytes: size.bytes,
+        files_deleted: delete_files,
+    })
+}
+
+/// What happens to the movie files when a library is removed: `keep` (false) or `delete`
+/// (true); there is no default, so nothing is deleted by a forgotten parameter.
+pub fn delete_files_choice(files: Option<&str>) -> Result<bool, ApiError> {
+    match files {
+        Some("keep") => Ok(false),
+        Some("delete") => Ok(true),
+        _ => Err(ApiError::bad_request(
+            "invalid_files_choice",
+            "Say what happens to the movie files: files=keep or files=delete.",
+        )),
+    }
+}
+
+/// Deletes `root/<imdb id>` for each id, then `root` itself if nothing else is left in it.
+fn delete_movie_folders(root: &Path, imdb_ids: &BTreeSet<String>) {
+    for id in imdb_ids {
+        // Ids come from the database, but a path is only ever one plain folder name.
+        if domain::upload::check_imdb_id(id).is_err() {
+            continue;
+        }
+        let folder = root.join(id);
+        if let Err(e) = std::fs::remove_dir_all(&folder)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(folder = %folder.display(), "could not delete a movie folder: {e}");
+        }
+    }
+    // Fails harmlessly when the folder holds anything Open OTT did not put there.
+    let _ = std::fs::remove_dir(root);
 }
 
 #[cfg(test)]

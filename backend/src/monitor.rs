@@ -2,13 +2,13 @@
 //! per minute for 30 days), streams and uploads in progress, and the storage of each library
 //! and filesystem. `report` is what `GET /api/monitor` answers.
 
-use crate::entities::{library, movie_file, traffic_minute};
+use crate::entities::{library, traffic_minute};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::monitor::{self as figures, Activity, Filesystem, LibraryStorage, MonitorReport};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::{BTreeMap, HashMap};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -236,26 +236,7 @@ async fn storage(
     is_admin: bool,
 ) -> Result<domain::monitor::Storage, ApiError> {
     let ids: Vec<i32> = libraries.iter().map(|l| l.id).collect();
-    // Files, sizes and distinct movies per library, in one query.
-    // PostgreSQL sums a BIGINT as NUMERIC: cast back so that both databases answer i64.
-    let sums: Vec<(i32, i64, i64, i64)> = movie_file::Entity::find()
-        .select_only()
-        .column(movie_file::Column::LibraryId)
-        .column_as(movie_file::Column::Id.count(), "files")
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"),
-            "bytes",
-        )
-        .column_as(Expr::cust("COUNT(DISTINCT movie_id)"), "movies")
-        .filter(movie_file::Column::LibraryId.is_in(ids))
-        .group_by(movie_file::Column::LibraryId)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let sums: HashMap<i32, (i64, i64, i64)> = sums
-        .into_iter()
-        .map(|(l, f, b, m)| (l, (f, b, m)))
-        .collect();
+    let sums = crate::libraries::sizes(&state.db, &ids).await?;
 
     let config = &state.config;
     let mut filesystems: Vec<(u64, Filesystem)> = Vec::new();
@@ -297,29 +278,24 @@ async fn storage(
         if let Err(e) = place(path, Some(lib.id)) {
             tracing::warn!(library = %lib.name, path = %lib.path, "cannot read the library's filesystem: {e}");
         }
-        let (files, bytes, movies) = sums.get(&lib.id).copied().unwrap_or((0, 0, 0));
+        let size = sums.get(&lib.id).copied().unwrap_or_default();
         out_libraries.push(LibraryStorage {
             id: lib.id,
             name: lib.name.clone(),
             path: lib.path.clone(),
-            movies: movies.max(0) as u64,
-            files: files.max(0) as u64,
-            bytes: bytes.max(0) as u64,
+            movies: size.movies,
+            files: size.files,
+            bytes: size.bytes,
         });
     }
     if is_admin {
         place(&config.data_dir, None).map_err(ApiError::internal)?;
     }
     let filesystems: Vec<Filesystem> = filesystems.into_iter().map(|(_, fs)| fs).collect();
-    let warning = filesystems.iter().find(|fs| fs.low).map(|fs| {
-        format!(
-            "The disk holding {} is nearly full: {} free of {}. Uploads stop when less than {} is free.",
-            fs.path,
-            domain::format::size(fs.free),
-            domain::format::size(fs.total),
-            domain::format::size(config.storage_reserve),
-        )
-    });
+    let warning = filesystems
+        .iter()
+        .find(|fs| fs.low)
+        .map(|fs| figures::low_space_message(&fs.path, fs.free, fs.total, config.storage_reserve));
     Ok(domain::monitor::Storage {
         filesystems,
         libraries: out_libraries,

@@ -2,13 +2,13 @@
 //! Streams and subtitles answer 404 to anyone who is not a member of the file's library, the
 //! same as for a file that does not exist, so ids reveal nothing.
 
-use crate::entities::{library, movie, movie_file, watch_progress};
+use crate::entities::{collection_movie, library, movie, movie_file, watch_progress};
 use crate::{ApiError, AppState};
 use chrono::Utc;
-use domain::api::{SubtitleTrack, WatchView};
+use domain::api::{NextPart, SubtitleTrack, WatchView};
 use http::StatusCode;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::path::PathBuf;
 
 /// Past this share of the running time a movie counts as watched.
@@ -134,7 +134,8 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
     let resume_at = progress
         .filter(|w| !w.completed && w.position_seconds >= RESUME_FROM)
         .map(|w| w.position_seconds);
-    let subtitles = subtitle_files(&p)
+    let preferences = crate::settings::preferences(&state.db, user_id).await?;
+    let mut subtitles: Vec<SubtitleTrack> = subtitle_files(&p)
         .into_iter()
         .map(|name| {
             let track = domain::languages::track(&name);
@@ -142,9 +143,19 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
                 lang: track.lang,
                 label: track.label,
                 url: format!("/subtitles/{file_id}/{name}"),
+                default: false,
             }
         })
         .collect();
+    if let Some(preferred) = &preferences.subtitle_language
+        && let Some(i) = domain::languages::preferred_track(
+            subtitles.iter().map(|s| s.lang.as_deref()),
+            preferred,
+        )
+    {
+        subtitles[i].default = true;
+    }
+    let next = next_part(state, &p).await?;
     Ok(WatchView {
         file_id,
         library_id: p.library.id,
@@ -157,7 +168,43 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
         duration_seconds: p.file.duration_seconds,
         subtitles,
         resume_at,
+        next,
+        autoplay_next: preferences.autoplay_next,
     })
+}
+
+/// The part after this movie in its collection that the same library has a file of (the
+/// largest file, usually the best version).
+async fn next_part(state: &AppState, p: &Playable) -> Result<Option<NextPart>, ApiError> {
+    let Some(collection) = collection_movie::Entity::find()
+        .filter(collection_movie::Column::MovieId.eq(p.movie.id))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let parts = movie::Entity::find()
+        .inner_join(collection_movie::Entity)
+        .filter(collection_movie::Column::CollectionId.eq(collection.collection_id))
+        .filter(movie::Column::Id.in_subquery(crate::movies::movies_in(p.library.id)))
+        .order_by_asc(collection_movie::Column::Position)
+        .order_by_asc(movie::Column::Year)
+        .all(&state.db)
+        .await?;
+    let Some(next) = parts.iter().skip_while(|m| m.id != p.movie.id).nth(1) else {
+        return Ok(None);
+    };
+    let file = movie_file::Entity::find()
+        .filter(movie_file::Column::LibraryId.eq(p.library.id))
+        .filter(movie_file::Column::MovieId.eq(next.id))
+        .order_by_desc(movie_file::Column::SizeBytes)
+        .one(&state.db)
+        .await?;
+    Ok(file.map(|f| NextPart {
+        file_id: f.id,
+        title: next.title.clone(),
+        year: next.year,
+    }))
 }
 
 /// Saves where the user is in the file's movie; past [`WATCHED_AT`] of the running time it is

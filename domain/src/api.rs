@@ -23,6 +23,34 @@ pub struct LibraryInfo {
     pub role: Role,
 }
 
+/// A library on the libraries page: what it holds and who shares it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LibraryOverview {
+    #[serde(flatten)]
+    pub library: LibraryInfo,
+    pub movies: u64,
+    pub files: u64,
+    /// The size of its movie files.
+    pub bytes: u64,
+    /// People with access, the owner included.
+    pub members: u64,
+}
+
+/// What removing a library did: `DELETE /api/libraries/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemovedLibrary {
+    pub id: i32,
+    pub name: String,
+    pub path: String,
+    pub movies: u64,
+    pub files: u64,
+    pub bytes: u64,
+    /// Whether the movie files were deleted; otherwise they are still in `path`.
+    pub files_deleted: bool,
+}
+
 /// Who is logged in and what they can reach: `GET /api/me`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -31,6 +59,9 @@ pub struct Me {
     pub libraries: Vec<LibraryInfo>,
     /// The library pages show by default (the user's choice, else their first library).
     pub active_library_id: Option<i32>,
+    /// The user's own settings (theme, uploads, subtitles, autoplay).
+    #[serde(default)]
+    pub preferences: crate::settings::Preferences,
 }
 
 impl Me {
@@ -122,6 +153,9 @@ pub struct UploadSpace {
     pub usable: u64,
     /// Largest file the server takes.
     pub max_file_size: u64,
+    /// Set when the disk is nearly full (below the monitor's warning threshold).
+    #[serde(default)]
+    pub warning: Option<String>,
 }
 
 /// An unfinished upload of the user.
@@ -231,6 +265,9 @@ pub struct SubtitleTrack {
     pub label: String,
     /// Where the WebVTT is served.
     pub url: String,
+    /// Switched on when the player opens (the user's subtitle language).
+    #[serde(default)]
+    pub default: bool,
 }
 
 /// What the player needs: `GET /api/files/{id}/watch`.
@@ -252,6 +289,22 @@ pub struct WatchView {
     pub subtitles: Vec<SubtitleTrack>,
     /// Where the user stopped last time, unless they finished it.
     pub resume_at: Option<f64>,
+    /// The collection's next part that the library has a file of.
+    #[serde(default)]
+    pub next: Option<NextPart>,
+    /// Whether the player goes on to `next` by itself (the user's setting).
+    #[serde(default)]
+    pub autoplay_next: bool,
+}
+
+/// The part of a collection that comes after the one playing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NextPart {
+    pub file_id: i32,
+    pub title: String,
+    pub year: Option<i32>,
 }
 
 /// A row of the home page: its first movies, and whether it has more.
@@ -328,4 +381,26 @@ pub struct MemberInfo {
     pub role: Role,
     /// RFC 3339.
     pub joined_at: String,
+}
+
+/// A personal API token, without its secret: `GET /api/tokens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenInfo {
+    pub id: i32,
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; updated at most every few minutes.
+    pub last_used_at: Option<String>,
+}
+
+/// A new token and its secret, shown only now: `POST /api/tokens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub info: TokenInfo,
+    /// Send it as `Authorization: Bearer <token>`.
+    pub token: String,
 }

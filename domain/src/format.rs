@@ -46,9 +46,24 @@ pub fn clock(seconds: f64) -> String {
     }
 }
 
+/// An RFC 3339 time as a short date and time (UTC, as stored): `2026-11-26 15:30`.
+pub fn timestamp(rfc3339: &str) -> String {
+    rfc3339
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .replace('T', " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp("2026-11-26T15:30:12.5+00:00"), "2026-11-26 15:30");
+        assert_eq!(timestamp("bad"), "bad");
+    }
 
     #[test]
     fn sizes() {

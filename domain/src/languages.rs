@@ -116,9 +116,59 @@ pub fn track(file_name: &str) -> Track {
     }
 }
 
+/// The languages a user can prefer, as (two-letter code, name), by name.
+pub fn choices() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = NAMES
+        .iter()
+        .filter(|(code, _)| code.len() == 2 && *code != "nb")
+        .copied()
+        .collect();
+    out.sort_by_key(|(_, name)| *name);
+    out
+}
+
+/// The track to switch on for someone who prefers `preferred` (`en`, `pt-br`): an exact
+/// match first, else the same language under another code or region (`eng`, `en-GB`).
+pub fn preferred_track<'a>(
+    langs: impl IntoIterator<Item = Option<&'a str>> + Clone,
+    preferred: &str,
+) -> Option<usize> {
+    let name_of = |tag: &str| {
+        let lower = tag.to_ascii_lowercase();
+        let base = lower.split('-').next().unwrap_or_default().to_owned();
+        NAMES
+            .iter()
+            .find(|(c, _)| *c == base)
+            .map(|(_, n)| *n)
+            .ok_or(base)
+    };
+    let exact = langs
+        .clone()
+        .into_iter()
+        .position(|l| l.is_some_and(|l| l.eq_ignore_ascii_case(preferred)));
+    exact.or_else(|| {
+        let wanted = name_of(preferred);
+        langs
+            .into_iter()
+            .position(|l| l.is_some_and(|l| name_of(l) == wanted))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preferred_track_matches_codes_and_regions() {
+        let langs = [None, Some("eng"), Some("pt-BR"), Some("pt"), Some("fr")];
+        assert_eq!(preferred_track(langs, "fr"), Some(4));
+        assert_eq!(preferred_track(langs, "en"), Some(1));
+        assert_eq!(preferred_track(langs, "pt"), Some(3));
+        assert_eq!(preferred_track(langs, "pt-br"), Some(2));
+        assert_eq!(preferred_track(langs, "de"), None);
+        assert!(choices().iter().any(|(c, n)| *c == "en" && *n == "English"));
+        assert!(choices().iter().all(|(c, _)| c.len() == 2));
+    }
 
     /// Language tag ("" for none) and label.
     fn t(name: &str) -> (String, String) {

@@ -18,6 +18,7 @@ pub mod ranking;
 pub mod role;
 pub mod rows;
 pub mod search;
+pub mod settings;
 pub mod streaming;
 pub mod subtitles;
 pub mod upload;

@@ -125,6 +125,16 @@ pub fn warn_below(total: u64, percent: u8, reserve: u64) -> u64 {
     share.max(reserve)
 }
 
+/// The warning shown when a disk is low, on the monitor and the upload page.
+pub fn low_space_message(path: &str, free: u64, total: u64, reserve: u64) -> String {
+    format!(
+        "The disk holding {path} is nearly full: {} free of {}. Uploads stop when less than {} is free.",
+        crate::format::size(free),
+        crate::format::size(total),
+        crate::format::size(reserve),
+    )
+}
+
 /// `count` buckets of `width` seconds ending with the one holding `now`, filled from
 /// per-minute `(minute start, received, sent)` rows (any order; rows outside are ignored).
 pub fn series(rows: &[(i64, u64, u64)], now: i64, width: i64, count: usize) -> Vec<Point> {

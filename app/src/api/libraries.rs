@@ -1,6 +1,7 @@
 //! Creating libraries and what the pages show about them.
 
 use crate::error::AppError;
+use domain::api::{LibraryOverview, RemovedLibrary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -37,4 +38,29 @@ pub async fn switch_library(library: i32) -> Result<String, AppError> {
     let user = require_user()?;
     backend::libraries::set_active(&state()?.db, user.id, library).await?;
     Ok(go_to("/"))
+}
+
+/// The caller's libraries with what each holds.
+#[server(prefix = "/api/fn", endpoint = "library_overview")]
+pub async fn get_library_overview() -> Result<Vec<LibraryOverview>, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::libraries::overview(&state()?.db, user.id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "rename_library")]
+pub async fn rename_library(library: i32, name: String) -> Result<String, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    backend::libraries::rename(&state()?.db, user.id, library, &name).await?;
+    Ok(go_to("/libraries"))
+}
+
+/// Removes a library; `files` is `keep` or `delete` (the movie folders).
+#[server(prefix = "/api/fn", endpoint = "remove_library")]
+pub async fn remove_library(library: i32, files: String) -> Result<RemovedLibrary, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    let delete_files = backend::libraries::delete_files_choice(Some(&files))?;
+    Ok(backend::libraries::remove(&state()?, user.id, library, delete_files).await?)
 }

@@ -10,4 +10,5 @@ pub mod movies;
 pub mod playback;
 #[cfg(feature = "ssr")]
 pub(crate) mod server;
+pub mod settings;
 pub mod uploads;

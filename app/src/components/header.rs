@@ -31,6 +31,7 @@ pub fn Header() -> impl IntoView {
                             let owner = me.libraries.iter().any(|l| {
                                 Some(l.id) == me.active_library_id && l.role == domain::Role::Owner
                             });
+                            let settings_label = format!("Settings of {}", me.user.username);
                             let monitor = me.user.is_admin
                                 || me.libraries.iter().any(|l| l.role.can_manage());
                             view! {
@@ -39,6 +40,7 @@ pub fn Header() -> impl IntoView {
                                     <A href="/upload">"Upload"</A>
                                     {owner.then(|| view! { <A href="/share">"Share"</A> })}
                                     {monitor.then(|| view! { <A href="/monitor">"Monitor"</A> })}
+                                    <A href="/libraries">"Libraries"</A>
                                     {me.user.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                 </nav>
                                 {(me.libraries.len() > 1).then(|| {
@@ -64,9 +66,11 @@ pub fn Header() -> impl IntoView {
                                     <input type="search" name="q" aria-label="Search movies" placeholder="Search" autocomplete="off" />
                                 </form>
                                 <div class="user-menu">
-                                    <span class="username" title="Logged in as">
+                                    <A href="/settings" attr:class="username"
+                                        attr:aria-label=settings_label
+                                        attr:title="Your settings">
                                         {me.user.username.clone()}
-                                    </span>
+                                    </A>
                                     <ActionForm action=logout>
                                         <button type="submit" class="button-quiet">
                                             "Log out"

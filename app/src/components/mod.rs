@@ -3,3 +3,4 @@
 pub mod forms;
 pub mod header;
 pub mod session;
+pub mod title;

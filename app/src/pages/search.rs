@@ -3,6 +3,7 @@
 
 use crate::api::movies::search_library;
 use crate::components::session::RequireUser;
+use crate::components::title::live_title;
 use crate::pages::home::PosterCard;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -43,7 +44,7 @@ pub fn SearchPage() -> impl IntoView {
         });
     };
     view! {
-        <Title text=move || match text() { t if t.is_empty() => "Search".to_owned(), t => format!("{t} – search") } />
+        <Title text=live_title(move || match text() { t if t.is_empty() => "Search".to_owned(), t => format!("{t} – search") }) />
         <RequireUser render=move |_| {
             let on_input = on_input.clone();
             view! {

@@ -166,7 +166,7 @@ fn Share(library: LibraryInfo) -> impl IntoView {
                                                 <td>{i.role.as_str()}</td>
                                                 <td>{if i.single_use { "one person" } else { "anyone with it" }}</td>
                                                 <td>{i.uses}</td>
-                                                <td>{i.expires_at.clone().map(|t| t.chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_else(|| "until revoked".into())}</td>
+                                                <td>{i.expires_at.as_deref().map(domain::format::timestamp).unwrap_or_else(|| "until revoked".into())}</td>
                                                 <td>{status(&i)}</td>
                                                 <td>{i.usable.then(|| view! {
                                                     <button class="button-quiet small" on:click=move |_| { revoke.dispatch(RevokeInvite { library: id, invite }); }>"Revoke"</button>

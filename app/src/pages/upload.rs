@@ -2,6 +2,7 @@
 
 use crate::api::uploads::get_upload_space;
 use crate::components::session::RequireUser;
+use crate::components::title::live_title;
 use crate::upload::queue::{Item, ItemState, Queue};
 use crate::upload::{self, Found, Pick, Picked, SHOWN, Selection, Stage, http, store};
 use domain::api::{LibraryInfo, Me};
@@ -38,7 +39,10 @@ pub fn UploadPage() -> impl IntoView {
                         </p>
                     </section>
                 }),
-                Some(lib) => EitherOf3::C(view! { <Uploader library=lib /> }),
+                Some(lib) => {
+                    let parallel = me.preferences.simultaneous_uploads.max(1) as usize;
+                    EitherOf3::C(view! { <Uploader library=lib parallel /> })
+                }
             }
         } />
     }
@@ -67,17 +71,16 @@ fn picked(list: Option<web_sys::FileList>) -> Vec<Picked> {
 }
 
 #[component]
-fn Uploader(library: LibraryInfo) -> impl IntoView {
-    let queue = Queue::new(library.id);
+fn Uploader(library: LibraryInfo, parallel: usize) -> impl IntoView {
+    let queue = Queue::new(library.id, parallel);
     let selection = Selection::default();
     let space = Resource::new(|| (), move |_| get_upload_space(library.id));
     let leftovers = RwSignal::new(Vec::<Unfinished>::new());
     let dragging = RwSignal::new(false);
     let folder_input = NodeRef::<Input>::new();
 
-    // In the browser only: the saved settings, the unfinished uploads, the folder picker.
+    // In the browser only: the unfinished uploads, the folder picker.
     Effect::new(move |_| {
-        queue.parallel.set(store::parallel());
         if let Some(input) = folder_input.get() {
             input.set_webkitdirectory(true);
         }
@@ -159,13 +162,14 @@ fn Uploader(library: LibraryInfo) -> impl IntoView {
     };
 
     view! {
-        <Title text=title />
+        <Title text=live_title(title) />
         <section class="card uploader">
             <h1>"Upload movies"</h1>
             <p class="library-line">{format!("Library: {}", library.name)}</p>
             <Suspense fallback=|| view! { <p class="hint">"Checking free space…"</p> }>
                 {move || Suspend::new(async move {
                     space.await.ok().map(|s| view! {
+                        {s.warning.clone().map(|w| view! { <p class="notice warning low-space" role="alert">{w}</p> })}
                         <p class="hint space-line">
                             {format!("{} free for uploads", format::size(s.usable))}
                             {(s.reserve > 0).then(|| format!(" ({} is kept free)", format::size(s.reserve)))}
@@ -209,9 +213,11 @@ fn Uploader(library: LibraryInfo) -> impl IntoView {
             </div>
             <label class="parallel">
                 "Uploads at once "
-                <select on:change=move |e| queue.set_parallel(event_target_value(&e).parse().unwrap_or(store::DEFAULT_PARALLEL))
+                <select on:change=move |e| queue.set_parallel(event_target_value(&e).parse().unwrap_or(parallel))
                     prop:value=move || queue.parallel.get().to_string()>
-                    {(1..=6).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    {(domain::settings::UPLOADS_MIN..=domain::settings::UPLOADS_MAX).map(|n| view! {
+                        <option value=n.to_string() selected=n as usize == parallel>{n}</option>
+                    }).collect_view()}
                 </select>
             </label>
 

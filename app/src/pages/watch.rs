@@ -13,6 +13,8 @@ use leptos_router::hooks::use_params_map;
 const SAVE_EVERY: f64 = 10.0;
 /// Seconds the arrow keys skip.
 const SKIP: f64 = 10.0;
+/// Seconds "Up next" waits before playing the next part.
+const UP_NEXT_SECONDS: u32 = 8;
 
 /// The player: the movie file streamed into `<video>` with its subtitles, the position saved
 /// as it plays, and "resume or start over" when the user stopped part-way last time.
@@ -122,6 +124,52 @@ fn Player(watch: WatchView) -> impl IntoView {
     };
     let resume_at = watch.resume_at.unwrap_or(0.0);
 
+    // At the end: the collection's next part, after a countdown the user can cancel.
+    let navigate = leptos_router::hooks::use_navigate();
+    let next_url = watch
+        .next
+        .as_ref()
+        .map(|n| format!("/watch/{}?autoplay=1", n.file_id));
+    let (countdown, set_countdown) = signal(None::<u32>);
+    let ticker = StoredValue::new(None::<IntervalHandle>);
+    let stop_countdown = move || {
+        if let Some(handle) = ticker.get_value() {
+            handle.clear();
+        }
+        ticker.set_value(None);
+        set_countdown.set(None);
+    };
+    let on_ended = {
+        let next_url = next_url.clone();
+        let navigate = navigate.clone();
+        move |_| {
+            if let Some((t, d)) = now() {
+                save(t, d);
+            }
+            let Some(url) = next_url.clone().filter(|_| watch.autoplay_next) else {
+                return;
+            };
+            let navigate = navigate.clone();
+            set_countdown.set(Some(UP_NEXT_SECONDS));
+            let handle = set_interval_with_handle(
+                move || match countdown.get_untracked() {
+                    Some(0 | 1) => {
+                        stop_countdown();
+                        navigate(&url, Default::default());
+                    }
+                    Some(n) => set_countdown.set(Some(n - 1)),
+                    None => {}
+                },
+                std::time::Duration::from_secs(1),
+            );
+            ticker.set_value(handle.ok());
+        }
+    };
+    let autoplay = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("autoplay")
+        .is_some();
+
     // Keyboard: space plays or pauses, arrows skip, f fullscreen, m mute (not while typing).
     let keys = window_event_listener(ev::keydown, move |e| {
         let typing = e
@@ -171,6 +219,7 @@ fn Player(watch: WatchView) -> impl IntoView {
         }
     });
     on_cleanup(move || {
+        stop_countdown();
         keys.remove();
         leave.remove();
         if let Some((t, d)) = now() {
@@ -178,6 +227,15 @@ fn Player(watch: WatchView) -> impl IntoView {
         }
     });
 
+    let next_title = watch.next.as_ref().map(|n| match n.year {
+        Some(y) => format!("{} ({y})", n.title),
+        None => n.title.clone(),
+    });
+    let next_link = watch
+        .next
+        .as_ref()
+        .map(|n| format!("/watch/{}", n.file_id))
+        .zip(next_title.clone());
     let download = format!("{}?download=1", watch.stream_url);
     let movie_page = format!("/movie/{}?library={}", watch.imdb_id, watch.library_id);
     view! {
@@ -190,15 +248,16 @@ fn Player(watch: WatchView) -> impl IntoView {
                     controls
                     playsinline
                     preload="metadata"
+                    autoplay=autoplay
                     src=watch.stream_url.clone()
                     aria-label=title.clone()
                     on:timeupdate=on_time
                     on:pause=on_pause
-                    on:ended=on_pause
+                    on:ended=on_ended
                     on:error=move |_| set_failed.set(true)
                 >
                     {watch.subtitles.iter().map(|s| view! {
-                        <track kind="subtitles" src=s.url.clone() srclang=s.lang.clone() label=s.label.clone() />
+                        <track kind="subtitles" src=s.url.clone() srclang=s.lang.clone() label=s.label.clone() default=s.default />
                     }).collect_view()}
                 </video>
                 {move || asking.get().then(|| view! {
@@ -216,6 +275,24 @@ fn Player(watch: WatchView) -> impl IntoView {
                     <a href=download.clone()>"Download it"</a>
                     " to play it in another player, such as VLC."
                 </p>
+            })}
+            {move || countdown.get().zip(next_title.clone()).map(|(left, title)| {
+                let url = next_url.clone().unwrap_or_default();
+                let navigate = navigate.clone();
+                view! {
+                    <div class="up-next" role="status" aria-live="polite">
+                        <p>{format!("Up next: {title} in {left} s")}</p>
+                        <button class="button-primary" on:click=move |_| {
+                            stop_countdown();
+                            navigate(&url, Default::default());
+                        }>"Play now"</button>
+                        " "
+                        <button class="button-quiet" on:click=move |_| stop_countdown()>"Cancel"</button>
+                    </div>
+                }
+            })}
+            {next_link.map(|(href, title)| view! {
+                <p class="next-part"><a href=href>{format!("Next in the collection: {title} →")}</a></p>
             })}
             <p class="hint">"Keys: space play/pause · ← → 10 s · f full screen · m mute"</p>
         </section>

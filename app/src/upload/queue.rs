@@ -71,11 +71,12 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub fn new(library: i32) -> Queue {
+    /// A queue into `library` that sends `parallel` files at once (the user's setting).
+    pub fn new(library: i32, parallel: usize) -> Queue {
         Queue {
             library,
             items: RwSignal::new(Vec::new()),
-            parallel: RwSignal::new(store::DEFAULT_PARALLEL),
+            parallel: RwSignal::new(parallel.max(1)),
             halted: RwSignal::new(None),
             rate: StoredValue::new(Rate::default()),
             total_speed: RwSignal::new(None),
@@ -242,9 +243,16 @@ impl Queue {
         self.pump();
     }
 
+    /// Changes how many files go at once, now and (saved in the user's settings) next time.
     pub fn set_parallel(self, n: usize) {
-        self.parallel.set(n.clamp(1, 8));
-        store::set_parallel(n.clamp(1, 8));
+        let n = n.clamp(
+            domain::settings::UPLOADS_MIN as usize,
+            domain::settings::UPLOADS_MAX as usize,
+        );
+        self.parallel.set(n);
+        leptos::task::spawn_local(async move {
+            let _ = crate::api::settings::set_simultaneous_uploads(n as i32).await;
+        });
         self.pump();
     }
 

@@ -5,10 +5,6 @@
 use domain::upload_batch::SavedUpload;
 
 const KEY: &str = "ott.uploads";
-const PARALLEL_KEY: &str = "ott.uploads.parallel";
-
-/// Uploads at once when the user has not chosen.
-pub const DEFAULT_PARALLEL: usize = 3;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -42,19 +38,5 @@ pub fn forget(library: i32, file: &domain::api::FileDescription) {
     list.retain(|s| !(s.library == library && s.file == *file));
     if list.len() != before {
         save_all(&list);
-    }
-}
-
-pub fn parallel() -> usize {
-    storage()
-        .and_then(|s| s.get_item(PARALLEL_KEY).ok()?)
-        .and_then(|v| v.parse().ok())
-        .filter(|n| (1..=8).contains(n))
-        .unwrap_or(DEFAULT_PARALLEL)
-}
-
-pub fn set_parallel(n: usize) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(PARALLEL_KEY, &n.to_string());
     }
 }

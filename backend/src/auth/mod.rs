@@ -20,6 +20,8 @@ pub enum AuthError {
     Rule(#[from] AccountRuleError),
     #[error("Wrong username or password.")]
     WrongCredentials,
+    #[error("That is not your current password.")]
+    WrongPassword,
     #[error("That username is taken.")]
     UsernameTaken,
     #[error("Registration is closed on this server. Ask its administrator for an account.")]
@@ -42,6 +44,7 @@ impl From<AuthError> for ApiError {
             AuthError::WrongCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", message)
             }
+            AuthError::WrongPassword => ApiError::forbidden("wrong_password", message),
             AuthError::UsernameTaken => {
                 ApiError::new(StatusCode::CONFLICT, "username_taken", message)
             }
@@ -78,6 +81,9 @@ pub struct AuthUser {
     pub is_admin: bool,
     /// Present when authenticated by the session cookie (needed to log out).
     pub session_token: Option<String>,
+    /// The user's theme, for the page's `<html data-theme>` (browser sessions only; API
+    /// tokens get the default without asking the database).
+    pub theme: domain::settings::Theme,
 }
 
 impl AuthUser {
@@ -97,6 +103,7 @@ impl From<(user::Model, Option<String>)> for AuthUser {
             username: u.username,
             is_admin: u.is_admin,
             session_token,
+            theme: domain::settings::Theme::default(),
         }
     }
 }
@@ -162,7 +169,10 @@ pub async fn authenticate(
     if let Some(token) = cookie_header.and_then(sessions::token_from_cookie_header)
         && let Some((_, u)) = sessions::lookup(&state.db, token, state.config.session_days).await?
     {
-        return Ok(Some((u, Some(token.to_owned())).into()));
+        let theme = crate::settings::theme(&state.db, u.id).await?;
+        let mut user: AuthUser = (u, Some(token.to_owned())).into();
+        user.theme = theme;
+        return Ok(Some(user));
     }
     if let Some(token) = authorization.and_then(|h| h.strip_prefix("Bearer "))
         && let Some(u) = tokens::lookup(&state.db, token.trim()).await?
@@ -170,6 +180,36 @@ pub async fn authenticate(
         return Ok(Some((u, None).into()));
     }
     Ok(None)
+}
+
+/// Changes the user's password after checking the current one (under the login limits, so a
+/// borrowed session cannot guess it), and ends every other session of theirs. Returns how many
+/// sessions were ended.
+pub async fn change_password(
+    state: &AppState,
+    user: &AuthUser,
+    current: &str,
+    new: &str,
+    client: &ClientInfo,
+) -> Result<u64, AuthError> {
+    domain::account::check_new_password(new)?;
+    if let Err(wait) = state.login_limiter.check(client.ip, &user.username) {
+        tracing::warn!(user = %user.username, ip = ?client.ip, "password change rate limit hit");
+        return Err(AuthError::RateLimited(wait.as_secs().max(1)));
+    }
+    let found = match users::verify_password(&state.db, &user.username, current).await {
+        Ok(found) => found,
+        Err(AuthError::WrongCredentials) => {
+            tracing::info!(user = %user.username, ip = ?client.ip, "password change refused: wrong current password");
+            return Err(AuthError::WrongPassword);
+        }
+        Err(e) => return Err(e),
+    };
+    users::set_password(&state.db, found, new).await?;
+    let ended =
+        sessions::delete_all_for_user(&state.db, user.id, user.session_token.as_deref()).await?;
+    tracing::info!(user = %user.username, ended, "password changed; other sessions ended");
+    Ok(ended)
 }
 
 /// Ends the session the user is logged in with (if any).
@@ -198,10 +238,12 @@ pub fn clear_session_cookie(state: &AppState, client: &ClientInfo) -> String {
 /// Everything a client needs to know about the logged-in user.
 pub async fn me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
     let libraries = libraries::list_for_user(&state.db, user.id).await?;
-    let active_library_id = libraries::active_library_id(&state.db, user.id, &libraries).await?;
+    let preferences = crate::settings::preferences(&state.db, user.id).await?;
+    let active_library_id = libraries::active_among(preferences.default_library_id, &libraries);
     Ok(Me {
         user: user.info(),
         libraries,
         active_library_id,
+        preferences,
     })
 }

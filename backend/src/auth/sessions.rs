@@ -3,8 +3,10 @@
 
 use crate::entities::{session, user};
 use chrono::{Duration, Utc};
+use domain::settings::SessionInfo;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -99,6 +101,42 @@ pub async fn delete_all_for_user(
         query = query.filter(session::Column::Id.ne(hash_token(keep)));
     }
     Ok(query.exec(db).await?.rows_affected)
+}
+
+/// The user's live sessions, most recently seen first; `current_token` marks the caller's.
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    current_token: Option<&str>,
+) -> Result<Vec<SessionInfo>, DbErr> {
+    let current = current_token.map(hash_token);
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| SessionInfo {
+            current: current.as_deref() == Some(s.id.as_str()),
+            device: domain::settings::device(s.user_agent.as_deref()),
+            ip: s.ip,
+            created_at: s.created_at.to_rfc3339(),
+            last_seen_at: s.last_seen_at.to_rfc3339(),
+            id: s.id,
+        })
+        .collect())
+}
+
+/// Ends one of the user's sessions by its id (as listed); false when it is not theirs.
+pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, id: &str) -> Result<bool, DbErr> {
+    let res = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
 }
 
 /// Removes expired sessions; run now and then.

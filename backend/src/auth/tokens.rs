@@ -2,8 +2,10 @@
 //! Like sessions, only the SHA-256 of a token is stored.
 
 use super::sessions::hash_token;
+use crate::ApiError;
 use crate::entities::{api_token, user};
 use chrono::{Duration, Utc};
+use domain::api::{CreatedToken, TokenInfo};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -11,17 +13,36 @@ use sea_orm::{
 
 const PREFIX: &str = "ott_";
 const TOUCH_EVERY: Duration = Duration::minutes(5);
+const NAME_MAX: usize = 100;
 
-/// Creates a token for `user_id`. The returned string is shown once; it cannot be recovered.
+/// What clients see of a token.
+pub fn info(t: api_token::Model) -> TokenInfo {
+    TokenInfo {
+        id: t.id,
+        name: t.name,
+        created_at: t.created_at.to_rfc3339(),
+        last_used_at: t.last_used_at.map(|t| t.to_rfc3339()),
+    }
+}
+
+/// Creates a token called `name` for `user_id`. Its secret is shown once; it cannot be
+/// recovered.
 pub async fn create(
     db: &impl ConnectionTrait,
     user_id: i32,
     name: &str,
-) -> Result<(api_token::Model, String), DbErr> {
+) -> Result<CreatedToken, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid_token_name",
+            format!("Give the token a name of 1 to {NAME_MAX} characters."),
+        ));
+    }
     let token = format!("{PREFIX}{}", super::sessions::new_token());
     let model = api_token::ActiveModel {
         user_id: Set(user_id),
-        name: Set(name.trim().chars().take(100).collect()),
+        name: Set(name.to_owned()),
         token_hash: Set(hash_token(&token)),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
@@ -29,7 +50,11 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    Ok((model, token))
+    tracing::info!(user = user_id, token = %model.name, "API token created");
+    Ok(CreatedToken {
+        info: info(model),
+        token,
+    })
 }
 
 /// The token's owner, if the token is valid.
@@ -57,12 +82,13 @@ pub async fn lookup(db: &impl ConnectionTrait, token: &str) -> Result<Option<use
     Ok(Some(owner))
 }
 
-pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<api_token::Model>, DbErr> {
-    api_token::Entity::find()
+pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<TokenInfo>, DbErr> {
+    let rows = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_asc(api_token::Column::Id)
         .all(db)
-        .await
+        .await?;
+    Ok(rows.into_iter().map(info).collect())
 }
 
 /// Revokes one of the user's tokens; false when it was not theirs or did not exist.

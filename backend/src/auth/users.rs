@@ -33,11 +33,7 @@ pub async fn create(
 ) -> Result<user::Model, AuthError> {
     let username = account::normalize_username(username)?;
     account::check_new_password(password)?;
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    let hash = hash_off_thread(password).await?;
     let now = Utc::now();
     let inserted = user::ActiveModel {
         username: Set(username),
@@ -80,6 +76,29 @@ pub async fn create(
     .await?;
     tracing::info!(user = %created.username, admin = created.is_admin, "account created");
     Ok(created)
+}
+
+/// Argon2 takes tens of milliseconds of CPU: not on the async threads.
+async fn hash_off_thread(password: &str) -> Result<String, AuthError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| AuthError::Internal(e.to_string()))?
+        .map_err(|e| AuthError::Internal(e.to_string()))
+}
+
+/// Replaces a user's password (already checked against the rules by the caller or here).
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    found: user::Model,
+    new: &str,
+) -> Result<user::Model, AuthError> {
+    account::check_new_password(new)?;
+    let hash = hash_off_thread(new).await?;
+    let mut active: user::ActiveModel = found.into();
+    active.password_hash = Set(hash);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
 }
 
 /// Self-service registration: allowed while the server has no users, or while the

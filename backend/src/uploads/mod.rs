@@ -376,11 +376,18 @@ pub async fn space_for(
     let library = upload_library(state, user_id, Some(library_id)).await?;
     let free = free_for(state, &library.path)?;
     let reserve = state.config.storage_reserve;
+    // The same threshold as the monitor's warning, for the library's own disk.
+    let (_, total) = space::available_and_total(std::path::Path::new(&library.path))?;
+    let warn_below =
+        domain::monitor::warn_below(total, state.config.storage_warning_percent, reserve);
+    let warning = (free < warn_below)
+        .then(|| domain::monitor::low_space_message(&library.path, free, total, reserve));
     Ok(UploadSpace {
         free,
         reserve,
         usable: free.saturating_sub(reserve),
         max_file_size: state.config.upload_max_size,
+        warning,
     })
 }
 
@@ -619,6 +626,22 @@ pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadErro
     service.discard(id)?;
     tracing::info!(upload = %id, user = user_id, "upload cancelled");
     Ok(())
+}
+
+/// Removes the unfinished uploads into a library that is being removed; one with a chunk in
+/// flight is left to the sweep. Returns how many were removed.
+pub fn discard_library(state: &AppState, library_id: i32) -> Result<usize, UploadError> {
+    let service = &state.uploads;
+    let mut removed = 0;
+    for (id, manifest) in service.staging.all()? {
+        if manifest.is_some_and(|m| m.library_id == library_id)
+            && let Ok(_lock) = service.lock(&id)
+        {
+            service.discard(&id)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes uploads untouched for longer than the configured age; returns how many.

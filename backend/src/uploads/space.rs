@@ -6,12 +6,20 @@ use std::path::Path;
 /// Bytes an unprivileged process may still write on the filesystem of `path` (the nearest
 /// existing ancestor when `path` does not exist yet).
 pub fn available(path: &Path) -> io::Result<u64> {
+    Ok(available_and_total(path)?.0)
+}
+
+/// What [`available`] says, and the filesystem's size.
+pub fn available_and_total(path: &Path) -> io::Result<(u64, u64)> {
     let mut probe = path;
     while !probe.exists() {
         probe = probe.parent().unwrap_or(Path::new("/"));
     }
     let stat = rustix::fs::statvfs(probe)?;
-    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+    Ok((
+        stat.f_bavail.saturating_mul(stat.f_frsize),
+        stat.f_blocks.saturating_mul(stat.f_frsize),
+    ))
 }
 
 /// Whether two existing paths are on the same filesystem (a rename between them works).

@@ -61,8 +61,8 @@ pub async fn create_user(
 pub async fn create_token(settings: &Settings, user: &str, name: &str) -> anyhow::Result<()> {
     let state = open(settings).await?;
     let owner = existing_user(&state, user).await?;
-    let (_, token) = tokens::create(&state.db, owner.id, name).await?;
-    println!("{token}");
+    let created = tokens::create(&state.db, owner.id, name).await?;
+    println!("{}", created.token);
     Ok(())
 }
 

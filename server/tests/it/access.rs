@@ -30,6 +30,13 @@ const NOT_LIBRARY_ROUTES: &[&str] = &[
     // Only ever the caller's own choice among their libraries (a stranger's id is 404; see
     // libraries.rs).
     "PUT /api/me/library",
+    // The caller's own settings, password and sessions; a default library that is not theirs
+    // is refused like the line above (see settings.rs).
+    "GET /api/me/settings",
+    "PUT /api/me/settings",
+    "POST /api/me/password",
+    "GET /api/me/sessions",
+    "DELETE /api/me/sessions/{id}",
     "GET /api/tokens",
     "POST /api/tokens",
     "DELETE /api/tokens/{id}",
@@ -196,6 +203,18 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64) -> Vec<Call> 
             Owner,
         ),
         call(
+            "PATCH /api/libraries/{id}",
+            format!("/api/libraries/{lib}"),
+            Some(json!({"name": "Renamed"})),
+            Owner,
+        ),
+        call(
+            "DELETE /api/libraries/{id}",
+            format!("/api/libraries/{lib}?files=delete"),
+            None,
+            Owner,
+        ),
+        call(
             "GET /api/libraries/{id}/members",
             format!("/api/libraries/{lib}/members"),
             None,
@@ -319,7 +338,14 @@ async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
             }
         }
 
-        // Nothing was changed by the refused calls: the file, the invite and vic are all there.
+        // Nothing was changed by the refused calls: the library, its file, the invite and vic
+        // are all there.
+        let libraries = srv.get("/api/libraries", &anna.who).await;
+        assert_eq!(
+            libraries.body[0]["name"], "anna movies",
+            "{}",
+            libraries.text
+        );
         assert!(
             anna.path
                 .join(done.body["path"].as_str().unwrap())

@@ -16,6 +16,7 @@ mod proxy;
 mod routes;
 mod rows;
 mod search;
+mod settings;
 mod support;
 mod tls;
 mod upload_disk;

@@ -10,6 +10,7 @@ pub mod monitor;
 pub mod movies;
 pub mod playback;
 pub mod search;
+pub mod settings;
 pub mod tokens;
 pub mod uploads;
 
@@ -38,6 +39,7 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
         (name = "movies", description = "Movies and their metadata"),
         (name = "playback", description = "Streaming, subtitles and resume positions"),
         (name = "uploads", description = "The resumable upload protocol (docs/upload-protocol.md)"),
+        (name = "settings", description = "The logged-in user's settings, password and sessions"),
         (name = "admin", description = "Server-wide settings"),
         (name = "server", description = "Health"),
     )
@@ -83,6 +85,11 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(auth::me))
         .routes(routes!(libraries::list, libraries::create))
         .routes(routes!(libraries::set_active))
+        .routes(routes!(libraries::rename, libraries::remove))
+        .routes(routes!(settings::get, settings::put))
+        .routes(routes!(settings::change_password))
+        .routes(routes!(settings::list_sessions))
+        .routes(routes!(settings::revoke_session))
         .routes(routes!(invites::create, invites::list))
         .routes(routes!(invites::revoke))
         .routes(routes!(invites::members))

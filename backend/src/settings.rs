@@ -1,0 +1,96 @@
+//! A user's own settings, stored in `user_settings` (one row per user).
+
+use crate::entities::user_settings;
+use crate::libraries::{self, LibraryError};
+use crate::{ApiError, AppState};
+use chrono::Utc;
+use domain::settings::{Preferences, PreferencesChange, SettingsRuleError, Theme};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QuerySelect, Set};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{0}")]
+    Rule(#[from] SettingsRuleError),
+    #[error("{0}")]
+    Library(#[from] LibraryError),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(err: SettingsError) -> ApiError {
+        match err {
+            SettingsError::Rule(rule) => ApiError::bad_request(rule.code(), rule.to_string()),
+            SettingsError::Library(e) => e.into(),
+            SettingsError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn from_row(row: &user_settings::Model) -> Preferences {
+    Preferences {
+        theme: Theme::parse(&row.theme).unwrap_or_default(),
+        default_library_id: row.default_library_id,
+        simultaneous_uploads: row.simultaneous_uploads,
+        subtitle_language: row.subtitle_language.clone(),
+        autoplay_next: row.autoplay_next,
+    }
+}
+
+/// The user's settings; the defaults when they never saved any.
+pub async fn preferences(db: &impl ConnectionTrait, user_id: i32) -> Result<Preferences, DbErr> {
+    Ok(user_settings::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|row| from_row(&row))
+        .unwrap_or_default())
+}
+
+/// Just the theme: read for every page a browser loads, so only its column is fetched.
+pub async fn theme(db: &impl ConnectionTrait, user_id: i32) -> Result<Theme, DbErr> {
+    let stored: Option<String> = user_settings::Entity::find_by_id(user_id)
+        .select_only()
+        .column(user_settings::Column::Theme)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(stored.and_then(|t| Theme::parse(&t)).unwrap_or_default())
+}
+
+/// Saves the fields `change` names after checking all of them; the default library must be
+/// one the user belongs to.
+pub async fn update(
+    state: &AppState,
+    user_id: i32,
+    change: &PreferencesChange,
+) -> Result<Preferences, SettingsError> {
+    let db = &state.db;
+    if let Some(library) = change.default_library_id
+        && libraries::role(db, user_id, library).await?.is_none()
+    {
+        return Err(LibraryError::NotFound.into());
+    }
+    let existing = user_settings::Entity::find_by_id(user_id).one(db).await?;
+    let current = existing.as_ref().map(from_row).unwrap_or_default();
+    let next = current.apply(change)?;
+    let row = user_settings::ActiveModel {
+        user_id: Set(user_id),
+        theme: Set(next.theme.as_str().to_owned()),
+        default_library_id: Set(next.default_library_id),
+        simultaneous_uploads: Set(next.simultaneous_uploads),
+        subtitle_language: Set(next.subtitle_language.clone()),
+        autoplay_next: Set(next.autoplay_next),
+        updated_at: Set(Utc::now()),
+    };
+    if existing.is_some() {
+        row.update(db).await?;
+    } else {
+        row.insert(db).await?;
+    }
+    tracing::info!(
+        user = user_id,
+        theme = next.theme.as_str(),
+        "settings saved"
+    );
+    Ok(next)
+}

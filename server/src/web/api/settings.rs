@@ -1,0 +1,121 @@
+//! `/api/me/…`: the logged-in user's settings, password and sessions.
+
+use crate::web::error::{ErrorBody, Failure};
+use crate::web::extract::{ApiJson, ApiPath, Client, CurrentUser};
+use axum::Json;
+use axum::extract::State;
+use backend::auth::sessions;
+use backend::{ApiError, AppState, settings};
+use domain::settings::{Preferences, PreferencesChange, SessionInfo};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The user's settings.
+#[utoipa::path(get, path = "/api/me/settings", tag = "settings", security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = Preferences),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Preferences>, Failure> {
+    Ok(Json(settings::preferences(&state.db, user.id).await?))
+}
+
+/// Changes the settings the body names; the others stay. Answers with all of them.
+#[utoipa::path(put, path = "/api/me/settings", tag = "settings", request_body = PreferencesChange, security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = Preferences),
+        (status = BAD_REQUEST, description = "invalid_theme, invalid_simultaneous_uploads or invalid_language", body = ErrorBody),
+        (status = NOT_FOUND, description = "The default library is not one of yours", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn put(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(change): ApiJson<PreferencesChange>,
+) -> Result<Json<Preferences>, Failure> {
+    Ok(Json(settings::update(&state, user.id, &change).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChanged {
+    /// How many other sessions were logged out.
+    pub sessions_ended: u64,
+}
+
+/// Changes the password (the current one is asked) and logs out every other session.
+#[utoipa::path(post, path = "/api/me/password", tag = "settings", request_body = PasswordChange, security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = PasswordChanged),
+        (status = BAD_REQUEST, description = "The new password breaks a rule", body = ErrorBody),
+        (status = FORBIDDEN, description = "wrong_password", body = ErrorBody),
+        (status = TOO_MANY_REQUESTS, description = "Too many attempts", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Client(client): Client,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Json<PasswordChanged>, Failure> {
+    let sessions_ended = backend::auth::change_password(
+        &state,
+        &user,
+        &body.current_password,
+        &body.new_password,
+        &client,
+    )
+    .await
+    .map_err(ApiError::from)?;
+    Ok(Json(PasswordChanged { sessions_ended }))
+}
+
+/// The user's logged-in browsers, most recently seen first.
+#[utoipa::path(get, path = "/api/me/sessions", tag = "settings", security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = [SessionInfo]),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Vec<SessionInfo>>, Failure> {
+    let list = sessions::list_for_user(&state.db, user.id, user.session_token.as_deref()).await?;
+    Ok(Json(list))
+}
+
+/// Logs one of the user's sessions out (the current one too, if asked).
+#[utoipa::path(delete, path = "/api/me/sessions/{id}", tag = "settings",
+    params(("id" = String, Path, description = "Session id, as listed")), security(("session" = []), ("token" = [])),
+    responses(
+        (status = NO_CONTENT, description = "Logged out"),
+        (status = NOT_FOUND, description = "No such session of yours", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, Failure> {
+    if sessions::revoke(&state.db, user.id, &id).await? {
+        tracing::info!(user = %user.username, "session revoked");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Failure(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "session_not_found",
+            "You have no session with that id.",
+        )))
+    }
+}
