@@ -85,7 +85,7 @@ test('settings persist, the theme comes in the server HTML, and a password chang
     const token = await secret.inputValue();
     const me = await page.request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
     expect((await me.json()).user.username).toBe(name);
-    await expect(page.getByRole('cell', { name: 'nas script' })).toBeVisible();
+    await expect(page.getByRole('cell', { name: 'nas script', exact: true })).toBeVisible();
   });
 });
 
