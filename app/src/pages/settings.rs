@@ -4,12 +4,13 @@ use crate::api::settings::{
     ChangePassword, CreateApiToken, RevokeApiToken, RevokeSession, SavePreferences, get_api_tokens,
     get_sessions,
 };
+use crate::components::copy::CopyField;
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
+use crate::components::listing::Listing;
 use crate::components::session::RequireUser;
-use domain::api::Me;
+use domain::api::{Me, TokenInfo};
 use domain::format::timestamp;
-use domain::settings::{Theme, UPLOADS_MAX, UPLOADS_MIN};
-use leptos::either::EitherOf3;
+use domain::settings::{SessionInfo, Theme, UPLOADS_MAX, UPLOADS_MIN};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -150,43 +151,35 @@ fn Sessions() -> impl IntoView {
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">"Logged-in devices"</h2>
             <ErrorMessage message=error />
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(list) if list.is_empty() => EitherOf3::A(view! { <p class="hint">"None (you are using an API token)."</p> }),
-                        Ok(list) => EitherOf3::B(view! {
-                            <table class="sessions">
-                                <thead><tr>
-                                    <th scope="col">"Device"</th><th scope="col">"Address"</th>
-                                    <th scope="col">"Last seen (UTC)"</th><th scope="col"><span class="visually-hidden">"Log out"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|s| {
-                                        let id = s.id.clone();
-                                        let current = s.current;
-                                        let label = format!("Log out {}", s.device);
-                                        view! {
-                                            <tr>
-                                                <td>{s.device.clone()}{current.then(|| view! { " " <span class="badge">"this device"</span> })}</td>
-                                                <td>{s.ip.clone().unwrap_or_default()}</td>
-                                                <td>{timestamp(&s.last_seen_at)}</td>
-                                                <td><button class="button-quiet small" aria-label=label on:click=move |_| {
-                                                    revoke.dispatch(RevokeSession { id: id.clone() });
-                                                    if current {
-                                                        // This browser's own session: nothing more works here.
-                                                        let _ = window().location().set_href("/login");
-                                                    }
-                                                }>"Log out"</button></td>
-                                            </tr>
+            <Listing items=sessions empty="None (you are using an API token)." render={move |list: Vec<SessionInfo>| view! {
+                <table class="sessions">
+                    <thead><tr>
+                        <th scope="col">"Device"</th><th scope="col">"Address"</th>
+                        <th scope="col">"Last seen (UTC)"</th><th scope="col"><span class="visually-hidden">"Log out"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|s| {
+                            let id = s.id.clone();
+                            let current = s.current;
+                            let label = format!("Log out {}", s.device);
+                            view! {
+                                <tr>
+                                    <td>{s.device.clone()}{current.then(|| view! { " " <span class="badge">"this device"</span> })}</td>
+                                    <td>{s.ip.clone().unwrap_or_default()}</td>
+                                    <td>{timestamp(&s.last_seen_at)}</td>
+                                    <td><button class="button-quiet small" aria-label=label on:click=move |_| {
+                                        revoke.dispatch(RevokeSession { id: id.clone() });
+                                        if current {
+                                            // This browser's own session: nothing more works here.
+                                            let _ = window().location().set_href("/login");
                                         }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }),
-                        Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.message}</p> }),
-                    }
-                })}
-            </Transition>
+                                    }>"Log out"</button></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }} />
         </section>
     }
 }
@@ -204,20 +197,11 @@ fn Tokens() -> impl IntoView {
     });
     let secret = move || {
         create.value().get().and_then(Result::ok).map(|made| {
-            let copy = made.token.clone();
-            let (copied, set_copied) = signal(false);
-            view! {
-                <div class="invite-link" role="status">
-                    <label for="new-token">{format!("Token “{}” (shown only now; keep it somewhere safe):", made.info.name)}</label>
-                    <div class="copy-row">
-                        <input id="new-token" type="text" readonly value=made.token.clone() />
-                        <button type="button" class="button-quiet" on:click=move |_| {
-                            let _ = window().navigator().clipboard().write_text(&copy);
-                            set_copied.set(true);
-                        }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-                    </div>
-                </div>
-            }
+            let label = format!(
+                "Token “{}” (shown only now; keep it somewhere safe):",
+                made.info.name
+            );
+            view! { <CopyField id="new-token" label value=made.token /> }
         })
     };
     view! {
@@ -233,40 +217,32 @@ fn Tokens() -> impl IntoView {
             </ActionForm>
             <ErrorMessage message=error />
             {secret}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(list) if list.is_empty() => EitherOf3::A(view! { <p class="hint">"No tokens."</p> }),
-                        Ok(list) => EitherOf3::B(view! {
-                            <table class="tokens">
-                                <thead><tr>
-                                    <th scope="col">"Name"</th><th scope="col">"Created (UTC)"</th>
-                                    <th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Revoke"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|t| {
-                                        let token = t.id;
-                                        let question = format!("Revoke the token “{}”? Scripts using it stop working.", t.name);
-                                        view! {
-                                            <tr>
-                                                <td>{t.name.clone()}</td>
-                                                <td>{timestamp(&t.created_at)}</td>
-                                                <td>{t.last_used_at.as_deref().map(timestamp).unwrap_or_else(|| "never".into())}</td>
-                                                <td><button class="button-quiet small" aria-label=format!("Revoke {}", t.name) on:click=move |_| {
-                                                    if window().confirm_with_message(&question).unwrap_or(false) {
-                                                        revoke.dispatch(RevokeApiToken { id: token });
-                                                    }
-                                                }>"Revoke"</button></td>
-                                            </tr>
+            <Listing items=tokens empty="No tokens." render={move |list: Vec<TokenInfo>| view! {
+                <table class="tokens">
+                    <thead><tr>
+                        <th scope="col">"Name"</th><th scope="col">"Created (UTC)"</th>
+                        <th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Revoke"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|t| {
+                            let token = t.id;
+                            let question = format!("Revoke the token “{}”? Scripts using it stop working.", t.name);
+                            view! {
+                                <tr>
+                                    <td>{t.name.clone()}</td>
+                                    <td>{timestamp(&t.created_at)}</td>
+                                    <td>{t.last_used_at.as_deref().map(timestamp).unwrap_or_else(|| "never".into())}</td>
+                                    <td><button class="button-quiet small" aria-label=format!("Revoke {}", t.name) on:click=move |_| {
+                                        if window().confirm_with_message(&question).unwrap_or(false) {
+                                            revoke.dispatch(RevokeApiToken { id: token });
                                         }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }),
-                        Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.message}</p> }),
-                    }
-                })}
-            </Transition>
+                                    }>"Revoke"</button></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }} />
         </section>
     }
 }

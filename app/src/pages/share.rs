@@ -4,10 +4,12 @@
 use crate::api::invites::{
     CreateInvite, RemoveMember, RevokeInvite, library_invites, library_members,
 };
+use crate::components::copy::CopyField;
+use crate::components::listing::Listing;
 use crate::components::session::RequireUser;
 use domain::Role;
 use domain::api::{InviteInfo, LibraryInfo, Me};
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -127,60 +129,33 @@ fn Share(library: LibraryInfo) -> impl IntoView {
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>"Create link"</button>
             </form>
             {error}
-            {move || link().map(|url| {
-                let copy_url = url.clone();
-                let (copied, set_copied) = signal(false);
-                view! {
-                    <div class="invite-link" role="status">
-                        <label for="invite-url">"Send this link (it is shown only now):"</label>
-                        <div class="copy-row">
-                            <input id="invite-url" type="text" readonly value=url
-                                on:focus=move |ev| {
-                                    use wasm_bindgen::JsCast;
-                                    if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                        input.select();
-                                    }
-                                } />
-                            <button type="button" class="button-quiet" on:click=move |_| {
-                                let _ = window().navigator().clipboard().write_text(&copy_url);
-                                set_copied.set(true);
-                            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-                        </div>
-                    </div>
-                }
+            {move || link().map(|url| view! {
+                <CopyField id="invite-url" label="Send this link (it is shown only now):".to_owned() value=url />
             })}
 
             <h2>"Links"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match invites.await {
-                        Ok(list) if list.is_empty() => EitherOf3::A(view! { <p class="hint">"No links yet."</p> }),
-                        Ok(list) => EitherOf3::B(view! {
-                            <table class="invites">
-                                <thead><tr><th scope="col">"Role"</th><th scope="col">"For"</th><th scope="col">"Used"</th><th scope="col">"Until"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Revoke"</span></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|i| {
-                                        let invite = i.id;
-                                        view! {
-                                            <tr>
-                                                <td>{i.role.as_str()}</td>
-                                                <td>{if i.single_use { "one person" } else { "anyone with it" }}</td>
-                                                <td>{i.uses}</td>
-                                                <td>{i.expires_at.as_deref().map(domain::format::timestamp).unwrap_or_else(|| "until revoked".into())}</td>
-                                                <td>{status(&i)}</td>
-                                                <td>{i.usable.then(|| view! {
-                                                    <button class="button-quiet small" on:click=move |_| { revoke.dispatch(RevokeInvite { library: id, invite }); }>"Revoke"</button>
-                                                })}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }),
-                        Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.message}</p> }),
-                    }
-                })}
-            </Transition>
+            <Listing items=invites empty="No links yet." render={move |list: Vec<InviteInfo>| view! {
+                <table class="invites">
+                    <thead><tr><th scope="col">"Role"</th><th scope="col">"For"</th><th scope="col">"Used"</th><th scope="col">"Until"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Revoke"</span></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|i| {
+                            let invite = i.id;
+                            view! {
+                                <tr>
+                                    <td>{i.role.as_str()}</td>
+                                    <td>{if i.single_use { "one person" } else { "anyone with it" }}</td>
+                                    <td>{i.uses}</td>
+                                    <td>{i.expires_at.as_deref().map(domain::format::timestamp).unwrap_or_else(|| "until revoked".into())}</td>
+                                    <td>{status(&i)}</td>
+                                    <td>{i.usable.then(|| view! {
+                                        <button class="button-quiet small" on:click=move |_| { revoke.dispatch(RevokeInvite { library: id, invite }); }>"Revoke"</button>
+                                    })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }} />
 
             <h2>"Members"</h2>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -527,6 +527,16 @@ async fn another_library(srv: &TestServer, owner: &Member, name: &str) -> Member
     }
 }
 
+/// What the upload page asks before sending anything (its server function).
+async fn upload_space(srv: &TestServer, m: &Member) -> crate::support::Reply {
+    let form = http::Request::post("/api/fn/upload_space")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, m.who.cookie.clone().unwrap())
+        .body(axum::body::Body::from(format!("library={}", m.library)))
+        .unwrap();
+    srv.send(form).await
+}
+
 #[tokio::test]
 async fn the_upload_space_warns_when_the_disk_is_nearly_full() {
     // A 100 % threshold: every disk is "nearly full", so the warning must show.
@@ -534,12 +544,7 @@ async fn the_upload_space_warns_when_the_disk_is_nearly_full() {
         |config| config.storage_warning_percent = 100,
         |srv| async move {
             let anna = member(&srv, "anna").await;
-            let form = http::Request::post("/api/fn/upload_space")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, anna.who.cookie.clone().unwrap())
-                .body(axum::body::Body::from(format!("library={}", anna.library)))
-                .unwrap();
-            let space = srv.send(form).await;
+            let space = upload_space(&srv, &anna).await;
             assert_eq!(space.status, StatusCode::OK, "{}", space.text);
             let warning = space.body["warning"].as_str().expect("a warning");
             assert!(warning.contains("nearly full"), "{warning}");
@@ -550,12 +555,7 @@ async fn the_upload_space_warns_when_the_disk_is_nearly_full() {
     // The default threshold (10 %) on this test machine's disk, compared with statvfs itself.
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
-        let form = http::Request::post("/api/fn/upload_space")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, anna.who.cookie.clone().unwrap())
-            .body(axum::body::Body::from(format!("library={}", anna.library)))
-            .unwrap();
-        let space = srv.send(form).await;
+        let space = upload_space(&srv, &anna).await;
         let stat = rustix::fs::statvfs(&anna.path).unwrap();
         let total = stat.f_blocks * stat.f_frsize;
         let free = stat.f_bavail * stat.f_frsize;
