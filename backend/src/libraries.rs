@@ -426,12 +426,14 @@ pub async fn remove(
         files_deleted = delete_files, "library removed"
     );
     Ok(RemovedLibrary {
-        id: lib.id,
-        name: lib.name,
-        path: lib.path,
-        movies: size.movies,
-        files: size.files,
-        bytes: size.bytes,
+        library: domain::monitor::LibraryStorage {
+            id: lib.id,
+            name: lib.name,
+            path: lib.path,
+            movies: size.movies,
+            files: size.files,
+            bytes: size.bytes,
+        },
         files_deleted: delete_files,
     })
 }

@@ -38,16 +38,13 @@ pub struct LibraryOverview {
 }
 
 /// What removing a library did: `DELETE /api/libraries/{id}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemovedLibrary {
-    pub id: i32,
-    pub name: String,
-    pub path: String,
-    pub movies: u64,
-    pub files: u64,
-    pub bytes: u64,
-    /// Whether the movie files were deleted; otherwise they are still in `path`.
+    /// The library as it was: its folder and what it held.
+    #[serde(flatten)]
+    pub library: crate::monitor::LibraryStorage,
+    /// Whether the movie files were deleted; otherwise they are still in its folder.
     pub files_deleted: bool,
 }
 

@@ -56,8 +56,9 @@ fn Libraries() -> impl IntoView {
     }
 }
 
-fn removed_words(r: &RemovedLibrary) -> String {
-    if r.files_deleted {
+fn removed_words(removed: &RemovedLibrary) -> String {
+    let r = &removed.library;
+    if removed.files_deleted {
         format!(
             "“{}” was removed and its {} movie files ({}) were deleted.",
             r.name,
