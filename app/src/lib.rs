@@ -8,25 +8,18 @@ pub mod pages;
 pub mod upload;
 
 use components::header::Header;
-use components::session::provide_session;
+use components::session::{provide_session, use_session};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-/// The HTML document around the app, rendered on the server. The user's theme goes on
-/// `<html data-theme>` here, so the first paint already has the right colours (no flash);
-/// visitors get `system`.
+/// The HTML document around the app, rendered on the server. The user's theme is put on
+/// `<html data-theme>` by [`ThemeAttribute`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    let theme = api::server::current_user()
-        .map(|u| u.theme)
-        .unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    let theme = domain::settings::Theme::default();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme=theme.as_str()>
+        <html lang="en">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -54,6 +47,7 @@ pub fn App() -> impl IntoView {
     provide_session();
 
     view! {
+        <ThemeAttribute />
         <Stylesheet id="leptos" href="/pkg/ott.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Open OTT".to_owned() } else { format!("{page} · Open OTT") }
@@ -82,5 +76,24 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Puts the user's theme on `<html data-theme>` in the server's HTML, so the first paint
+/// already has the right colours (no flash). It comes from the session that every page loads
+/// anyway, so no request pays an extra query for it; visitors get `system`.
+#[component]
+fn ThemeAttribute() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let theme = match session.me.await {
+                    Ok(Some(me)) => me.preferences.theme,
+                    _ => domain::settings::Theme::default(),
+                };
+                view! { <Html {..} data-theme=theme.as_str() /> }
+            })}
+        </Suspense>
     }
 }

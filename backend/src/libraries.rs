@@ -92,11 +92,8 @@ pub async fn active_library_id(
     user_id: i32,
     libraries: &[LibraryInfo],
 ) -> Result<Option<i32>, DbErr> {
-    let chosen = user_settings::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .and_then(|s| s.default_library_id);
-    Ok(active_among(chosen, libraries))
+    let chosen = crate::settings::preferences(db, user_id).await?;
+    Ok(active_among(chosen.default_library_id, libraries))
 }
 
 /// `chosen` if the user still belongs to it, else their first library.

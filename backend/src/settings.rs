@@ -5,7 +5,7 @@ use crate::libraries::{self, LibraryError};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::settings::{Preferences, PreferencesChange, SettingsRuleError, Theme};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -44,17 +44,6 @@ pub async fn preferences(db: &impl ConnectionTrait, user_id: i32) -> Result<Pref
         .await?
         .map(|row| from_row(&row))
         .unwrap_or_default())
-}
-
-/// Just the theme: read for every page a browser loads, so only its column is fetched.
-pub async fn theme(db: &impl ConnectionTrait, user_id: i32) -> Result<Theme, DbErr> {
-    let stored: Option<String> = user_settings::Entity::find_by_id(user_id)
-        .select_only()
-        .column(user_settings::Column::Theme)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(stored.and_then(|t| Theme::parse(&t)).unwrap_or_default())
 }
 
 /// Saves the fields `change` names after checking all of them; the default library must be

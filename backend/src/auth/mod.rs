@@ -81,9 +81,6 @@ pub struct AuthUser {
     pub is_admin: bool,
     /// Present when authenticated by the session cookie (needed to log out).
     pub session_token: Option<String>,
-    /// The user's theme, for the page's `<html data-theme>` (browser sessions only; API
-    /// tokens get the default without asking the database).
-    pub theme: domain::settings::Theme,
 }
 
 impl AuthUser {
@@ -103,7 +100,6 @@ impl From<(user::Model, Option<String>)> for AuthUser {
             username: u.username,
             is_admin: u.is_admin,
             session_token,
-            theme: domain::settings::Theme::default(),
         }
     }
 }
@@ -169,10 +165,7 @@ pub async fn authenticate(
     if let Some(token) = cookie_header.and_then(sessions::token_from_cookie_header)
         && let Some((_, u)) = sessions::lookup(&state.db, token, state.config.session_days).await?
     {
-        let theme = crate::settings::theme(&state.db, u.id).await?;
-        let mut user: AuthUser = (u, Some(token.to_owned())).into();
-        user.theme = theme;
-        return Ok(Some(user));
+        return Ok(Some((u, Some(token.to_owned())).into()));
     }
     if let Some(token) = authorization.and_then(|h| h.strip_prefix("Bearer "))
         && let Some(u) = tokens::lookup(&state.db, token.trim()).await?
