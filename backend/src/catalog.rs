@@ -7,9 +7,13 @@
 //! read. Changes made by another process (the `ott` CLI, a second server on the same
 //! database) show within [`MAX_AGE`].
 
-use crate::entities::{collection, collection_movie, genre, movie, movie_file, movie_genre};
+use crate::entities::{
+    category, category_movie, collection, collection_movie, genre, movie, movie_file, movie_genre,
+};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,7 +41,7 @@ pub struct Entry {
     added: DateTime<Utc>,
 }
 
-/// A named group of movies (a genre or a franchise), in its row's order.
+/// A named group of movies (a category, a genre or a franchise), in its row's order.
 #[derive(Clone, Debug)]
 pub struct Group {
     pub id: i32,
@@ -55,6 +59,9 @@ pub struct Catalog {
     pub recent: Vec<usize>,
     /// Rated movies, best first.
     pub top: Vec<usize>,
+    /// The library's own categories in their order, named with their icon: hand-picked
+    /// movies in the order picked, a rule's movies in title order.
+    pub categories: Vec<Group>,
     /// Franchises by name, each in release order.
     pub collections: Vec<Group>,
     /// Genres by name, each in title order.
@@ -232,9 +239,13 @@ async fn build(
         .all(db)
         .await?;
     let mut genres: HashMap<i32, Vec<usize>> = HashMap::new();
+    let mut genres_of: Vec<Vec<&str>> = vec![Vec::new(); entries.len()];
     for (g, m) in links {
         if let Some(&i) = by_id.get(&m) {
             genres.entry(g).or_default().push(i);
+            if let Some(name) = genre_names.get(&g) {
+                genres_of[i].push(name);
+            }
         }
     }
     let mut genres: Vec<Group> = genres
@@ -249,6 +260,7 @@ async fn build(
         })
         .collect();
     genres.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let categories = categories(db, library_id, &entries, &by_id, &genres_of).await?;
 
     let parts: Vec<(i32, i32, i32)> = collection_movie::Entity::find()
         .select_only()
@@ -293,10 +305,79 @@ async fn build(
         by_id,
         recent,
         top,
+        categories,
         collections,
         genres,
         decades,
         generation,
         built: Instant::now(),
     })
+}
+
+/// The library's categories with their movies. A stored rule that no longer parses (written
+/// by a newer version, or edited by hand) shows no movies rather than failing the page.
+async fn categories(
+    db: &impl ConnectionTrait,
+    library_id: i32,
+    entries: &[Entry],
+    by_id: &HashMap<i32, usize>,
+    genres_of: &[Vec<&str>],
+) -> Result<Vec<Group>, DbErr> {
+    let rows = category::Entity::find()
+        .filter(category::Column::LibraryId.eq(library_id))
+        .order_by_asc(category::Column::Position)
+        .order_by_asc(category::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let picks: Vec<(i32, i32, i32)> = category_movie::Entity::find()
+        .select_only()
+        .columns([
+            category_movie::Column::CategoryId,
+            category_movie::Column::MovieId,
+            category_movie::Column::Position,
+        ])
+        .filter(category_movie::Column::CategoryId.is_in(rows.iter().map(|c| c.id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut picked: HashMap<i32, Vec<(i32, usize)>> = HashMap::new();
+    for (c, m, position) in picks {
+        if let Some(&i) = by_id.get(&m) {
+            picked.entry(c).or_default().push((position, i));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let movies = match c.rule.as_deref() {
+                Some(json) => {
+                    match serde_json::from_str::<domain::categories::CategoryRule>(json) {
+                        Ok(rule) => (0..entries.len())
+                            .filter(|&i| {
+                                let e = &entries[i];
+                                rule.matches(e.year, e.rating, genres_of[i].iter().copied())
+                            })
+                            .collect(),
+                        Err(e) => {
+                            tracing::warn!(category = c.id, error = %e, "unreadable category rule");
+                            Vec::new()
+                        }
+                    }
+                }
+                None => {
+                    let mut movies = picked.remove(&c.id).unwrap_or_default();
+                    movies.sort_unstable();
+                    movies.into_iter().map(|(_, i)| i).collect()
+                }
+            };
+            Group {
+                id: c.id,
+                name: domain::categories::row_title(&c.name, c.icon.as_deref()),
+                movies,
+            }
+        })
+        .collect())
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod categories;
 pub mod config;
 pub mod db;
 pub mod entities;

@@ -77,6 +77,7 @@ fn movies<'a>(c: &'a Catalog, w: &'a Watched, row: RowId) -> Box<dyn Iterator<It
     match row {
         RowId::ContinueWatching => Box::new(w.started.iter().copied()),
         RowId::RecentlyAdded => Box::new(c.recent.iter().copied()),
+        RowId::Category(id) => Box::new(group(&c.categories, id).iter().copied()),
         RowId::Collection(id) => Box::new(group(&c.collections, id).iter().copied()),
         RowId::TopRated => Box::new(c.top.iter().copied()),
         RowId::Genre(id) => Box::new(group(&c.genres, id).iter().copied()),
@@ -100,6 +101,11 @@ fn row_list(c: &Catalog, w: &Watched) -> Vec<(RowId, String)> {
         (RowId::TopRated, "Top rated".to_owned()),
         (RowId::Unwatched, "Unwatched".to_owned()),
     ];
+    rows.extend(
+        c.categories
+            .iter()
+            .map(|g| (RowId::Category(g.id), g.name.clone())),
+    );
     rows.extend(
         c.collections
             .iter()

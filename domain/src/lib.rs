@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod api;
+pub mod categories;
 pub mod format;
 pub mod guess;
 pub mod invite;

@@ -10,6 +10,8 @@ pub enum RowId {
     ContinueWatching,
     /// Newest files in the library first.
     RecentlyAdded,
+    /// A category the library's owner or managers made (`domain::categories`).
+    Category(i32),
     /// A franchise, in release order.
     Collection(i32),
     /// Best IMDb rating first.
@@ -27,11 +29,12 @@ impl RowId {
         match self {
             RowId::ContinueWatching => 0,
             RowId::RecentlyAdded => 1,
-            RowId::Collection(_) => 2,
-            RowId::TopRated => 3,
-            RowId::Genre(_) => 4,
-            RowId::Decade(_) => 5,
-            RowId::Unwatched => 6,
+            RowId::Category(_) => 2,
+            RowId::Collection(_) => 3,
+            RowId::TopRated => 4,
+            RowId::Genre(_) => 5,
+            RowId::Decade(_) => 6,
+            RowId::Unwatched => 7,
         }
     }
 
@@ -45,6 +48,7 @@ impl RowId {
                 "unwatched" => RowId::Unwatched,
                 _ => return None,
             },
+            Some(("category", id)) => RowId::Category(number(id)?),
             Some(("collection", id)) => RowId::Collection(number(id)?),
             Some(("genre", id)) => RowId::Genre(number(id)?),
             Some(("decade", year)) => RowId::Decade(number(year).filter(|y| y % 10 == 0)?),
@@ -58,6 +62,7 @@ impl fmt::Display for RowId {
         match self {
             RowId::ContinueWatching => f.write_str("continue"),
             RowId::RecentlyAdded => f.write_str("recent"),
+            RowId::Category(id) => write!(f, "category:{id}"),
             RowId::Collection(id) => write!(f, "collection:{id}"),
             RowId::TopRated => f.write_str("top"),
             RowId::Genre(id) => write!(f, "genre:{id}"),
@@ -86,6 +91,7 @@ mod tests {
         for row in [
             RowId::ContinueWatching,
             RowId::RecentlyAdded,
+            RowId::Category(4),
             RowId::Collection(7),
             RowId::TopRated,
             RowId::Genre(3),
@@ -122,12 +128,14 @@ mod tests {
             RowId::Genre(1),
             RowId::ContinueWatching,
             RowId::Collection(2),
+            RowId::Category(9),
         ];
         rows.sort_by_key(|r| r.rank());
         assert_eq!(
             rows,
             [
                 RowId::ContinueWatching,
+                RowId::Category(9),
                 RowId::Collection(2),
                 RowId::Genre(1),
                 RowId::Unwatched

@@ -75,7 +75,7 @@ fn call(route: &'static str, path: String, body: Option<Value>, needs: Needs) ->
 }
 
 /// Every library route with real ids of the library under test.
-fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64) -> Vec<Call> {
+fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64) -> Vec<Call> {
     use Needs::*;
     let m = MATRIX;
     vec![
@@ -226,6 +226,42 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64) -> Vec<Call> 
             None,
             Owner,
         ),
+        call(
+            "GET /api/libraries/{id}/categories",
+            format!("/api/libraries/{lib}/categories"),
+            None,
+            Viewer,
+        ),
+        call(
+            "POST /api/libraries/{id}/categories",
+            format!("/api/libraries/{lib}/categories"),
+            Some(json!({"name": "Sweep"})),
+            Manager,
+        ),
+        call(
+            "PUT /api/categories/{id}",
+            format!("/api/categories/{category}"),
+            Some(json!({"name": "Renamed"})),
+            Manager,
+        ),
+        call(
+            "DELETE /api/categories/{id}",
+            format!("/api/categories/{category}"),
+            None,
+            Manager,
+        ),
+        call(
+            "PUT /api/categories/{id}/movies/{imdb_id}",
+            format!("/api/categories/{category}/movies/{m}"),
+            None,
+            Manager,
+        ),
+        call(
+            "DELETE /api/categories/{id}/movies/{imdb_id}",
+            format!("/api/categories/{category}/movies/{m}"),
+            None,
+            Manager,
+        ),
     ]
 }
 
@@ -261,6 +297,15 @@ async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
             )
             .await;
         let invite_id = invite.body["invite"]["id"].as_i64().unwrap();
+        let category = srv
+            .post(
+                &format!("/api/libraries/{lib}/categories"),
+                &anna.who,
+                json!({"name": "Favourites", "movies": [MATRIX]}),
+            )
+            .await;
+        assert_eq!(category.status, StatusCode::CREATED, "{}", category.text);
+        let category = category.body["id"].as_i64().unwrap();
         // A stranger with a library of their own, and one member per role.
         let eve = member(&srv, "eve").await;
         let mut members = Vec::new();
@@ -274,7 +319,7 @@ async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
             members.push((name, m, needs));
         }
         let vic_id = user_id(&srv, &members[0].1.who).await;
-        let calls = library_calls(lib, file, invite_id, vic_id);
+        let calls = library_calls(lib, file, invite_id, vic_id, category);
 
         // Every documented route is either classified here or known not to touch a library.
         let doc = srv.get("/api/openapi.json", &As::anonymous()).await;
@@ -364,6 +409,17 @@ async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
             "{}",
             members_now.text
         );
+        let categories = srv
+            .get(&format!("/api/libraries/{lib}/categories"), &anna.who)
+            .await;
+        assert_eq!(
+            categories.body.as_array().unwrap().len(),
+            1,
+            "{}",
+            categories.text
+        );
+        assert_eq!(categories.body[0]["name"], "Favourites");
+        assert_eq!(categories.body[0]["movies"], json!([MATRIX]));
     })
     .await;
 }

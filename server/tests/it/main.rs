@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod backup;
+mod categories;
 mod cli;
 mod fixtures;
 mod invites;

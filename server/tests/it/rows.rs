@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde_json::Value;
 
 /// A movie with one file in the member's library, added `minutes_ago`.
-async fn seed(
+pub async fn seed(
     srv: &TestServer,
     m: &Member,
     imdb: &str,

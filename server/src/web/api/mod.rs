@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod categories;
 pub mod invites;
 pub mod libraries;
 pub mod monitor;
@@ -86,6 +87,9 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(libraries::list, libraries::create))
         .routes(routes!(libraries::set_active))
         .routes(routes!(libraries::rename, libraries::remove))
+        .routes(routes!(categories::list, categories::create))
+        .routes(routes!(categories::replace, categories::remove))
+        .routes(routes!(categories::add_movie, categories::remove_movie))
         .routes(routes!(settings::get, settings::put))
         .routes(routes!(settings::change_password))
         .routes(routes!(settings::list_sessions))
