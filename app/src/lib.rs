@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/monitor") view=pages::monitor::MonitorPage ssr=SSR />
                     <Route path=path!("/join/:token") view=pages::join::JoinPage ssr=SSR />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SSR />
+                    <Route path=path!("/categories") view=pages::categories::CategoriesPage ssr=SSR />
                     <Route path=path!("/libraries") view=pages::libraries::LibrariesPage ssr=SSR />
                 </Routes>
             </main>

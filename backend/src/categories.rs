@@ -6,7 +6,10 @@ use crate::entities::{category, category_movie, genre, library, movie};
 use crate::movies::{member_library, movies_in};
 use crate::{ApiError, AppState, libraries};
 use chrono::Utc;
-use domain::categories::{CategoryInfo, CategoryInput, CategoryRule, CheckedCategory};
+use domain::categories::{
+    CategoriesOverview, CategoryInfo, CategoryInput, CategoryRule, CheckedCategory, MovieCategory,
+    row_title,
+};
 use domain::rows::RowId;
 use http::StatusCode;
 use sea_orm::{
@@ -79,6 +82,28 @@ pub async fn list(
 ) -> Result<Vec<CategoryInfo>, ApiError> {
     let (library, _) = member_library(state, user_id, library_id).await?;
     infos(state, &library).await
+}
+
+/// The categories page: the categories, the genres a rule can choose from, and whether the
+/// caller may change them.
+pub async fn overview(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<CategoriesOverview, ApiError> {
+    let (library, role) = member_library(state, user_id, library_id).await?;
+    let categories = infos(state, &library).await?;
+    let catalog = state
+        .catalogs
+        .get(&state.db, library.id, &library.path)
+        .await?;
+    Ok(CategoriesOverview {
+        library_id: library.id,
+        library_name: library.name,
+        categories,
+        genres: catalog.genres.iter().map(|g| g.name.clone()).collect(),
+        can_manage: role.can_manage(),
+    })
 }
 
 async fn infos(state: &AppState, library: &library::Model) -> Result<Vec<CategoryInfo>, ApiError> {
@@ -418,15 +443,16 @@ pub async fn of_movie(
     user_id: i32,
     library_id: i32,
     imdb_id: &str,
-) -> Result<Vec<(CategoryInfo, bool)>, ApiError> {
+) -> Result<Vec<MovieCategory>, ApiError> {
     let library = managed_library(state, user_id, library_id).await?;
     Ok(infos(state, &library)
         .await?
         .into_iter()
         .filter(|c| c.rule.is_none())
-        .map(|c| {
-            let included = c.movies.iter().any(|m| m == imdb_id);
-            (c, included)
+        .map(|c| MovieCategory {
+            id: c.id,
+            title: row_title(&c.name, c.icon.as_deref()),
+            included: c.movies.iter().any(|m| m == imdb_id),
         })
         .collect())
 }

@@ -69,6 +69,29 @@ pub struct CategoryInfo {
     pub row: String,
 }
 
+/// What the categories page shows for a library.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoriesOverview {
+    pub library_id: i32,
+    pub library_name: String,
+    pub categories: Vec<CategoryInfo>,
+    /// The genres the library's movies have, by name: what a rule can choose from.
+    pub genres: Vec<String>,
+    /// Whether the caller may make and change categories (owner and managers).
+    pub can_manage: bool,
+}
+
+/// A hand-picked category as a movie page lists it for managers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MovieCategory {
+    pub id: i32,
+    pub title: String,
+    /// Whether the movie is in it.
+    pub included: bool,
+}
+
 /// A category input that passed the rules, trimmed and normalised.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedCategory {

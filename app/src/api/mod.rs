@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod categories;
 pub mod invites;
 pub mod libraries;
 pub mod monitor;

@@ -113,6 +113,7 @@ fn LibraryCard(overview: LibraryOverview, remove: ServerAction<RemoveLibrary>) -
                 <input type="hidden" name="library" value=id.to_string() />
                 <button type="submit" class="button-quiet small">"Show its movies"</button>
             </ActionForm>
+            <p><a href=format!("/categories?library={id}")>{if lib.role.can_manage() { "Categories (home-page rows)" } else { "Its categories" }}</a></p>
         </li>
     }
 }

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin;
+pub mod categories;
 pub mod home;
 pub mod join;
 pub mod libraries;

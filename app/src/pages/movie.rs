@@ -1,10 +1,11 @@
+use crate::api::categories::{SetInCategory, movie_categories};
 use crate::api::movies::{FixMatch, RefreshMovie, SearchMovies, get_movie, picture_url};
 use crate::api::playback::DeleteFile;
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RequireUser;
 use domain::api::{MovieFileInfo, MovieLink, MovieView};
 use domain::format;
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -174,6 +175,7 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
             })}
             <Versions files=movie.files.clone() can_delete=movie.can_delete />
             {movie.can_edit.then(|| view! {
+                <InCategories library imdb_id=movie.imdb_id.clone() />
                 <Manage library imdb_id=movie.imdb_id.clone() title=movie.title.clone() year=movie.year refresh />
             })}
         </article>
@@ -327,6 +329,59 @@ fn Manage(
                 })
             }}
             <ErrorMessage message=fix_error />
+        </section>
+    }
+}
+
+/// The library's hand-picked categories as boxes, for managers: ticking one puts the movie
+/// into that home-page row at once.
+#[component]
+fn InCategories(library: i32, imdb_id: String) -> impl IntoView {
+    let asked = imdb_id.clone();
+    let list = Resource::new(|| (), move |_| movie_categories(library, asked.clone()));
+    let set = ServerAction::<SetInCategory>::new();
+    let error = Signal::derive(move || error_text(set.value().get()));
+    view! {
+        <section class="in-categories card">
+            <h2>"In categories"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let imdb_id = imdb_id.clone();
+                    Suspend::new(async move {
+                        match list.await {
+                            Ok(all) if all.is_empty() => EitherOf3::A(view! {
+                                <p class="hint">"This library has no hand-picked categories. "
+                                    <a href=format!("/categories?library={library}")>"Make one"</a>
+                                    " to put this movie in a row of your own on the home page."</p>
+                            }),
+                            Ok(all) => EitherOf3::B(view! {
+                                <ul class="category-boxes">
+                                    {all.into_iter().map(|c| {
+                                        let id = format!("in-category-{}", c.id);
+                                        let label_for = id.clone();
+                                        let imdb_id = imdb_id.clone();
+                                        let category = c.id;
+                                        view! {
+                                            <li>
+                                                <label for=label_for class="choice">
+                                                    <input id=id type="checkbox" checked=c.included on:change=move |ev| {
+                                                        set.dispatch(SetInCategory { id: category, imdb_id: imdb_id.clone(), included: event_target_checked(&ev) });
+                                                    } />
+                                                    {c.title}
+                                                </label>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                <p class="hint"><a href=format!("/categories?library={library}")>"Manage categories"</a></p>
+                            }),
+                            Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.message}</p> }),
+                        }
+                    })
+                }}
+            </Transition>
+            {move || matches!(set.value().get(), Some(Ok(()))).then(|| view! { <p class="saved" role="status">"Saved."</p> })}
+            <ErrorMessage message=error />
         </section>
     }
 }

@@ -417,6 +417,55 @@ async fn only_managers_change_categories_and_strangers_see_none() {
             )
             .await;
         assert_eq!(theirs.body, json!([]));
+
+        // The pages: the manager's form and boxes, the viewer's read-only list.
+        let page = srv
+            .get(&format!("/categories?library={lib}"), &max.who)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(
+            page.text.contains("Categories of “anna movies”"),
+            "{}",
+            page.text
+        );
+        assert!(
+            page.text.contains("Picked by hand · 2 movies"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("Create category"));
+        let read_only = srv
+            .get(&format!("/categories?library={lib}"), &vic.who)
+            .await;
+        assert!(read_only.text.contains("Favourites"));
+        assert!(!read_only.text.contains("Create category"));
+        assert!(
+            read_only
+                .text
+                .contains("Only the library&#x27;s owner and managers")
+                || read_only
+                    .text
+                    .contains("Only the library's owner and managers"),
+            "{}",
+            read_only.text
+        );
+        let movie_page = srv
+            .get(&format!("/movie/{DIE_HARD}?library={lib}"), &max.who)
+            .await;
+        assert!(
+            movie_page.text.contains("In categories"),
+            "{}",
+            movie_page.text
+        );
+        assert!(
+            movie_page
+                .text
+                .contains(&format!(r#"id="in-category-{id}""#))
+        );
+        let viewer_movie = srv
+            .get(&format!("/movie/{DIE_HARD}?library={lib}"), &vic.who)
+            .await;
+        assert!(!viewer_movie.text.contains("In categories"));
     })
     .await;
 }
