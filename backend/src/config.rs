@@ -51,6 +51,8 @@ pub struct Config {
     /// Admins are warned when a filesystem's free space falls below this share of its size
     /// (or below `storage_reserve`, if that is more).
     pub storage_warning_percent: u8,
+    /// The ffmpeg program that remuxes MKV files into MP4 (`remux`); empty: never.
+    pub ffmpeg: String,
 }
 
 /// The details providers a server knows.
@@ -88,6 +90,7 @@ impl Config {
             metadata_providers: vec!["tmdb".into(), "imdb".into(), "omdb".into()],
             trusted_proxies: Default::default(),
             storage_warning_percent: 10,
+            ffmpeg: "ffmpeg".into(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod movies;
 pub mod playback;
 pub mod posters;
 pub mod proxies;
+pub mod remux;
 pub mod rows;
 pub mod search;
 pub mod seed;

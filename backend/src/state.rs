@@ -17,6 +17,8 @@ pub struct AppState {
     pub catalogs: Arc<crate::catalog::Catalogs>,
     /// Bytes in and out, streams and uploads in progress (the server monitor).
     pub traffic: Arc<crate::monitor::Counters>,
+    /// MKV → MP4 remux jobs of this process.
+    pub remux: Arc<crate::remux::Jobs>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             metadata,
             catalogs: Arc::default(),
             traffic: Arc::default(),
+            remux: Arc::default(),
             config: Arc::new(config),
             login_limiter,
         }

@@ -184,6 +184,28 @@ pub struct MovieFileInfo {
     pub duration_seconds: Option<f64>,
     pub size: i64,
     pub version_label: Option<String>,
+    /// `mp4`, `matroska`, … as ffprobe names it.
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub video_codec: Option<String>,
+    #[serde(default)]
+    pub audio_codec: Option<String>,
+}
+
+/// A remux job of one file (`domain::remux`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RemuxStatus {
+    /// `none`, `waiting` (another job runs), `running`, `done` or `failed`.
+    pub state: String,
+    /// How far ffmpeg is, 0–100, while running (when the file's length is known).
+    pub percent: Option<f64>,
+    /// The MP4's file id, when done.
+    pub file_id: Option<i32>,
+    /// What went wrong, when failed.
+    pub message: Option<String>,
 }
 
 /// Another site's score of a movie, as shown: `{"source": "rottenTomatoes", "value": "88%"}`.

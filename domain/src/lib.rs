@@ -16,6 +16,7 @@ pub mod metadata;
 pub mod monitor;
 pub mod naming;
 pub mod ranking;
+pub mod remux;
 pub mod role;
 pub mod rows;
 pub mod search;

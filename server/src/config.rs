@@ -19,7 +19,8 @@ pub struct GlobalArgs {
     /// imdb_suggest_url, metadata_timeout_secs, imdb_url, tmdb_url, tmdb_image_url,
     /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb),
     /// trusted_proxies (addresses or networks whose X-Forwarded-For/-Proto are believed),
-    /// storage_warning_percent (warn admins below this much free space; default 10).
+    /// storage_warning_percent (warn admins below this much free space; default 10), ffmpeg
+    /// (the program that remuxes MKV into MP4; default `ffmpeg`, empty to switch it off).
     /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -57,6 +58,7 @@ struct FileConfig {
     metadata_providers: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
     storage_warning_percent: Option<u8>,
+    ffmpeg: Option<String>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -176,6 +178,9 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(v) = file.storage_warning_percent {
         config.storage_warning_percent = v.min(100);
+    }
+    if let Some(program) = file.ffmpeg {
+        config.ffmpeg = program.trim().to_owned();
     }
     if let Some(list) = file.trusted_proxies {
         config.trusted_proxies = backend::proxies::TrustedProxies::parse(&list)

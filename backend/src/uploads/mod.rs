@@ -678,6 +678,9 @@ pub(crate) fn file_info(f: movie_file::Model) -> MovieFileInfo {
         duration_seconds: f.duration_seconds,
         size: f.size_bytes,
         version_label: f.version_label,
+        container: f.container,
+        video_codec: f.video_codec,
+        audio_codec: f.audio_codec,
     }
 }
 

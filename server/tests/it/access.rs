@@ -227,6 +227,18 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64
             Owner,
         ),
         call(
+            "POST /api/files/{id}/remux",
+            format!("/api/files/{file}/remux"),
+            None,
+            Manager,
+        ),
+        call(
+            "GET /api/files/{id}/remux",
+            format!("/api/files/{file}/remux"),
+            None,
+            Viewer,
+        ),
+        call(
             "GET /api/libraries/{id}/categories",
             format!("/api/libraries/{lib}/categories"),
             None,

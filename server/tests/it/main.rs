@@ -14,6 +14,7 @@ mod monitor;
 mod movies;
 mod playback;
 mod proxy;
+mod remux;
 mod routes;
 mod rows;
 mod search;

@@ -116,6 +116,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(playback::watch))
         .routes(routes!(playback::progress))
         .routes(routes!(playback::delete_file))
+        .routes(routes!(playback::start_remux, playback::remux_status))
         .routes(routes!(movies::refresh))
         .routes(routes!(movies::rematch))
         .routes(routes!(monitor::monitor))

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use backend::{ApiError, AppState, playback};
-use domain::api::WatchView;
+use domain::api::{RemuxStatus, WatchView};
 use domain::streaming::{self, Answer};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
@@ -272,4 +272,43 @@ pub async fn delete_file(
 ) -> Result<StatusCode, Failure> {
     playback::delete_file(&state, user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts converting an MKV file with H.264 video into an MP4 that every browser plays
+/// (owner and managers). The MP4 becomes another version of the movie when done; follow it
+/// with `GET` on the same address.
+#[utoipa::path(post, path = "/api/files/{id}/remux", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("id" = i32, Path, description = "The movie file id")),
+    responses(
+        (status = ACCEPTED, description = "Queued", body = RemuxStatus),
+        (status = BAD_REQUEST, description = "`already_playable` or `not_remuxable`", body = ErrorBody),
+        (status = FORBIDDEN, description = "`not_allowed`: a viewer or uploader", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such file, or not a member of its library", body = ErrorBody),
+        (status = CONFLICT, description = "`remux_running` or `already_converted`", body = ErrorBody),
+        (status = NOT_IMPLEMENTED, description = "`ffmpeg_missing`", body = ErrorBody),
+        (status = INSUFFICIENT_STORAGE, description = "No room for the MP4", body = ErrorBody),
+    ))]
+pub async fn start_remux(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<(StatusCode, Json<RemuxStatus>), Failure> {
+    let queued = backend::remux::start(&state, user.id, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(queued)))
+}
+
+/// The conversion of a file: `none`, `waiting`, `running` (with `percent`), `done` (with the
+/// MP4's `fileId`) or `failed` (with `message`). Jobs are kept until the server restarts.
+#[utoipa::path(get, path = "/api/files/{id}/remux", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("id" = i32, Path, description = "The movie file id")),
+    responses(
+        (status = OK, body = RemuxStatus),
+        (status = NOT_FOUND, description = "No such file, or not a member of its library", body = ErrorBody),
+    ))]
+pub async fn remux_status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<Json<RemuxStatus>, Failure> {
+    Ok(Json(backend::remux::job(&state, user.id, id).await?))
 }
