@@ -174,6 +174,11 @@ pub async fn view(
         }
         _ => None,
     };
+    let trailer = match local_trailer(&library, &m.imdb_id) {
+        Some(file) => Some(format!("file:{file}")),
+        // A downloaded trailer that is no longer on disk is not offered.
+        None => m.trailer_ref.clone().filter(|t| !t.starts_with("file:")),
+    };
     Ok(MovieView {
         library_id,
         has_poster: present(&library, m.poster_path.as_deref()),
@@ -195,7 +200,7 @@ pub async fn view(
         content_rating: m.content_rating,
         rating: m.rating,
         rating_count: m.rating_count,
-        trailer: m.trailer_ref,
+        trailer,
         metadata_status: m.metadata_status,
         metadata_error: m.metadata_error,
     })
@@ -206,6 +211,47 @@ pub async fn view(
 pub enum Picture {
     Poster,
     Backdrop,
+}
+
+/// The trailer in `<library>/<imdb id>/trailer/` (downloaded with the metadata, or put there
+/// by hand), relative to the library: the first video file by name.
+fn local_trailer(library: &library::Model, imdb_id: &str) -> Option<String> {
+    let folder = Path::new(&library.path).join(imdb_id).join("trailer");
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            // What a browser's <video> plays; the downloader keeps to these too.
+            let video = matches!(
+                domain::upload::extension(&name).as_str(),
+                "mp4" | "m4v" | "webm"
+            );
+            (video && !name.starts_with('.') && e.file_type().ok()?.is_file()).then_some(name)
+        })
+        .collect();
+    names.sort();
+    Some(format!("{imdb_id}/trailer/{}", names.first()?))
+}
+
+/// The movie's trailer file in the library, for members.
+pub async fn trailer(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<PathBuf, ApiError> {
+    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (m, _) = movie_in(state, library_id, imdb_id).await?;
+    local_trailer(&library, &m.imdb_id)
+        .map(|r| Path::new(&library.path).join(r))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "trailer_not_found",
+                "This library has no trailer file of this movie.",
+            )
+        })
 }
 
 /// The file of a movie's poster or backdrop in the library, for members.

@@ -1,7 +1,7 @@
 //! What the player page asks of the server: the file to play and where to resume.
 
 use crate::error::AppError;
-use domain::api::WatchView;
+use domain::api::{RemuxStatus, WatchView};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "watch")]
@@ -29,4 +29,19 @@ pub async fn delete_file(file_id: i32) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
     Ok(backend::playback::delete_file(&state()?, user.id, file_id).await?)
+}
+
+/// Starts converting an MKV/H.264 file into an MP4 version (owner and managers).
+#[server(prefix = "/api/fn", endpoint = "start_remux")]
+pub async fn start_remux(file_id: i32) -> Result<RemuxStatus, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::remux::start(&state()?, user.id, file_id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "remux_status")]
+pub async fn get_remux_status(file_id: i32) -> Result<RemuxStatus, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    Ok(backend::remux::job(&state()?, user.id, file_id).await?)
 }

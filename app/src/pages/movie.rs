@@ -1,6 +1,6 @@
 use crate::api::categories::{SetInCategory, movie_categories};
 use crate::api::movies::{FixMatch, RefreshMovie, SearchMovies, get_movie, picture_url};
-use crate::api::playback::DeleteFile;
+use crate::api::playback::{DeleteFile, StartRemux, get_remux_status};
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RequireUser;
 use domain::api::{MovieFileInfo, MovieLink, MovieView};
@@ -109,6 +109,12 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
         )),
         _ => None,
     };
+    // A trailer file in the library plays here; one on a site opens there.
+    let local_trailer = movie
+        .trailer
+        .as_deref()
+        .is_some_and(|t| t.starts_with("file:"))
+        .then(|| format!("/api/movies/{}/trailer?library={library}", movie.imdb_id));
     let trailer = movie.trailer.as_deref().and_then(|t| {
         if let Some(key) = t.strip_prefix("youtube:") {
             Some(format!("https://www.youtube.com/watch?v={key}"))
@@ -165,6 +171,12 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
                     })}
                 </div>
             </div>
+            {local_trailer.map(|src| view! {
+                <section class="trailer" aria-label="Trailer">
+                    <h2>"Trailer"</h2>
+                    <video controls playsinline preload="none" src=src aria-label=format!("Trailer of {}", movie.title)></video>
+                </section>
+            })}
             {movie.collection.clone().map(|c| view! {
                 <section class="collection" aria-label=format!("Collection: {}", c.name)>
                     <h2>{c.name.clone()}</h2>
@@ -234,8 +246,10 @@ fn Versions(files: Vec<MovieFileInfo>, can_delete: bool) -> impl IntoView {
                                 {can_delete.then(|| {
                                     let question = format!("Delete {name_asked} from the library? The file is removed from the server's disk.");
                                     let file_id = f.id;
+                                    let convertible = domain::remux::plan(&f.path, f.container.as_deref(), f.video_codec.as_deref(), f.audio_codec.as_deref()).is_ok();
                                     view! {
-                                        <td>
+                                        <td class="file-actions">
+                                            {convertible.then(|| view! { <Convert file_id /> })}
                                             <button class="button-quiet small" aria-label=format!("Delete {name_asked}")
                                                 disabled=move || delete.pending().get()
                                                 on:click=move |_| {
@@ -383,5 +397,81 @@ fn InCategories(library: i32, imdb_id: String) -> impl IntoView {
             {move || matches!(set.value().get(), Some(Ok(()))).then(|| view! { <p class="saved" role="status">"Saved."</p> })}
             <ErrorMessage message=error />
         </section>
+    }
+}
+
+/// "Convert to MP4" for an MKV with H.264 video, and the job's progress; the page reloads
+/// with the new version when it is done.
+#[component]
+fn Convert(file_id: i32) -> impl IntoView {
+    let start = ServerAction::<StartRemux>::new();
+    let job = RwSignal::new(None::<domain::api::RemuxStatus>);
+    // Asks the server how the job is doing until it ends.
+    fn follow(file_id: i32, job: RwSignal<Option<domain::api::RemuxStatus>>) {
+        leptos::task::spawn_local(async move {
+            let Ok(now) = get_remux_status(file_id).await else {
+                return;
+            };
+            let state = now.state.clone();
+            job.set(Some(now));
+            match state.as_str() {
+                "waiting" | "running" => set_timeout(
+                    move || follow(file_id, job),
+                    std::time::Duration::from_secs(1),
+                ),
+                "done" => {
+                    let _ = window().location().reload();
+                }
+                _ => {}
+            }
+        });
+    }
+    // A job started before this page was opened shows at once.
+    Effect::new(move |_| follow(file_id, job));
+    Effect::new(move |_| {
+        if let Some(Ok(queued)) = start.value().get() {
+            job.set(Some(queued));
+            follow(file_id, job);
+        }
+    });
+    let busy = move || {
+        start.pending().get()
+            || job.with(|j| {
+                j.as_ref()
+                    .is_some_and(|j| matches!(j.state.as_str(), "waiting" | "running"))
+            })
+    };
+    let line = move || {
+        if let Some(Err(e)) = start.value().get() {
+            return Some(
+                view! { <span class="form-error" role="alert">{e.message}</span> }.into_any(),
+            );
+        }
+        let j = job.get()?;
+        Some(match j.state.as_str() {
+            "waiting" => view! { <span role="status">"Waiting for another conversion…"</span> }.into_any(),
+            "running" => {
+                let percent = j.percent.unwrap_or(0.0);
+                view! {
+                    <span role="status">
+                        <progress max="100" value=percent aria-label="Converting to MP4"></progress>
+                        {format!(" Converting… {percent:.0} %")}
+                    </span>
+                }
+                .into_any()
+            }
+            "done" => view! { <span role="status">"Converted; reloading…"</span> }.into_any(),
+            "failed" => view! {
+                <span class="form-error" role="alert">{format!("The conversion failed: {}", j.message.unwrap_or_default())}</span>
+            }
+            .into_any(),
+            _ => return None,
+        })
+    };
+    view! {
+        <button class="button-quiet small" disabled=busy
+            title="Makes an MP4 copy that every browser plays (the video is copied, not re-encoded)"
+            on:click=move |_| { start.dispatch(StartRemux { file_id }); }>"Convert to MP4"</button>
+        {line}
     }
 }

@@ -237,6 +237,10 @@ fn Player(watch: WatchView) -> impl IntoView {
         .map(|n| format!("/watch/{}", n.file_id))
         .zip(next_title.clone());
     let download = format!("{}?download=1", watch.stream_url);
+    // An MKV with H.264 video can become an MP4 without re-encoding (the movie page's
+    // "Convert to MP4", for the library's owner and managers).
+    let convertible = watch.content_type == "video/x-matroska"
+        && watch.video_codec.as_deref() == Some("h264");
     let movie_page = format!("/movie/{}?library={}", watch.imdb_id, watch.library_id);
     view! {
         <Title text=title.clone() />
@@ -274,6 +278,7 @@ fn Player(watch: WatchView) -> impl IntoView {
                     "This browser cannot play this file (its format or codec is not supported here). "
                     <a href=download.clone()>"Download it"</a>
                     " to play it in another player, such as VLC."
+                    {convertible.then(|| " Its library's owner or a manager can also convert it to MP4 on the movie page, so it plays here.")}
                 </p>
             })}
             {move || countdown.get().zip(next_title.clone()).map(|(left, title)| {

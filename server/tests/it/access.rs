@@ -104,6 +104,12 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64
             Viewer,
         ),
         call(
+            "GET /api/movies/{imdbId}/trailer",
+            format!("/api/movies/{m}/trailer?library={lib}"),
+            None,
+            Viewer,
+        ),
+        call(
             "GET /api/movies/{imdbId}/files",
             format!("/api/movies/{m}/files?library={lib}"),
             None,

@@ -321,3 +321,62 @@ async fn the_search_box_finds_by_title_prefix_year_and_cast_for_members_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_trailer_in_the_library_plays_from_the_movie_page_with_ranges() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let lib = anna.library;
+        let done = upload(&srv, &anna, "The Matrix.mkv", b"a movie", MATRIX, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        let url = format!("/api/movies/{MATRIX}/trailer?library={lib}");
+        srv.get(&url, &anna.who)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "trailer_not_found");
+        let view = srv
+            .get(&format!("/api/movies/{MATRIX}?library={lib}"), &anna.who)
+            .await;
+        assert_eq!(view.body["trailer"], serde_json::Value::Null);
+
+        // A trailer put in the movie's trailer/ folder (a hidden partial file is ignored).
+        let folder = anna.path.join(MATRIX).join("trailer");
+        std::fs::create_dir_all(&folder).unwrap();
+        let bytes = crate::uploads::video_as(64, 48, "mp4");
+        std::fs::write(folder.join("Trailer.mp4"), &bytes).unwrap();
+        std::fs::write(folder.join(".trailer.partial"), b"half").unwrap();
+        let view = srv
+            .get(&format!("/api/movies/{MATRIX}?library={lib}"), &anna.who)
+            .await;
+        assert_eq!(
+            view.body["trailer"],
+            format!("file:{MATRIX}/trailer/Trailer.mp4")
+        );
+        let req = http::Request::get(&url)
+            .header(header::COOKIE, anna.who.cookie.clone().unwrap())
+            .header(header::RANGE, "bytes=10-19")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let part = srv.send(req).await;
+        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{}", part.text);
+        assert_eq!(part.bytes, bytes[10..20]);
+        assert_eq!(part.headers[header::CONTENT_TYPE], "video/mp4");
+        let whole = srv.get(&url, &anna.who).await;
+        assert_eq!(whole.bytes, bytes);
+        let page = srv
+            .get(&format!("/movie/{MATRIX}?library={lib}"), &anna.who)
+            .await;
+        assert!(
+            page.text.contains(&format!(
+                r#"src="/api/movies/{MATRIX}/trailer?library={lib}""#
+            )),
+            "{}",
+            page.text
+        );
+
+        let eve = member(&srv, "eve").await;
+        srv.get(&url, &eve.who)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+    })
+    .await;
+}

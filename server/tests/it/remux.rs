@@ -181,7 +181,14 @@ async fn remuxing_is_for_managers_and_for_h264_mkv_only() {
             .await
             .assert_error(StatusCode::NOT_FOUND, "file_not_found");
         // MPEG-4 Part 2 video in MKV would need re-encoding.
-        let (divx, _) = uploaded(&srv, &anna, "Old rip.mkv", &video_as(64, 48, "mkv"), "version").await;
+        let (divx, _) = uploaded(
+            &srv,
+            &anna,
+            "Old rip.mkv",
+            &video_as(64, 48, "mkv"),
+            "version",
+        )
+        .await;
         let refused = remux(&srv, &anna.who, divx).await;
         refused.assert_error(StatusCode::BAD_REQUEST, "not_remuxable");
         assert!(

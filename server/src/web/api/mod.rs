@@ -111,6 +111,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(movies::view))
         .routes(routes!(movies::poster))
         .routes(routes!(movies::backdrop))
+        .routes(routes!(movies::trailer))
         .routes(routes!(playback::stream))
         .routes(routes!(playback::subtitles))
         .routes(routes!(playback::watch))

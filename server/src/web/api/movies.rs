@@ -145,6 +145,35 @@ async fn picture(
     Ok(res)
 }
 
+/// The movie's trailer from the library's `trailer/` folder, with HTTP Range (members).
+#[utoipa::path(get, path = "/api/movies/{imdbId}/trailer", tag = "movies", security(("session" = []), ("token" = [])),
+    params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
+    responses(
+        (status = OK, description = "The video", content_type = "video/mp4"),
+        (status = PARTIAL_CONTENT, description = "The requested range", content_type = "video/mp4"),
+        (status = NOT_FOUND, description = "No such library for this user, movie, or trailer file", body = ErrorBody),
+    ))]
+pub async fn trailer(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(imdb_id): ApiPath<String>,
+    params: Params,
+    request: Request,
+) -> Result<Response, Failure> {
+    let library = params.required_library()?;
+    let path = movies::trailer(&state, user.id, library, &imdb_id).await?;
+    // ServeFile answers Range, If-Range and If-Modified-Since, and types it by extension.
+    let mut res = match ServeFile::new(path).oneshot(request).await {
+        Ok(res) => res.into_response(),
+        Err(never) => match never {},
+    };
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600, must-revalidate"),
+    );
+    Ok(res)
+}
+
 /// The movie's metadata fetch is queued.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
