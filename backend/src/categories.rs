@@ -437,15 +437,13 @@ pub async fn set_movie(
 }
 
 /// A library's hand-picked categories and whether the movie is in each, for the movie page
-/// of a manager.
-pub async fn of_movie(
+/// of a manager (the caller has checked the role).
+pub(crate) async fn of_movie(
     state: &AppState,
-    user_id: i32,
-    library_id: i32,
+    library: &library::Model,
     imdb_id: &str,
 ) -> Result<Vec<MovieCategory>, ApiError> {
-    let library = managed_library(state, user_id, library_id).await?;
-    Ok(infos(state, &library)
+    Ok(infos(state, library)
         .await?
         .into_iter()
         .filter(|c| c.rule.is_none())

@@ -174,6 +174,11 @@ pub async fn view(
         }
         _ => None,
     };
+    let categories = if role.can_manage() {
+        crate::categories::of_movie(state, &library, &m.imdb_id).await?
+    } else {
+        Vec::new()
+    };
     let trailer = match local_trailer(&library, &m.imdb_id) {
         Some(file) => Some(format!("file:{file}")),
         // A downloaded trailer that is no longer on disk is not offered.
@@ -191,6 +196,7 @@ pub async fn view(
         files: files.into_iter().map(crate::uploads::file_info).collect(),
         can_edit: role.can_manage(),
         can_delete: role.can_manage(),
+        categories,
         imdb_id: m.imdb_id,
         title: m.title,
         original_title: m.original_title,

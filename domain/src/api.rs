@@ -273,6 +273,10 @@ pub struct MovieView {
     /// Whether the caller may delete the movie's files (managers and the owner).
     #[serde(default)]
     pub can_delete: bool,
+    /// The library's hand-picked categories and whether the movie is in each (managers
+    /// only; empty for others).
+    #[serde(default)]
+    pub categories: Vec<crate::categories::MovieCategory>,
 }
 
 /// A subtitle track of a movie, served as WebVTT.

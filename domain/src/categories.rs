@@ -83,7 +83,8 @@ pub struct CategoriesOverview {
 }
 
 /// A hand-picked category as a movie page lists it for managers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MovieCategory {
     pub id: i32,

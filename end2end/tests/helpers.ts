@@ -174,8 +174,17 @@ export async function setRegistrationOpen(page: Page, allow: boolean): Promise<v
   await expect(statusWith(page, 'Saved.')).toBeVisible();
 }
 
-/** Uploads `bytes` as `filename` through the resumable protocol, filed under `imdbId`. */
-export async function uploadFile(api: APIRequestContext, filename: string, bytes: Buffer, imdbId: string) {
+/**
+ * Uploads `bytes` as `filename` through the resumable protocol, filed under `imdbId`; returns
+ * the end step's answer (`movieFileId`, `path`).
+ */
+export async function uploadFile(
+  api: APIRequestContext,
+  filename: string,
+  bytes: Buffer,
+  imdbId: string,
+  mode: 'new' | 'version' = 'new',
+): Promise<{ movieFileId: number; path: string }> {
   const init = await api.get(
     `/api/upload?type=init&filename=${encodeURIComponent(filename)}&size=${bytes.length}&lastModified=1700000000000`,
   );
@@ -186,6 +195,7 @@ export async function uploadFile(api: APIRequestContext, filename: string, bytes
     headers: { 'content-type': 'application/octet-stream' },
   });
   expect(chunk.status(), await chunk.text()).toBe(200);
-  const end = await api.post(`/api/upload?type=end&uploadId=${uploadId}&imdbId=${imdbId}&mode=new`);
+  const end = await api.post(`/api/upload?type=end&uploadId=${uploadId}&imdbId=${imdbId}&mode=${mode}`);
   expect(end.status(), await end.text()).toBe(200);
+  return end.json();
 }

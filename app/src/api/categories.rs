@@ -1,7 +1,7 @@
 //! A library's categories: the categories page and the movie page's "In categories" boxes.
 
 use crate::error::AppError;
-use domain::categories::{CategoriesOverview, MovieCategory};
+use domain::categories::CategoriesOverview;
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "categories")]
@@ -84,17 +84,6 @@ pub async fn delete_category(library: i32, id: i32) -> Result<String, AppError> 
     let user = require_user()?;
     backend::categories::remove(&state()?, user.id, id).await?;
     Ok(go_to(&format!("/categories?library={library}")))
-}
-
-/// The library's hand-picked categories and whether this movie is in each (managers).
-#[server(prefix = "/api/fn", endpoint = "movie_categories")]
-pub async fn movie_categories(
-    library: i32,
-    imdb_id: String,
-) -> Result<Vec<MovieCategory>, AppError> {
-    use super::server::*;
-    let user = require_user()?;
-    Ok(backend::categories::of_movie(&state()?, user.id, library, &imdb_id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "set_in_category")]

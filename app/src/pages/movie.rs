@@ -1,11 +1,12 @@
-use crate::api::categories::{SetInCategory, movie_categories};
+use crate::api::categories::SetInCategory;
 use crate::api::movies::{FixMatch, RefreshMovie, SearchMovies, get_movie, picture_url};
 use crate::api::playback::{DeleteFile, StartRemux, get_remux_status};
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RequireUser;
 use domain::api::{MovieFileInfo, MovieLink, MovieView};
+use domain::categories::MovieCategory;
 use domain::format;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -187,7 +188,7 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
             })}
             <Versions files=movie.files.clone() can_delete=movie.can_delete />
             {movie.can_edit.then(|| view! {
-                <InCategories library imdb_id=movie.imdb_id.clone() />
+                <InCategories library imdb_id=movie.imdb_id.clone() categories=movie.categories.clone() />
                 <Manage library imdb_id=movie.imdb_id.clone() title=movie.title.clone() year=movie.year refresh />
             })}
         </article>
@@ -211,6 +212,7 @@ fn PartLink(part: MovieLink, library: i32, current: String) -> impl IntoView {
 
 #[component]
 fn Versions(files: Vec<MovieFileInfo>, can_delete: bool) -> impl IntoView {
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     let delete = ServerAction::<DeleteFile>::new();
     // The page is rebuilt from the server once a file is gone.
     Effect::new(move |_| {
@@ -246,7 +248,9 @@ fn Versions(files: Vec<MovieFileInfo>, can_delete: bool) -> impl IntoView {
                                 {can_delete.then(|| {
                                     let question = format!("Delete {name_asked} from the library? The file is removed from the server's disk.");
                                     let file_id = f.id;
-                                    let convertible = domain::remux::plan(&f.path, f.container.as_deref(), f.video_codec.as_deref(), f.audio_codec.as_deref()).is_ok();
+                                    // Not once its MP4 is among the versions.
+                                    let convertible = domain::remux::plan(&f.path, f.container.as_deref(), f.video_codec.as_deref(), f.audio_codec.as_deref()).is_ok()
+                                        && !paths.contains(&domain::remux::output_path(&f.path));
                                     view! {
                                         <td class="file-actions">
                                             {convertible.then(|| view! { <Convert file_id /> })}
@@ -350,50 +354,42 @@ fn Manage(
 /// The library's hand-picked categories as boxes, for managers: ticking one puts the movie
 /// into that home-page row at once.
 #[component]
-fn InCategories(library: i32, imdb_id: String) -> impl IntoView {
-    let asked = imdb_id.clone();
-    let list = Resource::new(|| (), move |_| movie_categories(library, asked.clone()));
+fn InCategories(library: i32, imdb_id: String, categories: Vec<MovieCategory>) -> impl IntoView {
     let set = ServerAction::<SetInCategory>::new();
     let error = Signal::derive(move || error_text(set.value().get()));
+    let manage = format!("/categories?library={library}");
     view! {
         <section class="in-categories card">
             <h2>"In categories"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    let imdb_id = imdb_id.clone();
-                    Suspend::new(async move {
-                        match list.await {
-                            Ok(all) if all.is_empty() => EitherOf3::A(view! {
-                                <p class="hint">"This library has no hand-picked categories. "
-                                    <a href=format!("/categories?library={library}")>"Make one"</a>
-                                    " to put this movie in a row of your own on the home page."</p>
-                            }),
-                            Ok(all) => EitherOf3::B(view! {
-                                <ul class="category-boxes">
-                                    {all.into_iter().map(|c| {
-                                        let id = format!("in-category-{}", c.id);
-                                        let label_for = id.clone();
-                                        let imdb_id = imdb_id.clone();
-                                        let category = c.id;
-                                        view! {
-                                            <li>
-                                                <label for=label_for class="choice">
-                                                    <input id=id type="checkbox" checked=c.included on:change=move |ev| {
-                                                        set.dispatch(SetInCategory { id: category, imdb_id: imdb_id.clone(), included: event_target_checked(&ev) });
-                                                    } />
-                                                    {c.title}
-                                                </label>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                                <p class="hint"><a href=format!("/categories?library={library}")>"Manage categories"</a></p>
-                            }),
-                            Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.message}</p> }),
-                        }
-                    })
-                }}
-            </Transition>
+            {if categories.is_empty() {
+                Either::Left(view! {
+                    <p class="hint">"This library has no hand-picked categories. "
+                        <a href=manage>"Make one"</a>
+                        " to put this movie in a row of your own on the home page."</p>
+                })
+            } else {
+                Either::Right(view! {
+                    <ul class="category-boxes">
+                        {categories.into_iter().map(|c| {
+                            let id = format!("in-category-{}", c.id);
+                            let label_for = id.clone();
+                            let imdb_id = imdb_id.clone();
+                            let category = c.id;
+                            view! {
+                                <li>
+                                    <label for=label_for class="choice">
+                                        <input id=id type="checkbox" checked=c.included on:change=move |ev| {
+                                            set.dispatch(SetInCategory { id: category, imdb_id: imdb_id.clone(), included: event_target_checked(&ev) });
+                                        } />
+                                        {c.title}
+                                    </label>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <p class="hint"><a href=manage>"Manage categories"</a></p>
+                })
+            }}
             {move || matches!(set.value().get(), Some(Ok(()))).then(|| view! { <p class="saved" role="status">"Saved."</p> })}
             <ErrorMessage message=error />
         </section>

@@ -239,8 +239,8 @@ fn Player(watch: WatchView) -> impl IntoView {
     let download = format!("{}?download=1", watch.stream_url);
     // An MKV with H.264 video can become an MP4 without re-encoding (the movie page's
     // "Convert to MP4", for the library's owner and managers).
-    let convertible = watch.content_type == "video/x-matroska"
-        && watch.video_codec.as_deref() == Some("h264");
+    let convertible =
+        watch.content_type == "video/x-matroska" && watch.video_codec.as_deref() == Some("h264");
     let movie_page = format!("/movie/{}?library={}", watch.imdb_id, watch.library_id);
     view! {
         <Title text=title.clone() />

@@ -124,7 +124,6 @@ async fn every_server_function_needs_a_login_unless_public() {
             "/api/fn/categories",
             "/api/fn/save_category",
             "/api/fn/delete_category",
-            "/api/fn/movie_categories",
             "/api/fn/set_in_category",
             "/api/fn/start_remux",
             "/api/fn/remux_status",
