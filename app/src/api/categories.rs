@@ -1,5 +1,8 @@
 //! A library's categories: the categories page and the movie page's "In categories" boxes.
 
+// save_category takes the form's fields one by one (the server macro generates the clients).
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use domain::categories::CategoriesOverview;
 use leptos::prelude::*;
@@ -13,7 +16,6 @@ pub async fn get_categories(library: i32) -> Result<CategoriesOverview, AppError
 
 /// Makes a category (no `id`) or replaces one, from the page's form. `kind` is `hand` or
 /// `rule`; the rule's genres come comma-separated and its numbers as typed (empty: none).
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api/fn", endpoint = "save_category")]
 pub async fn save_category(
     library: i32,

@@ -278,7 +278,7 @@ fn Player(watch: WatchView) -> impl IntoView {
                     "This browser cannot play this file (its format or codec is not supported here). "
                     <a href=download.clone()>"Download it"</a>
                     " to play it in another player, such as VLC."
-                    {convertible.then(|| " Its library's owner or a manager can also convert it to MP4 on the movie page, so it plays here.")}
+                    {convertible.then_some(" Its library's owner or a manager can also convert it to MP4 on the movie page, so it plays here.")}
                 </p>
             })}
             {move || countdown.get().zip(next_title.clone()).map(|(left, title)| {
