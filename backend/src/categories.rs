@@ -92,11 +92,11 @@ pub async fn overview(
     library_id: i32,
 ) -> Result<CategoriesOverview, ApiError> {
     let (library, role) = member_library(state, user_id, library_id).await?;
-    let categories = infos(state, &library).await?;
     let catalog = state
         .catalogs
         .get(&state.db, library.id, &library.path)
         .await?;
+    let categories = infos_in(state, &library, &catalog).await?;
     Ok(CategoriesOverview {
         library_id: library.id,
         library_name: library.name,
@@ -107,6 +107,19 @@ pub async fn overview(
 }
 
 async fn infos(state: &AppState, library: &library::Model) -> Result<Vec<CategoryInfo>, ApiError> {
+    let catalog = state
+        .catalogs
+        .get(&state.db, library.id, &library.path)
+        .await?;
+    infos_in(state, library, &catalog).await
+}
+
+/// The categories with their counts taken from `catalog`, the library's catalogue.
+async fn infos_in(
+    state: &AppState,
+    library: &library::Model,
+    catalog: &crate::catalog::Catalog,
+) -> Result<Vec<CategoryInfo>, ApiError> {
     let rows = category::Entity::find()
         .filter(category::Column::LibraryId.eq(library.id))
         .order_by_asc(category::Column::Position)
@@ -127,10 +140,6 @@ async fn infos(state: &AppState, library: &library::Model) -> Result<Vec<Categor
     for (c, imdb) in picks {
         picked.entry(c).or_default().push(imdb);
     }
-    let catalog = state
-        .catalogs
-        .get(&state.db, library.id, &library.path)
-        .await?;
     Ok(rows
         .into_iter()
         .map(|c| CategoryInfo {
