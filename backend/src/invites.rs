@@ -219,6 +219,7 @@ pub async fn accept(state: &AppState, user_id: i32, token: &str) -> Result<(i32,
     // The library just joined is what the pages show next.
     crate::libraries::remember_active(&txn, user_id, lib.id).await?;
     txn.commit().await?;
+    crate::access::changed();
     tracing::info!(library = lib.id, user = user_id, %role, "joined a library by invite");
     Ok((lib.id, role))
 }
@@ -275,6 +276,7 @@ pub async fn remove_member(
     library_member::Entity::delete_by_id((library_id, member_id))
         .exec(&state.db)
         .await?;
+    crate::access::changed();
     tracing::info!(library = library_id, member = member_id, "member removed");
     Ok(())
 }

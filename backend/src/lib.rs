@@ -2,6 +2,7 @@
 //! (entities, connection, migrations), and the services that the HTTP API, the CLI and the
 //! Leptos server functions all call, so each rule lives in exactly one place.
 
+pub mod access;
 pub mod auth;
 pub mod catalog;
 pub mod categories;

@@ -54,7 +54,7 @@ impl From<LibraryError> for ApiError {
     }
 }
 
-fn info(lib: library::Model, role: Role) -> LibraryInfo {
+pub(crate) fn info(lib: library::Model, role: Role) -> LibraryInfo {
     LibraryInfo {
         id: lib.id,
         name: lib.name,
@@ -68,16 +68,28 @@ pub async fn list_for_user(
     db: &impl ConnectionTrait,
     user_id: i32,
 ) -> Result<Vec<LibraryInfo>, DbErr> {
+    Ok(memberships(db, user_id)
+        .await?
+        .into_iter()
+        .map(|(lib, role)| info(lib, role))
+        .collect())
+}
+
+/// The libraries a user belongs to with their role, by name.
+pub(crate) async fn memberships(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<(library::Model, Role)>, DbErr> {
     let rows = library_member::Entity::find()
         .filter(library_member::Column::UserId.eq(user_id))
         .find_also_related(library::Entity)
         .all(db)
         .await?;
-    let mut out: Vec<LibraryInfo> = rows
+    let mut out: Vec<(library::Model, Role)> = rows
         .into_iter()
-        .filter_map(|(member, lib)| Some(info(lib?, Role::parse(&member.role)?)))
+        .filter_map(|(member, lib)| Some((lib?, Role::parse(&member.role)?)))
         .collect();
-    out.sort_by(|a, b| {
+    out.sort_by(|(a, _), (b, _)| {
         a.name
             .to_lowercase()
             .cmp(&b.name.to_lowercase())
@@ -127,6 +139,8 @@ pub(crate) async fn remember_active(
         active.default_library_id = Set(Some(library_id));
         active.updated_at = Set(Utc::now());
         active.update(db).await?;
+        // Within a caller's transaction this is early; such callers call it after commit too.
+        crate::access::changed();
     }
     Ok(())
 }
@@ -263,6 +277,7 @@ pub async fn create(
         active.update(&txn).await?;
     }
     txn.commit().await?;
+    crate::access::changed();
     tracing::info!(library = %lib.name, path = %lib.path, owner = owner_id, "library created");
     Ok(info(lib, Role::Owner))
 }
@@ -372,6 +387,7 @@ pub async fn rename(
     let mut active: library::ActiveModel = lib.into();
     active.name = Set(name);
     let lib = active.update(db).await?;
+    crate::access::changed();
     tracing::info!(library = lib.id, from = %old, to = %lib.name, "library renamed");
     Ok(info(lib, Role::Owner))
 }
@@ -402,6 +418,7 @@ pub async fn remove(
     library::Entity::delete_by_id(lib.id)
         .exec(&state.db)
         .await?;
+    crate::access::changed();
     state.catalogs.changed();
     if let Err(e) = crate::uploads::discard_library(state, lib.id) {
         tracing::warn!(

@@ -4,7 +4,7 @@
 use crate::entities::{
     collection, collection_movie, genre, library, movie, movie_file, movie_genre,
 };
-use crate::{ApiError, AppState, libraries};
+use crate::{ApiError, AppState};
 use domain::Role;
 use domain::api::{CollectionInfo, MovieLink, MovieView, RatingInfo};
 use http::StatusCode;
@@ -33,14 +33,11 @@ pub(crate) async fn member_library(
     user_id: i32,
     library_id: i32,
 ) -> Result<(library::Model, Role), ApiError> {
-    let role = libraries::role(&state.db, user_id, library_id)
+    crate::access::of_user(state, user_id)
         .await?
-        .ok_or_else(library_not_found)?;
-    let library = library::Entity::find_by_id(library_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(library_not_found)?;
-    Ok((library, role))
+        .library(library_id)
+        .cloned()
+        .ok_or_else(library_not_found)
 }
 
 /// Whether `<library>/<relative>` is a file (a cover that was written there).

@@ -76,6 +76,7 @@ pub async fn update(
     } else {
         row.insert(db).await?;
     }
+    crate::access::changed();
     tracing::info!(
         user = user_id,
         theme = next.theme.as_str(),

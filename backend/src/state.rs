@@ -19,6 +19,8 @@ pub struct AppState {
     pub traffic: Arc<crate::monitor::Counters>,
     /// MKV → MP4 remux jobs of this process.
     pub remux: Arc<crate::remux::Jobs>,
+    /// Sessions, libraries and preferences read recently (see `access`).
+    pub access: Arc<crate::access::AccessCache>,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             catalogs: Arc::default(),
             traffic: Arc::default(),
             remux: Arc::default(),
+            access: Arc::default(),
             config: Arc::new(config),
             login_limiter,
         }

@@ -163,9 +163,9 @@ pub async fn authenticate(
     authorization: Option<&str>,
 ) -> Result<Option<AuthUser>, DbErr> {
     if let Some(token) = cookie_header.and_then(sessions::token_from_cookie_header)
-        && let Some((_, u)) = sessions::lookup(&state.db, token, state.config.session_days).await?
+        && let Some(u) = session_user(state, token).await?
     {
-        return Ok(Some((u, Some(token.to_owned())).into()));
+        return Ok(Some(u));
     }
     if let Some(token) = authorization.and_then(|h| h.strip_prefix("Bearer "))
         && let Some(u) = tokens::lookup(&state.db, token.trim()).await?
@@ -173,6 +173,41 @@ pub async fn authenticate(
         return Ok(Some((u, None).into()));
     }
     Ok(None)
+}
+
+/// The user of a session token: from memory while the session is known and fresh (see
+/// `access`), else from the database, which also moves a stale `last_seen_at` on.
+async fn session_user(state: &AppState, token: &str) -> Result<Option<AuthUser>, DbErr> {
+    if !sessions::looks_like_token(token) {
+        return Ok(None);
+    }
+    let id = sessions::hash_token(token);
+    let now = chrono::Utc::now();
+    if let Some(s) = state.access.session(&id)
+        && s.expires_at > now
+        && !sessions::due_for_touch(s.last_seen_at, now)
+    {
+        return Ok(Some(AuthUser {
+            id: s.user_id,
+            username: s.username,
+            is_admin: s.is_admin,
+            session_token: Some(token.to_owned()),
+        }));
+    }
+    let generation = crate::access::generation();
+    let Some((found, u)) = sessions::lookup(&state.db, token, state.config.session_days).await?
+    else {
+        return Ok(None);
+    };
+    let cached = crate::access::CachedSession {
+        user_id: u.id,
+        username: u.username.clone(),
+        is_admin: u.is_admin,
+        last_seen_at: found.last_seen_at,
+        expires_at: found.expires_at,
+    };
+    state.access.put_session(generation, id, cached);
+    Ok(Some((u, Some(token.to_owned())).into()))
 }
 
 /// Changes the user's password after checking the current one (under the login limits, so a
@@ -230,13 +265,14 @@ pub fn clear_session_cookie(state: &AppState, client: &ClientInfo) -> String {
 
 /// Everything a client needs to know about the logged-in user.
 pub async fn me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
-    let libraries = libraries::list_for_user(&state.db, user.id).await?;
-    let preferences = crate::settings::preferences(&state.db, user.id).await?;
-    let active_library_id = libraries::active_among(preferences.default_library_id, &libraries);
+    let access = crate::access::of_user(state, user.id).await?;
+    let libraries = access.infos();
+    let active_library_id =
+        libraries::active_among(access.preferences.default_library_id, &libraries);
     Ok(Me {
         user: user.info(),
         libraries,
         active_library_id,
-        preferences,
+        preferences: access.preferences,
     })
 }

@@ -1,8 +1,9 @@
 //! Login sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256,
 //! so a leaked database cannot be replayed as cookies.
 
+use crate::access;
 use crate::entities::{session, user};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::settings::SessionInfo;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -73,13 +74,20 @@ pub async fn lookup(
         session::Entity::delete_by_id(found.id).exec(db).await?;
         return Ok(None);
     }
-    if now - found.last_seen_at > TOUCH_EVERY {
-        let mut active: session::ActiveModel = found.clone().into();
+    let found = if due_for_touch(found.last_seen_at, now) {
+        let mut active: session::ActiveModel = found.into();
         active.last_seen_at = Set(now);
         active.expires_at = Set(now + Duration::days(days.into()));
-        active.update(db).await?;
-    }
+        active.update(db).await?
+    } else {
+        found
+    };
     Ok(Some((found, owner)))
+}
+
+/// Whether a session last seen at `last_seen` should have that time (and its expiry) moved on.
+pub(crate) fn due_for_touch(last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - last_seen > TOUCH_EVERY
 }
 
 /// Ends one session (logout). Unknown tokens are fine: the result is the same.
@@ -87,6 +95,7 @@ pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr>
     session::Entity::delete_by_id(hash_token(token))
         .exec(db)
         .await?;
+    access::changed();
     Ok(())
 }
 
@@ -100,7 +109,9 @@ pub async fn delete_all_for_user(
     if let Some(keep) = keep_token {
         query = query.filter(session::Column::Id.ne(hash_token(keep)));
     }
-    Ok(query.exec(db).await?.rows_affected)
+    let ended = query.exec(db).await?.rows_affected;
+    access::changed();
+    Ok(ended)
 }
 
 /// The user's live sessions, most recently seen first; `current_token` marks the caller's.
@@ -136,6 +147,7 @@ pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, id: &str) -> Result
         .filter(session::Column::Id.eq(id))
         .exec(db)
         .await?;
+    access::changed();
     Ok(res.rows_affected > 0)
 }
 

@@ -74,6 +74,7 @@ pub async fn create(
     }
     .insert(db)
     .await?;
+    crate::access::changed();
     tracing::info!(user = %created.username, admin = created.is_admin, "account created");
     Ok(created)
 }
@@ -98,7 +99,9 @@ pub async fn set_password(
     let mut active: user::ActiveModel = found.into();
     active.password_hash = Set(hash);
     active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?)
+    let updated = active.update(db).await?;
+    crate::access::changed();
+    Ok(updated)
 }
 
 /// Self-service registration: allowed while the server has no users, or while the

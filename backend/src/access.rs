@@ -1,0 +1,200 @@
+//! Who is logged in and which libraries they may open, kept in memory between requests.
+//!
+//! Every page and most API calls need the session's user, the user's libraries (with their
+//! role) and their preferences. Read from the database each time, those are several queries
+//! per request, which dominated the home page's cost under load. Here they are kept until
+//! anything they are made of changes: every write to sessions, users, user settings,
+//! libraries or memberships calls [`changed`] *after* it is committed, and the next read
+//! starts afresh. A reader notes the generation *before* it reads the database, so a write
+//! that lands during the read makes its result stale at once, never the other way round.
+//!
+//! Writes from another process (the `ott` CLI next to a running server) do not reach this
+//! counter, so nothing is kept longer than [`MAX_AGE`].
+
+use crate::AppState;
+use crate::entities::library;
+use domain::api::LibraryInfo;
+use domain::role::Role;
+use domain::settings::Preferences;
+use sea_orm::DbErr;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest anything is kept, for changes made by another process.
+pub const MAX_AGE: Duration = Duration::from_secs(30);
+/// Entries kept at most; past that the cache starts over (a bound, not a policy).
+const MAX_ENTRIES: usize = 10_000;
+
+/// Bumped by every committed write that can change a session, a user, their settings, a
+/// library or a membership. Process-wide, so the functions that write (which only get a
+/// database connection) need no handle; a bump from another server in the same process
+/// (tests) merely empties this one's cache too.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Call after committing any write to sessions, users, user settings, libraries or members.
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// The current generation; read it before reading the database for [`AccessCache::put_session`]
+/// or [`AccessCache::put_libraries`].
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::SeqCst)
+}
+
+/// A live session as last read from the database.
+#[derive(Clone, Debug)]
+pub struct CachedSession {
+    pub user_id: i32,
+    pub username: String,
+    pub is_admin: bool,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A user's libraries (by name, with their role) and preferences.
+#[derive(Clone, Debug)]
+pub struct UserAccess {
+    pub libraries: Vec<(library::Model, Role)>,
+    pub preferences: Preferences,
+}
+
+impl UserAccess {
+    pub fn infos(&self) -> Vec<LibraryInfo> {
+        self.libraries
+            .iter()
+            .map(|(lib, role)| crate::libraries::info(lib.clone(), *role))
+            .collect()
+    }
+
+    pub fn library(&self, id: i32) -> Option<&(library::Model, Role)> {
+        self.libraries.iter().find(|(lib, _)| lib.id == id)
+    }
+}
+
+/// The user's libraries and preferences: from memory, else from the database.
+pub async fn of_user(state: &AppState, user_id: i32) -> Result<UserAccess, DbErr> {
+    if let Some(found) = state.access.user(user_id) {
+        return Ok(found);
+    }
+    let generation = generation();
+    let found = UserAccess {
+        libraries: crate::libraries::memberships(&state.db, user_id).await?,
+        preferences: crate::settings::preferences(&state.db, user_id).await?,
+    };
+    state.access.put_user(generation, user_id, found.clone());
+    Ok(found)
+}
+
+struct Entry<T> {
+    value: T,
+    stored: Instant,
+}
+
+#[derive(Default)]
+struct Maps {
+    generation: u64,
+    /// By SHA-256 of the session token (the session's id).
+    sessions: HashMap<String, Entry<CachedSession>>,
+    users: HashMap<i32, Entry<UserAccess>>,
+}
+
+#[derive(Default)]
+pub struct AccessCache {
+    maps: Mutex<Maps>,
+}
+
+impl AccessCache {
+    /// The maps, emptied first when something changed since they were filled.
+    fn current(&self) -> std::sync::MutexGuard<'_, Maps> {
+        let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
+        let now = generation();
+        if maps.generation != now {
+            maps.sessions.clear();
+            maps.users.clear();
+            maps.generation = now;
+        }
+        maps
+    }
+
+    pub fn session(&self, id: &str) -> Option<CachedSession> {
+        let maps = self.current();
+        let e = maps.sessions.get(id)?;
+        (e.stored.elapsed() < MAX_AGE).then(|| e.value.clone())
+    }
+
+    /// Keeps what was read from the database at `generation` (taken before the read).
+    pub fn put_session(&self, generation: u64, id: String, value: CachedSession) {
+        let mut maps = self.current();
+        if maps.generation != generation {
+            return;
+        }
+        if maps.sessions.len() >= MAX_ENTRIES {
+            maps.sessions.clear();
+        }
+        let stored = Instant::now();
+        maps.sessions.insert(id, Entry { value, stored });
+    }
+
+    pub fn user(&self, user_id: i32) -> Option<UserAccess> {
+        let maps = self.current();
+        let e = maps.users.get(&user_id)?;
+        (e.stored.elapsed() < MAX_AGE).then(|| e.value.clone())
+    }
+
+    /// Keeps what was read from the database at `generation` (taken before the read).
+    pub fn put_user(&self, generation: u64, user_id: i32, value: UserAccess) {
+        let mut maps = self.current();
+        if maps.generation != generation {
+            return;
+        }
+        if maps.users.len() >= MAX_ENTRIES {
+            maps.users.clear();
+        }
+        let stored = Instant::now();
+        maps.users.insert(user_id, Entry { value, stored });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> CachedSession {
+        CachedSession {
+            user_id: 1,
+            username: "ann".into(),
+            is_admin: false,
+            last_seen_at: chrono::Utc::now(),
+            expires_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_change_empties_the_cache() {
+        let cache = AccessCache::default();
+        // Other tests in this process may bump the counter in between; try again then.
+        loop {
+            let g = generation();
+            cache.put_session(g, "a".into(), session());
+            let found = cache.session("a").map(|s| s.user_id);
+            if generation() == g {
+                assert_eq!(found, Some(1));
+                break;
+            }
+        }
+        changed();
+        assert!(cache.session("a").is_none());
+    }
+
+    #[test]
+    fn a_read_that_overlapped_a_write_is_not_kept() {
+        let cache = AccessCache::default();
+        let before = generation();
+        changed(); // a write committed while the read was in flight
+        cache.put_session(before, "a".into(), session());
+        assert!(cache.session("a").is_none());
+    }
+}
