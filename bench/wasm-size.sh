@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# Builds the release site (opt-level z, LTO, wasm-opt) and prints what a browser downloads on
-# the first visit: the WASM bundle, its JS glue and the CSS, raw and gzip -9.
+# Builds the release site (opt-level z, LTO, split at the lazy routes, wasm-opt) and prints
+# what a browser downloads, raw and gzip -9: first what every first visit loads (the main
+# WASM module, its JS glue, the split loader and the CSS), then the files of each lazily
+# loaded page and the chunks they share (fetched only when a page needs them).
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
 cd "$ROOT"
 ensure_tools
-cargo leptos build --release >&2
-printf '%-10s %12s %12s\n' file bytes gzip
+cargo leptos build --release --split >&2
+PKG=target/site/pkg
+gz() { gzip -9 -c "$1" | wc -c; }
+
+printf '%-44s %12s %12s\n' 'first visit' bytes gzip
 total_raw=0 total_gz=0
-for f in target/site/pkg/ott.wasm target/site/pkg/ott.js target/site/pkg/ott.css; do
-  raw=$(stat -c %s "$f")
-  gz=$(gzip -9 -c "$f" | wc -c)
-  total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz))
-  printf '%-10s %12d %12d\n' "$(basename "$f")" "$raw" "$gz"
+for f in "$PKG/ott.wasm" "$PKG/ott.js" "$PKG"/__wasm_split.*.js "$PKG/ott.css"; do
+  [ -f "$f" ] || continue
+  raw=$(stat -c %s "$f") z=$(gz "$f")
+  total_raw=$((total_raw + raw)) total_gz=$((total_gz + z))
+  printf '%-44s %12d %12d\n' "$(basename "$f")" "$raw" "$z"
 done
-printf '%-10s %12d %12d\n' total "$total_raw" "$total_gz"
+printf '%-44s %12d %12d\n' total "$total_raw" "$total_gz"
+
+echo
+printf '%-44s %12s %12s\n' 'loaded on demand' bytes gzip
+lazy_raw=0 lazy_gz=0 chunks=0
+for f in "$PKG"/split_*.wasm; do
+  raw=$(stat -c %s "$f") z=$(gz "$f")
+  lazy_raw=$((lazy_raw + raw)) lazy_gz=$((lazy_gz + z))
+  # split___upload_view_123.wasm -> upload
+  name="$(basename "$f" .wasm)"; name="${name#split___}"; name="${name%_view_*}"
+  printf '%-44s %12d %12d\n' "page: $name" "$raw" "$z"
+done
+chunk_raw=0 chunk_gz=0
+for f in "$PKG"/chunk_*.wasm; do
+  raw=$(stat -c %s "$f") z=$(gz "$f")
+  chunk_raw=$((chunk_raw + raw)) chunk_gz=$((chunk_gz + z)) chunks=$((chunks + 1))
+done
+printf '%-44s %12d %12d\n' "shared chunks ($chunks files)" "$chunk_raw" "$chunk_gz"
+printf '%-44s %12d %12d\n' total "$((lazy_raw + chunk_raw))" "$((lazy_gz + chunk_gz))"

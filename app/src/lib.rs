@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod routes;
 pub mod upload;
 
 use components::header::Header;
@@ -12,7 +13,7 @@ use components::session::{provide_session, use_session};
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The HTML document around the app, rendered on the server. The user's theme is put on
 /// `<html data-theme>` by [`ThemeAttribute`].
@@ -60,20 +61,20 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SSR />
-                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SSR />
-                    <Route path=path!("/register") view=pages::register::RegisterPage ssr=SSR />
-                    <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SSR />
-                    <Route path=path!("/movie/:imdb_id") view=pages::movie::MoviePage ssr=SSR />
-                    <Route path=path!("/watch/:id") view=pages::watch::WatchPage ssr=SSR />
-                    <Route path=path!("/upload") view=pages::upload::UploadPage ssr=SSR />
-                    <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SSR />
-                    <Route path=path!("/search") view=pages::search::SearchPage ssr=SSR />
-                    <Route path=path!("/share") view=pages::share::SharePage ssr=SSR />
-                    <Route path=path!("/monitor") view=pages::monitor::MonitorPage ssr=SSR />
-                    <Route path=path!("/join/:token") view=pages::join::JoinPage ssr=SSR />
-                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SSR />
-                    <Route path=path!("/categories") view=pages::categories::CategoriesPage ssr=SSR />
-                    <Route path=path!("/libraries") view=pages::libraries::LibrariesPage ssr=SSR />
+                    <Route path=path!("/login") view={Lazy::<routes::Login>::new()} ssr=SSR />
+                    <Route path=path!("/register") view={Lazy::<routes::Register>::new()} ssr=SSR />
+                    <Route path=path!("/setup") view={Lazy::<routes::Setup>::new()} ssr=SSR />
+                    <Route path=path!("/movie/:imdb_id") view={Lazy::<routes::Movie>::new()} ssr=SSR />
+                    <Route path=path!("/watch/:id") view={Lazy::<routes::Watch>::new()} ssr=SSR />
+                    <Route path=path!("/upload") view={Lazy::<routes::Upload>::new()} ssr=SSR />
+                    <Route path=path!("/admin") view={Lazy::<routes::Admin>::new()} ssr=SSR />
+                    <Route path=path!("/search") view={Lazy::<routes::Search>::new()} ssr=SSR />
+                    <Route path=path!("/share") view={Lazy::<routes::Share>::new()} ssr=SSR />
+                    <Route path=path!("/monitor") view={Lazy::<routes::Monitor>::new()} ssr=SSR />
+                    <Route path=path!("/join/:token") view={Lazy::<routes::Join>::new()} ssr=SSR />
+                    <Route path=path!("/settings") view={Lazy::<routes::Settings>::new()} ssr=SSR />
+                    <Route path=path!("/categories") view={Lazy::<routes::Categories>::new()} ssr=SSR />
+                    <Route path=path!("/libraries") view={Lazy::<routes::Libraries>::new()} ssr=SSR />
                 </Routes>
             </main>
         </Router>

@@ -5,11 +5,20 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A flag end-to-end tests wait for before they interact with the page.
-    let _ = js_sys::Reflect::set(
-        &leptos::prelude::window(),
-        &"__ott_hydrated".into(),
-        &true.into(),
-    );
+    // Asynchronous hydration: a page split out of the main bundle (`app::routes`) is fetched
+    // before its server-rendered HTML is hydrated.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        // A flag end-to-end tests wait for before they interact with the page.
+        let _ = js_sys::Reflect::set(
+            &leptos::prelude::window(),
+            &"__ott_hydrated".into(),
+            &true.into(),
+        );
+    });
 }
