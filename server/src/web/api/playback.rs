@@ -17,9 +17,9 @@ use std::time::SystemTime;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use utoipa::ToSchema;
 
-/// Bytes read from disk at a time: large enough for few system calls, small enough that many
-/// streams do not hold much memory.
-const READ_BUFFER: usize = 256 * 1024;
+/// Bytes read from disk at a time: large enough for few system calls and thread hops, small
+/// enough that many streams do not hold much memory.
+const READ_BUFFER: usize = 1024 * 1024;
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -59,6 +59,8 @@ pub async fn stream(
         )
     };
     let mut file = tokio::fs::File::open(&p.path).await.map_err(gone)?;
+    // Each read is a hop to tokio's blocking threads: fewer, larger reads stream faster.
+    file.set_max_buf_size(READ_BUFFER);
     let meta = file.metadata().await.map_err(gone)?;
     let size = meta.len();
     let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
