@@ -17,9 +17,11 @@ use domain::api::LibraryInfo;
 use domain::role::Role;
 use domain::settings::Preferences;
 use sea_orm::DbErr;
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The longest anything is kept, for changes made by another process.
@@ -93,12 +95,39 @@ struct Entry<T> {
     stored: Instant,
 }
 
+/// One kind of entry: read back while younger than [`MAX_AGE`], at most [`MAX_ENTRIES`].
+struct Shelf<K, V>(HashMap<K, Entry<V>>);
+
+impl<K, V> Default for Shelf<K, V> {
+    fn default() -> Self {
+        Shelf(HashMap::new())
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Shelf<K, V> {
+    fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let e = self.0.get(key)?;
+        (e.stored.elapsed() < MAX_AGE).then(|| e.value.clone())
+    }
+
+    fn put(&mut self, key: K, value: V) {
+        if self.0.len() >= MAX_ENTRIES {
+            self.0.clear();
+        }
+        let stored = Instant::now();
+        self.0.insert(key, Entry { value, stored });
+    }
+}
+
 #[derive(Default)]
 struct Maps {
     generation: u64,
     /// By SHA-256 of the session token (the session's id).
-    sessions: HashMap<String, Entry<CachedSession>>,
-    users: HashMap<i32, Entry<UserAccess>>,
+    sessions: Shelf<String, CachedSession>,
+    users: Shelf<i32, UserAccess>,
 }
 
 #[derive(Default)]
@@ -108,53 +137,44 @@ pub struct AccessCache {
 
 impl AccessCache {
     /// The maps, emptied first when something changed since they were filled.
-    fn current(&self) -> std::sync::MutexGuard<'_, Maps> {
+    fn current(&self) -> MutexGuard<'_, Maps> {
         let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
         let now = generation();
         if maps.generation != now {
-            maps.sessions.clear();
-            maps.users.clear();
+            maps.sessions.0.clear();
+            maps.users.0.clear();
             maps.generation = now;
         }
         maps
     }
 
-    pub fn session(&self, id: &str) -> Option<CachedSession> {
+    /// The maps, if nothing changed since `generation` (taken before a database read whose
+    /// result is to be kept).
+    fn unchanged_since(&self, generation: u64) -> Option<MutexGuard<'_, Maps>> {
         let maps = self.current();
-        let e = maps.sessions.get(id)?;
-        (e.stored.elapsed() < MAX_AGE).then(|| e.value.clone())
+        (maps.generation == generation).then_some(maps)
+    }
+
+    pub fn session(&self, id: &str) -> Option<CachedSession> {
+        self.current().sessions.get(id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
     pub fn put_session(&self, generation: u64, id: String, value: CachedSession) {
-        let mut maps = self.current();
-        if maps.generation != generation {
-            return;
+        if let Some(mut maps) = self.unchanged_since(generation) {
+            maps.sessions.put(id, value);
         }
-        if maps.sessions.len() >= MAX_ENTRIES {
-            maps.sessions.clear();
-        }
-        let stored = Instant::now();
-        maps.sessions.insert(id, Entry { value, stored });
     }
 
     pub fn user(&self, user_id: i32) -> Option<UserAccess> {
-        let maps = self.current();
-        let e = maps.users.get(&user_id)?;
-        (e.stored.elapsed() < MAX_AGE).then(|| e.value.clone())
+        self.current().users.get(&user_id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
     pub fn put_user(&self, generation: u64, user_id: i32, value: UserAccess) {
-        let mut maps = self.current();
-        if maps.generation != generation {
-            return;
+        if let Some(mut maps) = self.unchanged_since(generation) {
+            maps.users.put(user_id, value);
         }
-        if maps.users.len() >= MAX_ENTRIES {
-            maps.users.clear();
-        }
-        let stored = Instant::now();
-        maps.users.insert(user_id, Entry { value, stored });
     }
 }
 
