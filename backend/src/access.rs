@@ -1,4 +1,5 @@
-//! Who is logged in and which libraries they may open, kept in memory between requests.
+//! Who is logged in, which libraries they may open, and what they watched, kept in memory
+//! between requests.
 //!
 //! Every page and most API calls need the session's user, the user's libraries (with their
 //! role) and their preferences. Read from the database each time, those are several queries
@@ -7,6 +8,10 @@
 //! libraries or memberships calls [`changed`] *after* it is committed, and the next read
 //! starts afresh. A reader notes the generation *before* it reads the database, so a write
 //! that lands during the read makes its result stale at once, never the other way round.
+//!
+//! Watch positions follow the same rule with their own counter, bumped by every saved position
+//! ([`AccessCache::watched_changed`]): the player saves every few seconds, and that should not
+//! empty everything else.
 //!
 //! Writes from another process (the `ott` CLI next to a running server) do not reach this
 //! counter, so nothing is kept longer than [`MAX_AGE`].
@@ -19,9 +24,10 @@ use domain::settings::Preferences;
 use sea_orm::DbErr;
 use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The longest anything is kept, for changes made by another process.
@@ -90,91 +96,115 @@ pub async fn of_user(state: &AppState, user_id: i32) -> Result<UserAccess, DbErr
     Ok(found)
 }
 
+/// A user's watch positions, last watched first: (movie id, finished, seconds).
+pub type WatchPositions = Arc<Vec<(i32, bool, f64)>>;
+
 struct Entry<T> {
     value: T,
     stored: Instant,
 }
 
-/// One kind of entry: read back while younger than [`MAX_AGE`], at most [`MAX_ENTRIES`].
-struct Shelf<K, V>(HashMap<K, Entry<V>>);
+struct Entries<K, V> {
+    generation: u64,
+    map: HashMap<K, Entry<V>>,
+}
 
-impl<K, V> Default for Shelf<K, V> {
+/// Values read from the database, kept while the generation they were read at is current,
+/// for at most [`MAX_AGE`]; at most [`MAX_ENTRIES`] of them.
+struct Kept<K, V>(Mutex<Entries<K, V>>);
+
+impl<K, V> Default for Kept<K, V> {
     fn default() -> Self {
-        Shelf(HashMap::new())
+        Kept(Mutex::new(Entries {
+            generation: 0,
+            map: HashMap::new(),
+        }))
     }
 }
 
-impl<K: Eq + Hash, V: Clone> Shelf<K, V> {
-    fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+impl<K: Eq + Hash, V: Clone> Kept<K, V> {
+    /// The entries, emptied first when the generation moved on to `current`.
+    fn at(&self, current: u64) -> MutexGuard<'_, Entries<K, V>> {
+        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.generation != current {
+            entries.map.clear();
+            entries.generation = current;
+        }
+        entries
+    }
+
+    fn get<Q: Eq + Hash + ?Sized>(&self, current: u64, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
     {
-        let e = self.0.get(key)?;
+        let entries = self.at(current);
+        let e = entries.map.get(key)?;
         (e.stored.elapsed() < MAX_AGE).then(|| e.value.clone())
     }
 
-    fn put(&mut self, key: K, value: V) {
-        if self.0.len() >= MAX_ENTRIES {
-            self.0.clear();
+    /// Keeps what was read from the database at generation `read_at` (taken before the read),
+    /// unless a write came in between.
+    fn put(&self, read_at: u64, current: u64, key: K, value: V) {
+        if read_at != current {
+            return;
+        }
+        let mut entries = self.at(current);
+        if entries.map.len() >= MAX_ENTRIES {
+            entries.map.clear();
         }
         let stored = Instant::now();
-        self.0.insert(key, Entry { value, stored });
+        entries.map.insert(key, Entry { value, stored });
     }
-}
-
-#[derive(Default)]
-struct Maps {
-    generation: u64,
-    /// By SHA-256 of the session token (the session's id).
-    sessions: Shelf<String, CachedSession>,
-    users: Shelf<i32, UserAccess>,
 }
 
 #[derive(Default)]
 pub struct AccessCache {
-    maps: Mutex<Maps>,
+    /// By SHA-256 of the session token (the session's id).
+    sessions: Kept<String, CachedSession>,
+    users: Kept<i32, UserAccess>,
+    /// Watch positions change far more often than the rest, so they have their own counter.
+    watched: Kept<i32, WatchPositions>,
+    watch_generation: AtomicU64,
 }
 
 impl AccessCache {
-    /// The maps, emptied first when something changed since they were filled.
-    fn current(&self) -> MutexGuard<'_, Maps> {
-        let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
-        let now = generation();
-        if maps.generation != now {
-            maps.sessions.0.clear();
-            maps.users.0.clear();
-            maps.generation = now;
-        }
-        maps
-    }
-
-    /// The maps, if nothing changed since `generation` (taken before a database read whose
-    /// result is to be kept).
-    fn unchanged_since(&self, generation: u64) -> Option<MutexGuard<'_, Maps>> {
-        let maps = self.current();
-        (maps.generation == generation).then_some(maps)
-    }
-
     pub fn session(&self, id: &str) -> Option<CachedSession> {
-        self.current().sessions.get(id)
+        self.sessions.get(generation(), id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
-    pub fn put_session(&self, generation: u64, id: String, value: CachedSession) {
-        if let Some(mut maps) = self.unchanged_since(generation) {
-            maps.sessions.put(id, value);
-        }
+    pub fn put_session(&self, read_at: u64, id: String, value: CachedSession) {
+        self.sessions.put(read_at, generation(), id, value);
     }
 
     pub fn user(&self, user_id: i32) -> Option<UserAccess> {
-        self.current().users.get(&user_id)
+        self.users.get(generation(), &user_id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
-    pub fn put_user(&self, generation: u64, user_id: i32, value: UserAccess) {
-        if let Some(mut maps) = self.unchanged_since(generation) {
-            maps.users.put(user_id, value);
+    pub fn put_user(&self, read_at: u64, user_id: i32, value: UserAccess) {
+        self.users.put(read_at, generation(), user_id, value);
+    }
+
+    /// Call after committing a saved watch position.
+    pub fn watched_changed(&self) {
+        self.watch_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The user's watch positions: from memory, else from the database.
+    pub async fn watched<F, Fut>(&self, user_id: i32, read: F) -> Result<WatchPositions, DbErr>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<(i32, bool, f64)>, DbErr>>,
+    {
+        let current = || self.watch_generation.load(Ordering::SeqCst);
+        let read_at = current();
+        if let Some(found) = self.watched.get(read_at, &user_id) {
+            return Ok(found);
         }
+        let found: WatchPositions = Arc::new(read().await?);
+        self.watched.put(read_at, current(), user_id, found.clone());
+        Ok(found)
     }
 }
 

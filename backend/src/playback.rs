@@ -253,5 +253,6 @@ pub async fn save_progress(
     )
     .exec_without_returning(&state.db)
     .await?;
+    state.access.watched_changed();
     Ok(completed)
 }

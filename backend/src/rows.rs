@@ -36,23 +36,27 @@ struct Watched {
 
 impl Watched {
     async fn of(state: &AppState, user_id: i32, catalog: &Catalog) -> Result<Watched, ApiError> {
-        let rows: Vec<(i32, bool, f64)> = watch_progress::Entity::find()
-            .select_only()
-            .columns([
-                watch_progress::Column::MovieId,
-                watch_progress::Column::Completed,
-                watch_progress::Column::PositionSeconds,
-            ])
-            .filter(watch_progress::Column::UserId.eq(user_id))
-            .order_by_desc(watch_progress::Column::UpdatedAt)
-            .into_tuple()
-            .all(&state.db)
+        let rows = state
+            .access
+            .watched(user_id, || {
+                watch_progress::Entity::find()
+                    .select_only()
+                    .columns([
+                        watch_progress::Column::MovieId,
+                        watch_progress::Column::Completed,
+                        watch_progress::Column::PositionSeconds,
+                    ])
+                    .filter(watch_progress::Column::UserId.eq(user_id))
+                    .order_by_desc(watch_progress::Column::UpdatedAt)
+                    .into_tuple()
+                    .all(&state.db)
+            })
             .await?;
         let mut watched = Watched {
             started: Vec::new(),
             finished: HashSet::new(),
         };
-        for (movie, completed, position) in rows {
+        for &(movie, completed, position) in rows.iter() {
             let Some(i) = catalog.index_of(movie) else {
                 continue;
             };

@@ -7,7 +7,7 @@ use backend::entities::{
     collection, collection_movie, genre, movie, movie_file, movie_genre, watch_progress,
 };
 use chrono::{Duration, Utc};
-use http::StatusCode;
+use http::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::Value;
 
@@ -165,6 +165,8 @@ async fn home_rows_come_in_order_with_franchises_in_release_order() {
             .await
             .unwrap();
         }
+        // Written behind the backend's back, so tell its cache (as saving a position does).
+        srv.state.access.watched_changed();
 
         let lib = anna.library;
         let first = srv
@@ -278,6 +280,27 @@ async fn home_rows_come_in_order_with_franchises_in_release_order() {
             "tt0113277",
             "{}",
             after.body["rows"][1]
+        );
+
+        // Watch positions are kept in memory too: a saved one shows at once.
+        let file = done.body["movieFileId"].as_i64().unwrap();
+        let saved = srv
+            .call(
+                Method::PUT,
+                &format!("/api/files/{file}/progress"),
+                &anna.who,
+                Some(serde_json::json!({"position": 600.0, "duration": 6000.0})),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+        let resumed = srv
+            .get(&format!("/api/rows?library={lib}"), &anna.who)
+            .await;
+        assert_eq!(resumed.body["rows"][0]["id"], "continue");
+        assert_eq!(
+            ids(&resumed.body["rows"][0]),
+            ["tt0113277", "tt0099423"],
+            "last watched first"
         );
 
         // Bad input, and nobody else's rows.
