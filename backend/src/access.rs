@@ -47,7 +47,7 @@ pub fn changed() {
 }
 
 /// The current generation; read it before reading the database for [`AccessCache::put_session`]
-/// or [`AccessCache::put_libraries`].
+/// or [`AccessCache::put_user`].
 pub fn generation() -> u64 {
     GENERATION.load(Ordering::SeqCst)
 }
