@@ -63,7 +63,7 @@ pub struct CachedSession {
 }
 
 /// A user's libraries (by name, with their role) and preferences.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct UserAccess {
     pub libraries: Vec<(library::Model, Role)>,
     pub preferences: Preferences,
@@ -83,17 +83,25 @@ impl UserAccess {
 }
 
 /// The user's libraries and preferences: from memory, else from the database.
-pub async fn of_user(state: &AppState, user_id: i32) -> Result<UserAccess, DbErr> {
+pub async fn of_user(state: &AppState, user_id: i32) -> Result<Arc<UserAccess>, DbErr> {
     if let Some(found) = state.access.user(user_id) {
         return Ok(found);
     }
     let generation = generation();
-    let found = UserAccess {
+    let found = Arc::new(UserAccess {
         libraries: crate::libraries::memberships(&state.db, user_id).await?,
         preferences: crate::settings::preferences(&state.db, user_id).await?,
-    };
+    });
     state.access.put_user(generation, user_id, found.clone());
     Ok(found)
+}
+
+/// The user's role in a library, or `None` when they are not a member.
+pub async fn role(state: &AppState, user_id: i32, library_id: i32) -> Result<Option<Role>, DbErr> {
+    Ok(of_user(state, user_id)
+        .await?
+        .library(library_id)
+        .map(|(_, role)| *role))
 }
 
 /// A user's watch positions, last watched first: (movie id, finished, seconds).
@@ -161,7 +169,7 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
 pub struct AccessCache {
     /// By SHA-256 of the session token (the session's id).
     sessions: Kept<String, CachedSession>,
-    users: Kept<i32, UserAccess>,
+    users: Kept<i32, Arc<UserAccess>>,
     /// Watch positions change far more often than the rest, so they have their own counter.
     watched: Kept<i32, WatchPositions>,
     watch_generation: AtomicU64,
@@ -177,12 +185,12 @@ impl AccessCache {
         self.sessions.put(read_at, generation(), id, value);
     }
 
-    pub fn user(&self, user_id: i32) -> Option<UserAccess> {
+    pub fn user(&self, user_id: i32) -> Option<Arc<UserAccess>> {
         self.users.get(generation(), &user_id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
-    pub fn put_user(&self, read_at: u64, user_id: i32, value: UserAccess) {
+    pub fn put_user(&self, read_at: u64, user_id: i32, value: Arc<UserAccess>) {
         self.users.put(read_at, generation(), user_id, value);
     }
 

@@ -4,7 +4,7 @@
 
 use crate::entities::{category, category_movie, genre, library, movie};
 use crate::movies::{member_library, movies_in};
-use crate::{ApiError, AppState, libraries};
+use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::categories::{
     CategoriesOverview, CategoryInfo, CategoryInput, CategoryRule, CheckedCategory, MovieCategory,
@@ -61,17 +61,14 @@ async fn managed_category(
         .one(&state.db)
         .await?
         .ok_or_else(category_not_found)?;
-    let role = libraries::role(&state.db, user_id, found.library_id)
-        .await?
+    let access = crate::access::of_user(state, user_id).await?;
+    let (library, role) = access
+        .library(found.library_id)
         .ok_or_else(category_not_found)?;
     if !role.can_manage() {
         return Err(not_allowed());
     }
-    let library = library::Entity::find_by_id(found.library_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(category_not_found)?;
-    Ok((found, library))
+    Ok((found, library.clone()))
 }
 
 /// The library's categories in row order (any member).

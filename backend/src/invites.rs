@@ -30,7 +30,7 @@ fn invite_not_found() -> ApiError {
 /// The caller's role, refusing strangers (404: they may not even know it exists) and members
 /// who may not share (403).
 async fn require_owner(state: &AppState, user_id: i32, library_id: i32) -> Result<(), ApiError> {
-    match crate::libraries::role(&state.db, user_id, library_id).await? {
+    match crate::access::role(state, user_id, library_id).await? {
         None => Err(library_not_found()),
         Some(role) if role.can_share() => Ok(()),
         Some(_) => Err(ApiError::forbidden(
@@ -174,7 +174,7 @@ pub async fn preview(
         library_name: lib.name,
         invited_by: inviter,
         role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-        current_role: crate::libraries::role(&state.db, user_id, lib.id).await?,
+        current_role: crate::access::role(state, user_id, lib.id).await?,
     })
 }
 

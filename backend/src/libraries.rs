@@ -98,16 +98,6 @@ pub(crate) async fn memberships(
     Ok(out)
 }
 
-/// The library pages show: the user's chosen default if they still belong to it, else the first.
-pub async fn active_library_id(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    libraries: &[LibraryInfo],
-) -> Result<Option<i32>, DbErr> {
-    let chosen = crate::settings::preferences(db, user_id).await?;
-    Ok(active_among(chosen.default_library_id, libraries))
-}
-
 /// `chosen` if the user still belongs to it, else their first library.
 pub fn active_among(chosen: Option<i32>, libraries: &[LibraryInfo]) -> Option<i32> {
     chosen
@@ -125,10 +115,12 @@ pub async fn set_active(
         return Err(LibraryError::NotFound);
     }
     remember_active(db, user_id, library_id).await?;
+    crate::access::changed();
     Ok(())
 }
 
 /// Stores the library the pages show, for a caller that already knows the user is a member.
+/// The caller calls `access::changed()` once this is committed.
 pub(crate) async fn remember_active(
     db: &impl ConnectionTrait,
     user_id: i32,
@@ -139,8 +131,6 @@ pub(crate) async fn remember_active(
         active.default_library_id = Set(Some(library_id));
         active.updated_at = Set(Utc::now());
         active.update(db).await?;
-        // Within a caller's transaction this is early; such callers call it after commit too.
-        crate::access::changed();
     }
     Ok(())
 }

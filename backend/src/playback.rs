@@ -134,7 +134,8 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
     let resume_at = progress
         .filter(|w| !w.completed && w.position_seconds >= RESUME_FROM)
         .map(|w| w.position_seconds);
-    let preferences = crate::settings::preferences(&state.db, user_id).await?;
+    let access = crate::access::of_user(state, user_id).await?;
+    let preferences = &access.preferences;
     let mut subtitles: Vec<SubtitleTrack> = subtitle_files(&p)
         .into_iter()
         .map(|name| {

@@ -195,7 +195,7 @@ async fn session_user(state: &AppState, token: &str) -> Result<Option<AuthUser>,
         }));
     }
     let generation = crate::access::generation();
-    let Some((found, u)) = sessions::lookup(&state.db, token, state.config.session_days).await?
+    let Some((found, u)) = sessions::lookup(&state.db, &id, state.config.session_days).await?
     else {
         return Ok(None);
     };
@@ -273,6 +273,6 @@ pub async fn me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
         user: user.info(),
         libraries,
         active_library_id,
-        preferences: access.preferences,
+        preferences: access.preferences.clone(),
     })
 }

@@ -53,16 +53,14 @@ pub async fn create(
     Ok(token)
 }
 
-/// The session's user, if the token names a live session. Slides the expiry forward.
+/// The user of the session with this id (the token's [`hash_token`]), if it is live. Slides
+/// the expiry forward.
 pub async fn lookup(
     db: &impl ConnectionTrait,
-    token: &str,
+    id: &str,
     days: u32,
 ) -> Result<Option<(session::Model, user::Model)>, DbErr> {
-    if !looks_like_token(token) {
-        return Ok(None);
-    }
-    let Some((found, Some(owner))) = session::Entity::find_by_id(hash_token(token))
+    let Some((found, Some(owner))) = session::Entity::find_by_id(id)
         .find_also_related(user::Entity)
         .one(db)
         .await?

@@ -324,7 +324,7 @@ async fn require_role(
     allowed: fn(Role) -> bool,
     refused: UploadError,
 ) -> Result<(), UploadError> {
-    let role = libraries::role(&state.db, user_id, library_id)
+    let role = crate::access::role(state, user_id, library_id)
         .await?
         .ok_or(UploadError::LibraryNotFound)?;
     if !allowed(role) {
@@ -340,20 +340,19 @@ pub async fn upload_library(
     user_id: i32,
     library_id: Option<i32>,
 ) -> Result<crate::entities::library::Model, UploadError> {
+    let access = crate::access::of_user(state, user_id).await?;
     let id = match library_id {
         Some(id) => id,
         None => {
-            let libs = libraries::list_for_user(&state.db, user_id).await?;
-            libraries::active_library_id(&state.db, user_id, &libs)
-                .await?
-                .ok_or(UploadError::NoLibrary)?
+            let chosen = access.preferences.default_library_id;
+            libraries::active_among(chosen, &access.infos()).ok_or(UploadError::NoLibrary)?
         }
     };
-    may_upload(state, user_id, id).await?;
-    crate::entities::library::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(UploadError::LibraryNotFound)
+    let (library, role) = access.library(id).ok_or(UploadError::LibraryNotFound)?;
+    if !role.can_upload() {
+        return Err(UploadError::NotAllowed);
+    }
+    Ok(library.clone())
 }
 
 /// Bytes free for uploads into a library: on its disk, and on the staging disk if that is
@@ -692,7 +691,7 @@ pub async fn movie_files(
     imdb_id: &str,
 ) -> Result<Vec<MovieFileInfo>, UploadError> {
     rules::check_imdb_id(imdb_id)?;
-    if libraries::role(&state.db, user_id, library_id)
+    if crate::access::role(state, user_id, library_id)
         .await?
         .is_none()
     {
