@@ -1,6 +1,5 @@
 //! The error server functions return: the same `{"error", "message"}` shape as the JSON API.
 
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +11,7 @@ pub struct AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::codec::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         let (error, message) = match &value {

@@ -9,7 +9,7 @@ pub struct ServerSettings {
     pub open_registration: bool,
 }
 
-#[server(prefix = "/api/fn", endpoint = "server_settings")]
+#[server(prefix = "/api/fn", endpoint = "server_settings", output = crate::api::codec::Json)]
 pub async fn get_server_settings() -> Result<ServerSettings, AppError> {
     use super::server::*;
     require_admin()?;
@@ -20,7 +20,7 @@ pub async fn get_server_settings() -> Result<ServerSettings, AppError> {
 }
 
 /// Saves the settings form. A checkbox sends its value only when ticked, hence `Option`.
-#[server(prefix = "/api/fn", endpoint = "save_server_settings")]
+#[server(prefix = "/api/fn", endpoint = "save_server_settings", output = crate::api::codec::Json)]
 pub async fn save_server_settings(open_registration: Option<String>) -> Result<(), AppError> {
     use super::server::*;
     let admin = require_admin()?;

@@ -5,7 +5,7 @@ use domain::api::Me;
 use leptos::prelude::*;
 
 /// The logged-in user with their libraries, or `None` for a visitor.
-#[server(prefix = "/api/fn", endpoint = "me")]
+#[server(prefix = "/api/fn", endpoint = "me", output = crate::api::codec::Json)]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     use super::server::*;
     let Some(user) = current_user() else {
@@ -14,7 +14,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     Ok(Some(backend::auth::me(&state()?, &user).await?))
 }
 
-#[server(prefix = "/api/fn", endpoint = "login")]
+#[server(prefix = "/api/fn", endpoint = "login", output = crate::api::codec::Json)]
 pub async fn login(
     username: String,
     password: String,
@@ -32,7 +32,7 @@ pub async fn login(
 
 /// Creates an account and logs it in; the new user continues to library setup (or to the
 /// invite link they came from).
-#[server(prefix = "/api/fn", endpoint = "register")]
+#[server(prefix = "/api/fn", endpoint = "register", output = crate::api::codec::Json)]
 pub async fn register(
     username: String,
     password: String,
@@ -49,7 +49,7 @@ pub async fn register(
     ))
 }
 
-#[server(prefix = "/api/fn", endpoint = "logout")]
+#[server(prefix = "/api/fn", endpoint = "logout", output = crate::api::codec::Json)]
 pub async fn logout() -> Result<String, AppError> {
     use super::server::*;
     let state = state()?;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use domain::categories::CategoriesOverview;
 use leptos::prelude::*;
 
-#[server(prefix = "/api/fn", endpoint = "categories")]
+#[server(prefix = "/api/fn", endpoint = "categories", output = crate::api::codec::Json)]
 pub async fn get_categories(library: i32) -> Result<CategoriesOverview, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -16,7 +16,7 @@ pub async fn get_categories(library: i32) -> Result<CategoriesOverview, AppError
 
 /// Makes a category (no `id`) or replaces one, from the page's form. `kind` is `hand` or
 /// `rule`; the rule's genres come comma-separated and its numbers as typed (empty: none).
-#[server(prefix = "/api/fn", endpoint = "save_category")]
+#[server(prefix = "/api/fn", endpoint = "save_category", output = crate::api::codec::Json)]
 pub async fn save_category(
     library: i32,
     id: Option<i32>,
@@ -80,7 +80,7 @@ pub async fn save_category(
     Ok(go_to(&format!("/categories?library={library}")))
 }
 
-#[server(prefix = "/api/fn", endpoint = "delete_category")]
+#[server(prefix = "/api/fn", endpoint = "delete_category", output = crate::api::codec::Json)]
 pub async fn delete_category(library: i32, id: i32) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -88,7 +88,7 @@ pub async fn delete_category(library: i32, id: i32) -> Result<String, AppError> 
     Ok(go_to(&format!("/categories?library={library}")))
 }
 
-#[server(prefix = "/api/fn", endpoint = "set_in_category")]
+#[server(prefix = "/api/fn", endpoint = "set_in_category", output = crate::api::codec::Json)]
 pub async fn set_in_category(id: i32, imdb_id: String, included: bool) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;

@@ -12,7 +12,7 @@ pub struct LibraryDefaults {
     pub libraries_root: String,
 }
 
-#[server(prefix = "/api/fn", endpoint = "library_defaults")]
+#[server(prefix = "/api/fn", endpoint = "library_defaults", output = crate::api::codec::Json)]
 pub async fn get_library_defaults() -> Result<LibraryDefaults, AppError> {
     use super::server::*;
     require_user()?;
@@ -23,7 +23,7 @@ pub async fn get_library_defaults() -> Result<LibraryDefaults, AppError> {
 }
 
 /// Creates a library owned by the caller and continues to the upload page.
-#[server(prefix = "/api/fn", endpoint = "create_library")]
+#[server(prefix = "/api/fn", endpoint = "create_library", output = crate::api::codec::Json)]
 pub async fn create_library(name: String, path: Option<String>) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -32,7 +32,7 @@ pub async fn create_library(name: String, path: Option<String>) -> Result<String
 }
 
 /// Shows another of the caller's libraries on every page from now on.
-#[server(prefix = "/api/fn", endpoint = "switch_library")]
+#[server(prefix = "/api/fn", endpoint = "switch_library", output = crate::api::codec::Json)]
 pub async fn switch_library(library: i32) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -41,14 +41,14 @@ pub async fn switch_library(library: i32) -> Result<String, AppError> {
 }
 
 /// The caller's libraries with what each holds.
-#[server(prefix = "/api/fn", endpoint = "library_overview")]
+#[server(prefix = "/api/fn", endpoint = "library_overview", output = crate::api::codec::Json)]
 pub async fn get_library_overview() -> Result<Vec<LibraryOverview>, AppError> {
     use super::server::*;
     let user = require_user()?;
     Ok(backend::libraries::overview(&state()?.db, user.id).await?)
 }
 
-#[server(prefix = "/api/fn", endpoint = "rename_library")]
+#[server(prefix = "/api/fn", endpoint = "rename_library", output = crate::api::codec::Json)]
 pub async fn rename_library(library: i32, name: String) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -57,7 +57,7 @@ pub async fn rename_library(library: i32, name: String) -> Result<String, AppErr
 }
 
 /// Removes a library; `files` is `keep` or `delete` (the movie folders).
-#[server(prefix = "/api/fn", endpoint = "remove_library")]
+#[server(prefix = "/api/fn", endpoint = "remove_library", output = crate::api::codec::Json)]
 pub async fn remove_library(library: i32, files: String) -> Result<RemovedLibrary, AppError> {
     use super::server::*;
     let user = require_user()?;

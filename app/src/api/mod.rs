@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod categories;
+pub mod codec;
 pub mod invites;
 pub mod libraries;
 pub mod monitor;

@@ -4,7 +4,7 @@ use crate::error::AppError;
 use domain::monitor::MonitorReport;
 use leptos::prelude::*;
 
-#[server(prefix = "/api/fn", endpoint = "monitor")]
+#[server(prefix = "/api/fn", endpoint = "monitor", output = crate::api::codec::Json)]
 pub async fn get_monitor() -> Result<MonitorReport, AppError> {
     use super::server::*;
     let user = require_user()?;

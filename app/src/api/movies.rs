@@ -40,7 +40,7 @@ pub struct HomeRows {
     pub page: RowsPage,
 }
 
-#[server(prefix = "/api/fn", endpoint = "home_rows")]
+#[server(prefix = "/api/fn", endpoint = "home_rows", output = crate::api::codec::Json)]
 pub async fn get_home_rows(offset: u32) -> Result<Option<HomeRows>, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -53,7 +53,7 @@ pub async fn get_home_rows(offset: u32) -> Result<Option<HomeRows>, AppError> {
 }
 
 /// More movies of a home row, as it is scrolled sideways.
-#[server(prefix = "/api/fn", endpoint = "row_items")]
+#[server(prefix = "/api/fn", endpoint = "row_items", output = crate::api::codec::Json)]
 pub async fn get_row_items(
     library: i32,
     row: String,
@@ -65,7 +65,7 @@ pub async fn get_row_items(
 }
 
 /// A movie's page in `library` (default: the caller's active library).
-#[server(prefix = "/api/fn", endpoint = "movie_page")]
+#[server(prefix = "/api/fn", endpoint = "movie_page", output = crate::api::codec::Json)]
 pub async fn get_movie(imdb_id: String, library: Option<i32>) -> Result<MovieView, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -77,7 +77,7 @@ pub async fn get_movie(imdb_id: String, library: Option<i32>) -> Result<MovieVie
 }
 
 /// Which movies a title (and year) may be, best first: the uploader's and "fix match"'s search.
-#[server(prefix = "/api/fn", endpoint = "search_movies")]
+#[server(prefix = "/api/fn", endpoint = "search_movies", output = crate::api::codec::Json)]
 pub async fn search_movies(query: String, year: Option<u16>) -> Result<SearchResult, AppError> {
     use super::server::*;
     require_user()?;
@@ -92,7 +92,7 @@ pub async fn search_movies(query: String, year: Option<u16>) -> Result<SearchRes
 }
 
 /// Queues the movie's metadata fetch again.
-#[server(prefix = "/api/fn", endpoint = "refresh_movie")]
+#[server(prefix = "/api/fn", endpoint = "refresh_movie", output = crate::api::codec::Json)]
 pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -101,7 +101,7 @@ pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<(), AppError
 }
 
 /// Moves the library's files of `imdb_id` to the movie `to`; returns the right movie's page.
-#[server(prefix = "/api/fn", endpoint = "fix_match")]
+#[server(prefix = "/api/fn", endpoint = "fix_match", output = crate::api::codec::Json)]
 pub async fn fix_match(library: i32, imdb_id: String, to: String) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -143,7 +143,7 @@ pub struct Found {
 }
 
 /// The active library's movies matching what was typed; `None` without a library.
-#[server(prefix = "/api/fn", endpoint = "search_library")]
+#[server(prefix = "/api/fn", endpoint = "search_library", output = crate::api::codec::Json)]
 pub async fn search_library(text: String) -> Result<Option<Found>, AppError> {
     use super::server::*;
     let user = require_user()?;

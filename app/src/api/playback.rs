@@ -4,7 +4,7 @@ use crate::error::AppError;
 use domain::api::{RemuxStatus, WatchView};
 use leptos::prelude::*;
 
-#[server(prefix = "/api/fn", endpoint = "watch")]
+#[server(prefix = "/api/fn", endpoint = "watch", output = crate::api::codec::Json)]
 pub async fn get_watch(file_id: i32) -> Result<WatchView, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -12,7 +12,7 @@ pub async fn get_watch(file_id: i32) -> Result<WatchView, AppError> {
 }
 
 /// Saves the position; true once the movie counts as watched.
-#[server(prefix = "/api/fn", endpoint = "save_position")]
+#[server(prefix = "/api/fn", endpoint = "save_position", output = crate::api::codec::Json)]
 pub async fn save_position(
     file_id: i32,
     position: f64,
@@ -24,7 +24,7 @@ pub async fn save_position(
 }
 
 /// Deletes one version of a movie (the library's owner and managers only).
-#[server(prefix = "/api/fn", endpoint = "delete_file")]
+#[server(prefix = "/api/fn", endpoint = "delete_file", output = crate::api::codec::Json)]
 pub async fn delete_file(file_id: i32) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -32,14 +32,14 @@ pub async fn delete_file(file_id: i32) -> Result<(), AppError> {
 }
 
 /// Starts converting an MKV/H.264 file into an MP4 version (owner and managers).
-#[server(prefix = "/api/fn", endpoint = "start_remux")]
+#[server(prefix = "/api/fn", endpoint = "start_remux", output = crate::api::codec::Json)]
 pub async fn start_remux(file_id: i32) -> Result<RemuxStatus, AppError> {
     use super::server::*;
     let user = require_user()?;
     Ok(backend::remux::start(&state()?, user.id, file_id).await?)
 }
 
-#[server(prefix = "/api/fn", endpoint = "remux_status")]
+#[server(prefix = "/api/fn", endpoint = "remux_status", output = crate::api::codec::Json)]
 pub async fn get_remux_status(file_id: i32) -> Result<RemuxStatus, AppError> {
     use super::server::*;
     let user = require_user()?;

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 /// Saves the preferences form. An unticked checkbox is not sent at all, so `autoplay_next`
 /// is absent for "off". The page reloads so the theme applies everywhere at once.
-#[server(prefix = "/api/fn", endpoint = "save_preferences")]
+#[server(prefix = "/api/fn", endpoint = "save_preferences", output = crate::api::codec::Json)]
 pub async fn save_preferences(
     theme: String,
     default_library: Option<i32>,
@@ -30,7 +30,7 @@ pub async fn save_preferences(
 }
 
 /// The upload page's "uploads at once" menu saves here.
-#[server(prefix = "/api/fn", endpoint = "set_simultaneous_uploads")]
+#[server(prefix = "/api/fn", endpoint = "set_simultaneous_uploads", output = crate::api::codec::Json)]
 pub async fn set_simultaneous_uploads(count: i32) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -43,7 +43,7 @@ pub async fn set_simultaneous_uploads(count: i32) -> Result<(), AppError> {
 }
 
 /// Changes the password; returns how many other sessions were logged out.
-#[server(prefix = "/api/fn", endpoint = "change_password")]
+#[server(prefix = "/api/fn", endpoint = "change_password", output = crate::api::codec::Json)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -69,7 +69,7 @@ pub async fn change_password(
     Ok(ended)
 }
 
-#[server(prefix = "/api/fn", endpoint = "sessions")]
+#[server(prefix = "/api/fn", endpoint = "sessions", output = crate::api::codec::Json)]
 pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -83,7 +83,7 @@ pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "revoke_session")]
+#[server(prefix = "/api/fn", endpoint = "revoke_session", output = crate::api::codec::Json)]
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
@@ -99,21 +99,21 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
     }
 }
 
-#[server(prefix = "/api/fn", endpoint = "api_tokens")]
+#[server(prefix = "/api/fn", endpoint = "api_tokens", output = crate::api::codec::Json)]
 pub async fn get_api_tokens() -> Result<Vec<TokenInfo>, AppError> {
     use super::server::*;
     let user = require_user()?;
     Ok(backend::auth::tokens::list(&state()?.db, user.id).await?)
 }
 
-#[server(prefix = "/api/fn", endpoint = "create_api_token")]
+#[server(prefix = "/api/fn", endpoint = "create_api_token", output = crate::api::codec::Json)]
 pub async fn create_api_token(name: String) -> Result<CreatedToken, AppError> {
     use super::server::*;
     let user = require_user()?;
     Ok(backend::auth::tokens::create(&state()?.db, user.id, &name).await?)
 }
 
-#[server(prefix = "/api/fn", endpoint = "revoke_api_token")]
+#[server(prefix = "/api/fn", endpoint = "revoke_api_token", output = crate::api::codec::Json)]
 pub async fn revoke_api_token(id: i32) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;

@@ -6,7 +6,7 @@ use domain::api::UploadSpace;
 use leptos::prelude::*;
 
 /// Room for uploads in a library (uploaders only).
-#[server(prefix = "/api/fn", endpoint = "upload_space")]
+#[server(prefix = "/api/fn", endpoint = "upload_space", output = crate::api::codec::Json)]
 pub async fn get_upload_space(library: i32) -> Result<UploadSpace, AppError> {
     use super::server::*;
     let user = require_user()?;

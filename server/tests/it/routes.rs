@@ -2,7 +2,9 @@
 //! login answers without one, and pages and unknown addresses behave.
 
 use crate::support::{As, TestServer, on_each_database};
+use app::api::codec::JsonText;
 use http::{Method, StatusCode, header};
+use leptos::server_fn::Decodes;
 use serde_json::{Value, json};
 
 /// Server functions that visitors may call.
@@ -164,9 +166,26 @@ async fn server_functions_answer_with_the_json_error_shape_and_status() {
                 "username=anna&password=wrong-password",
             ))
             .unwrap();
-        srv.send(req)
-            .await
-            .assert_error(StatusCode::UNAUTHORIZED, "wrong_credentials");
+        let refused = srv.send(req).await;
+        refused.assert_error(StatusCode::UNAUTHORIZED, "wrong_credentials");
+        // The browser reads results and errors with the app's own codec (from text).
+        let bytes = leptos::server_fn::Bytes::from(refused.bytes);
+        let err: app::error::AppError = JsonText::decode(bytes).expect("an AppError");
+        assert_eq!(err.error, "wrong_credentials");
+        let me = srv
+            .send(
+                http::Request::post("/api/fn/me")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+        let me: Option<domain::api::Me> =
+            JsonText::decode(leptos::server_fn::Bytes::from(me.bytes)).expect("an answer");
+        assert!(me.is_none(), "nobody is logged in");
+        let garbled = leptos::server_fn::Bytes::from_static(b"{\"error\":\"\xff\"}");
+        assert!(<JsonText as Decodes<app::error::AppError>>::decode(garbled).is_err());
         // Without JavaScript the form is answered with a redirect back that carries the error.
         let form = http::Request::post("/api/fn/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
