@@ -4,6 +4,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
+    // Debug builds print a panic's message and stack to the console. The release bundle
+    // aborts without formatting one (scripts/setup.sh), so it would never run there.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     // Asynchronous hydration: a page split out of the main bundle (`app::routes`) is fetched
     // before its server-rendered HTML is hydrated.

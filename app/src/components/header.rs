@@ -1,10 +1,16 @@
 //! The bar at the top of every page: app name, navigation, the user and log out.
+//!
+//! Its forms are plain `<form>`s that post to the server function (so they work without
+//! JavaScript) and dispatch it themselves when hydrated. `ActionForm` would do the same but
+//! decodes the form's fields on the client (serde_qs), which this eagerly loaded part of the
+//! bundle would then carry for every page.
 
 use super::forms::follow_on_success;
 use super::session::use_session;
 use crate::api::auth::Logout;
 use crate::api::libraries::SwitchLibrary;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 #[component]
@@ -14,6 +20,7 @@ pub fn Header() -> impl IntoView {
     follow_on_success(logout);
     let switch = ServerAction::<SwitchLibrary>::new();
     follow_on_success(switch);
+    let picked = NodeRef::<leptos::html::Select>::new();
 
     view! {
         <header class="site-header">
@@ -47,8 +54,14 @@ pub fn Header() -> impl IntoView {
                                     let active = me.active_library_id;
                                     view! {
                                         // A plain form (works without JavaScript); with it, choosing is enough.
-                                        <ActionForm action=switch attr:class="library-switch">
-                                            <select name="library" aria-label="Library"
+                                        <form action=SwitchLibrary::url() method="post" class="library-switch"
+                                            on:submit=move |ev| {
+                                                ev.prevent_default();
+                                                if let Some(library) = picked.get().and_then(|s| s.value().parse().ok()) {
+                                                    switch.dispatch(SwitchLibrary { library });
+                                                }
+                                            }>
+                                            <select name="library" aria-label="Library" node_ref=picked
                                                 on:change=move |ev| {
                                                     if let Ok(library) = event_target_value(&ev).parse() {
                                                         switch.dispatch(SwitchLibrary { library });
@@ -59,7 +72,7 @@ pub fn Header() -> impl IntoView {
                                                 }).collect_view()}
                                             </select>
                                             <noscript><button type="submit" class="button-quiet small">"Show"</button></noscript>
-                                        </ActionForm>
+                                        </form>
                                     }
                                 })}
                                 <form class="header-search" action="/search" method="get" role="search">
@@ -71,11 +84,15 @@ pub fn Header() -> impl IntoView {
                                         attr:title="Your settings">
                                         {me.user.username.clone()}
                                     </A>
-                                    <ActionForm action=logout>
+                                    <form action=Logout::url() method="post"
+                                        on:submit=move |ev| {
+                                            ev.prevent_default();
+                                            logout.dispatch(Logout {});
+                                        }>
                                         <button type="submit" class="button-quiet">
                                             "Log out"
                                         </button>
-                                    </ActionForm>
+                                    </form>
                                 </div>
                             }
                         })
