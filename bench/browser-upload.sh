@@ -13,7 +13,7 @@
 #
 # Environment: SIZE_MIB (1024), BENCH_DIR (/tmp; needs 2 x SIZE + 1 GiB free), OTT_BIN (default:
 # the release build). The server serves the site from target/site: build it with
-# `cargo leptos build --release --split` so the page's WASM is the release bundle.
+# scripts/run (or bench/wasm-size.sh) so the page's WASM is the release bundle.
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 
@@ -21,7 +21,7 @@ SIZE_MIB="${SIZE_MIB:-1024}"
 need_whole_numbers SIZE_MIB
 SIZE=$((SIZE_MIB * 1024 * 1024))
 find_ott
-[ -f target/site/pkg/ott.wasm ] || fail "no site in target/site; run cargo leptos build --release --split"
+[ -f target/site/pkg/ott.wasm ] || fail "no site in target/site; build it with scripts/run or bench/wasm-size.sh"
 [ -d end2end/node_modules/@playwright/test ] || (cd end2end && npm ci --no-audit --no-fund >&2)
 
 BENCH_DIR="${BENCH_DIR:-/tmp}"

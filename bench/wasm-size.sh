@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the release site (opt-level z, LTO, split at the lazy routes, wasm-opt) and prints
-# what a browser downloads, raw and gzip -9: first what every first visit loads (the main
+# Builds the release site the way scripts/run does (build_release in scripts/setup.sh:
+# opt-level z, LTO, split at the lazy routes, the standard library rebuilt for size on
+# nightly, wasm-opt) and prints what a browser downloads, raw and gzip -9: first what every first visit loads (the main
 # WASM module, its JS glue, the split loader and the CSS), then the files of each lazily
 # loaded page and the chunks they share (fetched only when a page needs them).
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
 cd "$ROOT"
 ensure_tools
-cargo leptos build --release --split >&2
+build_release >&2
 PKG=target/site/pkg
 gz() { gzip -9 -c "$1" | wc -c; }
 
