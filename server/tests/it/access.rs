@@ -299,7 +299,7 @@ async fn user_id(srv: &TestServer, who: &As) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;

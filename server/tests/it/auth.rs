@@ -6,7 +6,7 @@ use http::{Method, StatusCode, header};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_account_is_admin_and_sessions_work_end_to_end() {
     on_each_database(|srv| async move {
         let first = srv
@@ -101,7 +101,7 @@ async fn the_first_account_is_admin_and_sessions_work_end_to_end() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_user_look_the_same() {
     on_each_database(|srv| async move {
         srv.register("anna").await;
@@ -127,7 +127,7 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_registrations_get_clear_errors_and_create_nothing() {
     on_each_database(|srv| async move {
         let anon = As::anonymous();
@@ -205,7 +205,7 @@ async fn bad_registrations_get_clear_errors_and_create_nothing() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_tokens_work_until_revoked() {
     on_each_database(|srv| async move {
         let cookie = srv.register("anna").await;
@@ -272,7 +272,7 @@ async fn bearer_tokens_work_until_revoked() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_requests_are_refused() {
     on_each_database(|srv| async move {
         let cookie = srv.register("anna").await;
@@ -311,7 +311,7 @@ async fn cross_site_requests_are_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_attempts_are_limited_per_user_and_per_address() {
     on_each_database(|srv| async move {
         let anon = As::anonymous();
@@ -370,7 +370,7 @@ async fn login_attempts_are_limited_per_user_and_per_address() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_can_close_registration() {
     on_each_database(|srv| async move {
         let admin = srv.register("anna").await;

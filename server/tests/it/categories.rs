@@ -58,7 +58,7 @@ async fn rows(srv: &TestServer, m: &Member) -> Vec<Value> {
     reply.body["rows"].as_array().unwrap().clone()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn categories_by_rule_and_by_hand_become_home_rows() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -216,7 +216,7 @@ async fn categories_by_rule_and_by_hand_become_home_rows() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_categories_are_refused_with_their_reason_and_nothing_is_made() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -342,7 +342,7 @@ async fn bad_categories_are_refused_with_their_reason_and_nothing_is_made() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_managers_change_categories_and_strangers_see_none() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;

@@ -68,7 +68,7 @@ fn help_lists_every_subcommand() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_commands_create_users_tokens_and_libraries() {
     let probe = TempDir::new().unwrap();
     for database in databases(probe.path()).await {

@@ -28,7 +28,7 @@ fn library_ids(reply: &crate::support::Reply) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invite_link_lets_people_join_with_its_role_until_it_stops_working() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -199,7 +199,7 @@ async fn an_invite_link_lets_people_join_with_its_role_until_it_stops_working() 
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_owner_shares_and_bad_requests_are_refused() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;

@@ -6,7 +6,7 @@ use http::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::json;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn libraries_get_default_folders_and_belong_to_their_owner() {
     on_each_database(|srv| async move {
         let anna = srv.register("anna").await;
@@ -93,7 +93,7 @@ async fn libraries_get_default_folders_and_belong_to_their_owner() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_library_folders_are_refused_with_a_reason() {
     on_each_database(|srv| async move {
         let anna = As::cookie(&srv.register("anna").await);
@@ -183,7 +183,7 @@ async fn bad_library_folders_are_refused_with_a_reason() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_of_several_libraries_chooses_which_one_the_pages_show() {
     on_each_database(|srv| async move {
         let anna = crate::uploads::member(&srv, "anna").await;

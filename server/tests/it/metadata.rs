@@ -44,7 +44,7 @@ fn poster_bytes() -> Vec<u8> {
     .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_upload_gets_details_cover_genres_and_collection() {
     on_each_database_with(fixtures::use_fixtures, |srv| async move {
         let anna = member(&srv, "anna").await;
@@ -149,7 +149,7 @@ async fn a_finished_upload_gets_details_cover_genres_and_collection() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_direct_trailer_is_downloaded_and_answers_are_asked_for_once() {
     on_each_database_with(
         |c| {
@@ -192,7 +192,7 @@ async fn a_direct_trailer_is_downloaded_and_answers_are_asked_for_once() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_challenge_falls_back_and_puts_imdb_aside_and_failures_back_off() {
     on_each_database_with(
         |c| {
@@ -278,7 +278,7 @@ fn retries_wait_twice_as_long_each_time() {
     assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 64, 128]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fix_match_moves_the_files_to_the_right_movie() {
     on_each_database_with(fixtures::use_fixtures, |srv| async move {
         let anna = member(&srv, "anna").await;

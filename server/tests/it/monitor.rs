@@ -33,7 +33,7 @@ fn quiet_disk(config: &mut backend::Config) {
     config.storage_reserve = 0;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bytes_are_counted_as_they_flow_and_storage_matches_the_filesystem() {
     on_each_database_with(quiet_disk, |srv| async move {
         let anna = member(&srv, "anna").await; // the first account: the admin
@@ -108,7 +108,7 @@ async fn bytes_are_counted_as_they_flow_and_storage_matches_the_filesystem() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn low_space_is_flagged_at_the_configured_threshold() {
     on_each_database_with(
         |config| config.storage_warning_percent = 100,
@@ -124,7 +124,7 @@ async fn low_space_is_flagged_at_the_configured_threshold() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitor_is_for_the_admin_and_for_owners_and_managers() {
     on_each_database_with(quiet_disk, |srv| async move {
         let anna = member(&srv, "anna").await;
@@ -170,7 +170,7 @@ async fn the_monitor_is_for_the_admin_and_for_owners_and_managers() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_minutes_are_saved_and_added_up_across_flushes() {
     on_each_database_with(quiet_disk, |srv| async move {
         let anna = member(&srv, "anna").await;

@@ -9,7 +9,7 @@ use http::{Method, StatusCode, header};
 
 const ALIEN: &str = "tt0078748";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_movie_page_shows_details_collection_files_and_poster_to_members_only() {
     on_each_database_with(fixtures::use_fixtures, |srv| async move {
         let anna = member(&srv, "anna").await;
@@ -195,7 +195,7 @@ async fn a_movie_page_shows_details_collection_files_and_poster_to_members_only(
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_deletes_one_version_and_nobody_else_can() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -265,7 +265,7 @@ async fn a_manager_deletes_one_version_and_nobody_else_can() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_search_box_finds_by_title_prefix_year_and_cast_for_members_only() {
     on_each_database_with(fixtures::use_fixtures, |srv| async move {
         let anna = member(&srv, "anna").await;
@@ -322,7 +322,7 @@ async fn the_search_box_finds_by_title_prefix_year_and_cast_for_members_only() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trailer_in_the_library_plays_from_the_movie_page_with_ranges() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;

@@ -36,7 +36,7 @@ async fn get(
     srv.send(req.body(axum::body::Body::empty()).unwrap()).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_answer_ranges_and_validators_to_members_only() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -166,7 +166,7 @@ async fn streams_answer_ranges_and_validators_to_members_only() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subtitles_are_served_as_webvtt_and_positions_resume() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;

@@ -32,7 +32,7 @@ async fn session_ip(db: &sea_orm::DatabaseConnection, cookie: &str) -> Option<St
         .ip
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trusted_proxy_names_the_client_and_its_scheme() {
     on_each_database_with(
         |config| {

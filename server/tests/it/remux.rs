@@ -73,7 +73,7 @@ async fn uploaded(
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_mkv_becomes_an_mp4_version_that_plays_everywhere() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -160,7 +160,7 @@ async fn an_mkv_becomes_an_mp4_version_that_plays_everywhere() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remuxing_is_for_managers_and_for_h264_mkv_only() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -229,7 +229,7 @@ fn failing_ffmpeg() -> String {
         .clone()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_remux_says_why_and_leaves_nothing_behind() {
     on_each_database_with(
         |config| config.ffmpeg = failing_ffmpeg(),

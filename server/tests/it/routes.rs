@@ -38,7 +38,7 @@ async fn call_without_login(
     srv.call(method.clone(), path, &As::anonymous(), body).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_lists_real_routes_and_login_is_enforced() {
     on_each_database(|srv| async move {
         let doc = srv.get("/api/openapi.json", &As::anonymous()).await;
@@ -85,7 +85,7 @@ async fn the_openapi_document_lists_real_routes_and_login_is_enforced() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_function_needs_a_login_unless_public() {
     on_each_database(|srv| async move {
         let fns: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
@@ -155,7 +155,7 @@ async fn every_server_function_needs_a_login_unless_public() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_answer_with_the_json_error_shape_and_status() {
     on_each_database(|srv| async move {
         srv.register("anna").await;
@@ -215,7 +215,7 @@ async fn page(srv: &TestServer, path: &str, cookie: Option<&str>) -> crate::supp
     srv.send(req.body(axum::body::Body::empty()).unwrap()).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_redirect_by_login_state_and_unknown_addresses_are_404() {
     on_each_database(|srv| async move {
         let home = page(&srv, "/", None).await;

@@ -66,7 +66,7 @@ fn ids(row: &Value) -> Vec<&str> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_rows_come_in_order_with_franchises_in_release_order() {
     on_each_database(|srv| async move {
         let db = &srv.state.db;
@@ -327,7 +327,7 @@ async fn home_rows_come_in_order_with_franchises_in_release_order() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seeded_library_pages_its_rows_down_and_sideways() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;

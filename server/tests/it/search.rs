@@ -9,7 +9,7 @@ fn imdb_url() -> String {
     fixtures::url()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
     let url = imdb_url();
     on_each_database_with(
@@ -68,7 +68,7 @@ async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_searches_are_answered_from_the_cache() {
     let url = imdb_url();
     on_each_database_with(
@@ -105,7 +105,7 @@ async fn repeated_searches_are_answered_from_the_cache() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_provider_is_a_clear_error() {
     on_each_database_with(
         |c| c.imdb_suggest_url = "http://127.0.0.1:9".into(),

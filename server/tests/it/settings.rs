@@ -56,7 +56,7 @@ async fn login(
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_persist_and_the_theme_is_in_the_server_html() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -98,9 +98,9 @@ async fn settings_persist_and_the_theme_is_in_the_server_html() {
         );
         // Another user's pages keep their own theme.
         assert_eq!(html_theme(&srv, "/settings", &bob.who).await.as_deref(), Some("system"));
-        // The 404 page last: in these in-process tests (one tokio thread per test), a page
-        // rendered right after the 404 handler now and then never finishes; the real server
-        // does not show it (600 alternating requests), so it is noted, not solved, here.
+        // The 404 page last: on a one-thread test runtime, a page rendered right after the 404
+        // handler now and then never finished (see `TestServer::call`); the real server did not
+        // show it (600 alternating requests).
         for page in ["/settings", "/libraries", "/upload", "/no-such-page-here"] {
             assert_eq!(html_theme(&srv, page, &anna.who).await.as_deref(), Some("light"), "{page}");
         }
@@ -127,7 +127,7 @@ async fn settings_persist_and_the_theme_is_in_the_server_html() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_player_follows_the_subtitle_and_autoplay_settings() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -212,7 +212,7 @@ async fn the_player_follows_the_subtitle_and_autoplay_settings() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_password_needs_the_old_one_and_logs_out_other_devices() {
     on_each_database(|srv| async move {
         let anna = As::cookie(&srv.register("anna").await);
@@ -290,7 +290,7 @@ async fn changing_the_password_needs_the_old_one_and_logs_out_other_devices() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_are_listed_and_logged_out_only_by_their_owner() {
     on_each_database(|srv| async move {
         let anna = As::cookie(&srv.register("anna").await);
@@ -336,7 +336,7 @@ async fn libraries_of(srv: &TestServer, who: &As) -> Value {
     srv.get("/api/libraries", who).await.body
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_rename_and_remove_libraries_keeping_or_deleting_the_files() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -537,7 +537,7 @@ async fn upload_space(srv: &TestServer, m: &Member) -> crate::support::Reply {
     srv.send(form).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upload_space_warns_when_the_disk_is_nearly_full() {
     // A 100 % threshold: every disk is "nearly full", so the warning must show.
     crate::support::on_each_database_with(

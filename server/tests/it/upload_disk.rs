@@ -55,7 +55,7 @@ fn fill(path: &Path, leave_free: u64) -> PathBuf {
     filler
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_refused_up_front_and_mid_upload_without_losing_anything() {
     let disk = match SmallDisk::mount(24) {
         Ok(disk) => disk,

@@ -211,7 +211,7 @@ fn staged(srv: &TestServer) -> Vec<String> {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_video_uploads_in_chunks_and_joins_the_library() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -301,7 +301,7 @@ async fn a_video_uploads_in_chunks_and_joins_the_library() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_init_parameters_are_refused_and_create_nothing() {
     on_each_database_with(
         |c| c.upload_max_size = 1_000_000,
@@ -453,7 +453,7 @@ async fn bad_init_parameters_are_refused_and_create_nothing() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_refuses_what_the_disk_cannot_hold() {
     on_each_database_with(
         |c| c.storage_reserve = u64::MAX / 4,
@@ -469,7 +469,7 @@ async fn init_refuses_what_the_disk_cannot_hold() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_are_taken_only_in_order_and_bad_ones_leave_nothing() {
     on_each_database_with(
         |c| c.upload_max_chunk_size = 1000,
@@ -631,7 +631,7 @@ fn broken_body(first: Vec<u8>) -> Body {
     Body::from_stream(futures::stream::iter(frames))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunk_cut_off_mid_body_leaves_no_trace() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -662,7 +662,7 @@ async fn a_chunk_cut_off_mid_body_leaves_no_trace() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_chunks_are_flushed_behind_and_a_crash_resyncs_the_client() {
     on_each_database(|mut srv| async move {
         let anna = member(&srv, "anna").await;
@@ -738,7 +738,7 @@ async fn acknowledged_chunks_are_flushed_behind_and_a_crash_resyncs_the_client()
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_who_loses_the_right_to_upload_cannot_go_on() {
     use backend::entities::library_member;
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
@@ -779,7 +779,7 @@ async fn a_member_who_loses_the_right_to_upload_cannot_go_on() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_requests_on_one_upload_never_interleave() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -825,7 +825,7 @@ async fn two_requests_on_one_upload_never_interleave() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn existing_movies_are_replaced_or_get_versions_only_when_asked() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -946,7 +946,7 @@ async fn existing_movies_are_replaced_or_get_versions_only_when_asked() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_check_tells_new_partial_and_known_files_apart() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -1023,7 +1023,7 @@ async fn one_check_tells_new_partial_and_known_files_apart() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn abandoned_uploads_are_swept_after_the_configured_age() {
     on_each_database_with(
         |c| c.upload_max_age_days = 7,
@@ -1050,7 +1050,7 @@ async fn abandoned_uploads_are_swept_after_the_configured_age() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_ffprobe_the_container_header_gives_size_and_duration() {
     let dir = tempfile::TempDir::new().unwrap();
     for ext in ["mp4", "mkv"] {
@@ -1086,7 +1086,7 @@ async fn without_ffprobe_the_container_header_gives_size_and_duration() {
     assert_eq!(info.resolution_label(), "unknown");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_files_of_a_new_movie_finishing_at_once_make_one_movie() {
     on_each_database(|srv| async move {
         let anna = member(&srv, "anna").await;
@@ -1128,7 +1128,7 @@ async fn server_fn(srv: &TestServer, name: &str, who: &As, form: &str) -> Reply 
         .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_uploader_sees_the_free_space_of_its_library_and_nobody_elses() {
     on_each_database_with(
         |c| c.storage_reserve = 3 * 1024 * 1024,
