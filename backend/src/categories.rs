@@ -12,8 +12,9 @@ use domain::categories::{
 };
 use domain::rows::RowId;
 use http::StatusCode;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
 };
 use std::collections::HashMap;
@@ -378,6 +379,74 @@ pub async fn replace(
     txn.commit().await?;
     state.catalogs.changed();
     info(state, &library, row.id).await
+}
+
+/// The ids of the library's categories, in row order.
+async fn order_of(db: &impl ConnectionTrait, library_id: i32) -> Result<Vec<i32>, DbErr> {
+    category::Entity::find()
+        .select_only()
+        .column(category::Column::Id)
+        .filter(category::Column::LibraryId.eq(library_id))
+        .order_by_asc(category::Column::Position)
+        .order_by_asc(category::Column::Id)
+        .into_tuple::<i32>()
+        .all(db)
+        .await
+}
+
+/// Numbers the categories `ids` 0, 1, 2, ... in that order.
+async fn store_order(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
+    for (position, id) in ids.iter().enumerate() {
+        category::Entity::update_many()
+            .col_expr(category::Column::Position, Expr::value(position as i32))
+            .filter(category::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Puts the library's categories in the order given (owner and managers): every one of them,
+/// each once, first row first. Returns them in their new order.
+pub async fn reorder(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    ids: &[i32],
+) -> Result<Vec<CategoryInfo>, ApiError> {
+    let library = managed_library(state, user_id, library_id).await?;
+    let txn = state.db.begin().await?;
+    let current = order_of(&txn, library.id).await?;
+    domain::categories::check_order(&current, ids)
+        .map_err(|e| ApiError::bad_request(e.code(), e.message()))?;
+    store_order(&txn, ids).await?;
+    txn.commit().await?;
+    state.catalogs.changed();
+    tracing::info!(library = library.id, ?ids, "categories reordered");
+    infos(state, &library).await
+}
+
+/// Moves one category `by` rows (negative: up), stopping at the top or the bottom.
+pub async fn shift(
+    state: &AppState,
+    user_id: i32,
+    category_id: i32,
+    by: i32,
+) -> Result<(), ApiError> {
+    let (found, library) = managed_category(state, user_id, category_id).await?;
+    let txn = state.db.begin().await?;
+    let current = order_of(&txn, library.id).await?;
+    let order = domain::categories::moved(&current, found.id, by).ok_or_else(category_not_found)?;
+    store_order(&txn, &order).await?;
+    txn.commit().await?;
+    state.catalogs.changed();
+    tracing::info!(
+        library = library.id,
+        category = found.id,
+        by,
+        "category moved"
+    );
+    Ok(())
 }
 
 /// Removes a category (the movies stay).

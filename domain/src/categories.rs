@@ -319,6 +319,64 @@ impl CategoryRule {
     }
 }
 
+/// A new order for a library's categories: their ids, first row first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryOrder {
+    /// Every category of the library, each once.
+    pub ids: Vec<i32>,
+}
+
+/// Why a new order of categories was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderError {
+    /// An id named twice, or one of the library's categories left out.
+    NotAPermutation,
+    /// An id that is not one of the library's categories.
+    Unknown(i32),
+}
+
+impl OrderError {
+    pub fn code(&self) -> &'static str {
+        "invalid_order"
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            OrderError::NotAPermutation => {
+                "List every category of the library exactly once, in the new order.".to_owned()
+            }
+            OrderError::Unknown(id) => format!("The library has no category {id}."),
+        }
+    }
+}
+
+/// Checks that `wanted` names each of `current` (the library's categories) exactly once.
+pub fn check_order(current: &[i32], wanted: &[i32]) -> Result<(), OrderError> {
+    if let Some(&stranger) = wanted.iter().find(|id| !current.contains(id)) {
+        return Err(OrderError::Unknown(stranger));
+    }
+    let mut a = current.to_vec();
+    let mut b = wanted.to_vec();
+    a.sort_unstable();
+    b.sort_unstable();
+    if a != b {
+        return Err(OrderError::NotAPermutation);
+    }
+    Ok(())
+}
+
+/// `order` with `id` moved `by` places (negative: towards the top), stopping at either end;
+/// `None` when `id` is not in it.
+pub fn moved(order: &[i32], id: i32, by: i32) -> Option<Vec<i32>> {
+    let from = order.iter().position(|&x| x == id)?;
+    let to = (from as i64 + i64::from(by)).clamp(0, order.len() as i64 - 1) as usize;
+    let mut out = order.to_vec();
+    let item = out.remove(from);
+    out.insert(to, item);
+    Some(out)
+}
+
 /// The row title of a category: the icon, then the name.
 pub fn row_title(name: &str, icon: Option<&str>) -> String {
     match icon {
@@ -330,6 +388,42 @@ pub fn row_title(name: &str, icon: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_must_name_every_category_once() {
+        assert_eq!(check_order(&[1, 2, 3], &[3, 1, 2]), Ok(()));
+        assert_eq!(check_order(&[], &[]), Ok(()));
+        assert_eq!(
+            check_order(&[1, 2, 3], &[1, 2]),
+            Err(OrderError::NotAPermutation)
+        );
+        assert_eq!(
+            check_order(&[1, 2, 3], &[1, 2, 2, 3]),
+            Err(OrderError::NotAPermutation)
+        );
+        assert_eq!(
+            check_order(&[1, 2], &[1, 1]),
+            Err(OrderError::NotAPermutation)
+        );
+        assert_eq!(
+            check_order(&[1, 2, 3], &[1, 2, 9]),
+            Err(OrderError::Unknown(9))
+        );
+        assert!(OrderError::Unknown(9).message().contains('9'));
+    }
+
+    #[test]
+    fn moving_stops_at_the_ends() {
+        let order = [10, 20, 30, 40];
+        assert_eq!(moved(&order, 30, -1), Some(vec![10, 30, 20, 40]));
+        assert_eq!(moved(&order, 20, 1), Some(vec![10, 30, 20, 40]));
+        assert_eq!(moved(&order, 10, -1), Some(order.to_vec()));
+        assert_eq!(moved(&order, 40, 5), Some(order.to_vec()));
+        assert_eq!(moved(&order, 40, -100), Some(vec![40, 10, 20, 30]));
+        assert_eq!(moved(&order, 99, 1), None);
+        assert_eq!(moved(&[], 1, 1), None);
+        assert_eq!(moved(&[7], 7, i32::MIN), Some(vec![7]));
+    }
 
     fn input(name: &str) -> CategoryInput {
         CategoryInput {

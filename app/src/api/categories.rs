@@ -88,6 +88,15 @@ pub async fn delete_category(library: i32, id: i32) -> Result<String, AppError> 
     Ok(go_to(&format!("/categories?library={library}")))
 }
 
+/// Moves a category `by` rows on the home page (-1: up, 1: down), stopping at either end.
+#[server(prefix = "/api/fn", endpoint = "move_category", output = crate::api::codec::Json)]
+pub async fn move_category(library: i32, id: i32, by: i32) -> Result<String, AppError> {
+    use super::server::*;
+    let user = require_user()?;
+    backend::categories::shift(&state()?, user.id, id, by).await?;
+    Ok(go_to(&format!("/categories?library={library}")))
+}
+
 #[server(prefix = "/api/fn", endpoint = "set_in_category", output = crate::api::codec::Json)]
 pub async fn set_in_category(id: i32, imdb_id: String, included: bool) -> Result<(), AppError> {
     use super::server::*;

@@ -2,7 +2,7 @@
 //! picked by hand), change and remove them; other members see what there is.
 //! `?library=ID` picks the library; the active one otherwise.
 
-use crate::api::categories::{DeleteCategory, SaveCategory, get_categories};
+use crate::api::categories::{DeleteCategory, MoveCategory, SaveCategory, get_categories};
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RequireUser;
 use domain::api::Me;
@@ -43,13 +43,15 @@ fn Categories(library: i32) -> impl IntoView {
                         Ok(o) => Either::Left(view! {
                             <h1>{format!("Categories of “{}”", o.library_name)}</h1>
                             <p class="hint">"Categories are rows of the home page, shown after “Recently added”, in this order. A category either follows a rule (genres, years, a minimum rating) or holds movies picked by hand on their pages."</p>
-                            {if o.categories.is_empty() {
+                            {let count = o.categories.len();
+                            if o.categories.is_empty() {
                                 Either::Left(view! { <p class="hint">"This library has no categories yet."</p> })
                             } else {
                                 Either::Right(view! {
                                     <ul class="category-list">
-                                        {o.categories.iter().cloned().map(|c| view! {
-                                            <CategoryCard category=c library can_manage=o.can_manage genres=o.genres.clone() />
+                                        {o.categories.iter().cloned().enumerate().map(|(i, c)| view! {
+                                            <CategoryCard category=c library can_manage=o.can_manage genres=o.genres.clone()
+                                                first=i == 0 last=i + 1 == count />
                                         }).collect_view()}
                                     </ul>
                                 })
@@ -91,13 +93,21 @@ fn CategoryCard(
     library: i32,
     can_manage: bool,
     genres: Vec<String>,
+    /// Whether it is the first (or last) row, which cannot move further up (or down).
+    first: bool,
+    last: bool,
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteCategory>::new();
     follow_on_success(delete);
-    let error = Signal::derive(move || error_text(delete.value().get()));
+    let shift = ServerAction::<MoveCategory>::new();
+    follow_on_success(shift);
+    let error = Signal::derive(move || {
+        error_text(delete.value().get()).or_else(|| error_text(shift.value().get()))
+    });
     let (editing, set_editing) = signal(false);
     let id = category.id;
     let title = row_title(&category.name, category.icon.as_deref());
+    let (up_label, down_label) = (format!("Move {title} up"), format!("Move {title} down"));
     let question = format!(
         "Remove the category “{}”? Its movies stay in the library.",
         category.name
@@ -112,6 +122,15 @@ fn CategoryCard(
             {hand_hint}
             {can_manage.then(|| view! {
                 <div class="actions">
+                    // Forms, so the order can be changed without JavaScript too.
+                    <ActionForm action=shift attr:class="inline-form">
+                        <input type="hidden" name="library" value=library />
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" name="by" value="-1" class="button-quiet small"
+                            aria-label=up_label disabled=move || first || shift.pending().get()>"↑ Up"</button>
+                        <button type="submit" name="by" value="1" class="button-quiet small"
+                            aria-label=down_label disabled=move || last || shift.pending().get()>"↓ Down"</button>
+                    </ActionForm>
                     <button type="button" class="button-quiet small" aria-expanded=move || editing.get().to_string()
                         on:click=move |_| set_editing.update(|e| *e = !*e)>"Edit"</button>
                     <button type="button" class="button-quiet small" aria-label=format!("Remove {title}")

@@ -469,3 +469,166 @@ async fn only_managers_change_categories_and_strangers_see_none() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_reorder_categories_and_the_home_rows_follow() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        library(&srv, &anna).await;
+        let lib = anna.library;
+        let url = format!("/api/libraries/{lib}/categories");
+        let mut ids = Vec::new();
+        for (name, pick) in [("First", ALIEN), ("Second", MATRIX), ("Third", DIE_HARD)] {
+            let made = srv
+                .post(&url, &anna.who, json!({"name": name, "movies": [pick]}))
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+            ids.push(made.body["id"].as_i64().unwrap());
+        }
+        let names = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let category_rows = |rows: Vec<Value>| -> Vec<String> {
+            rows.iter()
+                .filter_map(|r| r["id"].as_str())
+                .filter(|id| id.starts_with("category:"))
+                .map(str::to_owned)
+                .collect()
+        };
+        let order_url = format!("{url}/order");
+
+        // The whole order at once.
+        let (a, b, c) = (ids[0], ids[1], ids[2]);
+        let put = srv
+            .call(
+                Method::PUT,
+                &order_url,
+                &anna.who,
+                Some(json!({"ids": [c, a, b]})),
+            )
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+        assert_eq!(names(&put.body), ["Third", "First", "Second"]);
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Third", "First", "Second"]
+        );
+        assert_eq!(
+            category_rows(rows(&srv, &anna).await),
+            [
+                format!("category:{c}"),
+                format!("category:{a}"),
+                format!("category:{b}")
+            ]
+        );
+
+        // Bad orders are refused and change nothing.
+        let other = member(&srv, "otto").await;
+        let foreign = srv
+            .post(
+                &format!("/api/libraries/{}/categories", other.library),
+                &other.who,
+                json!({"name": "Theirs"}),
+            )
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        for bad in [
+            json!({"ids": [a, b]}),
+            json!({"ids": [a, b, c, c]}),
+            json!({"ids": [a, a, b]}),
+            json!({"ids": [a, b, foreign]}),
+            json!({"ids": [a, b, c, 999_999]}),
+            json!({"ids": []}),
+        ] {
+            srv.call(Method::PUT, &order_url, &anna.who, Some(bad.clone()))
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_order");
+        }
+        srv.call(
+            Method::PUT,
+            &order_url,
+            &anna.who,
+            Some(json!({"ids": "c,a,b"})),
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_body");
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Third", "First", "Second"]
+        );
+
+        // A viewer may not; a stranger learns nothing.
+        let vic = member(&srv, "vic").await;
+        join(&srv, &vic, lib, "viewer").await;
+        srv.call(
+            Method::PUT,
+            &order_url,
+            &vic.who,
+            Some(json!({"ids": [a, b, c]})),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+        srv.call(
+            Method::PUT,
+            &order_url,
+            &other.who,
+            Some(json!({"ids": [a, b, c]})),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Third", "First", "Second"]
+        );
+
+        // One step at a time, as the page's Up and Down buttons do (a plain form post).
+        let step = |id: i64, by: i32, cookie: String| {
+            http::Request::post("/api/fn/move_category")
+                .header(http::header::HOST, "127.0.0.1:3000")
+                .header(http::header::COOKIE, cookie)
+                .header(http::header::ACCEPT, "text/html")
+                .header(http::header::REFERER, "http://127.0.0.1:3000/categories")
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(format!(
+                    "library={lib}&id={id}&by={by}"
+                )))
+                .unwrap()
+        };
+        let cookie = anna.who.cookie.clone().unwrap();
+        let moved = srv.send(step(b, -1, cookie.clone())).await;
+        assert_eq!(moved.status, StatusCode::FOUND, "{}", moved.text);
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Third", "Second", "First"]
+        );
+        // Past the top it stays on top.
+        srv.send(step(c, -1, cookie.clone())).await;
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Third", "Second", "First"]
+        );
+        srv.send(step(c, 1, cookie)).await;
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Second", "Third", "First"]
+        );
+        // A viewer's form is sent back with the error, and nothing moves.
+        let refused = srv.send(step(b, 1, vic.who.cookie.clone().unwrap())).await;
+        let back = refused.headers[http::header::LOCATION].to_str().unwrap();
+        assert!(back.contains("__err="), "{back}");
+        assert_eq!(
+            names(&srv.get(&url, &anna.who).await.body),
+            ["Second", "Third", "First"]
+        );
+    })
+    .await;
+}

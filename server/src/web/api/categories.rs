@@ -5,7 +5,7 @@ use crate::web::extract::{ApiJson, ApiPath, CurrentUser};
 use axum::Json;
 use axum::extract::State;
 use backend::{AppState, categories};
-use domain::categories::{CategoryInfo, CategoryInput};
+use domain::categories::{CategoryInfo, CategoryInput, CategoryOrder};
 use http::StatusCode;
 
 /// The library's categories in row order (any member).
@@ -45,6 +45,29 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CategoryInfo>), Failure> {
     let made = categories::create(&state, user.id, id, &body).await?;
     Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Puts the library's categories (home-page rows) in a new order (owner and managers): `ids`
+/// lists every one of them, each once, first row first. Answers with them in that order.
+#[utoipa::path(put, path = "/api/libraries/{id}/categories/order", tag = "libraries",
+    params(("id" = i32, Path, description = "Library id")),
+    request_body = CategoryOrder,
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = OK, body = [CategoryInfo]),
+        (status = BAD_REQUEST, description = "invalid_order: an id twice, one left out, or not the library's", body = ErrorBody),
+        (status = FORBIDDEN, description = "A viewer or uploader", body = ErrorBody),
+        (status = NOT_FOUND, description = "Not a member of this library", body = ErrorBody),
+    ))]
+pub async fn reorder(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(body): ApiJson<CategoryOrder>,
+) -> Result<Json<Vec<CategoryInfo>>, Failure> {
+    Ok(Json(
+        categories::reorder(&state, user.id, id, &body.ids).await?,
+    ))
 }
 
 /// Replaces a category's name, icon and rule. `movies`, when given, replaces the hand-picked

@@ -88,6 +88,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(libraries::set_active))
         .routes(routes!(libraries::rename, libraries::remove))
         .routes(routes!(categories::list, categories::create))
+        .routes(routes!(categories::reorder))
         .routes(routes!(categories::replace, categories::remove))
         .routes(routes!(categories::add_movie, categories::remove_movie))
         .routes(routes!(settings::get, settings::put))
