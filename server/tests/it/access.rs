@@ -257,6 +257,12 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64
             Manager,
         ),
         call(
+            "PUT /api/libraries/{id}/categories/order",
+            format!("/api/libraries/{lib}/categories/order"),
+            Some(json!({"ids": [category]})),
+            Manager,
+        ),
+        call(
             "PUT /api/categories/{id}",
             format!("/api/categories/{category}"),
             Some(json!({"name": "Renamed"})),

@@ -99,7 +99,7 @@ async fn settings_persist_and_the_theme_is_in_the_server_html() {
         // Another user's pages keep their own theme.
         assert_eq!(html_theme(&srv, "/settings", &bob.who).await.as_deref(), Some("system"));
         // The 404 page last: on a one-thread test runtime, a page rendered right after the 404
-        // handler now and then never finished (see `TestServer::call`); the real server did not
+        // handler now and then never finished (see `TestServer::send`); the real server did not
         // show it (600 alternating requests).
         for page in ["/settings", "/libraries", "/upload", "/no-such-page-here"] {
             assert_eq!(html_theme(&srv, page, &anna.who).await.as_deref(), Some("light"), "{page}");

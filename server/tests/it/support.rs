@@ -140,28 +140,32 @@ impl TestServer {
         self.router.clone()
     }
 
+    /// Sends a request and reads the whole answer.
+    ///
+    /// In these in-process tests a server-rendered page now and then never finishes (about
+    /// once in 10 to 30 runs of the page-heavy tests, on a one-thread runtime and, less often,
+    /// on the two-thread one they use now); the cause is not found. The real server did not
+    /// show it under stress. A GET changes nothing, so one that has not finished in 30 s is
+    /// sent again, once and loudly; a second hang fails the test.
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        send_to(self.router.clone(), req).await
+        if req.method() != Method::GET {
+            return send_to(self.router.clone(), req).await;
+        }
+        const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+        let (uri, headers) = (req.uri().clone(), req.headers().clone());
+        match tokio::time::timeout(PATIENCE, send_to(self.router.clone(), req)).await {
+            Ok(reply) => reply,
+            Err(_) => {
+                eprintln!("GET {uri} did not finish within {PATIENCE:?} in-process; sent again");
+                let mut again = Request::get(uri).body(Body::empty()).unwrap();
+                *again.headers_mut() = headers;
+                send_to(self.router.clone(), again).await
+            }
+        }
     }
 
     pub async fn call(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Reply {
-        if method != Method::GET {
-            return self.send(self.request(method, path, who, body)).await;
-        }
-        // On a one-thread test runtime a server-rendered page now and then never finished (about
-        // once in 12 runs of the settings tests under load); the real server, multi-threaded,
-        // never showed it. The tests now run on two worker threads like the server, and 30
-        // loaded runs were clean, but the cause was not found, so this guard stays: a GET
-        // changes nothing, so it is sent again once, loudly; a second hang fails the test.
-        const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
-        let first = self.send(self.request(Method::GET, path, who, None));
-        match tokio::time::timeout(PATIENCE, first).await {
-            Ok(reply) => reply,
-            Err(_) => {
-                eprintln!("GET {path} did not finish within {PATIENCE:?} in-process; sent again");
-                self.send(self.request(Method::GET, path, who, None)).await
-            }
-        }
+        self.send(self.request(method, path, who, body)).await
     }
 
     fn request(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Request<Body> {
