@@ -83,6 +83,17 @@ test('categories made by rule and by hand become rows of the home page', async (
     await expect(page.getByRole('region', { name: 'Favourites' }).getByRole('link')).toHaveText([/The Matrix/]);
   });
 
+  await test.step('moving a category up moves its row', async () => {
+    await open(page, '/categories');
+    await waitForHydration(page);
+    await expect(page.getByRole('button', { name: 'Move 📼 Seventies up' })).toBeDisabled();
+    await page.getByRole('button', { name: 'Move Favourites up' }).click();
+    await expect(page.locator('.category-card h2')).toHaveText(['Favourites', '📼 Seventies']);
+    await open(page, '/');
+    const titles = await page.locator('section.row h2').allTextContents();
+    expect(titles.slice(0, 3)).toEqual(['Recently added', 'Favourites', '📼 Seventies']);
+  });
+
   await test.step('removing a category removes its row, not its movies', async () => {
     await open(page, '/categories');
     page.once('dialog', (d) => d.accept());
