@@ -437,6 +437,9 @@ pub async fn shift(
     let txn = state.db.begin().await?;
     let current = order_of(&txn, library.id).await?;
     let order = domain::categories::moved(&current, found.id, by).ok_or_else(category_not_found)?;
+    if order == current {
+        return Ok(()); // already at the top (or bottom)
+    }
     store_order(&txn, &order).await?;
     txn.commit().await?;
     state.catalogs.changed();
@@ -499,15 +502,17 @@ pub async fn set_movie(
             }
             .insert(&state.db)
             .await?;
+            state.catalogs.changed();
         }
         (false, Some(row)) => {
             category_movie::Entity::delete_by_id((row.category_id, row.movie_id))
                 .exec(&state.db)
                 .await?;
+            state.catalogs.changed();
         }
+        // Already as asked: nothing to store, and the home rows stay as they are.
         _ => {}
     }
-    state.catalogs.changed();
     info(state, &library, found.id).await
 }
 

@@ -470,6 +470,21 @@ async fn only_managers_change_categories_and_strangers_see_none() {
     .await;
 }
 
+fn names(categories: &Value) -> Vec<String> {
+    categories
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The names of the member's library's categories, in row order.
+async fn category_names(srv: &TestServer, m: &Member) -> Vec<String> {
+    let url = format!("/api/libraries/{}/categories", m.library);
+    names(&srv.get(&url, &m.who).await.body)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managers_reorder_categories_and_the_home_rows_follow() {
     on_each_database(|srv| async move {
@@ -485,13 +500,6 @@ async fn managers_reorder_categories_and_the_home_rows_follow() {
             assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
             ids.push(made.body["id"].as_i64().unwrap());
         }
-        let names = |v: &Value| -> Vec<String> {
-            v.as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["name"].as_str().unwrap().to_owned())
-                .collect()
-        };
         let category_rows = |rows: Vec<Value>| -> Vec<String> {
             rows.iter()
                 .filter_map(|r| r["id"].as_str())
@@ -514,7 +522,7 @@ async fn managers_reorder_categories_and_the_home_rows_follow() {
         assert_eq!(put.status, StatusCode::OK, "{}", put.text);
         assert_eq!(names(&put.body), ["Third", "First", "Second"]);
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Third", "First", "Second"]
         );
         assert_eq!(
@@ -559,7 +567,7 @@ async fn managers_reorder_categories_and_the_home_rows_follow() {
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_body");
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Third", "First", "Second"]
         );
 
@@ -583,7 +591,7 @@ async fn managers_reorder_categories_and_the_home_rows_follow() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "library_not_found");
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Third", "First", "Second"]
         );
 
@@ -607,18 +615,18 @@ async fn managers_reorder_categories_and_the_home_rows_follow() {
         let moved = srv.send(step(b, -1, cookie.clone())).await;
         assert_eq!(moved.status, StatusCode::FOUND, "{}", moved.text);
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Third", "Second", "First"]
         );
         // Past the top it stays on top.
         srv.send(step(c, -1, cookie.clone())).await;
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Third", "Second", "First"]
         );
         srv.send(step(c, 1, cookie)).await;
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Second", "Third", "First"]
         );
         // A viewer's form is sent back with the error, and nothing moves.
@@ -626,7 +634,7 @@ async fn managers_reorder_categories_and_the_home_rows_follow() {
         let back = refused.headers[http::header::LOCATION].to_str().unwrap();
         assert!(back.contains("__err="), "{back}");
         assert_eq!(
-            names(&srv.get(&url, &anna.who).await.body),
+            category_names(&srv, &anna).await,
             ["Second", "Third", "First"]
         );
     })
