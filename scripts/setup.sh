@@ -48,8 +48,8 @@ install_wasm_target() {
 
 # The release browser bundle is compiled with the image's nightly Rust when it has one: it
 # rebuilds the standard library for size (build-std), lets a panic abort without formatting
-# a message, and leaves out file/line locations and Debug formatting. That takes the first
-# visit's WASM from 360 to about 300 KB gzip (docs/benchmarks.md). Everything else, tests
+# a message, and leaves out file/line locations and Debug formatting. That makes the first
+# visit's WASM about 50 KB (gzip) smaller (docs/benchmarks.md). Everything else, tests
 # included, uses stable.
 install_nightly_wasm() {
   rustup run nightly rustc --version >/dev/null 2>&1 || return 1

@@ -4,8 +4,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
-    // Debug builds print a panic's message and stack to the console. The release bundle
-    // aborts without formatting one (scripts/setup.sh), so it would never run there.
+    // Debug builds print a panic's message and stack to the console. Release builds leave
+    // it out: the nightly release bundle aborts without formatting a message at all
+    // (scripts/setup.sh), and the hook's formatting code would weigh on every first visit.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     // Asynchronous hydration: a page split out of the main bundle (`app::routes`) is fetched
