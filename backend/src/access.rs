@@ -80,6 +80,15 @@ impl UserAccess {
     pub fn library(&self, id: i32) -> Option<&(library::Model, Role)> {
         self.libraries.iter().find(|(lib, _)| lib.id == id)
     }
+
+    /// The library the pages show: the user's chosen default while they still belong to it,
+    /// else their first.
+    pub fn active_library(&self) -> Option<i32> {
+        self.preferences
+            .default_library_id
+            .filter(|id| self.library(*id).is_some())
+            .or_else(|| self.libraries.first().map(|(lib, _)| lib.id))
+    }
 }
 
 /// The user's libraries and preferences: from memory, else from the database.

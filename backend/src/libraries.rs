@@ -98,13 +98,6 @@ pub(crate) async fn memberships(
     Ok(out)
 }
 
-/// `chosen` if the user still belongs to it, else their first library.
-pub fn active_among(chosen: Option<i32>, libraries: &[LibraryInfo]) -> Option<i32> {
-    chosen
-        .filter(|id| libraries.iter().any(|l| l.id == *id))
-        .or_else(|| libraries.first().map(|l| l.id))
-}
-
 /// Makes `library_id` the library the pages show this user (they must be a member).
 pub async fn set_active(
     db: &impl ConnectionTrait,

@@ -7,7 +7,7 @@ pub mod tokens;
 pub mod users;
 
 use crate::entities::user;
-use crate::{ApiError, AppState, libraries};
+use crate::{ApiError, AppState};
 use domain::account::AccountRuleError;
 use domain::api::{Me, UserInfo};
 use http::StatusCode;
@@ -266,13 +266,10 @@ pub fn clear_session_cookie(state: &AppState, client: &ClientInfo) -> String {
 /// Everything a client needs to know about the logged-in user.
 pub async fn me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
     let access = crate::access::of_user(state, user.id).await?;
-    let libraries = access.infos();
-    let active_library_id =
-        libraries::active_among(access.preferences.default_library_id, &libraries);
     Ok(Me {
         user: user.info(),
-        libraries,
-        active_library_id,
+        libraries: access.infos(),
+        active_library_id: access.active_library(),
         preferences: access.preferences.clone(),
     })
 }

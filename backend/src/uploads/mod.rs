@@ -11,8 +11,8 @@ mod rematch;
 pub mod space;
 pub mod staging;
 
-use crate::entities::{movie, movie_file, uploaded_file};
-use crate::{ApiError, AppState, libraries};
+use crate::entities::{library, movie, movie_file, uploaded_file};
+use crate::{ApiError, AppState};
 use domain::Role;
 use domain::api::{
     FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadSpace, UploadState,
@@ -284,12 +284,12 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Refuses a user who is not a member of the library, or whose role does not allow uploads.
+/// The library, when the user is a member whose role allows uploads.
 pub(crate) async fn may_upload(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-) -> Result<(), UploadError> {
+) -> Result<library::Model, UploadError> {
     require_role(
         state,
         user_id,
@@ -306,7 +306,7 @@ pub(crate) async fn may_manage(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-) -> Result<(), UploadError> {
+) -> Result<library::Model, UploadError> {
     require_role(
         state,
         user_id,
@@ -317,20 +317,23 @@ pub(crate) async fn may_manage(
     .await
 }
 
+/// The library, when the user is a member whose role passes `allowed`; else `refused`
+/// (`LibraryNotFound` for anyone outside it).
 async fn require_role(
     state: &AppState,
     user_id: i32,
     library_id: i32,
     allowed: fn(Role) -> bool,
     refused: UploadError,
-) -> Result<(), UploadError> {
-    let role = crate::access::role(state, user_id, library_id)
-        .await?
+) -> Result<library::Model, UploadError> {
+    let access = crate::access::of_user(state, user_id).await?;
+    let (library, role) = access
+        .library(library_id)
         .ok_or(UploadError::LibraryNotFound)?;
-    if !allowed(role) {
+    if !allowed(*role) {
         return Err(refused);
     }
-    Ok(())
+    Ok(library.clone())
 }
 
 /// The library an upload goes to: the one named, or the user's active library. The user must
@@ -339,20 +342,15 @@ pub async fn upload_library(
     state: &AppState,
     user_id: i32,
     library_id: Option<i32>,
-) -> Result<crate::entities::library::Model, UploadError> {
-    let access = crate::access::of_user(state, user_id).await?;
+) -> Result<library::Model, UploadError> {
     let id = match library_id {
         Some(id) => id,
-        None => {
-            let chosen = access.preferences.default_library_id;
-            libraries::active_among(chosen, &access.infos()).ok_or(UploadError::NoLibrary)?
-        }
+        None => crate::access::of_user(state, user_id)
+            .await?
+            .active_library()
+            .ok_or(UploadError::NoLibrary)?,
     };
-    let (library, role) = access.library(id).ok_or(UploadError::LibraryNotFound)?;
-    if !role.can_upload() {
-        return Err(UploadError::NotAllowed);
-    }
-    Ok(library.clone())
+    may_upload(state, user_id, id).await
 }
 
 /// Bytes free for uploads into a library: on its disk, and on the staging disk if that is
