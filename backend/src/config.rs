@@ -13,12 +13,27 @@ pub struct Config {
     /// Mark cookies `Secure` even when a request arrives over plain HTTP (set this when an HTTPS
     /// proxy sits in front of the server and does not forward the scheme).
     pub secure_cookies: bool,
+    /// Seconds a client may take to send a request's headers, counted from its first byte (or
+    /// from the connection's start, TLS handshake included); then the connection is closed.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may go without a byte arriving; then the request fails with 408
+    /// and the connection is closed. An upload chunk cut this way is not kept and can be sent
+    /// again.
+    pub body_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more wait until one closes. Each may also hold an open file,
+    /// so the server raises or respects the process's open-file limit (see `serve`).
+    pub max_connections: usize,
     /// How long an idle login stays valid.
     pub session_days: u32,
     /// Login attempts one address may make per minute.
     pub login_attempts_per_ip_per_minute: u32,
     /// Login attempts one username may take in a burst; afterwards one more every 30 seconds.
     pub login_attempts_per_user: u32,
+    /// Registration attempts one address may make per hour (a burst, then one more every
+    /// `60 / n` minutes).
+    pub registrations_per_ip_per_hour: u32,
     /// Chunk size the server suggests to uploaders, in bytes.
     pub upload_chunk_size: u64,
     /// Largest chunk accepted, in bytes.
@@ -29,6 +44,13 @@ pub struct Config {
     pub storage_reserve: u64,
     /// Unfinished uploads untouched for this many days are removed.
     pub upload_max_age_days: u32,
+    /// Largest subtitle file accepted by an upload, and converted for the player, in bytes.
+    pub subtitle_max_size: u64,
+    /// Bytes one user's uploads may hold: their files still recorded plus the declared size of
+    /// their unfinished uploads. `None`: no quota.
+    pub upload_quota_bytes: Option<u64>,
+    /// Unfinished uploads one user may have still receiving bytes at once.
+    pub uploads_open_per_user: u32,
     /// Base address of IMDb's suggestion API (tests point it at a local fixture server).
     pub imdb_suggest_url: String,
     /// How long a metadata provider may take to answer.
@@ -53,6 +75,10 @@ pub struct Config {
     pub storage_warning_percent: u8,
     /// The ffmpeg program that remuxes MKV files into MP4 (`remux`); empty: never.
     pub ffmpeg: String,
+    /// Folders under which users other than the administrator may choose a library's folder
+    /// (besides `libraries_dir()`, which is always allowed). Empty: only the administrator
+    /// chooses folders.
+    pub library_roots: Vec<PathBuf>,
 }
 
 /// The details providers a server knows.
@@ -69,14 +95,25 @@ impl Config {
             database_url: default_database_url(&data_dir),
             data_dir,
             secure_cookies: false,
+            header_timeout_secs: 15,
+            body_timeout_secs: 60,
+            // Longer than nginx's 60 s for idle upstream connections, so that the proxy, not the
+            // server, closes them: a request nginx sends on a connection the server is closing
+            // would fail.
+            idle_timeout_secs: 75,
+            max_connections: 2048,
             session_days: 30,
             login_attempts_per_ip_per_minute: 30,
             login_attempts_per_user: 10,
+            registrations_per_ip_per_hour: 10,
             upload_chunk_size: 8 * MIB,
             upload_max_chunk_size: 64 * MIB,
             upload_max_size: 1024 * GIB,
             storage_reserve: GIB,
             upload_max_age_days: 7,
+            subtitle_max_size: 10 * MIB,
+            upload_quota_bytes: None,
+            uploads_open_per_user: 20,
             imdb_suggest_url: "https://v3.sg.media-imdb.com".into(),
             metadata_timeout_secs: 10,
             imdb_url: "https://www.imdb.com".into(),
@@ -91,6 +128,7 @@ impl Config {
             trusted_proxies: Default::default(),
             storage_warning_percent: 10,
             ffmpeg: "ffmpeg".into(),
+            library_roots: Vec::new(),
         }
     }
 

@@ -27,6 +27,10 @@ pub enum LibraryError {
     NotADirectory(String),
     #[error("The server cannot write in {0}; check the folder's permissions.")]
     NotWritable(String),
+    #[error(
+        "That folder cannot be used for a library. Leave the folder empty to use the server's libraries folder, or ask the server's administrator."
+    )]
+    PathRefused,
     #[error("There is no such library.")]
     NotFound,
     #[error("Only the library's owner can rename or remove it.")]
@@ -45,6 +49,7 @@ impl From<LibraryError> for ApiError {
             }
             LibraryError::NotADirectory(_) => ApiError::bad_request("path_not_directory", message),
             LibraryError::NotWritable(_) => ApiError::bad_request("path_not_writable", message),
+            LibraryError::PathRefused => ApiError::forbidden("path_not_allowed", message),
             LibraryError::NotFound => {
                 ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
             }
@@ -189,14 +194,70 @@ fn prepare_folder(path: &Path) -> Result<(), LibraryError> {
     Ok(())
 }
 
+/// Who chooses a new library's folder, and so which folders are open to them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderChoice {
+    /// The administrator, or the command line on the server: any folder the rules allow, with
+    /// errors that say what is wrong with it.
+    Any,
+    /// Everyone else: only folders inside the data dir's `libraries/` or a root the
+    /// administrator listed in `library_roots`. Any refusal is the same answer, so that the
+    /// error says nothing about what exists on the server.
+    UnderRoots,
+}
+
+impl FolderChoice {
+    pub fn for_user(is_admin: bool) -> FolderChoice {
+        if is_admin {
+            FolderChoice::Any
+        } else {
+            FolderChoice::UnderRoots
+        }
+    }
+}
+
 /// Creates a library owned by `owner_id`, in `path` or a default folder under the data dir.
 pub async fn create(
     state: &AppState,
     owner_id: i32,
     name: &str,
     path: Option<&str>,
+    choice: FolderChoice,
 ) -> Result<LibraryInfo, LibraryError> {
     let name = rules::normalize_name(name)?;
+    let chosen = path.map(str::trim).filter(|p| !p.is_empty());
+    match (choice, chosen) {
+        (FolderChoice::UnderRoots, Some(p)) => {
+            // A path that breaks the lexical rules says so (nothing about the server in that).
+            rules::normalize_path(Path::new(p))?;
+            create_in(state, owner_id, name, chosen, Some(&allowed_roots(state)))
+                .await
+                .map_err(|e| match e {
+                    LibraryError::Db(e) => LibraryError::Db(e),
+                    LibraryError::Rule(rule @ LibraryRuleError::PathInvalid) => rule.into(),
+                    _ => LibraryError::PathRefused,
+                })
+        }
+        _ => create_in(state, owner_id, name, chosen, None).await,
+    }
+}
+
+/// Where users other than the administrator may put a library: the data dir's `libraries/`
+/// and the configured `library_roots`, symlinks resolved.
+fn allowed_roots(state: &AppState) -> Vec<PathBuf> {
+    std::iter::once(state.config.libraries_dir())
+        .chain(state.config.library_roots.iter().cloned())
+        .filter_map(|root| resolve(&root).ok())
+        .collect()
+}
+
+async fn create_in(
+    state: &AppState,
+    owner_id: i32,
+    name: String,
+    path: Option<&str>,
+    roots: Option<&[PathBuf]>,
+) -> Result<LibraryInfo, LibraryError> {
     let all = library::Entity::find().all(&state.db).await?;
     let taken: Vec<PathBuf> = all.iter().map(|l| PathBuf::from(&l.path)).collect();
     let data_dir = resolve(&state.config.data_dir).map_err(|e| LibraryError::NotCreatable {
@@ -204,7 +265,7 @@ pub async fn create(
         reason: e.to_string(),
     })?;
 
-    let requested = match path.map(str::trim).filter(|p| !p.is_empty()) {
+    let requested = match path {
         Some(p) => rules::normalize_path(Path::new(p))?,
         None => default_path(&data_dir.join("libraries"), &name, &taken),
     };
@@ -220,6 +281,14 @@ pub async fn create(
             path: p,
         })
         .collect();
+    // A folder strictly inside an allowed root: the root itself is not a library.
+    if let Some(roots) = roots
+        && !roots
+            .iter()
+            .any(|root| resolved.starts_with(root) && resolved != *root)
+    {
+        return Err(LibraryError::PathRefused);
+    }
     rules::check_path(&resolved, &data_dir, &existing)?;
     prepare_folder(&resolved)?;
 

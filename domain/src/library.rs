@@ -48,6 +48,7 @@ pub enum LibraryRuleError {
     NameInvalid,
     PathNotAbsolute,
     PathNotNormal,
+    PathInvalid,
     PathTooLong,
     SystemDirectory(PathBuf),
     DataDirectory,
@@ -64,6 +65,7 @@ impl LibraryRuleError {
             Self::NameInvalid => "library_name_invalid",
             Self::PathNotAbsolute => "path_not_absolute",
             Self::PathNotNormal => "path_not_normal",
+            Self::PathInvalid => "path_invalid",
             Self::PathTooLong => "path_too_long",
             Self::SystemDirectory(_) => "path_is_system_directory",
             Self::DataDirectory => "path_is_data_directory",
@@ -81,7 +83,10 @@ impl fmt::Display for LibraryRuleError {
             Self::NameTooLong => {
                 write!(f, "A library name can have at most {NAME_MAX} characters.")
             }
-            Self::NameInvalid => write!(f, "A library name cannot contain control characters."),
+            Self::NameInvalid => write!(
+                f,
+                "A library name cannot contain control characters, line breaks or text-direction marks."
+            ),
             Self::PathNotAbsolute => write!(
                 f,
                 "The folder must be a full path starting with '/', for example /home/me/Movies."
@@ -93,6 +98,10 @@ impl fmt::Display for LibraryRuleError {
                 )
             }
             Self::PathTooLong => write!(f, "That folder path is too long."),
+            Self::PathInvalid => write!(
+                f,
+                "A folder path cannot contain control characters, line breaks or text-direction marks."
+            ),
             Self::SystemDirectory(p) => write!(
                 f,
                 "{} is a system folder; choose a folder of your own, such as one in your home folder.",
@@ -130,10 +139,22 @@ pub fn normalize_name(input: &str) -> Result<String, LibraryRuleError> {
     if name.chars().count() > NAME_MAX {
         return Err(LibraryRuleError::NameTooLong);
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(is_unsafe_char) {
         return Err(LibraryRuleError::NameInvalid);
     }
     Ok(name.to_string())
+}
+
+/// Characters no sane name or path holds, which would let text change meaning where it is
+/// written: control characters (a newline starts a new line in a systemd unit), Unicode line
+/// and paragraph separators, text-direction overrides and the byte-order mark (which make a
+/// name display as something else).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
 }
 
 /// A folder name made from a library name: ASCII letters and digits joined by '-'.
@@ -162,6 +183,10 @@ pub fn slug(name: &str) -> String {
 pub fn normalize_path(path: &Path) -> Result<PathBuf, LibraryRuleError> {
     if path.as_os_str().len() > PATH_MAX_BYTES {
         return Err(LibraryRuleError::PathTooLong);
+    }
+    match path.to_str() {
+        Some(text) if !text.chars().any(is_unsafe_char) => {}
+        _ => return Err(LibraryRuleError::PathInvalid),
     }
     if !path.is_absolute() {
         return Err(LibraryRuleError::PathNotAbsolute);
@@ -279,6 +304,29 @@ mod tests {
             normalize_path(Path::new(&long)),
             Err(LibraryRuleError::PathTooLong)
         );
+    }
+
+    #[test]
+    fn names_and_paths_cannot_carry_line_breaks_or_controls() {
+        // The text that turned a library path into a root command in a systemd unit.
+        let injected = "/tmp/x\nExecStartPre=+/bin/sh -c 'id'\n#";
+        assert_eq!(
+            normalize_path(Path::new(injected)),
+            Err(LibraryRuleError::PathInvalid)
+        );
+        for bad in ["/tmp/a\rb", "/tmp/a\tb", "/tmp/a\u{0}b", "/tmp/a\u{85}b", "/tmp/a\u{2028}b", "/tmp/\u{202E}gpj.exe"] {
+            assert_eq!(normalize_path(Path::new(bad)), Err(LibraryRuleError::PathInvalid), "{bad:?}");
+            assert_eq!(normalize_name(&bad[5..]), Err(LibraryRuleError::NameInvalid), "{bad:?}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let not_utf8 = std::ffi::OsStr::from_bytes(b"/tmp/\xff");
+            assert_eq!(normalize_path(Path::new(not_utf8)), Err(LibraryRuleError::PathInvalid));
+        }
+        // Spaces, quotes, '%' and non-Latin letters are ordinary in folder names.
+        assert!(normalize_path(Path::new("/mnt/films & more/100% 'Kino' 映画")).is_ok());
+        assert!(normalize_name("Kino 100% \"gut\"").is_ok());
     }
 
     #[test]

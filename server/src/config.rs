@@ -14,13 +14,20 @@ use std::path::{Path, PathBuf};
 #[derive(Args, Clone, Debug, Default)]
 pub struct GlobalArgs {
     /// TOML file with any of: addr, data_dir, database_url, secure_cookies, session_days,
-    /// login_attempts_per_ip_per_minute, login_attempts_per_user, upload_chunk_size,
+    /// login_attempts_per_ip_per_minute, login_attempts_per_user,
+    /// registrations_per_ip_per_hour (default 10), upload_chunk_size,
     /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days,
+    /// subtitle_max_size (bytes; default 10 MiB), upload_quota_bytes (per user; default none),
+    /// uploads_open_per_user (default 20),
     /// imdb_suggest_url, metadata_timeout_secs, imdb_url, tmdb_url, tmdb_image_url,
     /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb),
     /// trusted_proxies (addresses or networks whose X-Forwarded-For/-Proto are believed),
+    /// header_timeout_secs (15), body_timeout_secs (60: a request body may pause this long),
+    /// idle_timeout_secs (75: a kept-alive connection's wait for its next request),
+    /// max_connections (2048),
     /// storage_warning_percent (warn admins below this much free space; default 10), ffmpeg
-    /// (the program that remuxes MKV into MP4; default `ffmpeg`, empty to switch it off).
+    /// (the program that remuxes MKV into MP4; default `ffmpeg`, empty to switch it off),
+    /// library_roots (folders in which non-admins may choose a library's folder).
     /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -39,14 +46,22 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     secure_cookies: Option<bool>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
     session_days: Option<u32>,
     login_attempts_per_ip_per_minute: Option<u32>,
     login_attempts_per_user: Option<u32>,
+    registrations_per_ip_per_hour: Option<u32>,
     upload_chunk_size: Option<u64>,
     upload_max_chunk_size: Option<u64>,
     upload_max_size: Option<u64>,
     storage_reserve: Option<u64>,
     upload_max_age_days: Option<u32>,
+    subtitle_max_size: Option<u64>,
+    upload_quota_bytes: Option<u64>,
+    uploads_open_per_user: Option<u32>,
     imdb_suggest_url: Option<String>,
     metadata_timeout_secs: Option<u64>,
     imdb_url: Option<String>,
@@ -59,6 +74,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     storage_warning_percent: Option<u8>,
     ffmpeg: Option<String>,
+    library_roots: Option<Vec<PathBuf>>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -111,6 +127,19 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     if let Some(v) = file.secure_cookies {
         config.secure_cookies = v;
     }
+    // Zero would close every connection at once; one second is the least that makes sense.
+    for (field, value) in [
+        (&mut config.header_timeout_secs, file.header_timeout_secs),
+        (&mut config.body_timeout_secs, file.body_timeout_secs),
+        (&mut config.idle_timeout_secs, file.idle_timeout_secs),
+    ] {
+        if let Some(v) = value {
+            *field = v.max(1);
+        }
+    }
+    if let Some(v) = file.max_connections {
+        config.max_connections = v.max(1);
+    }
     if let Some(v) = file.session_days {
         config.session_days = v.max(1);
     }
@@ -119,6 +148,9 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(v) = file.login_attempts_per_user {
         config.login_attempts_per_user = v;
+    }
+    if let Some(v) = file.registrations_per_ip_per_hour {
+        config.registrations_per_ip_per_hour = v.max(1);
     }
     if let Some(v) = file.upload_max_chunk_size {
         config.upload_max_chunk_size = v.max(1);
@@ -138,6 +170,15 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(v) = file.upload_max_age_days {
         config.upload_max_age_days = v.max(1);
+    }
+    if let Some(v) = file.subtitle_max_size {
+        config.subtitle_max_size = v;
+    }
+    if file.upload_quota_bytes.is_some() {
+        config.upload_quota_bytes = file.upload_quota_bytes;
+    }
+    if let Some(v) = file.uploads_open_per_user {
+        config.uploads_open_per_user = v.max(1);
     }
     if let Some(v) = file.imdb_suggest_url {
         config.imdb_suggest_url = v;
@@ -181,6 +222,15 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(program) = file.ffmpeg {
         config.ffmpeg = program.trim().to_owned();
+    }
+    if let Some(roots) = file.library_roots {
+        config.library_roots = roots
+            .iter()
+            .map(|root| {
+                domain::library::normalize_path(root)
+                    .map_err(|e| anyhow::anyhow!("library_roots: {}: {e}", root.display()))
+            })
+            .collect::<anyhow::Result<_>>()?;
     }
     if let Some(list) = file.trusted_proxies {
         config.trusted_proxies = backend::proxies::TrustedProxies::parse(&list)

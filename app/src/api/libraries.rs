@@ -10,15 +10,27 @@ use serde::{Deserialize, Serialize};
 pub struct LibraryDefaults {
     /// New libraries without a chosen folder go in here, in a folder named after the library.
     pub libraries_root: String,
+    /// The administrator may choose any folder.
+    pub any_folder: bool,
+    /// Other folders under which this user may choose one (the administrator's
+    /// `library_roots`); with none, and not the administrator, there is nothing to choose.
+    pub roots: Vec<String>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "library_defaults", output = crate::api::codec::Json)]
 pub async fn get_library_defaults() -> Result<LibraryDefaults, AppError> {
     use super::server::*;
-    require_user()?;
+    let user = require_user()?;
     let state = state()?;
     Ok(LibraryDefaults {
         libraries_root: state.config.libraries_dir().display().to_string(),
+        any_folder: user.is_admin,
+        roots: state
+            .config
+            .library_roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect(),
     })
 }
 
@@ -27,7 +39,9 @@ pub async fn get_library_defaults() -> Result<LibraryDefaults, AppError> {
 pub async fn create_library(name: String, path: Option<String>) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
-    let lib = backend::libraries::create(&state()?, user.id, &name, path.as_deref()).await?;
+    let choice = backend::libraries::FolderChoice::for_user(user.is_admin);
+    let lib =
+        backend::libraries::create(&state()?, user.id, &name, path.as_deref(), choice).await?;
     Ok(go_to(&format!("/upload?library={}", lib.id)))
 }
 

@@ -41,35 +41,53 @@ fn SetupForm() -> impl IntoView {
                         on:input=move |ev| set_name.set(event_target_value(&ev))
                     />
                 </div>
-                <div class="field">
-                    <label for="library-path">"Folder on the server"</label>
-                    <input
-                        id="library-path"
-                        name="path"
-                        type="text"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        aria-describedby="library-path-hint"
-                    />
-                    <Suspense fallback=|| {
-                        view! {
-                            <p class="hint" id="library-path-hint">
-                                "Leave empty to use the default folder."
-                            </p>
-                        }
-                    }>
-                        {move || Suspend::new(async move {
-                            let root = defaults.await.map(|d| d.libraries_root).unwrap_or_default();
+                <Suspense fallback=|| {
+                    view! { <p class="hint">"Leave the folder empty to use the default folder."</p> }
+                }>
+                    {move || Suspend::new(async move {
+                        let defaults = defaults.await.ok();
+                        let root = defaults.as_ref().map(|d| d.libraries_root.clone()).unwrap_or_default();
+                        let default_folder = move || format!("{root}/{}", slug(&name.get()));
+                        // Only the administrator picks any folder; others may pick one inside
+                        // the roots the administrator listed, or get the default.
+                        let roots = defaults.as_ref().map(|d| d.roots.clone()).unwrap_or_default();
+                        let choose = defaults.as_ref().is_some_and(|d| d.any_folder) || !roots.is_empty();
+                        if choose {
+                            let inside = (!roots.is_empty()).then(|| {
+                                format!(" Other folders must be inside {}.", roots.join(", "))
+                            });
                             view! {
-                                <p class="hint" id="library-path-hint">
-                                    "Leave empty to use "
-                                    <code>{move || format!("{root}/{}", slug(&name.get()))}</code>
-                                    "."
+                                <div class="field">
+                                    <label for="library-path">"Folder on the server"</label>
+                                    <input
+                                        id="library-path"
+                                        name="path"
+                                        type="text"
+                                        autocapitalize="none"
+                                        spellcheck="false"
+                                        aria-describedby="library-path-hint"
+                                    />
+                                    <p class="hint" id="library-path-hint">
+                                        "Leave empty to use "
+                                        <code>{default_folder}</code>
+                                        "."
+                                        {inside}
+                                    </p>
+                                </div>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <p class="hint">
+                                    "Your movies will be kept in "
+                                    <code>{default_folder}</code>
+                                    " on the server."
                                 </p>
                             }
-                        })}
-                    </Suspense>
-                </div>
+                                .into_any()
+                        }
+                    })}
+                </Suspense>
                 <ErrorMessage message=error />
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>
                     "Create library"

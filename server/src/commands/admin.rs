@@ -3,6 +3,7 @@
 use crate::config::Settings;
 use anyhow::{Context, bail};
 use backend::auth::{tokens, users};
+use backend::libraries::FolderChoice;
 use backend::entities::user;
 use backend::{AppState, db};
 use domain::api::UserInfo;
@@ -46,7 +47,7 @@ pub async fn create_user(
         .context("reading the password")?;
     let password = password.trim_end_matches(['\r', '\n']);
     let state = open(settings).await?;
-    let user = users::create(&state.db, name, password, admin)
+    let user = users::create(&state, name, password, admin)
         .await
         .map_err(backend::ApiError::from)?;
     let info = UserInfo {
@@ -74,7 +75,7 @@ pub async fn create_library(
 ) -> anyhow::Result<()> {
     let state = open(settings).await?;
     let owner = existing_user(&state, owner).await?;
-    let lib = backend::libraries::create(&state, owner.id, name, path)
+    let lib = backend::libraries::create(&state, owner.id, name, path, FolderChoice::Any)
         .await
         .map_err(backend::ApiError::from)?;
     println!("{}", serde_json::to_string(&lib)?);
@@ -89,7 +90,7 @@ pub async fn seed(
 ) -> anyhow::Result<()> {
     let state = open(settings).await?;
     let owner = existing_user(&state, owner).await?;
-    let lib = backend::libraries::create(&state, owner.id, name, None)
+    let lib = backend::libraries::create(&state, owner.id, name, None, FolderChoice::Any)
         .await
         .map_err(backend::ApiError::from)?;
     let started = std::time::Instant::now();

@@ -71,8 +71,8 @@ pub async fn run(settings: &Settings, args: InstallArgs) -> anyhow::Result<()> {
     let service = gather(settings, &args).await?;
     let format = args.format.unwrap_or_else(Format::native);
     let text = match format {
-        Format::Systemd => systemd_unit(&service),
-        Format::Launchd => launchd_plist(&service),
+        Format::Systemd => systemd_unit(&service)?,
+        Format::Launchd => launchd_plist(&service)?,
     };
     if args.print {
         print!("{text}");
@@ -201,29 +201,57 @@ impl Service {
     }
 }
 
-/// A word for a systemd command line or path list: quoted when it holds spaces or quotes.
-fn systemd_word(word: &str) -> String {
-    if word.is_empty() || word.contains([' ', '\t', '"', '\\', '\'']) {
-        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        word.replace('%', "%%")
+/// Refuses a word that would change the meaning of the file it is written into: a newline
+/// in a library path would start a new unit line (`ExecStartPre=+…`, run as root). Quoting
+/// cannot make such text safe, so it is never written.
+fn safe_word<'a>(what: &str, word: &'a str) -> anyhow::Result<&'a str> {
+    if let Some(c) = word.chars().find(|&c| domain::library::is_unsafe_char(c)) {
+        bail!(
+            "refusing to write the service: {what} {word:?} contains the character {c:?}; \
+             rename or move it (or remove that library) first"
+        );
     }
+    Ok(word)
 }
 
-pub fn systemd_unit(s: &Service) -> String {
-    let exec: Vec<String> = s.arguments().iter().map(|a| systemd_word(a)).collect();
-    let writable: Vec<String> = s
-        .writable
+/// A word for a systemd command line (`exec`: `$` expands variables there) or path list:
+/// quoted when it holds spaces or quotes; `%` specifiers are escaped everywhere.
+fn systemd_word(what: &str, word: &str, exec: bool) -> anyhow::Result<String> {
+    let mut word = safe_word(what, word)?.replace('%', "%%");
+    if exec {
+        word = word.replace('$', "$$");
+    }
+    Ok(
+        if word.is_empty() || word.contains([' ', '"', '\\', '\'']) {
+            format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
+        } else {
+            word
+        },
+    )
+}
+
+pub fn systemd_unit(s: &Service) -> anyhow::Result<String> {
+    let exec: Vec<String> = s
+        .arguments()
         .iter()
-        .map(|p| systemd_word(&p.display().to_string()))
-        .collect();
+        .map(|a| systemd_word("the argument", a, true))
+        .collect::<anyhow::Result<_>>()?;
+    let mut writable = Vec::new();
+    for path in &s.writable {
+        let text = path.display().to_string();
+        // A leading '-' or '+' would be read as a prefix that changes the entry's meaning.
+        if !path.is_absolute() {
+            bail!("refusing to write the service: the folder {text:?} is not an absolute path");
+        }
+        writable.push(systemd_word("the folder", &text, false)?);
+    }
     let low_port = if s.addr.port() < 1024 {
         "# A port below 1024 needs this one privilege, and nothing more.\n\
          AmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"
     } else {
         "CapabilityBoundingSet=\n"
     };
-    format!(
+    Ok(format!(
         "# Open OTT, written by `ott install-service`. After adding a library outside\n\
          # {data}, run it again so that the server may write there.\n\
          [Unit]\n\
@@ -235,7 +263,7 @@ pub fn systemd_unit(s: &Service) -> String {
          Type=simple\n\
          User={user}\n\
          WorkingDirectory={work}\n\
-         Environment=LEPTOS_SITE_ROOT={site}\n\
+         Environment={site}\n\
          ExecStart={exec}\n\
          Restart=on-failure\n\
          RestartSec=5\n\
@@ -256,13 +284,17 @@ pub fn systemd_unit(s: &Service) -> String {
          \n\
          [Install]\n\
          WantedBy=multi-user.target\n",
-        data = s.data_dir.display(),
-        user = systemd_word(&s.user),
-        work = systemd_word(&s.working_dir.display().to_string()),
-        site = systemd_word(&s.site_root.display().to_string()),
+        data = safe_word("the data folder", &s.data_dir.display().to_string())?,
+        user = systemd_word("the user name", &s.user, false)?,
+        work = systemd_word("the working folder", &s.working_dir.display().to_string(), false)?,
+        site = systemd_word(
+            "the site folder",
+            &format!("LEPTOS_SITE_ROOT={}", s.site_root.display()),
+            false
+        )?,
         exec = exec.join(" "),
         writable = writable.join(" "),
-    )
+    ))
 }
 
 fn xml(text: &str) -> String {
@@ -272,14 +304,17 @@ fn xml(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn launchd_plist(s: &Service) -> String {
-    let args: String = s
-        .arguments()
-        .iter()
-        .map(|a| format!("        <string>{}</string>\n", xml(a)))
-        .collect();
+pub fn launchd_plist(s: &Service) -> anyhow::Result<String> {
+    let mut args = String::new();
+    for arg in s.arguments() {
+        args += &format!("        <string>{}</string>\n", xml(safe_word("the argument", &arg)?));
+    }
     let log = s.data_dir.join("ott.log");
-    format!(
+    let work = s.working_dir.display().to_string();
+    let site = s.site_root.display().to_string();
+    safe_word("the working folder", &work)?;
+    safe_word("the site folder", &site)?;
+    Ok(format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
          <!-- Open OTT, written by `ott install-service`. -->\n\
@@ -295,10 +330,10 @@ pub fn launchd_plist(s: &Service) -> String {
          \x20   <key>StandardErrorPath</key>\n    <string>{log}</string>\n\
          </dict>\n\
          </plist>\n",
-        work = xml(&s.working_dir.display().to_string()),
-        site = xml(&s.site_root.display().to_string()),
+        work = xml(&work),
+        site = xml(&site),
         log = xml(&log.display().to_string()),
-    )
+    ))
 }
 
 fn run_tool(program: &str, args: &[&str]) -> anyhow::Result<()> {
@@ -364,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_systemd_unit_quotes_paths_and_asks_only_for_what_it_needs() {
-        let unit = systemd_unit(&service());
+        let unit = systemd_unit(&service()).unwrap();
         assert!(unit.contains(
             "ExecStart=\"/opt/open ott/ott\" --data-dir /srv/ott serve --addr 0.0.0.0:80\n"
         ));
@@ -377,14 +412,16 @@ mod tests {
                 "127.0.0.1".into(),
             ],
             ..service()
-        });
+        })
+        .unwrap();
         assert!(
             https.contains("serve --addr 0.0.0.0:80 --tls-self-signed --trusted-proxy 127.0.0.1\n")
         );
         let high = systemd_unit(&Service {
             addr: "127.0.0.1:3000".parse().unwrap(),
             ..service()
-        });
+        })
+        .unwrap();
         assert!(!high.contains("AmbientCapabilities"));
         assert!(high.contains("CapabilityBoundingSet=\n"));
     }
@@ -395,9 +432,45 @@ mod tests {
             writable: vec![],
             database_url: Some("postgres://ott@db/ott?a=1&b=2".into()),
             ..service()
-        });
+        })
+        .unwrap();
         assert!(plist.contains("<string>postgres://ott@db/ott?a=1&amp;b=2</string>"));
         assert!(plist.contains("<string>/opt/open ott/ott</string>"));
         assert!(plist.contains("<key>RunAtLoad</key>"));
+    }
+
+    #[test]
+    fn a_library_path_with_a_line_break_is_never_written_into_a_unit() {
+        // The text a user once stored as a library path: every line after the first would
+        // have become a unit line, run as root.
+        let injected = PathBuf::from("/tmp/x\nExecStartPre=+/bin/sh -c 'id > /tmp/pwned'\n#");
+        let evil = Service {
+            writable: vec!["/srv/ott".into(), injected.clone()],
+            ..service()
+        };
+        let err = systemd_unit(&evil).unwrap_err().to_string();
+        assert!(err.contains("refusing"), "{err}");
+        assert!(launchd_plist(&Service { data_dir: injected, ..service() }).is_err());
+        for bad in ["/srv/a\rb", "/srv/a\u{2028}b", "/srv/a\u{0}b"] {
+            assert!(
+                systemd_unit(&Service { writable: vec![bad.into()], ..service() }).is_err(),
+                "{bad:?}"
+            );
+        }
+        // Not absolute: '-' or '+' in front would change what systemd does with the entry.
+        assert!(systemd_unit(&Service { writable: vec!["-/srv".into()], ..service() }).is_err());
+    }
+
+    #[test]
+    fn specifiers_and_variables_are_escaped() {
+        let unit = systemd_unit(&Service {
+            writable: vec!["/mnt/100% films".into()],
+            database_url: Some("postgres://ott:pa$$%i@db/ott".into()),
+            ..service()
+        })
+        .unwrap();
+        assert!(unit.contains("ReadWritePaths=\"/mnt/100%% films\"\n"), "{unit}");
+        assert!(unit.contains("--database-url postgres://ott:pa$$$$%%i@db/ott serve"), "{unit}");
+        assert!(unit.contains("Environment=\"LEPTOS_SITE_ROOT=/opt/open ott/target/site\"\n"), "{unit}");
     }
 }

@@ -130,6 +130,46 @@ async fn admin_commands_create_users_tokens_and_libraries() {
             None,
         );
         assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user called nobody"));
+        let injected = format!(
+            "{}/x\nExecStartPre=+/bin/sh -c 'id'\n#",
+            data.path().display()
+        );
+        let refused = ott(
+            &data,
+            &url,
+            &["library", "create", "--owner", "anna", "--name", "X", "--path", &injected],
+            None,
+        );
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("control characters"));
+
+        // A path stored before the rule existed (or written to the database by hand) never
+        // reaches a unit file.
+        {
+            use sea_orm::{ActiveModelTrait, Set};
+            let db = backend::db::open(&url).await.unwrap();
+            backend::entities::library::ActiveModel {
+                name: Set("Old".into()),
+                // Outside the data dir, which the unit lists on its own.
+                path: Set("/srv/films\nExecStartPre=+/bin/sh -c 'id'\n#".into()),
+                owner_id: Set(user["id"].as_i64().unwrap() as i32),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .unwrap();
+            db.close().await.unwrap();
+        }
+        let unit = ott(
+            &data,
+            &url,
+            &["install-service", "--print", "--format", "systemd", "--user", "ott"],
+            None,
+        );
+        assert!(!unit.status.success(), "the unit was written");
+        assert!(!String::from_utf8_lossy(&unit.stdout).contains("ExecStartPre"));
+        assert!(String::from_utf8_lossy(&unit.stderr).contains("refusing"));
 
         // What the CLI wrote is what the server sees: the token logs in, the library is listed.
         let srv = TestServer::start(

@@ -1,6 +1,6 @@
 //! Creating and listing libraries, with path validation and membership.
 
-use crate::support::{As, on_each_database};
+use crate::support::{As, on_each_database, on_each_database_with};
 use backend::entities::{library_member, user_settings};
 use http::StatusCode;
 use sea_orm::EntityTrait;
@@ -231,5 +231,97 @@ async fn a_member_of_several_libraries_chooses_which_one_the_pages_show() {
             .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
     })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_administrator_chooses_any_folder() {
+    let roots = tempfile::TempDir::new().unwrap();
+    let root = roots.path().canonicalize().unwrap();
+    let configured = root.clone();
+    on_each_database_with(
+        |config| config.library_roots = vec![configured.clone()],
+        |srv| {
+            let root = root.clone();
+            async move {
+                let admin = As::cookie(&srv.register("admin").await);
+                let bob = As::cookie(&srv.register("bob").await);
+                let data = srv.dir.path().canonicalize().unwrap();
+                let s = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+                let elsewhere = tempfile::TempDir::new().unwrap();
+                let outside = elsewhere.path().canonicalize().unwrap();
+                let a_file = data.join("libraries/a-file");
+                std::fs::create_dir_all(a_file.parent().unwrap()).unwrap();
+                std::fs::write(&a_file, b"x").unwrap();
+                let taken = srv
+                    .post("/api/libraries", &admin, json!({"name": "Admin's"}))
+                    .await;
+                assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.text);
+                let taken = taken.body["path"].as_str().unwrap().to_owned();
+
+                // Every refusal looks the same to a user who is not the administrator: it
+                // tells nothing of what exists on the server (a file, another library, a
+                // folder it cannot write).
+                for path in [
+                    s(&outside.join("films")),
+                    s(&outside),
+                    "/tmp".to_owned(),
+                    s(&a_file),
+                    s(&a_file.join("below")),
+                    taken.clone(),
+                    format!("{taken}/kids"),
+                    s(&root),
+                    s(&data.join("libraries")),
+                    s(&data.join("uploads/x")),
+                ] {
+                    srv.post("/api/libraries", &bob, json!({"name": "Mine", "path": path}))
+                        .await
+                        .assert_error(StatusCode::FORBIDDEN, "path_not_allowed");
+                }
+                assert!(!outside.join("films").exists(), "no folder was made");
+                // A line break is refused for everyone, with its own reason.
+                let injected = format!("{}\nExecStartPre=+/bin/sh -c 'id'\n#", s(&outside));
+                for who in [&bob, &admin] {
+                    srv.post("/api/libraries", who, json!({"name": "X", "path": injected}))
+                        .await
+                        .assert_error(StatusCode::BAD_REQUEST, "path_invalid");
+                    srv.post("/api/libraries", who, json!({"name": "X\nY"}))
+                        .await
+                        .assert_error(StatusCode::BAD_REQUEST, "library_name_invalid");
+                }
+                // The administrator still hears why a folder is refused.
+                srv.post("/api/libraries", &admin, json!({"name": "X", "path": s(&a_file)}))
+                    .await
+                    .assert_error(StatusCode::BAD_REQUEST, "path_not_directory");
+
+                // Bob's libraries: the default folder, one inside it, one inside a root.
+                for (name, path, expected) in [
+                    ("Default", None, data.join("libraries/default")),
+                    (
+                        "Inside",
+                        Some(s(&data.join("libraries/bob/films"))),
+                        data.join("libraries/bob/films"),
+                    ),
+                    ("Rooted", Some(s(&root.join("bob"))), root.join("bob")),
+                ] {
+                    let made = srv
+                        .post("/api/libraries", &bob, json!({"name": name, "path": path}))
+                        .await;
+                    assert_eq!(made.status, StatusCode::CREATED, "{name}: {}", made.text);
+                    assert_eq!(made.body["path"], s(&expected));
+                    assert!(expected.is_dir());
+                }
+                // The admin may put one anywhere the rules allow.
+                let anywhere = srv
+                    .post(
+                        "/api/libraries",
+                        &admin,
+                        json!({"name": "Far", "path": s(&outside.join("far"))}),
+                    )
+                    .await;
+                assert_eq!(anywhere.status, StatusCode::CREATED, "{}", anywhere.text);
+            }
+        },
+    )
     .await;
 }

@@ -86,19 +86,24 @@ pub async fn remove(
 }
 
 /// Creates a library owned by the user. The folder is created if needed and must be
-/// writable, outside system folders and not inside or around another library.
+/// writable, outside system folders and not inside or around another library. Only the
+/// administrator may name any folder; others get one under the server's libraries folder (or
+/// the `library_roots` the administrator configured), and any other folder is refused with
+/// 403 `path_not_allowed`, whatever the reason.
 #[utoipa::path(post, path = "/api/libraries", tag = "libraries", request_body = NewLibrary, security(("session" = []), ("token" = [])),
     responses(
         (status = CREATED, body = LibraryInfo),
         (status = BAD_REQUEST, description = "Invalid name or folder", body = ErrorBody),
         (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+        (status = FORBIDDEN, description = "A folder this user may not choose", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<NewLibrary>,
 ) -> Result<(StatusCode, Json<LibraryInfo>), Failure> {
-    let lib = libraries::create(&state, user.id, &body.name, body.path.as_deref()).await?;
+    let choice = libraries::FolderChoice::for_user(user.is_admin);
+    let lib = libraries::create(&state, user.id, &body.name, body.path.as_deref(), choice).await?;
     Ok((StatusCode::CREATED, Json(lib)))
 }
 
