@@ -112,7 +112,9 @@ async fn failed(state: &AppState, movie: movie::Model, error: &FetchError) -> Re
     let imdb_id = movie.imdb_id.clone();
     let mut row = movie.into_active_model();
     row.metadata_attempts = Set(attempts);
-    row.metadata_error = Set(Some(error.to_string()));
+    // Members read this text: no address (with its API key) may survive in it.
+    let error = domain::metadata::redact_urls(&error.to_string());
+    row.metadata_error = Set(Some(error.clone()));
     if attempts >= MAX_ATTEMPTS {
         row.metadata_status = Set("failed".into());
         row.metadata_next_at = Set(None);

@@ -15,6 +15,11 @@ use std::time::{Duration, Instant};
 
 /// Answers larger than this are not cached (an answer is a few kilobytes of JSON or HTML).
 const CACHE_AT_MOST: usize = 2 * 1024 * 1024;
+/// The largest answer read from a provider (IMDb's title pages are about 1 MB): reading stops
+/// there, so a broken or hostile server cannot fill the memory.
+const MAX_ANSWER: usize = 8 * 1024 * 1024;
+/// The largest poster or backdrop downloaded.
+const MAX_IMAGE: usize = 20 * 1024 * 1024;
 
 /// After IMDb answers with its bot challenge, its title pages are left alone this long.
 pub const IMDB_DEGRADED_FOR: Duration = Duration::from_secs(30 * 60);
@@ -60,6 +65,61 @@ fn base(url: &str) -> &str {
     url.trim_end_matches('/')
 }
 
+/// What went wrong with a request, without its address: reqwest's messages quote the URL,
+/// API key included, and this text is stored where members read it and written to the logs.
+fn describe(err: reqwest::Error) -> String {
+    use std::error::Error as _;
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    domain::metadata::redact_urls(&text)
+}
+
+/// Where an address points, for messages: its host, never its path or query.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "the provider".into())
+}
+
+/// How TMDB is given the key: its API Read Access Token (a JWT) goes in the `Authorization`
+/// header, where no log or error quotes it; a v3 API key can only go in the query.
+#[derive(Clone, Copy)]
+enum TmdbKey<'a> {
+    Bearer(&'a str),
+    Query(&'a str),
+}
+
+impl<'a> TmdbKey<'a> {
+    fn of(key: &'a str) -> TmdbKey<'a> {
+        if key.starts_with("eyJ") && key.matches('.').count() == 2 {
+            TmdbKey::Bearer(key)
+        } else {
+            TmdbKey::Query(key)
+        }
+    }
+
+    fn url(&self, url: String) -> String {
+        match self {
+            TmdbKey::Bearer(_) => url,
+            TmdbKey::Query(key) => with_param(url, "api_key", key),
+        }
+    }
+
+    fn bearer(&self) -> Option<&'a str> {
+        match self {
+            TmdbKey::Bearer(key) => Some(key),
+            TmdbKey::Query(_) => None,
+        }
+    }
+}
+
 impl Metadata {
     pub(super) async fn get(
         &self,
@@ -67,7 +127,20 @@ impl Metadata {
         url: &str,
         timeout_secs: u64,
     ) -> Result<Answer, FetchError> {
+        self.get_with(provider, url, None, timeout_secs).await
+    }
+
+    /// A GET, with `bearer` as the `Authorization` header when given (the cache is keyed by
+    /// the address alone: one server has one key per provider).
+    async fn get_with(
+        &self,
+        provider: &str,
+        url: &str,
+        bearer: Option<&str>,
+        timeout_secs: u64,
+    ) -> Result<Answer, FetchError> {
         let cacheable = provider != "images";
+        let max = if cacheable { MAX_ANSWER } else { MAX_IMAGE };
         if cacheable && let Some(answer) = self.answers.get(&url.to_owned()) {
             return Ok(answer);
         }
@@ -76,10 +149,14 @@ impl Metadata {
             if e.is_timeout() {
                 FetchError::Timeout(timeout_secs)
             } else {
-                FetchError::Unreachable(e.to_string())
+                FetchError::Unreachable(describe(e))
             }
         };
-        let res = self.http.get(url).send().await.map_err(failed)?;
+        let mut request = self.http.get(url);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let mut res = request.send().await.map_err(failed)?;
         let status = res.status().as_u16();
         let headers = res
             .headers()
@@ -91,7 +168,24 @@ impl Metadata {
                 )
             })
             .collect();
-        let body = res.bytes().await.map_err(failed)?;
+        let too_large = || {
+            BadAnswer(format!(
+                "{} answered with more than {} MB",
+                host_of(url),
+                max / (1024 * 1024)
+            ))
+        };
+        if res.content_length().is_some_and(|n| n > max as u64) {
+            return Err(too_large().into());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(failed)? {
+            if body.len() + chunk.len() > max {
+                return Err(too_large().into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = Bytes::from(body);
         let answer = Answer {
             status,
             headers,
@@ -245,25 +339,20 @@ async fn tmdb_details(
             other => Err(FetchError::Refused(other)),
         }
     };
-    let url = with_param(format!("{api}{}", tmdb::find_path(imdb_id)), "api_key", key);
-    let found = json(metadata.get("tmdb", &url, secs).await?)?;
+    let key = TmdbKey::of(key);
+    let get = |url: String| {
+        let url = key.url(url);
+        let bearer = key.bearer();
+        async move { metadata.get_with("tmdb", &url, bearer, secs).await }
+    };
+    let found = json(get(format!("{api}{}", tmdb::find_path(imdb_id))).await?)?;
     let tmdb_id = tmdb::parse_find(&found)?.ok_or(FetchError::NotFound)?;
-    let url = with_param(
-        format!("{api}{}", tmdb::details_path(tmdb_id)),
-        "api_key",
-        key,
-    );
-    let body = json(metadata.get("tmdb", &url, secs).await?)?;
+    let body = json(get(format!("{api}{}", tmdb::details_path(tmdb_id))).await?)?;
     let details = tmdb::parse_details(&body, &state.config.tmdb_image_url)?;
     let collection = match &details.collection {
         Some(c) => {
-            let url = with_param(
-                format!("{api}{}", tmdb::collection_path(c.tmdb_id)),
-                "api_key",
-                key,
-            );
             // The movie's details stand without the collection's order.
-            match metadata.get("tmdb", &url, secs).await {
+            match get(format!("{api}{}", tmdb::collection_path(c.tmdb_id))).await {
                 Ok(answer) => match json(answer).and_then(|b| Ok(tmdb::parse_collection(&b)?)) {
                     Ok(collection) => Some(collection),
                     Err(e) => {
@@ -341,7 +430,6 @@ async fn suggestion(state: &AppState, imdb_id: &str) -> Result<MovieDetails, Fet
 
 /// Downloads an image (a poster or a backdrop), refusing what is not one or is too large.
 pub async fn image(state: &AppState, url: &str) -> Result<(Bytes, &'static str), FetchError> {
-    const MAX_IMAGE: usize = 20 * 1024 * 1024;
     let answer = state
         .metadata
         .get("images", url, state.config.metadata_timeout_secs)
@@ -350,10 +438,15 @@ pub async fn image(state: &AppState, url: &str) -> Result<(Bytes, &'static str),
         return Err(FetchError::Refused(answer.status));
     }
     if answer.body.len() > MAX_IMAGE {
-        return Err(BadAnswer(format!("the image at {url} is over 20 MB")).into());
+        return Err(BadAnswer(format!("the image from {} is over 20 MB", host_of(url))).into());
     }
     let ext = image_kind(&answer.body)
-        .ok_or_else(|| BadAnswer(format!("{url} is not a JPEG, PNG or WebP image")))?;
+        .ok_or_else(|| {
+            BadAnswer(format!(
+                "the image from {} is not a JPEG, PNG or WebP image",
+                host_of(url)
+            ))
+        })?;
     Ok((answer.body, ext))
 }
 
@@ -374,7 +467,7 @@ pub async fn trailer(state: &AppState, url: &str, dir: &Path) -> Result<PathBuf,
         if e.is_timeout() {
             FetchError::Timeout(secs)
         } else {
-            FetchError::Unreachable(e.to_string())
+            FetchError::Unreachable(describe(e))
         }
     };
     let mut res = metadata
@@ -387,7 +480,7 @@ pub async fn trailer(state: &AppState, url: &str, dir: &Path) -> Result<PathBuf,
     if res.status().as_u16() != 200 {
         return Err(FetchError::Refused(res.status().as_u16()));
     }
-    let too_large = || BadAnswer(format!("the trailer at {url} is over 500 MB"));
+    let too_large = || BadAnswer(format!("the trailer from {} is over 500 MB", host_of(url)));
     if res.content_length().is_some_and(|n| n > MAX_TRAILER) {
         return Err(too_large().into());
     }
@@ -413,7 +506,9 @@ pub async fn trailer(state: &AppState, url: &str, dir: &Path) -> Result<PathBuf,
         }
         file.sync_all().await.map_err(io)?;
         video_kind(&head)
-            .ok_or_else(|| BadAnswer(format!("{url} is not an MP4 or WebM video")).into())
+            .ok_or_else(|| {
+                BadAnswer(format!("the trailer from {} is not an MP4 or WebM video", host_of(url))).into()
+            })
     }
     .await;
     match outcome {

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::{StatusCode, header};
+use http::{HeaderMap, StatusCode, header};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -33,6 +33,8 @@ pub const SEVEN: &str = "tt0114369";
 pub const WITH_TRAILER: &str = "tt0103064";
 pub const TMDB_KEY: &str = "tmdb-test-key";
 pub const OMDB_KEY: &str = "omdb-test-key";
+/// Shaped like TMDB's API Read Access Token (a JWT), which goes in the Authorization header.
+pub const TMDB_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJvdHQiOiJ0ZXN0In0.c2lnbmF0dXJl";
 
 pub fn hits(key: &str) -> usize {
     HITS.lock()
@@ -196,8 +198,21 @@ fn made_up_page(id: &str, title: &str, year: u16) -> String {
     )
 }
 
-fn tmdb_key_ok(query: &HashMap<String, String>) -> Option<Response> {
-    (query.get("api_key").map(String::as_str) != Some(TMDB_KEY)).then(|| {
+/// TMDB takes a v3 key in the query or a Read Access Token as a bearer (never both here).
+fn tmdb_key_ok(query: &HashMap<String, String>, headers: &HeaderMap) -> Option<Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let ok = match (query.get("api_key").map(String::as_str), bearer) {
+        (Some(key), None) => key == TMDB_KEY,
+        (None, Some(token)) => {
+            hit("tmdb bearer".into());
+            token == TMDB_TOKEN
+        }
+        _ => false,
+    };
+    (!ok).then(|| {
         json(
             StatusCode::UNAUTHORIZED,
             recorded("tmdb_error_401.json").unwrap_or_default(),
@@ -208,9 +223,10 @@ fn tmdb_key_ok(query: &HashMap<String, String>) -> Option<Response> {
 async fn tmdb_find(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     hit(format!("/3/find/{id}"));
-    if let Some(refused) = tmdb_key_ok(&query) {
+    if let Some(refused) = tmdb_key_ok(&query, &headers) {
         return refused;
     }
     match recorded(&format!("tmdb_find_{id}.json")) {
@@ -225,9 +241,10 @@ async fn tmdb_find(
 async fn tmdb_movie(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     hit(format!("/3/movie/{id}"));
-    if let Some(refused) = tmdb_key_ok(&query) {
+    if let Some(refused) = tmdb_key_ok(&query, &headers) {
         return refused;
     }
     match recorded(&format!("tmdb_movie_{id}.json")) {
@@ -242,9 +259,10 @@ async fn tmdb_movie(
 async fn tmdb_collection(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     hit(format!("/3/collection/{id}"));
-    if let Some(refused) = tmdb_key_ok(&query) {
+    if let Some(refused) = tmdb_key_ok(&query, &headers) {
         return refused;
     }
     match recorded(&format!("tmdb_collection_{id}.json")) {

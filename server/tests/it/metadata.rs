@@ -360,3 +360,65 @@ async fn fix_match_moves_the_files_to_the_right_movie() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_outage_never_shows_or_logs_the_api_key() {
+    // Every provider points at a port where nothing listens: reqwest's message for that
+    // quotes the whole address, `api_key=` and all.
+    const SECRET: &str = "SECRET0123456789abcdef";
+    let nowhere = format!("http://127.0.0.1:{}", crate::support::free_port());
+    on_each_database_with(
+        |c| {
+            c.tmdb_url = nowhere.clone();
+            c.imdb_url = nowhere.clone();
+            c.imdb_suggest_url = nowhere.clone();
+            c.omdb_url = nowhere.clone();
+            c.tmdb_api_key = Some(SECRET.into());
+            c.omdb_api_key = Some(SECRET.into());
+        },
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let done = upload(&srv, &anna, "Alien.mkv", b"alien", ALIEN, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            ingest::run_due(&srv.state).await.unwrap();
+            let row = movie_row(&srv.state.db, ALIEN).await;
+            let error = row.metadata_error.clone().unwrap_or_default();
+            assert!(error.contains("cannot be reached"), "{error}");
+            assert!(!error.contains(SECRET), "the key is in {error:?}");
+            assert!(!error.contains("api_key"), "{error:?}");
+            // What a member sees of the movie.
+            let page = srv
+                .get(
+                    &format!("/api/movies/{ALIEN}?library={}", anna.library),
+                    &anna.who,
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            assert!(!page.text.contains(SECRET), "{}", page.text);
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tmdb_read_access_token_travels_in_a_header() {
+    on_each_database_with(
+        |c| {
+            fixtures::use_fixtures(c);
+            c.tmdb_api_key = Some(fixtures::TMDB_TOKEN.into());
+            c.metadata_providers = vec!["tmdb".into()];
+        },
+        |srv| async move {
+            let before = fixtures::hits("tmdb bearer");
+            let anna = member(&srv, "anna").await;
+            let done = upload(&srv, &anna, "Alien.mkv", b"alien", ALIEN, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            ingest::run_due(&srv.state).await.unwrap();
+            let alien = movie_row(&srv.state.db, ALIEN).await;
+            assert_eq!(alien.metadata_status, "fetched", "{:?}", alien.metadata_error);
+            assert_eq!(alien.tmdb_id, Some(348), "TMDB answered");
+            assert!(fixtures::hits("tmdb bearer") > before);
+        },
+    )
+    .await;
+}
