@@ -107,14 +107,21 @@ pub fn plan(
 /// ffmpeg's arguments: the first video and the first audio stream (if any) into an MP4 at
 /// `output`, with progress as `key=value` lines on stdout.
 pub fn ffmpeg_args(input: &str, output: &str, plan: RemuxPlan) -> Vec<String> {
+    // ffmpeg reads a name like `concat:…`, `http://…` or `subfile,…` as a protocol, and
+    // playlists inside a file can name other files and addresses: only plain files, named
+    // as files, are read or written.
+    let input = format!("file:{input}");
+    let output = format!("file:{output}");
     let mut args: Vec<String> = [
         "-hide_banner",
         "-nostdin",
         "-loglevel",
         "error",
         "-y",
+        "-protocol_whitelist",
+        "file",
         "-i",
-        input,
+        &input,
         "-map",
         "0:v:0",
         "-map",
@@ -140,7 +147,7 @@ pub fn ffmpeg_args(input: &str, output: &str, plan: RemuxPlan) -> Vec<String> {
             "-progress",
             "pipe:1",
             "-nostats",
-            output,
+            &output,
         ]
         .map(str::to_owned),
     );
@@ -231,11 +238,11 @@ mod tests {
     fn the_command_copies_video_and_reports_progress() {
         let args = ffmpeg_args("in.mkv", "out.part", RemuxPlan { copy_audio: false });
         let joined = args.join(" ");
-        assert!(joined.contains("-i in.mkv"));
+        assert!(joined.contains("-protocol_whitelist file -i file:in.mkv"));
         assert!(joined.contains("-c:v copy"));
         assert!(joined.contains("-c:a aac"));
         assert!(joined.contains("-movflags +faststart -f mp4"));
-        assert!(joined.ends_with("-progress pipe:1 -nostats out.part"));
+        assert!(joined.ends_with("-progress pipe:1 -nostats file:out.part"));
         let copy = ffmpeg_args("in.mkv", "out.mp4", RemuxPlan { copy_audio: true }).join(" ");
         assert!(copy.contains("-c:a copy") && !copy.contains("aac"));
     }
