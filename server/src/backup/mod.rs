@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// What a backup did, for the summary line.
 #[derive(Debug, Default)]
@@ -28,7 +27,9 @@ pub struct Totals {
 
 pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow::Result<PathBuf> {
     let config = &settings.config;
-    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    if !to.exists() {
+        private_dir(to)?;
+    }
     let to = to
         .canonicalize()
         .with_context(|| format!("resolving {}", to.display()))?;
@@ -54,7 +55,10 @@ pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow
         }
     }
     let work = to.join(format!(".{name}.partial"));
-    std::fs::create_dir_all(&work)?;
+    // A backup holds the database (password hashes, tokens), the config (API keys) and the
+    // TLS key: only the server's account may read it. Made private from the start, so that
+    // nothing inside is ever reachable by others, and each file is made private at the end.
+    private_dir(&work)?;
 
     // The database first: the files copied next are at least as new as the rows naming them.
     let db = backend::db::connect(&config.database_url)
@@ -125,6 +129,7 @@ pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow
     let mut out = std::fs::File::create(work.join(MANIFEST))?;
     out.write_all(serde_json::to_string_pretty(&manifest)?.as_bytes())?;
     out.sync_all()?;
+    make_private(&work)?;
     let done = to.join(&name);
     std::fs::rename(&work, &done)?;
     if let Some(keep) = keep {
@@ -160,10 +165,9 @@ async fn snapshot_database(
         ("sqlite", file)
     } else {
         let file = "database.pgdump";
-        let status = Command::new(pg_tool("pg_dump"))
+        let status = crate::database_url::pg_command(&pg_tool("pg_dump"), url)
             .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
             .arg(work.join(file))
-            .arg(format!("--dbname={url}"))
             .status()
             .context("running pg_dump (install PostgreSQL's client programs)")?;
         if !status.success() {
@@ -176,6 +180,38 @@ async fn snapshot_database(
         file: file.into(),
         sha256: hash_file(&work.join(file))?,
     })
+}
+
+/// Creates `dir` (and its parents) with only the owner allowed in.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Folders 0700 and files 0600 under `root`. Hard-linked copies share their permissions with
+/// the previous backup's, which this makes private too.
+fn make_private(root: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A PostgreSQL program: on PATH, or the newest in Debian's versioned folders.

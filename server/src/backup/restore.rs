@@ -10,7 +10,6 @@ use sea_orm::{
     Statement,
 };
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
     let config = &settings.config;
@@ -223,9 +222,8 @@ async fn restore_database(kind: &str, dump: &Path, url: &str) -> anyhow::Result<
             copied?;
         }
         ("postgres", None) => {
-            let out = Command::new(pg_tool("pg_restore"))
+            let out = crate::database_url::pg_command(&pg_tool("pg_restore"), url)
                 .args(["--no-owner", "--no-privileges", "--exit-on-error"])
-                .arg(format!("--dbname={url}"))
                 .arg(dump)
                 .output()
                 .context("running pg_restore (install PostgreSQL's client programs)")?;

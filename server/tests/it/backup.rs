@@ -34,6 +34,11 @@ fn succeeded(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..len).map(|_| rng.r#gen()).collect()
@@ -125,6 +130,25 @@ async fn a_backup_brings_back_every_movie_file_user_and_position() {
             .collect();
         folders.sort();
         assert_eq!(folders.len(), 2, "{folders:?}");
+        // Private: the database snapshot (password hashes), the TLS key and the config (API
+        // keys) are for the server's own account only; so are the movies' copies.
+        for folder in &folders {
+            let mut stack = vec![folder.clone()];
+            let mut seen_files = 0;
+            while let Some(dir) = stack.pop() {
+                assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+                for entry in std::fs::read_dir(&dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else {
+                        assert_eq!(mode(&path), 0o600, "{}", path.display());
+                        seen_files += 1;
+                    }
+                }
+            }
+            assert!(seen_files >= 4, "database, manifest and two movies: {seen_files}");
+        }
         let manifest: Value =
             serde_json::from_slice(&std::fs::read(folders[1].join("manifest.json")).unwrap())
                 .unwrap();
