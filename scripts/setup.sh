@@ -95,6 +95,16 @@ install_wasm_opt() {
   npm install --prefix "$ROOT/.tools" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 }
 
+# schemathesis, which fuzzes the JSON API (bench/fuzz-api.sh), in its own virtualenv.
+SCHEMATHESIS_VERSION="4.32.5"
+install_fuzzer() {
+  local venv="$ROOT/.tools/fuzz-venv"
+  if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" = "$SCHEMATHESIS_VERSION" ]; then return 0; fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION (the API fuzzer) into .tools/"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 install_e2e_packages() {
   local stamp="$ROOT/end2end/node_modules/.ott-lock"
   if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/end2end/package-lock.json"; then return 0; fi
@@ -115,6 +125,7 @@ ensure_tools() {
   install_wasm_target
   install_wasm_opt & pids+=($!)
   [ "${1:-}" = test ] && { install_e2e_packages & pids+=($!); }
+  [ "${1:-}" = test ] && { install_fuzzer & pids+=($!); }
   install_wasm_bindgen || failed=1
   install_cargo_leptos || failed=1
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done

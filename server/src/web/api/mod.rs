@@ -66,6 +66,60 @@ impl Modify for Security {
     }
 }
 
+/// Adds the answers every operation can give besides its own, once, so that the document
+/// says what the extractors answer: `400` for a path, query or body that cannot be read,
+/// `413`/`415` for a body too large or not JSON, `401` where a login is needed. The fuzzer
+/// (bench/fuzz-api.sh) checks every answer against the document.
+pub fn document_common_answers(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+    let error = |description: &str| -> RefOr<Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+            .into()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let shared_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let has_parameters =
+                shared_parameters || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = operation.request_body.is_some();
+            let answers = &mut operation.responses.responses;
+            if has_parameters || has_body {
+                answers
+                    .entry("400".into())
+                    .or_insert_with(|| error("A parameter or the body is not valid"));
+            }
+            if has_body {
+                answers
+                    .entry("413".into())
+                    .or_insert_with(|| error("The body is too large"));
+                answers
+                    .entry("415".into())
+                    .or_insert_with(|| error("The body is not JSON"));
+            }
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                answers
+                    .entry("401".into())
+                    .or_insert_with(|| error("Not logged in"));
+            }
+        }
+    }
+}
+
 /// A `check` request describes up to 5000 files.
 const CHECK_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
