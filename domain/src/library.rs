@@ -314,15 +314,33 @@ mod tests {
             normalize_path(Path::new(injected)),
             Err(LibraryRuleError::PathInvalid)
         );
-        for bad in ["/tmp/a\rb", "/tmp/a\tb", "/tmp/a\u{0}b", "/tmp/a\u{85}b", "/tmp/a\u{2028}b", "/tmp/\u{202E}gpj.exe"] {
-            assert_eq!(normalize_path(Path::new(bad)), Err(LibraryRuleError::PathInvalid), "{bad:?}");
-            assert_eq!(normalize_name(&bad[5..]), Err(LibraryRuleError::NameInvalid), "{bad:?}");
+        for bad in [
+            "/tmp/a\rb",
+            "/tmp/a\tb",
+            "/tmp/a\u{0}b",
+            "/tmp/a\u{85}b",
+            "/tmp/a\u{2028}b",
+            "/tmp/\u{202E}gpj.exe",
+        ] {
+            assert_eq!(
+                normalize_path(Path::new(bad)),
+                Err(LibraryRuleError::PathInvalid),
+                "{bad:?}"
+            );
+            assert_eq!(
+                normalize_name(&bad[5..]),
+                Err(LibraryRuleError::NameInvalid),
+                "{bad:?}"
+            );
         }
         #[cfg(unix)]
         {
             use std::os::unix::ffi::OsStrExt;
             let not_utf8 = std::ffi::OsStr::from_bytes(b"/tmp/\xff");
-            assert_eq!(normalize_path(Path::new(not_utf8)), Err(LibraryRuleError::PathInvalid));
+            assert_eq!(
+                normalize_path(Path::new(not_utf8)),
+                Err(LibraryRuleError::PathInvalid)
+            );
         }
         // Spaces, quotes, '%' and non-Latin letters are ordinary in folder names.
         assert!(normalize_path(Path::new("/mnt/films & more/100% 'Kino' 映画")).is_ok());

@@ -116,20 +116,35 @@ mod tests {
     fn the_password_leaves_the_url_for_the_environment() {
         assert_eq!(
             split_password("postgres://ott:p%40ss@db:5432/ott"),
-            ("postgres://ott@db:5432/ott".to_owned(), Some("p@ss".to_owned()))
+            (
+                "postgres://ott@db:5432/ott".to_owned(),
+                Some("p@ss".to_owned())
+            )
         );
         assert_eq!(
             split_password("postgres://ott@db/ott?password=x%20y&sslmode=disable"),
-            ("postgres://ott@db/ott?sslmode=disable".to_owned(), Some("x y".to_owned()))
+            (
+                "postgres://ott@db/ott?sslmode=disable".to_owned(),
+                Some("x y".to_owned())
+            )
         );
         assert_eq!(
             split_password("postgres://ott@db/ott"),
             ("postgres://ott@db/ott".to_owned(), None)
         );
         let cmd = pg_command(std::path::Path::new("pg_dump"), "postgres://u:pw@h/d");
-        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<_> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(args, ["--dbname=postgres://u@h/d"]);
         let env: Vec<_> = cmd.get_envs().collect();
-        assert_eq!(env, [(std::ffi::OsStr::new("PGPASSWORD"), Some(std::ffi::OsStr::new("pw")))]);
+        assert_eq!(
+            env,
+            [(
+                std::ffi::OsStr::new("PGPASSWORD"),
+                Some(std::ffi::OsStr::new("pw"))
+            )]
+        );
     }
 }

@@ -440,13 +440,12 @@ pub async fn image(state: &AppState, url: &str) -> Result<(Bytes, &'static str),
     if answer.body.len() > MAX_IMAGE {
         return Err(BadAnswer(format!("the image from {} is over 20 MB", host_of(url))).into());
     }
-    let ext = image_kind(&answer.body)
-        .ok_or_else(|| {
-            BadAnswer(format!(
-                "the image from {} is not a JPEG, PNG or WebP image",
-                host_of(url)
-            ))
-        })?;
+    let ext = image_kind(&answer.body).ok_or_else(|| {
+        BadAnswer(format!(
+            "the image from {} is not a JPEG, PNG or WebP image",
+            host_of(url)
+        ))
+    })?;
     Ok((answer.body, ext))
 }
 
@@ -505,10 +504,13 @@ pub async fn trailer(state: &AppState, url: &str, dir: &Path) -> Result<PathBuf,
             file.write_all(&chunk).await.map_err(io)?;
         }
         file.sync_all().await.map_err(io)?;
-        video_kind(&head)
-            .ok_or_else(|| {
-                BadAnswer(format!("the trailer from {} is not an MP4 or WebM video", host_of(url))).into()
-            })
+        video_kind(&head).ok_or_else(|| {
+            BadAnswer(format!(
+                "the trailer from {} is not an MP4 or WebM video",
+                host_of(url)
+            ))
+            .into()
+        })
     }
     .await;
     match outcome {

@@ -3,8 +3,8 @@
 use crate::config::Settings;
 use anyhow::{Context, bail};
 use backend::auth::{tokens, users};
-use backend::libraries::FolderChoice;
 use backend::entities::user;
+use backend::libraries::FolderChoice;
 use backend::{AppState, db};
 use domain::api::UserInfo;
 use std::io::BufRead;

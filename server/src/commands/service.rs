@@ -286,7 +286,11 @@ pub fn systemd_unit(s: &Service) -> anyhow::Result<String> {
          WantedBy=multi-user.target\n",
         data = safe_word("the data folder", &s.data_dir.display().to_string())?,
         user = systemd_word("the user name", &s.user, false)?,
-        work = systemd_word("the working folder", &s.working_dir.display().to_string(), false)?,
+        work = systemd_word(
+            "the working folder",
+            &s.working_dir.display().to_string(),
+            false
+        )?,
         site = systemd_word(
             "the site folder",
             &format!("LEPTOS_SITE_ROOT={}", s.site_root.display()),
@@ -307,7 +311,10 @@ fn xml(text: &str) -> String {
 pub fn launchd_plist(s: &Service) -> anyhow::Result<String> {
     let mut args = String::new();
     for arg in s.arguments() {
-        args += &format!("        <string>{}</string>\n", xml(safe_word("the argument", &arg)?));
+        args += &format!(
+            "        <string>{}</string>\n",
+            xml(safe_word("the argument", &arg)?)
+        );
     }
     let log = s.data_dir.join("ott.log");
     let work = s.working_dir.display().to_string();
@@ -450,15 +457,31 @@ mod tests {
         };
         let err = systemd_unit(&evil).unwrap_err().to_string();
         assert!(err.contains("refusing"), "{err}");
-        assert!(launchd_plist(&Service { data_dir: injected, ..service() }).is_err());
+        assert!(
+            launchd_plist(&Service {
+                data_dir: injected,
+                ..service()
+            })
+            .is_err()
+        );
         for bad in ["/srv/a\rb", "/srv/a\u{2028}b", "/srv/a\u{0}b"] {
             assert!(
-                systemd_unit(&Service { writable: vec![bad.into()], ..service() }).is_err(),
+                systemd_unit(&Service {
+                    writable: vec![bad.into()],
+                    ..service()
+                })
+                .is_err(),
                 "{bad:?}"
             );
         }
         // Not absolute: '-' or '+' in front would change what systemd does with the entry.
-        assert!(systemd_unit(&Service { writable: vec!["-/srv".into()], ..service() }).is_err());
+        assert!(
+            systemd_unit(&Service {
+                writable: vec!["-/srv".into()],
+                ..service()
+            })
+            .is_err()
+        );
     }
 
     #[test]
@@ -469,8 +492,17 @@ mod tests {
             ..service()
         })
         .unwrap();
-        assert!(unit.contains("ReadWritePaths=\"/mnt/100%% films\"\n"), "{unit}");
-        assert!(unit.contains("--database-url postgres://ott:pa$$$$%%i@db/ott serve"), "{unit}");
-        assert!(unit.contains("Environment=\"LEPTOS_SITE_ROOT=/opt/open ott/target/site\"\n"), "{unit}");
+        assert!(
+            unit.contains("ReadWritePaths=\"/mnt/100%% films\"\n"),
+            "{unit}"
+        );
+        assert!(
+            unit.contains("--database-url postgres://ott:pa$$$$%%i@db/ott serve"),
+            "{unit}"
+        );
+        assert!(
+            unit.contains("Environment=\"LEPTOS_SITE_ROOT=/opt/open ott/target/site\"\n"),
+            "{unit}"
+        );
     }
 }

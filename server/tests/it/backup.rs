@@ -147,7 +147,10 @@ async fn a_backup_brings_back_every_movie_file_user_and_position() {
                     }
                 }
             }
-            assert!(seen_files >= 4, "database, manifest and two movies: {seen_files}");
+            assert!(
+                seen_files >= 4,
+                "database, manifest and two movies: {seen_files}"
+            );
         }
         let manifest: Value =
             serde_json::from_slice(&std::fs::read(folders[1].join("manifest.json")).unwrap())

@@ -137,7 +137,9 @@ async fn admin_commands_create_users_tokens_and_libraries() {
         let refused = ott(
             &data,
             &url,
-            &["library", "create", "--owner", "anna", "--name", "X", "--path", &injected],
+            &[
+                "library", "create", "--owner", "anna", "--name", "X", "--path", &injected,
+            ],
             None,
         );
         assert!(!refused.status.success());
@@ -164,7 +166,14 @@ async fn admin_commands_create_users_tokens_and_libraries() {
         let unit = ott(
             &data,
             &url,
-            &["install-service", "--print", "--format", "systemd", "--user", "ott"],
+            &[
+                "install-service",
+                "--print",
+                "--format",
+                "systemd",
+                "--user",
+                "ott",
+            ],
             None,
         );
         assert!(!unit.status.success(), "the unit was written");

@@ -274,25 +274,37 @@ async fn only_the_administrator_chooses_any_folder() {
                     s(&data.join("libraries")),
                     s(&data.join("uploads/x")),
                 ] {
-                    srv.post("/api/libraries", &bob, json!({"name": "Mine", "path": path}))
-                        .await
-                        .assert_error(StatusCode::FORBIDDEN, "path_not_allowed");
+                    srv.post(
+                        "/api/libraries",
+                        &bob,
+                        json!({"name": "Mine", "path": path}),
+                    )
+                    .await
+                    .assert_error(StatusCode::FORBIDDEN, "path_not_allowed");
                 }
                 assert!(!outside.join("films").exists(), "no folder was made");
                 // A line break is refused for everyone, with its own reason.
                 let injected = format!("{}\nExecStartPre=+/bin/sh -c 'id'\n#", s(&outside));
                 for who in [&bob, &admin] {
-                    srv.post("/api/libraries", who, json!({"name": "X", "path": injected}))
-                        .await
-                        .assert_error(StatusCode::BAD_REQUEST, "path_invalid");
+                    srv.post(
+                        "/api/libraries",
+                        who,
+                        json!({"name": "X", "path": injected}),
+                    )
+                    .await
+                    .assert_error(StatusCode::BAD_REQUEST, "path_invalid");
                     srv.post("/api/libraries", who, json!({"name": "X\nY"}))
                         .await
                         .assert_error(StatusCode::BAD_REQUEST, "library_name_invalid");
                 }
                 // The administrator still hears why a folder is refused.
-                srv.post("/api/libraries", &admin, json!({"name": "X", "path": s(&a_file)}))
-                    .await
-                    .assert_error(StatusCode::BAD_REQUEST, "path_not_directory");
+                srv.post(
+                    "/api/libraries",
+                    &admin,
+                    json!({"name": "X", "path": s(&a_file)}),
+                )
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "path_not_directory");
 
                 // Bob's libraries: the default folder, one inside it, one inside a root.
                 for (name, path, expected) in [

@@ -415,7 +415,11 @@ async fn a_tmdb_read_access_token_travels_in_a_header() {
             assert_eq!(done.status, StatusCode::OK, "{}", done.text);
             ingest::run_due(&srv.state).await.unwrap();
             let alien = movie_row(&srv.state.db, ALIEN).await;
-            assert_eq!(alien.metadata_status, "fetched", "{:?}", alien.metadata_error);
+            assert_eq!(
+                alien.metadata_status, "fetched",
+                "{:?}",
+                alien.metadata_error
+            );
             assert_eq!(alien.tmdb_id, Some(348), "TMDB answered");
             assert!(fixtures::hits("tmdb bearer") > before);
         },
