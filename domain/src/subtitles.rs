@@ -14,17 +14,22 @@ pub struct Converted {
     pub skipped: usize,
 }
 
-/// Decodes and converts the bytes of an SRT file.
-pub fn convert(bytes: &[u8]) -> Converted {
+/// Decodes and converts the bytes of an SRT file. The bytes are taken by value so that a
+/// UTF-8 file becomes the text without a copy; the WebVTT is then written in one pass.
+pub fn convert(bytes: Vec<u8>) -> Converted {
     srt_to_vtt(&decode(bytes))
 }
 
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
 /// The text of an SRT file's bytes, decoded: UTF-8 (with or without BOM), UTF-16 LE/BE with
-/// BOM, else Windows-1252 (which covers Latin-1).
-pub fn decode(bytes: &[u8]) -> String {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+/// BOM, else Windows-1252 (which covers Latin-1). UTF-8 reuses the buffer it is given.
+pub fn decode(mut bytes: Vec<u8>) -> String {
+    if bytes.starts_with(UTF8_BOM) {
         // The BOM says UTF-8: a few bad bytes should not turn the whole file into cp1252 noise.
-        return String::from_utf8_lossy(rest).into_owned();
+        bytes.drain(..UTF8_BOM.len());
+        return String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return decode_utf16(rest, u16::from_le_bytes);
@@ -32,10 +37,10 @@ pub fn decode(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return decode_utf16(rest, u16::from_be_bytes);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
         // Legacy 8-bit files carry no marker; cp1252 is what Windows subtitle tools wrote.
-        Err(_) => bytes.iter().map(|&b| cp1252(b)).collect(),
+        Err(e) => e.as_bytes().iter().map(|&b| cp1252(b)).collect(),
     }
 }
 
@@ -69,15 +74,17 @@ fn cp1252(byte: u8) -> char {
 /// A WebVTT document from SRT text.
 pub fn srt_to_vtt(srt: &str) -> Converted {
     let srt = srt.strip_prefix('\u{FEFF}').unwrap_or(srt);
-    let text = srt.replace("\r\n", "\n").replace('\r', "\n");
+    // WebVTT is about as long as the SRT it comes from: one allocation, usually.
+    let mut vtt = String::with_capacity(srt.len() + 16);
+    vtt.push_str("WEBVTT\n\n");
     let mut out = Converted {
-        vtt: String::from("WEBVTT\n\n"),
+        vtt,
         cues: 0,
         skipped: 0,
     };
     let mut block = Vec::new();
     // A final empty line flushes the last block of a file without a trailing newline.
-    for line in text.split('\n').map(str::trim_end).chain([""]) {
+    for line in lines(srt).map(str::trim_end).chain([""]) {
         if !line.is_empty() {
             block.push(line);
             continue;
@@ -98,6 +105,30 @@ pub fn srt_to_vtt(srt: &str) -> Converted {
         block.clear();
     }
     out
+}
+
+/// The lines of a text, whatever ends them (`\n`, `\r\n` or a lone `\r`), borrowed from it
+/// rather than copied into a normalised text.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.find(['\r', '\n']) {
+            Some(end) => {
+                let ending = if text[end..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = Some(&text[end + ending..]);
+                Some(&text[..end])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
 }
 
 /// One WebVTT cue (ending in `\n`) from the non-blank lines of an SRT block.
@@ -250,7 +281,7 @@ mod tests {
                 }
             );
         }
-        assert_eq!(convert(b"").vtt, HEADER);
+        assert_eq!(convert(Vec::new()).vtt, HEADER);
     }
 
     #[test]
@@ -421,12 +452,12 @@ mod tests {
     fn decodes_utf8_with_and_without_bom() {
         let srt = "1\n00:00:01,000 --> 00:00:02,000\nCafé ’\n";
         let expected = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nCafé ’\n";
-        assert_eq!(convert(srt.as_bytes()).vtt, expected);
+        assert_eq!(convert(srt.as_bytes().to_vec()).vtt, expected);
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), srt.as_bytes()].concat();
-        assert_eq!(decode(&with_bom), srt);
-        assert_eq!(convert(&with_bom).vtt, expected);
+        assert_eq!(decode(with_bom.clone()), srt);
+        assert_eq!(convert(with_bom).vtt, expected);
         // A BOM followed by a stray invalid byte still decodes as UTF-8.
-        assert_eq!(decode(b"\xEF\xBB\xBFa\xFFb"), "a\u{FFFD}b");
+        assert_eq!(decode(b"\xEF\xBB\xBFa\xFFb".to_vec()), "a\u{FFFD}b");
     }
 
     #[test]
@@ -437,15 +468,15 @@ mod tests {
 
     #[test]
     fn decodes_windows_1252() {
-        assert_eq!(decode(&[0x43, 0x61, 0x66, 0xE9]), "Café");
-        assert_eq!(decode(&[0x92]), "’");
+        assert_eq!(decode(vec![0x43, 0x61, 0x66, 0xE9]), "Café");
+        assert_eq!(decode(vec![0x92]), "’");
         assert_eq!(
-            decode(&[0x80, 0x81, 0x8A, 0x93, 0x94, 0x96, 0x9F, 0xA0, 0xFF]),
+            decode(vec![0x80, 0x81, 0x8A, 0x93, 0x94, 0x96, 0x9F, 0xA0, 0xFF]),
             "€\u{81}Š“”–Ÿ\u{A0}ÿ"
         );
         let srt = b"1\r\n00:00:01,000 --> 00:00:02,000\r\nCaf\xE9 l\x92ami\r\n";
         assert_eq!(
-            convert(srt).vtt,
+            convert(srt.to_vec()).vtt,
             "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nCafé l’ami\n"
         );
     }
@@ -462,10 +493,26 @@ mod tests {
             .into_iter()
             .chain(srt.encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
-        assert_eq!(decode(&le), srt);
-        assert_eq!(decode(&be), srt);
-        assert_eq!(convert(&le).vtt, expected);
+        assert_eq!(decode(le.clone()), srt);
+        assert_eq!(decode(be), srt);
+        assert_eq!(convert(le).vtt, expected);
         // A truncated final unit becomes a replacement character rather than vanishing.
-        assert_eq!(decode(&[0xFF, 0xFE, b'a', 0, b'b']), "a\u{FFFD}");
+        assert_eq!(decode(vec![0xFF, 0xFE, b'a', 0, b'b']), "a\u{FFFD}");
+    }
+
+    #[test]
+    fn utf8_is_decoded_in_place_and_lines_end_any_way() {
+        let bytes = b"1\n00:00:01,000 --> 00:00:02,000\nA\n".to_vec();
+        let at = bytes.as_ptr();
+        let text = decode(bytes);
+        assert_eq!(text.as_ptr(), at, "no copy of a UTF-8 file");
+        let mut with_bom = UTF8_BOM.to_vec();
+        with_bom.extend_from_slice(b"abc");
+        let at = with_bom.as_ptr();
+        let text = decode(with_bom);
+        assert_eq!(text.as_ptr(), at, "nor of one with a BOM");
+        let split: Vec<&str> = lines("a\r\nb\rc\n\nd\r\n").collect();
+        assert_eq!(split, ["a", "b", "c", "", "d", ""]);
+        assert_eq!(lines("").collect::<Vec<_>>(), [""]);
     }
 }

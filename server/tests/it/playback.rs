@@ -1,7 +1,7 @@
 //! Playback: `/stream/{id}` with HTTP Range and validators, subtitles as WebVTT, and resume
 //! positions; members of the file's library only.
 
-use crate::support::{As, on_each_database};
+use crate::support::{As, on_each_database, on_each_database_with};
 use crate::uploads::{MATRIX, Member, member, upload};
 use http::{Method, Request, StatusCode, header};
 use serde_json::json;
@@ -222,5 +222,58 @@ async fn subtitles_are_served_as_webvtt_and_positions_resume() {
             .await
             .assert_error(StatusCode::NOT_FOUND, "file_not_found");
     })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subtitle_files_over_the_limit_are_refused_without_being_read() {
+    on_each_database_with(
+        |c| c.subtitle_max_size = 4096,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let (id, _) = uploaded(&srv, &anna).await;
+            let srt_dir = anna.path.join(MATRIX).join("srt");
+            std::fs::create_dir_all(&srt_dir).unwrap();
+            // Exactly at the limit: converted.
+            let cue = b"1\n00:00:01,000 --> 00:00:02,000\nA\n\n";
+            let mut at_limit = cue.repeat(4096 / cue.len());
+            at_limit.resize(4096, b'\n');
+            std::fs::write(srt_dir.join("subtitle.en.srt"), &at_limit).unwrap();
+            // One byte over; and 64 GiB that take no room (reading them would take minutes
+            // and more memory than the machine has).
+            std::fs::write(srt_dir.join("subtitle.fr.srt"), [b'\n'; 4097]).unwrap();
+            let huge = 64u64 << 30;
+            std::fs::File::create(srt_dir.join("subtitle.de.vtt"))
+                .unwrap()
+                .set_len(huge)
+                .unwrap();
+
+            let ok = get(
+                &srv,
+                &format!("/subtitles/{id}/subtitle.en.srt"),
+                &anna.who,
+                &[],
+            )
+            .await;
+            assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+            assert!(
+                ok.text
+                    .starts_with("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nA\n")
+            );
+            for (name, size) in [("subtitle.fr.srt", 4097), ("subtitle.de.vtt", huge)] {
+                let asked = std::time::Instant::now();
+                let r = get(&srv, &format!("/subtitles/{id}/{name}"), &anna.who, &[]).await;
+                r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "subtitle_too_large");
+                assert_eq!(
+                    (r.body["size"].as_u64(), r.body["max"].as_u64()),
+                    (Some(size), Some(4096))
+                );
+                assert!(
+                    asked.elapsed() < std::time::Duration::from_secs(5),
+                    "{name} was not read"
+                );
+            }
+        },
+    )
     .await;
 }

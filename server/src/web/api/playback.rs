@@ -159,12 +159,19 @@ pub async fn stream(
         .map_err(ApiError::internal)?)
 }
 
+/// Subtitle files read and converted at once; each holds a few times `subtitle_max_size` at
+/// most (the file, and the WebVTT made from it), so memory stays bounded however many players
+/// ask together.
+static CONVERSIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// A subtitle file of the movie as WebVTT (SubRip is converted; WebVTT is sent as it is).
+/// Files larger than `subtitle_max_size` are refused without being read.
 #[utoipa::path(get, path = "/subtitles/{id}/{name}", tag = "playback", security(("session" = []), ("token" = [])),
     params(("id" = i32, Path, description = "The movie file id"), ("name" = String, Path, description = "e.g. subtitle.en.srt")),
     responses(
         (status = OK, description = "WebVTT", content_type = "text/vtt"),
         (status = NOT_FOUND, description = "No such file or subtitle, or not a member of its library", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`subtitle_too_large` (with `size` and `max`): the stored file is larger than `subtitle_max_size`", body = ErrorBody),
     ))]
 pub async fn subtitles(
     State(state): State<AppState>,
@@ -172,23 +179,58 @@ pub async fn subtitles(
     ApiPath((id, name)): ApiPath<(i32, String)>,
 ) -> Result<Response, Failure> {
     let path = playback::subtitle(&state, user.id, id, &name).await?;
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         tracing::warn!(file = %path.display(), error = %e, "could not read a subtitle file");
         ApiError::new(
             StatusCode::NOT_FOUND,
             "subtitle_not_found",
             "This subtitle file cannot be read.",
         )
-    })?;
-    let vtt = if name.to_ascii_lowercase().ends_with(".vtt") {
-        domain::subtitles::decode(&bytes)
-    } else {
-        let converted = domain::subtitles::convert(&bytes);
-        if converted.skipped > 0 {
-            tracing::info!(file = %path.display(), cues = converted.cues, skipped = converted.skipped, "malformed subtitle cues skipped");
-        }
-        converted.vtt
     };
+    let max = state.config.subtitle_max_size;
+    let too_large = |size: u64| {
+        tracing::info!(file = %path.display(), size, max, "a subtitle file too large to convert was asked for");
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subtitle_too_large",
+            format!("This subtitle file is {size} bytes; the server converts subtitles of up to {max} bytes."),
+        )
+        .with_detail("size", size)
+        .with_detail("max", max)
+    };
+    let file = tokio::fs::File::open(&path).await.map_err(unreadable)?;
+    let size = file.metadata().await.map_err(unreadable)?.len();
+    if size > max {
+        return Err(too_large(size).into());
+    }
+    let _turn = CONVERSIONS.acquire().await.map_err(ApiError::internal)?;
+    // At most one byte past the limit, in case the file grew since its size was read.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64).into());
+    }
+    let is_vtt = name.to_ascii_lowercase().ends_with(".vtt");
+    // Converting a few megabytes takes a while: not on the async workers.
+    let converted = tokio::task::spawn_blocking(move || {
+        if is_vtt {
+            domain::subtitles::Converted {
+                vtt: domain::subtitles::decode(bytes),
+                cues: 0,
+                skipped: 0,
+            }
+        } else {
+            domain::subtitles::convert(bytes)
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    if converted.skipped > 0 {
+        tracing::info!(file = %path.display(), cues = converted.cues, skipped = converted.skipped, "malformed subtitle cues skipped");
+    }
     Ok((
         [
             (
@@ -200,7 +242,7 @@ pub async fn subtitles(
                 HeaderValue::from_static("private, no-cache"),
             ),
         ],
-        vtt,
+        converted.vtt,
     )
         .into_response())
 }
