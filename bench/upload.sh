@@ -271,7 +271,7 @@ AUTH=(-H "Authorization: Bearer $TOKEN")
 log "ott: init, $CHUNKS x $CHUNK_MIB MiB from one curl, end"
 t0="$(now)"
 INIT_QUERY="filename=bench.mkv&size=$SIZE&lastModified=$MTIME_MS&library=$LIB_ID"
-if ! init="$("${CURL[@]}" "${AUTH[@]}" "$API?type=init&$INIT_QUERY")"; then
+if ! init="$("${CURL[@]}" "${AUTH[@]}" -X POST "$API?type=init&$INIT_QUERY")"; then
   fail_ott "init failed: $init"
 fi
 UPLOAD_ID="$(json_get uploadId <<<"$init")"

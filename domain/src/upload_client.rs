@@ -568,6 +568,23 @@ mod tests {
     }
 
     #[test]
+    fn the_servers_upload_limits_wait_or_stop_and_a_refused_replace_fails() {
+        // Too many unfinished uploads: the user's others finish meanwhile.
+        let mut d = Driver::new(5, None, no_wait());
+        d.initialised(Err(refused(429, "too_many_open_uploads")));
+        assert!(matches!(d.next(), Action::Wait(_)));
+        d.waited();
+        // A used-up quota stops the queue like a full disk.
+        d.initialised(Err(refused(507, "quota_exceeded")));
+        assert!(matches!(d.next(), Action::Finish(Outcome::OutOfSpace(_))));
+        // An uploader's replace: the server's sentence, no retry.
+        let mut d = Driver::new(0, None, no_wait());
+        d.initialised(Ok(state(0, 0)));
+        d.ended(Err(refused(403, "not_allowed")));
+        assert_eq!(d.next(), Action::Finish(Outcome::Failed("m".into())));
+    }
+
+    #[test]
     fn the_rate_follows_the_last_seconds_and_gives_an_eta() {
         let mut r = Rate::default();
         r.record(0.0, 0);

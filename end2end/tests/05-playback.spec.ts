@@ -25,7 +25,7 @@ test('a movie plays in the browser, its position is saved, and a reload offers t
 
   const bytes = makeMovie();
   const api = page.request;
-  const init = await api.get(`/api/upload?type=init&filename=The.Matrix.1999.mp4&size=${bytes.length}&lastModified=1700000000000`);
+  const init = await api.post(`/api/upload?type=init&filename=The.Matrix.1999.mp4&size=${bytes.length}&lastModified=1700000000000`);
   expect(init.status(), await init.text()).toBe(200);
   const { uploadId } = await init.json();
   const chunk = await api.post(`/api/upload?type=chunk&uploadId=${uploadId}&chunkNr=1&offset=0`, { data: bytes });

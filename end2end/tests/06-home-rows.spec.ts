@@ -10,7 +10,7 @@ test('home shows rows of posters that scroll with the buttons and the arrow keys
   for (let n = 1; n <= 12; n++) {
     const name = `Home Movie ${String(n).padStart(2, '0')}.mkv`;
     const bytes = Buffer.from(`movie number ${n}`);
-    const init = await page.request.get(
+    const init = await page.request.post(
       `/api/upload?type=init&filename=${encodeURIComponent(name)}&size=${bytes.length}&lastModified=1700000000000`,
     );
     expect(init.status(), await init.text()).toBe(200);

@@ -185,7 +185,7 @@ export async function uploadFile(
   imdbId: string,
   mode: 'new' | 'version' = 'new',
 ): Promise<{ movieFileId: number; path: string }> {
-  const init = await api.get(
+  const init = await api.post(
     `/api/upload?type=init&filename=${encodeURIComponent(filename)}&size=${bytes.length}&lastModified=1700000000000`,
   );
   expect(init.status(), await init.text()).toBe(200);

@@ -18,6 +18,9 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 use wasm_bindgen::JsCast;
 
+/// Why an uploader is not offered to replace a movie's files (the server would refuse it).
+const NO_REPLACE: &str = "Replacing deletes the files already there, which only the library's owner and managers can do: add this as another version, or ask one of them.";
+
 /// Where movies are added to a library.
 #[component]
 pub fn UploadPage() -> impl IntoView {
@@ -72,7 +75,7 @@ fn picked(list: Option<web_sys::FileList>) -> Vec<Picked> {
 
 #[component]
 fn Uploader(library: LibraryInfo, parallel: usize) -> impl IntoView {
-    let queue = Queue::new(library.id, parallel);
+    let queue = Queue::new(library.id, parallel, library.role.can_manage());
     let selection = Selection::default();
     let space = Resource::new(|| (), move |_| get_upload_space(library.id));
     let leftovers = RwSignal::new(Vec::<Unfinished>::new());
@@ -357,9 +360,10 @@ fn PickRow(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
                         <p class="pick-file">{header.clone()}</p>
                         <div class="existing" role="group" aria-label=format!("{title} already has files")>
                             <p>{format!("{title} already has {} in this library ({existing}).", plural(files.len(), "file", "files"))}</p>
-                            <button class="button-quiet" on:click=replace>"Replace them"</button>
+                            {queue.may_replace.then(|| view! { <button class="button-quiet" on:click=replace>"Replace them"</button> })}
                             <button class="button-primary" on:click=version>"Add as another version"</button>
                             <button class="button-quiet" on:click=back>"Cancel"</button>
+                            {(!queue.may_replace).then(|| view! { <p class="hint">{NO_REPLACE}</p> })}
                         </div>
                     </li>
                 })
@@ -627,9 +631,10 @@ fn QueueRow(item: Item, queue: Queue) -> impl IntoView {
                 ItemState::NeedsChoice(_) => EitherOf5::C(view! {
                     <div class="existing" role="group" aria-label=format!("{title} already has files")>
                         <p>{format!("{title} already has files in this library.")}</p>
-                        <button class="button-quiet small" on:click=move |_| queue.choose(id, Some(EndMode::Replace))>"Replace them"</button>
+                        {queue.may_replace.then(|| view! { <button class="button-quiet small" on:click=move |_| queue.choose(id, Some(EndMode::Replace))>"Replace them"</button> })}
                         <button class="button-primary small" on:click=move |_| queue.choose(id, Some(EndMode::Version))>"Add as another version"</button>
                         <button class="button-quiet small" on:click=move |_| queue.choose(id, None)>"Cancel"</button>
+                        {(!queue.may_replace).then(|| view! { <p class="hint">{NO_REPLACE}</p> })}
                     </div>
                 }),
                 ItemState::Failed(_) => EitherOf5::D(view! {

@@ -85,7 +85,8 @@ pub async fn init(library: i32, file: &FileDescription) -> Result<UploadState, F
         file.size,
         file.last_modified
     );
-    call("GET", &url, None, None).await
+    // POST: a request that changes state (GET init is kept for old clients, behind a header).
+    call("POST", &url, None, None).await
 }
 
 /// Sends the bytes `plan` names, sliced from the file (the browser reads them as it sends).

@@ -61,6 +61,9 @@ pub struct Item {
 #[derive(Clone, Copy)]
 pub struct Queue {
     pub library: i32,
+    /// Whether the user may replace a movie's files (deleting them: owners and managers); the
+    /// server refuses `replace` to anyone else.
+    pub may_replace: bool,
     pub items: RwSignal<Vec<Item>>,
     pub parallel: RwSignal<usize>,
     /// Why the queue stopped on its own (the disk is full), until the user retries.
@@ -72,9 +75,10 @@ pub struct Queue {
 
 impl Queue {
     /// A queue into `library` that sends `parallel` files at once (the user's setting).
-    pub fn new(library: i32, parallel: usize) -> Queue {
+    pub fn new(library: i32, parallel: usize, may_replace: bool) -> Queue {
         Queue {
             library,
+            may_replace,
             items: RwSignal::new(Vec::new()),
             parallel: RwSignal::new(parallel.max(1)),
             halted: RwSignal::new(None),

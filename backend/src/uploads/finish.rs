@@ -2,7 +2,7 @@
 //! `<imdb id>/srt/subtitle[.<lang>].<ext>` for subtitles of any format, with its database rows.
 
 use super::probe::{MediaInfo, probe};
-use super::{UploadError, files_of, upload_library};
+use super::{UploadError, files_of, may_manage, upload_library};
 use crate::AppState;
 use crate::entities::{movie, movie_file, uploaded_file};
 use chrono::Utc;
@@ -59,6 +59,16 @@ pub async fn end(
     }
     let library = upload_library(state, user_id, Some(manifest.library_id)).await?;
     let kind = rules::check_filename(&manifest.filename)?;
+    // Replacing deletes the movie's other videos: it needs what deleting a file needs, and is
+    // refused before anything moves, so the upload stays finishable as a version.
+    if req.mode == EndMode::Replace && kind == FileKind::Video {
+        may_manage(state, user_id, library.id)
+            .await
+            .map_err(|e| match e {
+                UploadError::NotManager => UploadError::ReplaceNotAllowed,
+                other => other,
+            })?;
+    }
     let existing = match kind {
         FileKind::Video => files_of(&state.db, library.id, &req.imdb_id).await?,
         FileKind::Subtitle => Vec::new(),

@@ -6,6 +6,7 @@
 mod chunk;
 pub mod durability;
 pub(crate) mod finish;
+mod ledger;
 pub mod probe;
 mod rematch;
 pub mod space;
@@ -43,6 +44,10 @@ pub enum UploadError {
     NotAllowed,
     #[error("Only the library's owner and managers can edit its movies.")]
     NotManager,
+    #[error(
+        "Replacing deletes the movie's other files, which only the library's owner and managers may do: ask one of them, or add this file as another version (mode=version). What you uploaded is kept."
+    )]
+    ReplaceNotAllowed,
     #[error("There is no such upload (it may have finished, been cancelled or expired).")]
     UploadNotFound,
     #[error("This file was already uploaded to this library.")]
@@ -52,11 +57,25 @@ pub enum UploadError {
         title: Option<String>,
     },
     #[error(
-        "The library's disk has {free} bytes free; this upload needs {needed} (including a reserve)."
+        "The library's disk has {free} bytes free; this upload needs {needed} (including a reserve, and {promised} bytes promised to other unfinished uploads)."
     )]
-    InsufficientStorage { free: u64, needed: u64 },
+    InsufficientStorage {
+        free: u64,
+        needed: u64,
+        promised: u64,
+    },
     #[error("The file is {size} bytes; this server accepts files up to {max} bytes.")]
     FileTooLarge { size: u64, max: u64 },
+    #[error("The subtitle file is {size} bytes; this server accepts subtitles up to {max} bytes.")]
+    SubtitleTooLarge { size: u64, max: u64 },
+    #[error(
+        "Your uploads may take {quota} bytes: {used} are taken (files uploaded and unfinished uploads), and this file needs {needed} more. Delete or finish some first."
+    )]
+    QuotaExceeded { quota: u64, used: u64, needed: u64 },
+    #[error(
+        "You already have {max} unfinished uploads; let some finish, or cancel them, before starting another."
+    )]
+    TooManyOpenUploads { max: u32 },
     #[error("The chunk is {len} bytes; this server accepts chunks up to {max} bytes.")]
     ChunkTooLarge { len: u64, max: u64 },
     #[error("Send the chunk with a Content-Length header.")]
@@ -97,7 +116,7 @@ impl From<UploadError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
             }
             UploadError::NoLibrary => ApiError::new(StatusCode::CONFLICT, "no_library", message),
-            UploadError::NotAllowed | UploadError::NotManager => {
+            UploadError::NotAllowed | UploadError::NotManager | UploadError::ReplaceNotAllowed => {
                 ApiError::forbidden("not_allowed", message)
             }
             UploadError::UploadNotFound => {
@@ -113,17 +132,40 @@ impl From<UploadError> for ApiError {
                     "movie",
                     imdb_id.map(|id| serde_json::json!({ "imdbId": id, "title": title })),
                 ),
-            UploadError::InsufficientStorage { free, needed } => ApiError::new(
+            UploadError::InsufficientStorage {
+                free,
+                needed,
+                promised,
+            } => ApiError::new(
                 StatusCode::INSUFFICIENT_STORAGE,
                 "insufficient_storage",
                 message,
             )
             .with_detail("free", free)
-            .with_detail("needed", needed),
+            .with_detail("needed", needed)
+            .with_detail("promised", promised),
             UploadError::FileTooLarge { max, .. } => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", message)
                     .with_detail("max", max)
             }
+            UploadError::SubtitleTooLarge { max, .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "subtitle_too_large", message)
+                    .with_detail("max", max)
+            }
+            // 507, like a full disk: the space this user may fill is used up, and clients
+            // stop their queue rather than retry.
+            UploadError::QuotaExceeded { quota, used, .. } => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", message)
+                    .with_detail("quota", quota)
+                    .with_detail("used", used)
+            }
+            // 429: waiting helps, as the user's other uploads finish.
+            UploadError::TooManyOpenUploads { max } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_open_uploads",
+                message,
+            )
+            .with_detail("max", max),
             UploadError::ChunkTooLarge { max, .. } => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large", message)
                     .with_detail("max", max)
@@ -174,6 +216,9 @@ impl From<UploadRuleError> for ApiError {
 pub struct UploadService {
     pub staging: Staging,
     busy: Mutex<HashSet<String>>,
+    /// Held while a new upload is weighed and created, so that two at once cannot both be
+    /// promised the same free space (see `ledger`).
+    admitting: tokio::sync::Mutex<()>,
     acknowledged: durability::Acknowledged,
     secret: OnceCell<Vec<u8>>,
 }
@@ -201,6 +246,7 @@ impl UploadService {
         UploadService {
             staging,
             busy: Mutex::new(HashSet::new()),
+            admitting: tokio::sync::Mutex::new(()),
             acknowledged: Default::default(),
             secret: OnceCell::new(),
         }
@@ -353,17 +399,6 @@ pub async fn upload_library(
     may_upload(state, user_id, id).await
 }
 
-/// Bytes free for uploads into a library: on its disk, and on the staging disk if that is
-/// another one.
-fn free_for(state: &AppState, library_path: &str) -> Result<u64, UploadError> {
-    let mut free = space::available(std::path::Path::new(library_path))?;
-    let staging = state.uploads.staging.root();
-    if !space::same_filesystem(staging, std::path::Path::new(library_path)) {
-        free = free.min(space::available(staging)?);
-    }
-    Ok(free)
-}
-
 /// What the uploader shows before sending anything: the space it may fill (uploaders only).
 pub async fn space_for(
     state: &AppState,
@@ -371,8 +406,16 @@ pub async fn space_for(
     library_id: i32,
 ) -> Result<UploadSpace, UploadError> {
     let library = upload_library(state, user_id, Some(library_id)).await?;
-    let free = free_for(state, &library.path)?;
+    let open = state.uploads.open_uploads(None)?;
+    let disks = ledger::disks(state, &library.path, &open).await?;
+    let free = disks.iter().map(|d| d.free).min().unwrap_or(0);
     let reserve = state.config.storage_reserve;
+    // What is not kept in reserve nor promised to unfinished uploads (anyone's).
+    let usable = disks
+        .iter()
+        .map(|d| d.free.saturating_sub(d.promised).saturating_sub(reserve))
+        .min()
+        .unwrap_or(0);
     // The same threshold as the monitor's warning, for the library's own disk.
     let (_, total) = space::available_and_total(std::path::Path::new(&library.path))?;
     let warn_below =
@@ -382,21 +425,10 @@ pub async fn space_for(
     Ok(UploadSpace {
         free,
         reserve,
-        usable: free.saturating_sub(reserve),
+        usable,
         max_file_size: state.config.upload_max_size,
         warning,
     })
-}
-
-/// Refuses a file the library's disk (and the staging disk) cannot take with the reserve
-/// left over.
-fn check_space(state: &AppState, library_path: &str, remaining: u64) -> Result<(), UploadError> {
-    let needed = remaining.saturating_add(state.config.storage_reserve);
-    let free = free_for(state, library_path)?;
-    if free < needed {
-        return Err(UploadError::InsufficientStorage { free, needed });
-    }
-    Ok(())
 }
 
 fn check_description(state: &AppState, file: &FileDescription) -> Result<(), UploadError> {
@@ -410,6 +442,14 @@ fn check_description(state: &AppState, file: &FileDescription) -> Result<(), Upl
         return Err(UploadError::FileTooLarge {
             size: file.size,
             max: state.config.upload_max_size,
+        });
+    }
+    // The player converts a subtitle in memory: keep that small.
+    let max = state.config.subtitle_max_size;
+    if rules::check_filename(&file.filename)? == rules::FileKind::Subtitle && file.size > max {
+        return Err(UploadError::SubtitleTooLarge {
+            size: file.size,
+            max,
         });
     }
     Ok(())
@@ -439,10 +479,24 @@ pub async fn init(
         chunk_size: state.config.upload_chunk_size,
     };
     if let Some(existing) = service.current(&id)? {
-        check_space(state, &library.path, existing.remaining())?;
+        // Resuming promises nothing new; the space for what is still to come must be there.
+        let others = service.open_uploads(Some(&id))?;
+        ledger::check_room(
+            state,
+            &library.path,
+            existing.size,
+            existing.offset,
+            &others,
+        )
+        .await?;
         return Ok(answer(&existing));
     }
-    check_space(state, &library.path, file.size)?;
+    // One new upload at a time is weighed against the others and created.
+    let _admitting = service.admitting.lock().await;
+    let others = service.open_uploads(Some(&id))?;
+    ledger::check_open_count(state, user_id, &others)?;
+    ledger::check_quota(state, user_id, file.size, &others).await?;
+    ledger::check_room(state, &library.path, file.size, 0, &others).await?;
     let manifest = Manifest {
         filename: file.filename,
         size: file.size,

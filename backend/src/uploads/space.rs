@@ -11,15 +11,26 @@ pub fn available(path: &Path) -> io::Result<u64> {
 
 /// What [`available`] says, and the filesystem's size.
 pub fn available_and_total(path: &Path) -> io::Result<(u64, u64)> {
-    let mut probe = path;
-    while !probe.exists() {
-        probe = probe.parent().unwrap_or(Path::new("/"));
-    }
-    let stat = rustix::fs::statvfs(probe)?;
+    let stat = rustix::fs::statvfs(existing(path))?;
     Ok((
         stat.f_bavail.saturating_mul(stat.f_frsize),
         stat.f_blocks.saturating_mul(stat.f_frsize),
     ))
+}
+
+/// `path`, or its nearest ancestor that exists.
+fn existing(path: &Path) -> &Path {
+    let mut probe = path;
+    while !probe.exists() {
+        probe = probe.parent().unwrap_or(Path::new("/"));
+    }
+    probe
+}
+
+/// The filesystem (device id) that holds `path`, or would hold it once created.
+pub fn device(path: &Path) -> io::Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata(existing(path))?.dev())
 }
 
 /// Whether two existing paths are on the same filesystem (a rename between them works).

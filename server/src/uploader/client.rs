@@ -98,8 +98,9 @@ impl ApiClient {
         if let Some(id) = library {
             query.push(("library", id.to_string()));
         }
+        // POST: init creates the upload (GET is kept for old clients, behind a header).
         Self::send(
-            self.request(reqwest::Method::GET, "/api/upload")
+            self.request(reqwest::Method::POST, "/api/upload")
                 .query(&query),
         )
         .await

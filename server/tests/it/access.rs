@@ -3,7 +3,7 @@
 //! too low (403). A route added to the API fails this test until it is classified here.
 
 use crate::support::{As, TestServer, on_each_database};
-use crate::uploads::{MATRIX, join, member, upload};
+use crate::uploads::{MATRIX, UPLOAD_HEADER, join, member, upload};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -48,9 +48,9 @@ const NOT_LIBRARY_ROUTES: &[&str] = &[
     "GET /api/monitor",
     "GET /api/invites/{token}",
     "POST /api/invites/{token}/accept",
-    // Chunks, end and cancel act on an upload by its id, which only its owner holds (the
-    // upload tests refuse everyone else); init and check name the library and are below.
-    "POST /api/upload",
+    // Cancelling acts on an upload by its id, which only its owner holds (the upload tests
+    // refuse everyone else); init (GET or POST) and check name the library and are below, as
+    // POST's chunk, end and cancel are covered by those upload tests.
     "DELETE /api/upload",
     "GET /api/uploads",
 ];
@@ -61,6 +61,17 @@ struct Call {
     path: String,
     body: Option<Value>,
     needs: Needs,
+    /// A header the route needs from every caller (GET init's `X-OTT-Upload`).
+    header: Option<(&'static str, &'static str)>,
+}
+
+impl Call {
+    fn who(&self, who: &As) -> As {
+        match self.header {
+            Some((name, value)) => who.clone().with_header(name, value),
+            None => who.clone(),
+        }
+    }
 }
 
 fn call(route: &'static str, path: String, body: Option<Value>, needs: Needs) -> Call {
@@ -71,6 +82,7 @@ fn call(route: &'static str, path: String, body: Option<Value>, needs: Needs) ->
         path,
         body,
         needs,
+        header: None,
     }
 }
 
@@ -176,9 +188,20 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64
             None,
             Manager,
         ),
+        Call {
+            header: Some(UPLOAD_HEADER),
+            ..call(
+                "GET /api/upload",
+                format!(
+                    "/api/upload?type=init&library={lib}&filename=x.mp4&size=10&lastModified=1"
+                ),
+                None,
+                Uploader,
+            )
+        },
         call(
-            "GET /api/upload",
-            format!("/api/upload?type=init&library={lib}&filename=x.mp4&size=10&lastModified=1"),
+            "POST /api/upload",
+            format!("/api/upload?type=init&library={lib}&filename=y.mp4&size=10&lastModified=1"),
             None,
             Uploader,
         ),
@@ -366,7 +389,7 @@ async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
 
         for c in &calls {
             let reply = srv
-                .call(c.method.clone(), &c.path, &eve.who, c.body.clone())
+                .call(c.method.clone(), &c.path, &c.who(&eve.who), c.body.clone())
                 .await;
             assert_eq!(
                 reply.status,
@@ -389,7 +412,7 @@ async fn strangers_get_404_and_low_roles_get_403_on_every_library_route() {
                     continue;
                 }
                 let reply = srv
-                    .call(c.method.clone(), &c.path, &m.who, c.body.clone())
+                    .call(c.method.clone(), &c.path, &c.who(&m.who), c.body.clone())
                     .await;
                 assert_eq!(
                     reply.status,

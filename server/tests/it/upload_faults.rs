@@ -216,7 +216,7 @@ impl RoughClient<'_> {
             enc(name),
             self.srv.library
         );
-        Self::read(self.auth(self.http.get(url)).send().await).await
+        Self::read(self.auth(self.http.post(url)).send().await).await
     }
 
     fn chunk_url(&self, id: &str, nr: u64, offset: usize) -> String {

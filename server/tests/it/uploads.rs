@@ -125,17 +125,23 @@ pub async fn started(
     r.body["uploadId"].as_str().unwrap().to_owned()
 }
 
+/// `init` as the clients send it: a POST.
 pub async fn init(srv: &TestServer, m: &Member, name: &str, size: usize, modified: u64) -> Reply {
-    srv.get(
+    srv.call(
+        Method::POST,
         &format!(
             "/api/upload?type=init&filename={}&size={size}&lastModified={modified}&library={}",
             enc(name),
             m.library
         ),
         &m.who,
+        None,
     )
     .await
 }
+
+/// What a GET init needs beside the login.
+pub const UPLOAD_HEADER: (&str, &str) = ("x-ott-upload", "1");
 
 fn post_request(who: &As, uri: &str, body: Body, len: Option<usize>) -> Request<Body> {
     let mut req = Request::builder()
@@ -422,22 +428,31 @@ async fn bad_init_parameters_are_refused_and_create_nothing() {
                     "invalid_number",
                 ),
             ];
+            // The GET of the original protocol, with its header; POST is the same from `type` on.
+            let annas_get = anna
+                .who
+                .clone()
+                .with_header(UPLOAD_HEADER.0, UPLOAD_HEADER.1);
             for (query, status, code) in cases {
-                let r = srv.get(&format!("/api/upload?{query}"), &anna.who).await;
+                let r = srv.get(&format!("/api/upload?{query}"), &annas_get).await;
                 assert_eq!(r.status, status, "{query}: {}", r.text);
                 r.assert_error(status, code);
             }
             assert!(staged(&srv).is_empty(), "no upload was created");
             // Without a library parameter the user's own library is used; anonymous is 401.
             let r = srv
-                .get(&format!("/api/upload?type=init&{ok}"), &anna.who)
+                .get(&format!("/api/upload?type=init&{ok}"), &annas_get)
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-            srv.get(&format!("/api/upload?type=init&{ok}"), &As::anonymous())
-                .await
-                .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+            srv.get(
+                &format!("/api/upload?type=init&{ok}"),
+                &As::anonymous().with_header(UPLOAD_HEADER.0, UPLOAD_HEADER.1),
+            )
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
             // Someone without a library is told to make one.
-            let bob = As::cookie(&srv.register("bob").await);
+            let bob = As::cookie(&srv.register("bob").await)
+                .with_header(UPLOAD_HEADER.0, UPLOAD_HEADER.1);
             srv.get(&format!("/api/upload?type=init&{ok}"), &bob)
                 .await
                 .assert_error(StatusCode::CONFLICT, "no_library");
@@ -1169,6 +1184,264 @@ async fn the_uploader_sees_the_free_space_of_its_library_and_nobody_elses() {
             server_fn(&srv, "upload_space", &As::anonymous(), "library=1")
                 .await
                 .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_get_init_needs_the_upload_header_so_a_link_elsewhere_starts_nothing() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let query = format!(
+            "/api/upload?type=init&filename=a.mp4&size=10&lastModified=1&library={}",
+            anna.library
+        );
+        // What a link, an <img> or a top-level navigation from another site sends: the
+        // cookie (SameSite=Lax lets it through on a GET navigation), no header of its own.
+        srv.get(&query, &anna.who)
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "missing_upload_header");
+        let navigation = anna
+            .who
+            .clone()
+            .with_header("sec-fetch-site", "cross-site")
+            .with_header("sec-fetch-mode", "navigate");
+        srv.get(&query, &navigation)
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "missing_upload_header");
+        // A form another site posts is refused too (Lax would not even send the cookie).
+        let cross_site = anna.who.clone().with_header("sec-fetch-site", "cross-site");
+        srv.call(Method::POST, &query, &cross_site, None)
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "cross_origin_request");
+        assert!(staged(&srv).is_empty(), "no upload was created");
+
+        // The clients' ways: POST, or GET with the header; the same file is the same upload.
+        let posted = srv.call(Method::POST, &query, &anna.who, None).await;
+        assert_eq!(posted.status, StatusCode::OK, "{}", posted.text);
+        let with_header = anna
+            .who
+            .clone()
+            .with_header(UPLOAD_HEADER.0, UPLOAD_HEADER.1);
+        let got = srv.get(&query, &with_header).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.text);
+        assert_eq!(got.body["uploadId"], posted.body["uploadId"]);
+        assert_eq!(staged(&srv).len(), 1);
+        // POST still takes chunk, end and cancel; anything else is named.
+        srv.call(
+            Method::POST,
+            "/api/upload?type=start&uploadId=x",
+            &anna.who,
+            None,
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_type");
+    })
+    .await;
+}
+
+/// `m`'s credentials, acting in `owner`'s library.
+fn in_library_of(owner: &Member, m: Member) -> Member {
+    Member {
+        who: m.who,
+        library: owner.library,
+        path: owner.path.clone(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replacing_needs_a_manager_and_an_uploaders_file_waits_to_be_a_version() {
+    on_each_database(|srv| async move {
+        let db = &srv.state.db;
+        let anna = member(&srv, "anna").await;
+        let hd = video(1280, 720);
+        let first = upload(&srv, &anna, "matrix.mp4", &hd, MATRIX, "new").await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+        let old_id = first.body["movieFileId"].as_i64().unwrap() as i32;
+        let old_path = anna.path.join(first.body["path"].as_str().unwrap());
+
+        let ursula = member(&srv, "ursula").await;
+        join(&srv, &ursula, anna.library, "uploader").await;
+        let ursula = in_library_of(&anna, ursula);
+        let other = video(1920, 1080);
+        let id = started(&srv, &ursula, "matrix-1080.mp4", other.len(), 2).await;
+        let r = chunk(&srv, &ursula, &id, 1, 0, &other).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let refused = end(&srv, &ursula, &id, MATRIX, "replace").await;
+        refused.assert_error(StatusCode::FORBIDDEN, "not_allowed");
+        assert!(
+            refused.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("version"),
+            "{}",
+            refused.text
+        );
+        // Nothing was deleted or moved: the old file, its rows, and the whole upload.
+        assert_eq!(sha256(&std::fs::read(&old_path).unwrap()), sha256(&hd));
+        assert!(
+            movie_file::Entity::find_by_id(old_id)
+                .one(db)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            uploaded_file::Entity::find()
+                .filter(uploaded_file::Column::MovieFileId.eq(old_id))
+                .one(db)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            std::fs::metadata(data_file(&srv, &id)).unwrap().len(),
+            other.len() as u64
+        );
+        assert!(!anna.path.join(MATRIX).join("1080p").exists());
+        // The same bytes go in as another version.
+        let r = end(&srv, &ursula, &id, MATRIX, "version").await;
+        assert_eq!(r.body["path"], "tt0133093/1080p/movie.mp4", "{}", r.text);
+        assert!(old_path.exists());
+        // Subtitles never delete anything: `replace` is just an addition for them.
+        let srt = b"1\n00:00:01,000 --> 00:00:02,000\nHi\n";
+        let r = upload(&srv, &ursula, "Matrix.en.srt", srt, MATRIX, "replace").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+        // A manager may replace, as they may delete.
+        let max = member(&srv, "max").await;
+        join(&srv, &max, anna.library, "manager").await;
+        let max = in_library_of(&anna, max);
+        let fresh = [hd.clone(), vec![1u8; 20]].concat();
+        let r = upload(&srv, &max, "matrix-final.mp4", &fresh, MATRIX, "replace").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let left: Vec<i32> = movie_file::Entity::find()
+            .filter(movie_file::Column::LibraryId.eq(anna.library as i32))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(left, [r.body["movieFileId"].as_i64().unwrap() as i32]);
+        assert!(!anna.path.join(MATRIX).join("1080p").exists());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subtitles_over_the_size_limit_are_refused_before_any_byte() {
+    on_each_database_with(
+        |c| c.subtitle_max_size = 1000,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let r = init(&srv, &anna, "Heat.en.srt", 1001, 1).await;
+            r.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "subtitle_too_large");
+            assert_eq!(r.body["max"], 1000);
+            assert!(staged(&srv).is_empty(), "no upload was created");
+            // At the limit, and videos of any size (below upload_max_size), are fine.
+            for (name, size) in [("Heat.en.srt", 1000), ("Heat.mkv", 5000)] {
+                let r = init(&srv, &anna, name, size, 1).await;
+                assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text);
+            }
+            let r = srv
+                .post(
+                    "/api/upload/check",
+                    &anna.who,
+                    json!({"files": [{"filename": "Heat.fr.vtt", "size": 1001, "lastModified": 1}]}),
+                )
+                .await;
+            assert_eq!(r.body[0]["status"], "invalid", "{}", r.text);
+            assert_eq!(r.body[0]["error"], "subtitle_too_large");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_may_have_only_so_many_uploads_receiving_bytes() {
+    on_each_database_with(
+        |c| c.uploads_open_per_user = 2,
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let a = started(&srv, &anna, "a.mkv", 100, 1).await;
+            let b = started(&srv, &anna, "b.mkv", 100, 1).await;
+            let r = init(&srv, &anna, "c.mkv", 100, 1).await;
+            r.assert_error(StatusCode::TOO_MANY_REQUESTS, "too_many_open_uploads");
+            assert_eq!(r.body["max"], 2);
+            assert_eq!(staged(&srv).len(), 2, "c was not created");
+            // Resuming is not a new upload.
+            let again = init(&srv, &anna, "a.mkv", 100, 1).await;
+            assert_eq!(again.body["uploadId"], a.as_str(), "{}", again.text);
+            // A complete upload waiting for `end` is no longer receiving: c may start.
+            let r = chunk(&srv, &anna, &b, 1, 0, &[5u8; 100]).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            started(&srv, &anna, "c.mkv", 100, 1).await;
+            init(&srv, &anna, "d.mkv", 100, 1)
+                .await
+                .assert_error(StatusCode::TOO_MANY_REQUESTS, "too_many_open_uploads");
+            // Cancelling frees a place; other users have their own.
+            srv.call(
+                Method::DELETE,
+                &format!("/api/upload?uploadId={a}"),
+                &anna.who,
+                None,
+            )
+            .await;
+            started(&srv, &anna, "d.mkv", 100, 1).await;
+            let bob = member(&srv, "bob").await;
+            started(&srv, &bob, "a.mkv", 100, 1).await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quota_counts_finished_and_unfinished_uploads() {
+    on_each_database_with(
+        |c| c.upload_quota_bytes = Some(10_000),
+        |srv| async move {
+            let anna = member(&srv, "anna").await;
+            let done = upload(&srv, &anna, "done.mp4", &[1u8; 4000], MATRIX, "new").await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+            let big = started(&srv, &anna, "big.mkv", 5000, 1).await;
+            let r = init(&srv, &anna, "more.mkv", 2000, 1).await;
+            r.assert_error(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded");
+            assert_eq!(
+                (r.body["quota"].as_u64(), r.body["used"].as_u64()),
+                (Some(10_000), Some(9000))
+            );
+            assert_eq!(staged(&srv).len(), 1, "more.mkv was not created");
+            // Resuming an upload already counted is never refused.
+            let again = init(&srv, &anna, "big.mkv", 5000, 1).await;
+            assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+            // A cancelled upload and a deleted file give their bytes back.
+            srv.call(
+                Method::DELETE,
+                &format!("/api/upload?uploadId={big}"),
+                &anna.who,
+                None,
+            )
+            .await;
+            started(&srv, &anna, "more.mkv", 2000, 1).await;
+            init(&srv, &anna, "huge.mkv", 8000, 1)
+                .await
+                .assert_error(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded");
+            let file = done.body["movieFileId"].as_i64().unwrap();
+            let deleted = srv
+                .call(
+                    Method::DELETE,
+                    &format!("/api/files/{file}"),
+                    &anna.who,
+                    None,
+                )
+                .await;
+            assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+            started(&srv, &anna, "huge.mkv", 8000, 1).await;
+            // The quota is each user's.
+            let bob = member(&srv, "bob").await;
+            started(&srv, &bob, "big.mkv", 10_000, 1).await;
         },
     )
     .await;

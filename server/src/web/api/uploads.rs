@@ -36,9 +36,16 @@ fn wrong_type(kind: &str, method: &str, allowed: &str) -> Failure {
     ))
 }
 
-/// `init`: start an upload, or get the state of the unfinished one for the same file.
+/// The header a `GET` init must carry. A link, an `<img>` or a form on another website cannot
+/// add a header, and a script there would need a CORS preflight that this server never grants:
+/// so a page elsewhere cannot make a logged-in visitor's browser start uploads.
+pub const UPLOAD_HEADER: &str = "x-ott-upload";
+
+/// `init`: start an upload, or get the state of the unfinished one for the same file. `POST`
+/// is the way; `GET` (the original protocol's) works only with the `X-OTT-Upload` header.
 #[utoipa::path(get, path = "/api/upload", tag = "uploads", security(("session" = []), ("token" = [])),
     params(
+        ("X-OTT-Upload" = String, Header, description = "Required on GET: any value, e.g. `1` (`POST` needs none)"),
         ("type" = String, Query, description = "`init`"),
         ("filename" = String, Query, description = "Original file name (metadata only; at most 255 bytes, no path)"),
         ("size" = u64, Query, description = "File size in bytes"),
@@ -49,44 +56,66 @@ fn wrong_type(kind: &str, method: &str, allowed: &str) -> Failure {
         (status = OK, body = UploadState),
         (status = BAD_REQUEST, description = "A parameter is missing or malformed", body = ErrorBody),
         (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
-        (status = FORBIDDEN, description = "`not_allowed`: the user's role cannot upload", body = ErrorBody),
+        (status = FORBIDDEN, description = "`missing_upload_header`: a GET without `X-OTT-Upload`; `not_allowed`: the user's role cannot upload", body = ErrorBody),
         (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
         (status = CONFLICT, description = "`already_uploaded` (with `movieFileId` and `movie`), `no_library`, or `busy`", body = ErrorBody),
-        (status = PAYLOAD_TOO_LARGE, description = "`file_too_large`", body = ErrorBody),
-        (status = INSUFFICIENT_STORAGE, description = "`insufficient_storage` with `free` and `needed`", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, description = "`file_too_large` or `subtitle_too_large` (with `max`)", body = ErrorBody),
+        (status = TOO_MANY_REQUESTS, description = "`too_many_open_uploads` (with `max`)", body = ErrorBody),
+        (status = INSUFFICIENT_STORAGE, description = "`insufficient_storage` with `free`, `needed` and `promised`; `quota_exceeded` with `quota` and `used`", body = ErrorBody),
     ))]
 pub async fn init(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     params: Params,
+    headers: HeaderMap,
 ) -> Result<Json<UploadState>, Failure> {
     let kind = step(&params)?;
     if kind != "init" {
         return Err(wrong_type(kind, "GET", "type=init"));
     }
+    if !headers.contains_key(UPLOAD_HEADER) {
+        return Err(Failure(ApiError::forbidden(
+            "missing_upload_header",
+            "A GET init needs the header X-OTT-Upload: 1 (or send it as POST), so that a link on another website cannot start uploads.",
+        )));
+    }
+    start(&state, user.id, &params).await
+}
+
+/// `init`'s work, for GET and POST alike.
+async fn start(
+    state: &AppState,
+    user_id: i32,
+    params: &Params,
+) -> Result<Json<UploadState>, Failure> {
     let file = FileDescription {
         filename: params.required("filename")?.to_owned(),
         size: params.count("size")?,
         last_modified: params.count("lastModified")?,
     };
     let library = params.library()?;
-    Ok(Json(uploads::init(&state, user.id, library, file).await?))
+    Ok(Json(uploads::init(state, user_id, library, file).await?))
 }
 
 /// The answer to a chunk, an end or a cancel.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum PostAnswer {
+    Init(UploadState),
     Chunk(ChunkAccepted),
     End(UploadFinished),
     Cancelled { cancelled: bool },
 }
 
-/// `chunk` (the bytes are the body), `end` or `cancel`.
+/// `init` (no body), `chunk` (the bytes are the body), `end` or `cancel`.
 #[utoipa::path(post, path = "/api/upload", tag = "uploads", security(("session" = []), ("token" = [])),
     params(
-        ("type" = String, Query, description = "`chunk`, `end` or `cancel`"),
-        ("uploadId" = String, Query, description = "From `init`"),
+        ("type" = String, Query, description = "`init`, `chunk`, `end` or `cancel`"),
+        ("filename" = Option<String>, Query, description = "init: original file name (metadata only; at most 255 bytes, no path)"),
+        ("size" = Option<u64>, Query, description = "init: file size in bytes"),
+        ("lastModified" = Option<u64>, Query, description = "init: the file's last modification, in milliseconds since the epoch"),
+        ("library" = Option<i32>, Query, description = "init: target library [default: the user's active library]"),
+        ("uploadId" = Option<String>, Query, description = "chunk, end, cancel: from `init`"),
         ("chunkNr" = Option<u64>, Query, description = "chunk: the number of this chunk (the last accepted + 1)"),
         ("offset" = Option<u64>, Query, description = "chunk: where the bytes start (the stored offset)"),
         ("sha256" = Option<String>, Query, description = "chunk: hex sha256 of the bytes, checked before they are kept"),
@@ -97,11 +126,13 @@ pub enum PostAnswer {
     responses(
         (status = OK, body = PostAnswer),
         (status = BAD_REQUEST, description = "Malformed parameter, `checksum_mismatch`, `length_mismatch`, `body_interrupted`", body = ErrorBody),
-        (status = NOT_FOUND, description = "`upload_not_found` (unknown, finished, or another user's)", body = ErrorBody),
-        (status = CONFLICT, description = "`out_of_order` with `offset` and `chunkNr`; `busy`; `incomplete` with `offset` and `size`; `movie_has_files` with `files`", body = ErrorBody),
+        (status = FORBIDDEN, description = "`not_allowed`: init by a viewer, or end with `mode=replace` by someone who may not delete files (an uploader)", body = ErrorBody),
+        (status = NOT_FOUND, description = "`upload_not_found` (unknown, finished, or another user's); init: `library_not_found`", body = ErrorBody),
+        (status = CONFLICT, description = "`out_of_order` with `offset` and `chunkNr`; `busy`; `incomplete` with `offset` and `size`; `movie_has_files` with `files`; init: `already_uploaded`, `no_library`", body = ErrorBody),
         (status = LENGTH_REQUIRED, description = "No Content-Length", body = ErrorBody),
-        (status = PAYLOAD_TOO_LARGE, description = "`chunk_too_large`", body = ErrorBody),
-        (status = INSUFFICIENT_STORAGE, description = "The disk filled up; nothing of the chunk was kept", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, description = "`chunk_too_large`; init: `file_too_large`, `subtitle_too_large`", body = ErrorBody),
+        (status = TOO_MANY_REQUESTS, description = "init: `too_many_open_uploads` (with `max`)", body = ErrorBody),
+        (status = INSUFFICIENT_STORAGE, description = "`insufficient_storage`: the disk has no room (nothing of a chunk was kept); init: also `quota_exceeded`", body = ErrorBody),
     ))]
 pub async fn post(
     State(state): State<AppState>,
@@ -110,6 +141,10 @@ pub async fn post(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<PostAnswer>, Failure> {
+    if params.get("type") == Some("init") {
+        let Json(started) = start(&state, user.id, &params).await?;
+        return Ok(Json(PostAnswer::Init(started)));
+    }
     let upload_id = params.required("uploadId")?.to_owned();
     match step(&params)? {
         "chunk" => {
@@ -137,7 +172,7 @@ pub async fn post(
             uploads::cancel(&state, user.id, &upload_id)?;
             Ok(Json(PostAnswer::Cancelled { cancelled: true }))
         }
-        other => Err(wrong_type(other, "POST", "type=chunk, end or cancel")),
+        other => Err(wrong_type(other, "POST", "type=init, chunk, end or cancel")),
     }
 }
 
