@@ -1,16 +1,24 @@
-//! Middleware every request passes: who the client is, cross-site request refusal, and who
-//! the user is.
+//! Middleware every request passes: who the client is, cross-site request refusal, who the
+//! user is, and a limit on how long a request body may stall.
 
 use super::error::Failure;
+use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use backend::auth::ClientInfo;
 use backend::{ApiError, AppState};
+use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, header};
 use std::any::Any;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// Records the client's address and user agent for logs, rate limits and session lists.
 /// Forwarding headers count only from a configured trusted proxy (see `backend::proxies`).
@@ -67,7 +75,7 @@ pub async fn reject_cross_origin(req: Request, next: Next) -> Response {
     if is_safe_method(req.method()) || !is_cross_origin(req.headers()) {
         return next.run(req).await;
     }
-    tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-site request");
+    tracing::warn!(method = %req.method(), path = %crate::logging::redact_secrets(req.uri().path()), "refused a cross-site request");
     Failure(ApiError::forbidden(
         "cross_origin_request",
         "This request came from another website and was refused. Reload the page and try again.",
@@ -127,6 +135,98 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Err(e) => return Failure(ApiError::from(e)).into_response(),
     }
     next.run(req).await
+}
+
+/// Fails a request whose body stops arriving for `body_timeout_secs`: the handler reading it
+/// gets an error (an upload chunk cut this way is not kept, and can be sent again), and the
+/// client a 408 `request_timeout`, on HTTP/1 with the connection closed. The clock runs only
+/// while the handler waits for the client, so a slow disk does not count against it.
+pub async fn body_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_secs(state.config.body_timeout_secs);
+    let stalled = Arc::new(AtomicBool::new(false));
+    let http1 = req.version() < http::Version::HTTP_2;
+    let req = req.map(|inner| {
+        Body::new(StallLimit {
+            inner,
+            limit,
+            timer: None,
+            armed: false,
+            stalled: stalled.clone(),
+        })
+    });
+    let res = next.run(req).await;
+    if !stalled.load(Ordering::Relaxed) {
+        return res;
+    }
+    tracing::info!("a request body stopped arriving for {limit:?}; request refused");
+    let mut res = Failure(ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "The request stopped arriving for {} seconds. Send it again.",
+            limit.as_secs()
+        ),
+    ))
+    .into_response();
+    if http1 {
+        // The rest of that body may still come; the connection is no use for another request.
+        res.headers_mut()
+            .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    }
+    res
+}
+
+/// A request body that fails once no frame has come for `limit` while it was being waited for.
+struct StallLimit {
+    inner: Body,
+    limit: Duration,
+    /// Made on the first wait and reset for each later one.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    armed: bool,
+    stalled: Arc<AtomicBool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no part of the request body arrived for {0:?}")]
+struct BodyStalled(Duration);
+
+impl http_body::Body for StallLimit {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            this.armed = false;
+            return Poll::Ready(frame);
+        }
+        if !this.armed {
+            let deadline = tokio::time::Instant::now() + this.limit;
+            match &mut this.timer {
+                Some(timer) => timer.as_mut().reset(deadline),
+                None => this.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+            this.armed = true;
+        }
+        let timer = this.timer.as_mut().expect("armed above");
+        if timer.as_mut().poll(cx).is_ready() {
+            this.armed = false;
+            this.stalled.store(true, Ordering::Relaxed);
+            return Poll::Ready(Some(Err(axum::Error::new(BodyStalled(this.limit)))));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// A handler panicked: log it, and answer with the JSON error shape and no details.

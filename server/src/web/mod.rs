@@ -12,11 +12,13 @@ use axum::extract::FromRef;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get};
 use backend::AppState;
+use http::{HeaderValue, header};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use leptos_config::LeptosOptions;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// Router state: the application plus the Leptos site settings the page handlers need.
@@ -27,7 +29,8 @@ pub struct WebState {
 }
 
 pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
-    let (api_routes, openapi) = api::routes().split_for_parts();
+    let (api_routes, mut openapi) = api::routes().split_for_parts();
+    api::document_common_answers(&mut openapi);
     let openapi_json = std::sync::Arc::new(
         openapi
             .to_pretty_json()
@@ -78,9 +81,34 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::client_info))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(from_fn_with_state(state.clone(), traffic::count))
+        .layer(from_fn_with_state(state.clone(), middleware::body_timeout))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                // DefaultMakeSpan's fields, with invite tokens kept out of the logged URI.
+                .make_span_with(|req: &http::Request<axum::body::Body>| {
+                    let uri = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        uri = %crate::logging::redact_secrets(uri),
+                        version = ?req.version(),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        // On every answer (pages, API, errors, files, streams): no MIME sniffing, and no
+        // framing by other sites (clickjacking). Only `frame-ancestors`: the pages' inline
+        // hydration scripts need no other policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
 }

@@ -272,3 +272,102 @@ async fn pages_redirect_by_login_state_and_unknown_addresses_are_404() {
     })
     .await;
 }
+
+/// Whether an answer forbids MIME sniffing and framing by other sites.
+#[track_caller]
+fn assert_hardened(what: &str, headers: &http::HeaderMap) {
+    assert_eq!(
+        headers
+            .get(header::X_CONTENT_TYPE_OPTIONS)
+            .map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..]),
+        "{what}: {headers:?}"
+    );
+    assert_eq!(
+        headers.get(header::X_FRAME_OPTIONS).map(|v| v.as_bytes()),
+        Some(&b"DENY"[..]),
+        "{what}: {headers:?}"
+    );
+    assert_eq!(
+        headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .map(|v| v.as_bytes()),
+        Some(&b"frame-ancestors 'none'"[..]),
+        "{what}: {headers:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_forbids_sniffing_and_framing() {
+    on_each_database(|srv| async move {
+        let anna = crate::uploads::member(&srv, "anna").await;
+        let done = crate::uploads::upload(
+            &srv,
+            &anna,
+            "The Matrix.mp4",
+            &[7u8; 4096],
+            crate::uploads::MATRIX,
+            "new",
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        let stream = format!("/stream/{}", done.body["movieFileId"]);
+        let cookie = anna.who.cookie.as_deref();
+
+        let login = page(&srv, "/login", None).await;
+        assert_eq!(login.status, StatusCode::OK);
+        assert_hardened("a page", &login.headers);
+        let redirect = page(&srv, "/", None).await;
+        assert_eq!(redirect.status, StatusCode::FOUND);
+        assert_hardened("a redirect", &redirect.headers);
+        let missing = page(&srv, "/no/such/page", cookie).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_hardened("a missing page", &missing.headers);
+        let api_missing = srv.get("/api/no-such-endpoint", &As::anonymous()).await;
+        api_missing.assert_error(StatusCode::NOT_FOUND, "not_found");
+        assert_hardened("an unknown API address", &api_missing.headers);
+        let refused = srv.get("/api/libraries", &As::anonymous()).await;
+        refused.assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+        assert_hardened("an API error", &refused.headers);
+        let me = srv.get("/api/me", &anna.who).await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert_hardened("API JSON", &me.headers);
+        let movie = srv.get(&stream, &anna.who).await;
+        assert_eq!(movie.status, StatusCode::OK, "{}", movie.text);
+        assert_hardened("a stream", &movie.headers);
+        let fn_error = srv
+            .call(
+                Method::POST,
+                "/api/fn/monitor",
+                &As::anonymous(),
+                Some(json!({})),
+            )
+            .await;
+        assert!(fn_error.status.is_client_error(), "{}", fn_error.text);
+        assert_hardened("a server function's error", &fn_error.headers);
+
+        // Compiled assets and public files, from a site root of our own.
+        let site = tempfile::TempDir::new().unwrap();
+        std::fs::create_dir(site.path().join("pkg")).unwrap();
+        std::fs::write(site.path().join("pkg/ott.js"), "export {};").unwrap();
+        std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
+        let mut leptos = server::config::leptos_options().unwrap();
+        leptos.site_root = site.path().to_str().unwrap().into();
+        let router = server::web::router(srv.state.clone(), leptos).layer(
+            axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                40000,
+            ))),
+        );
+        for path in ["/pkg/ott.js", "/favicon.svg"] {
+            let req = http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let file = crate::support::send_to(router.clone(), req).await;
+            assert_eq!(file.status, StatusCode::OK, "{path}: {}", file.text);
+            assert!(file.text.starts_with("export") || file.text == "<svg/>");
+            assert_hardened(path, &file.headers);
+        }
+    })
+    .await;
+}
