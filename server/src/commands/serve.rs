@@ -1,11 +1,14 @@
 //! `ott serve`: open the database, build the router, listen, and shut down gracefully.
 
+mod listen;
+
 use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::web;
 use anyhow::{Context, anyhow};
 use axum::Router;
 use backend::{AppState, db};
+use listen::Limits;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -45,8 +48,18 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         format!("cannot listen on {addr} (is another program using it? choose another with --addr)")
     })?;
     let local = listener.local_addr()?;
+    let limits = Limits::new(
+        &state.config,
+        listen::connection_limit(state.config.max_connections),
+    );
+    tracing::info!(
+        header_timeout_secs = state.config.header_timeout_secs,
+        body_timeout_secs = state.config.body_timeout_secs,
+        idle_timeout_secs = state.config.idle_timeout_secs,
+        "timeouts"
+    );
     if let Some(from) = args.redirect_http {
-        spawn_redirect(from, local.port()).await?;
+        spawn_redirect(from, local.port(), limits.clone()).await?;
     }
     let uploads = state.uploads.clone();
     let router = web::router(state, leptos);
@@ -56,10 +69,15 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         browser_addr(local)
     );
 
-    match tls {
-        Some(tls) => serve_tls(listener, tls, router).await?,
-        None => serve_http(listener, router).await?,
-    }
+    listen::serve(
+        listener,
+        router,
+        limits,
+        tls,
+        shutdown_signal(),
+        SHUTDOWN_GRACE,
+    )
+    .await;
     // Chunks acknowledged in the last second become durable now, so that clients resume
     // exactly where they were.
     let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
@@ -67,48 +85,8 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_http(listener: TcpListener, router: Router) -> anyhow::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
-    tokio::select! {
-        result = server => result.context("serving HTTP")?,
-        _ = async {
-            let mut rx = stop_rx;
-            let _ = rx.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
-    }
-    Ok(())
-}
-
-async fn serve_tls(
-    listener: TcpListener,
-    tls: axum_server::tls_rustls::RustlsConfig,
-    router: Router,
-) -> anyhow::Result<()> {
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
-    });
-    let listener = listener.into_std()?;
-    axum_server::from_tcp_rustls(listener, tls)?
-        .handle(handle)
-        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
-        .await
-        .context("serving HTTPS")
-}
-
 /// Plain HTTP on `from` that sends every request to the same path over HTTPS on `https_port`.
-async fn spawn_redirect(from: SocketAddr, https_port: u16) -> anyhow::Result<()> {
+async fn spawn_redirect(from: SocketAddr, https_port: u16, limits: Limits) -> anyhow::Result<()> {
     let listener = TcpListener::bind(from)
         .await
         .with_context(|| format!("cannot listen on {from} for the HTTP redirect"))?;
@@ -125,11 +103,15 @@ async fn spawn_redirect(from: SocketAddr, https_port: u16) -> anyhow::Result<()>
         )
     });
     tracing::info!(%from, "redirecting plain HTTP to HTTPS");
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!("the HTTP redirect stopped: {e}");
-        }
-    });
+    // Until the process ends; its connections count against the same limit.
+    tokio::spawn(listen::serve(
+        listener,
+        app,
+        limits,
+        None,
+        std::future::pending(),
+        Duration::ZERO,
+    ));
     Ok(())
 }
 

@@ -2,9 +2,12 @@
 
 use crate::cli::ServeArgs;
 use anyhow::Context;
-use axum_server::tls_rustls::RustlsConfig;
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where the self-signed certificate lives, under the data dir.
 pub fn self_signed_paths(data_dir: &Path) -> (PathBuf, PathBuf) {
@@ -17,7 +20,7 @@ pub async fn prepare(
     args: &ServeArgs,
     data_dir: &Path,
     addr: SocketAddr,
-) -> anyhow::Result<Option<RustlsConfig>> {
+) -> anyhow::Result<Option<Arc<ServerConfig>>> {
     let (cert, key) = match (&args.tls_cert, &args.tls_key, args.tls_self_signed) {
         (Some(cert), Some(key), _) => (cert.clone(), key.clone()),
         (_, _, true) => {
@@ -33,16 +36,29 @@ pub async fn prepare(
     };
     // ring is the one provider built in; install it before rustls needs a default.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = RustlsConfig::from_pem_file(&cert, &key)
-        .await
-        .with_context(|| {
+    let config = tokio::task::spawn_blocking(move || {
+        server_config(&cert, &key).with_context(|| {
             format!(
                 "reading the TLS certificate {} and key {} (PEM files)",
                 cert.display(),
                 key.display()
             )
-        })?;
-    Ok(Some(config))
+        })
+    })
+    .await??;
+    Ok(Some(Arc::new(config)))
+}
+
+/// The certificate chain and key from PEM files, offering HTTP/2 and HTTP/1.1 (ALPN).
+fn server_config(cert: &Path, key: &Path) -> anyhow::Result<ServerConfig> {
+    let chain = CertificateDer::pem_file_iter(cert)?.collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(!chain.is_empty(), "no certificate in {}", cert.display());
+    let key = PrivateKeyDer::from_pem_file(key)?;
+    let mut config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// localhost, loopback, this machine's name, the listening address, and what the user added.

@@ -20,6 +20,7 @@ mod rows;
 mod search;
 mod settings;
 mod support;
+mod timeouts;
 mod tls;
 mod upload_disk;
 mod upload_faults;
