@@ -123,10 +123,10 @@ pub async fn copy_database(from: &str, to: &str) -> anyhow::Result<()> {
     }
     let source = db::open(from)
         .await
-        .with_context(|| format!("opening {}", crate::commands::serve::redact(from)))?;
+        .with_context(|| format!("opening {}", crate::database_url::redact(from)))?;
     let target = db::open(to)
         .await
-        .with_context(|| format!("opening {}", crate::commands::serve::redact(to)))?;
+        .with_context(|| format!("opening {}", crate::database_url::redact(to)))?;
     let copied = backend::transfer::copy_all(&source, &target).await?;
     let counted = backend::transfer::count_all(&target).await?;
     if counted != copied {
@@ -138,7 +138,7 @@ pub async fn copy_database(from: &str, to: &str) -> anyhow::Result<()> {
     println!(
         "Copied {} rows. Start the server with --database-url {} to use the new database.",
         copied.iter().map(|(_, n)| n).sum::<u64>(),
-        crate::commands::serve::redact(to)
+        crate::database_url::redact(to)
     );
     Ok(())
 }
