@@ -3,9 +3,11 @@
 use crate::entities::instance_setting;
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, TryInsertResult};
 
-const OPEN_REGISTRATION: &str = "open_registration";
+pub const OPEN_REGISTRATION: &str = "open_registration";
+/// Who became administrator by registering first; its insert is the atomic "I was first".
+pub const FIRST_ADMIN: &str = "first_admin";
 const UPLOAD_SECRET: &str = "upload_secret";
 
 async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
@@ -34,15 +36,34 @@ async fn set(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), Db
     Ok(())
 }
 
-/// Whether people may create their own accounts (default: yes).
+/// Whether people may create their own accounts once the server has its first one. A new
+/// server says no until the administrator opens it; a database that already had accounts
+/// before this setting could be left unset was given an explicit "true" by the migration
+/// `m20261127_000001_registration_default`, so upgraded servers keep what they had.
 pub async fn open_registration(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(get(db, OPEN_REGISTRATION)
         .await?
-        .is_none_or(|v| v == "true"))
+        .is_some_and(|v| v == "true"))
 }
 
 pub async fn set_open_registration(db: &impl ConnectionTrait, open: bool) -> Result<(), DbErr> {
     set(db, OPEN_REGISTRATION, if open { "true" } else { "false" }).await
+}
+
+/// Claims "first administrator" for `user_id`; true when this call took the claim. The row is
+/// inserted or not in one statement, so of two simultaneous first registrations only one can
+/// take it: on PostgreSQL the second insert waits for the first transaction and then finds the
+/// key taken; SQLite runs write transactions one at a time.
+pub async fn claim_first_admin(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, DbErr> {
+    let inserted = instance_setting::Entity::insert(instance_setting::ActiveModel {
+        key: Set(FIRST_ADMIN.to_owned()),
+        value: Set(user_id.to_string()),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict_do_nothing_on([instance_setting::Column::Key])
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(inserted, TryInsertResult::Inserted(n) if n > 0))
 }
 
 /// The key upload ids are derived with: made once, at random, and kept in the database so

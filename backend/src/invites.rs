@@ -9,11 +9,12 @@ use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::Role;
 use domain::api::{CreatedInvite, InviteInfo, InvitePreview, MemberInfo};
-use domain::invite::{self, InviteState};
+use domain::invite::{self, InviteProblem, InviteState};
 use http::StatusCode;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set,
 };
 
 /// Longest token accepted in a URL; ours are 64 hex characters.
@@ -182,46 +183,95 @@ pub async fn preview(
 /// the role the user now has.
 pub async fn accept(state: &AppState, user_id: i32, token: &str) -> Result<(i32, Role), ApiError> {
     let txn = crate::db::begin_write(&state.db).await?;
-    // Checked inside the write transaction, so a single-use link cannot be taken twice.
-    let (row, lib) = usable(&txn, token).await?;
+    let joined = join(&txn, user_id, token).await?;
+    txn.commit().await?;
+    crate::access::changed();
+    Ok(joined)
+}
+
+/// Whether an invite link works, without using it (a registration checks this before it
+/// spends a password hash; [`join`] decides for good).
+pub async fn check(db: &impl ConnectionTrait, token: &str) -> Result<(), ApiError> {
+    usable(db, token).await.map(|_| ())
+}
+
+/// [`accept`] inside the caller's write transaction (a registration joins in the same one as
+/// it creates the account). The caller commits, then calls `access::changed`.
+pub(crate) async fn join(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    token: &str,
+) -> Result<(i32, Role), ApiError> {
+    let (row, lib) = usable(txn, token).await?;
     let offered = Role::parse(&row.role).unwrap_or(Role::Viewer);
-    let current = crate::libraries::role(&txn, user_id, lib.id).await?;
+    let current = crate::libraries::role(txn, user_id, lib.id).await?;
     let role = invite::joined_role(current, offered);
+    // A member who opens the link again (and gains nothing) does not use up the invite.
+    if current != Some(role) {
+        take_one_use(txn, &row, token).await?;
+    }
     match current {
         None => {
-            library_member::ActiveModel {
+            // Another tab of the same user may have joined through a link for many at once.
+            library_member::Entity::insert(library_member::ActiveModel {
                 library_id: Set(lib.id),
                 user_id: Set(user_id),
                 role: Set(role.as_str().to_owned()),
                 created_at: Set(Utc::now()),
-            }
-            .insert(&txn)
+            })
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
             .await?;
         }
         Some(had) if had != role => {
             let member = library_member::Entity::find_by_id((lib.id, user_id))
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or_else(library_not_found)?;
             let mut member = member.into_active_model();
             member.role = Set(role.as_str().to_owned());
-            member.update(&txn).await?;
+            member.update(txn).await?;
         }
         Some(_) => {}
     }
-    // A member who opens the link again (and gains nothing) does not use up the invite.
-    if current != Some(role) {
-        let uses = row.uses + 1;
-        let mut used = row.into_active_model();
-        used.uses = Set(uses);
-        used.update(&txn).await?;
-    }
     // The library just joined is what the pages show next.
-    crate::libraries::remember_active(&txn, user_id, lib.id).await?;
-    txn.commit().await?;
-    crate::access::changed();
+    crate::libraries::remember_active(txn, user_id, lib.id).await?;
     tracing::info!(library = lib.id, user = user_id, %role, "joined a library by invite");
     Ok((lib.id, role))
+}
+
+/// Counts one use of the invite, only if it still works at that instant: one conditional
+/// `UPDATE`, so two people accepting a single-use link at once cannot both get it. On
+/// PostgreSQL the second update waits for the first transaction and then re-checks the
+/// condition against the committed row (0 rows); SQLite runs write transactions one at a time.
+async fn take_one_use(
+    txn: &impl ConnectionTrait,
+    row: &library_invite::Model,
+    token: &str,
+) -> Result<(), ApiError> {
+    use library_invite::Column;
+    let taken = library_invite::Entity::update_many()
+        .col_expr(Column::Uses, Expr::col(Column::Uses).add(1))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(Column::SingleUse.eq(false))
+                .add(Column::Uses.eq(0)),
+        )
+        .exec(txn)
+        .await?;
+    if taken.rows_affected == 1 {
+        return Ok(());
+    }
+    // Someone else got there first (or the owner revoked it): say which, from the row as it
+    // is now.
+    usable(txn, token).await?;
+    Err(ApiError::new(
+        StatusCode::GONE,
+        InviteProblem::UsedUp.code(),
+        InviteProblem::UsedUp.to_string(),
+    ))
 }
 
 pub async fn members(

@@ -1,7 +1,8 @@
 //! Application state, built once at start-up and shared by every request.
 
 use crate::Config;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::password::Hashing;
+use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
 use crate::uploads::UploadService;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -11,6 +12,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub registration_limiter: Arc<RegistrationLimiter>,
+    /// The gate every argon2 hash and check passes through (at most one per core at once).
+    pub hashing: Arc<Hashing>,
     pub uploads: Arc<UploadService>,
     pub metadata: Arc<crate::metadata::Metadata>,
     /// Each library's movies in memory, for the home rows.
@@ -29,6 +33,9 @@ impl AppState {
             config.login_attempts_per_ip_per_minute,
             config.login_attempts_per_user,
         ));
+        let registration_limiter = Arc::new(RegistrationLimiter::new(
+            config.registrations_per_ip_per_hour,
+        ));
         let uploads = crate::uploads::service(&config);
         let metadata = Arc::new(crate::metadata::Metadata::new(
             std::time::Duration::from_secs(config.metadata_timeout_secs.max(1)),
@@ -43,6 +50,8 @@ impl AppState {
             access: Arc::default(),
             config: Arc::new(config),
             login_limiter,
+            registration_limiter,
+            hashing: Arc::new(Hashing::per_core()),
         }
     }
 }

@@ -30,8 +30,9 @@ pub async fn login(
     ))
 }
 
-/// Creates an account and logs it in; the new user continues to library setup (or to the
-/// invite link they came from).
+/// Creates an account and logs it in; the new user continues to library setup, or, when they
+/// came from an invite link (`next` is `/join/TOKEN`), joins that library at once and goes
+/// home. The link is also what admits them while registration is closed.
 #[server(prefix = "/api/fn", endpoint = "register", output = crate::api::codec::Json)]
 pub async fn register(
     username: String,
@@ -41,12 +42,24 @@ pub async fn register(
     use super::server::*;
     let state = state()?;
     let client = client_info();
-    let user = backend::auth::users::register(&state.db, &username, &password).await?;
-    let token = backend::auth::start_session(&state, &user, &client).await?;
+    let invite = invite_token(next.as_deref());
+    let (created, token) =
+        backend::auth::register(&state, &username, &password, invite, &client).await?;
     set_cookie(&backend::auth::session_cookie(&state, &token, &client));
+    if created.joined.is_some() {
+        return Ok(go_to("/"));
+    }
     Ok(go_to(
         &domain::account::local_redirect(next.as_deref()).unwrap_or_else(|| "/setup".into()),
     ))
+}
+
+/// The invite link's token when `next` is the join page, `/join/TOKEN`.
+#[cfg(feature = "ssr")]
+fn invite_token(next: Option<&str>) -> Option<&str> {
+    next?
+        .strip_prefix("/join/")
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[server(prefix = "/api/fn", endpoint = "logout", output = crate::api::codec::Json)]

@@ -5,6 +5,7 @@ use crate::error::AppError;
 use domain::api::{CreatedToken, TokenInfo};
 use domain::settings::SessionInfo;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Saves the preferences form. An unticked checkbox is not sent at all, so `autoplay_next`
 /// is absent for "off". The page reloads so the theme applies everywhere at once.
@@ -42,13 +43,23 @@ pub async fn set_simultaneous_uploads(count: i32) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Changes the password; returns how many other sessions were logged out.
+/// What a password change ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
+}
+
+/// Changes the password; says how many other sessions were logged out and, when the
+/// "also revoke" box was ticked (a checkbox is sent only then), how many API tokens were
+/// revoked.
 #[server(prefix = "/api/fn", endpoint = "change_password", output = crate::api::codec::Json)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
     repeat_password: String,
-) -> Result<u64, AppError> {
+    revoke_tokens: Option<String>,
+) -> Result<PasswordChanged, AppError> {
     use super::server::*;
     let user = require_user()?;
     if new_password != repeat_password {
@@ -58,15 +69,19 @@ pub async fn change_password(
         )
         .into());
     }
-    let ended = backend::auth::change_password(
+    let changed = backend::auth::change_password(
         &state()?,
         &user,
         &current_password,
         &new_password,
+        revoke_tokens.is_some(),
         &client_info(),
     )
     .await?;
-    Ok(ended)
+    Ok(PasswordChanged {
+        sessions_ended: changed.sessions_ended,
+        tokens_revoked: changed.tokens_revoked,
+    })
 }
 
 #[server(prefix = "/api/fn", endpoint = "sessions", output = crate::api::codec::Json)]
@@ -106,11 +121,14 @@ pub async fn get_api_tokens() -> Result<Vec<TokenInfo>, AppError> {
     Ok(backend::auth::tokens::list(&state()?.db, user.id).await?)
 }
 
+/// Creates a token once the user's password is confirmed (a session alone cannot make one).
 #[server(prefix = "/api/fn", endpoint = "create_api_token", output = crate::api::codec::Json)]
-pub async fn create_api_token(name: String) -> Result<CreatedToken, AppError> {
+pub async fn create_api_token(name: String, password: String) -> Result<CreatedToken, AppError> {
     use super::server::*;
     let user = require_user()?;
-    Ok(backend::auth::tokens::create(&state()?.db, user.id, &name).await?)
+    let created =
+        backend::auth::create_token(&state()?, &user, &name, &password, &client_info()).await?;
+    Ok(created)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_api_token", output = crate::api::codec::Json)]

@@ -38,7 +38,7 @@ fn SettingsForm() -> impl IntoView {
             <h1>"Server settings"</h1>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let open = settings.await.map(|s| s.open_registration).unwrap_or(true);
+                    let open = settings.await.map(|s| s.open_registration).unwrap_or(false);
                     view! {
                         <ActionForm action=save>
                             <div class="field checkbox">
@@ -52,7 +52,7 @@ fn SettingsForm() -> impl IntoView {
                                 <label for="open-registration">"Allow new people to register"</label>
                             </div>
                             <p class="hint">
-                                "When this is off, only you can add accounts (with the ott command on the server)."
+                                "When this is off (as on a new server), people get an account only through an invite link to a library, or from you with the ott command on the server."
                             </p>
                             <ErrorMessage message=error />
                             <button type="submit" class="button-primary">"Save"</button>

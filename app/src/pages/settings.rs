@@ -107,13 +107,18 @@ fn Password() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || error_text(change.value().get()));
     let done = move || {
-        change.value().get().and_then(Result::ok).map(|ended| {
-            let others = match ended {
+        change.value().get().and_then(Result::ok).map(|changed| {
+            let others = match changed.sessions_ended {
                 0 => "No other device was logged in.".to_owned(),
                 1 => "1 other device was logged out.".to_owned(),
                 n => format!("{n} other devices were logged out."),
             };
-            view! { <p class="saved" role="status">{format!("Password changed. {others}")}</p> }
+            let tokens = match changed.tokens_revoked {
+                0 => String::new(),
+                1 => " 1 API token was revoked.".to_owned(),
+                n => format!(" {n} API tokens were revoked."),
+            };
+            view! { <p class="saved" role="status">{format!("Password changed. {others}{tokens}")}</p> }
         })
     };
     view! {
@@ -133,7 +138,13 @@ fn Password() -> impl IntoView {
                     <label for="repeat-password">"New password again"</label>
                     <input id="repeat-password" name="repeat_password" type="password" autocomplete="new-password" required />
                 </div>
-                <p class="hint">"Changing it logs out every other device."</p>
+                <div class="field checkbox">
+                    <input id="revoke-tokens" type="checkbox" name="revoke_tokens" value="on" aria-describedby="revoke-tokens-hint" />
+                    <label for="revoke-tokens">"Also revoke all API tokens"</label>
+                </div>
+                <p class="hint" id="revoke-tokens-hint">
+                    "Changing it logs out every other device. API tokens keep working unless you tick the box: do, if someone else may have used your account."
+                </p>
                 <ErrorMessage message=error />
                 {done}
                 <button type="submit" class="button-primary" disabled=move || change.pending().get()>"Change password"</button>
@@ -212,6 +223,11 @@ fn Tokens() -> impl IntoView {
                 <div class="field">
                     <label for="token-name">"Name"</label>
                     <input id="token-name" name="name" type="text" maxlength="100" placeholder="e.g. NAS uploader" required />
+                </div>
+                <div class="field">
+                    <label for="token-password">"Your password"</label>
+                    <input id="token-password" name="password" type="password" autocomplete="current-password" aria-describedby="token-password-hint" required />
+                    <p class="hint" id="token-password-hint">"A token works until you revoke it, so it takes your password."</p>
                 </div>
                 <button type="submit" class="button-primary" disabled=move || create.pending().get()>"Create token"</button>
             </ActionForm>

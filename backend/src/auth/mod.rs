@@ -1,4 +1,5 @@
-//! Accounts and who is making a request: passwords, sessions, API tokens, login limits.
+//! Accounts and who is making a request: passwords, sessions, API tokens, login and
+//! registration limits.
 
 pub mod password;
 pub mod rate_limit;
@@ -8,8 +9,8 @@ pub mod users;
 
 use crate::entities::user;
 use crate::{ApiError, AppState};
-use domain::account::AccountRuleError;
-use domain::api::{Me, UserInfo};
+use domain::account::{self, AccountRuleError};
+use domain::api::{CreatedToken, Me, UserInfo};
 use http::StatusCode;
 use sea_orm::DbErr;
 use std::net::IpAddr;
@@ -24,10 +25,19 @@ pub enum AuthError {
     WrongPassword,
     #[error("That username is taken.")]
     UsernameTaken,
-    #[error("Registration is closed on this server. Ask its administrator for an account.")]
+    #[error(
+        "Registration is closed on this server. Ask its administrator for an account, or a library's owner for an invite link."
+    )]
     RegistrationClosed,
     #[error("Too many login attempts. Try again in {0} seconds.")]
     RateLimited(u64),
+    #[error("Too many accounts were asked for from your address. Try again in {0} seconds.")]
+    TooManyRegistrations(u64),
+    #[error("The server is busy checking passwords. Try again in a few seconds.")]
+    Busy,
+    /// A refusal from elsewhere (an invite link that does not work, a bad token name).
+    #[error("{0}")]
+    Api(ApiError),
     #[error("There is no user called {0}.")]
     UnknownUser(String),
     #[error("database: {0}")]
@@ -49,17 +59,41 @@ impl From<AuthError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "username_taken", message)
             }
             AuthError::RegistrationClosed => ApiError::forbidden("registration_closed", message),
-            AuthError::RateLimited(secs) => {
+            AuthError::RateLimited(secs) | AuthError::TooManyRegistrations(secs) => {
                 let mut e =
                     ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
                 e.retry_after = Some(secs);
                 e
             }
+            AuthError::Busy => {
+                let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message);
+                e.retry_after = Some(BUSY_RETRY_SECS);
+                e
+            }
+            AuthError::Api(e) => e,
             AuthError::UnknownUser(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "unknown_user", message)
             }
             AuthError::Db(e) => e.into(),
             AuthError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// What a `busy` answer asks the client to wait.
+const BUSY_RETRY_SECS: u64 = 5;
+
+impl From<ApiError> for AuthError {
+    fn from(err: ApiError) -> AuthError {
+        AuthError::Api(err)
+    }
+}
+
+impl From<password::HashError> for AuthError {
+    fn from(err: password::HashError) -> AuthError {
+        match err {
+            password::HashError::Busy => AuthError::Busy,
+            password::HashError::Failed(e) => AuthError::Internal(e),
         }
     }
 }
@@ -118,7 +152,7 @@ pub async fn login(
     if username.len() > MAX_LOGIN_NAME_BYTES {
         return Err(AuthError::Rule(AccountRuleError::UsernameTooLong));
     }
-    if password.len() > domain::account::PASSWORD_MAX_BYTES {
+    if password.len() > account::PASSWORD_MAX_BYTES {
         return Err(AuthError::Rule(AccountRuleError::PasswordTooLong));
     }
     let key: String = username.trim().to_lowercase().chars().take(64).collect();
@@ -126,7 +160,7 @@ pub async fn login(
         tracing::warn!(user = %key, ip = ?client.ip, "login rate limit hit");
         return Err(AuthError::RateLimited(wait.as_secs().max(1)));
     }
-    let found = match users::verify_password(&state.db, username, password).await {
+    let found = match users::verify_password(state, username, password).await {
         Ok(found) => found,
         Err(err) => {
             tracing::info!(user = %key, ip = ?client.ip, "login refused: {err}");
@@ -136,6 +170,33 @@ pub async fn login(
     let token = start_session(state, &found, client).await?;
     tracing::info!(user = %found.username, ip = ?client.ip, "logged in");
     Ok((found, token))
+}
+
+/// Creates an account (see [`users::register`]) within the per-address registration limit and
+/// opens its session. `invite`: the token of an invite link the new account joins.
+pub async fn register(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    invite: Option<&str>,
+    client: &ClientInfo,
+) -> Result<(users::Created, String), AuthError> {
+    // A mistyped form is not counted against the address.
+    account::normalize_username(username)?;
+    account::check_new_password(password)?;
+    if let Err(wait) = state.registration_limiter.check(client.ip) {
+        tracing::warn!(ip = ?client.ip, "registration rate limit hit");
+        return Err(AuthError::TooManyRegistrations(wait.as_secs().max(1)));
+    }
+    let created = match users::register(state, username, password, invite).await {
+        Ok(created) => created,
+        Err(err) => {
+            tracing::info!(ip = ?client.ip, "registration refused: {err}");
+            return Err(err);
+        }
+    };
+    let token = start_session(state, &created.user, client).await?;
+    Ok((created, token))
 }
 
 /// Opens a session for a user whose identity is already established (just logged in or just
@@ -210,34 +271,84 @@ async fn session_user(state: &AppState, token: &str) -> Result<Option<AuthUser>,
     Ok(Some((u, Some(token.to_owned())).into()))
 }
 
+/// Checks the password of the logged-in user before something a borrowed session alone must
+/// not do, under the login limits so that it cannot be guessed that way either.
+async fn confirm_password(
+    state: &AppState,
+    user: &AuthUser,
+    password: &str,
+    client: &ClientInfo,
+    what: &str,
+) -> Result<user::Model, AuthError> {
+    if let Err(wait) = state.login_limiter.check(client.ip, &user.username) {
+        tracing::warn!(user = %user.username, ip = ?client.ip, "{what}: rate limit hit");
+        return Err(AuthError::RateLimited(wait.as_secs().max(1)));
+    }
+    match users::verify_password(state, &user.username, password).await {
+        Ok(found) => Ok(found),
+        Err(AuthError::WrongCredentials) => {
+            tracing::info!(user = %user.username, ip = ?client.ip, "{what} refused: wrong password");
+            Err(AuthError::WrongPassword)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What a password change ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PasswordChanged {
+    /// The user's other sessions (all of them are logged out).
+    pub sessions_ended: u64,
+    /// The user's API tokens, when the change asked to revoke them.
+    pub tokens_revoked: u64,
+}
+
 /// Changes the user's password after checking the current one (under the login limits, so a
-/// borrowed session cannot guess it), and ends every other session of theirs. Returns how many
-/// sessions were ended.
+/// borrowed session cannot guess it), ends every other session of theirs and, with
+/// `revoke_tokens`, revokes all their API tokens, in one transaction.
 pub async fn change_password(
     state: &AppState,
     user: &AuthUser,
     current: &str,
     new: &str,
+    revoke_tokens: bool,
     client: &ClientInfo,
-) -> Result<u64, AuthError> {
-    domain::account::check_new_password(new)?;
-    if let Err(wait) = state.login_limiter.check(client.ip, &user.username) {
-        tracing::warn!(user = %user.username, ip = ?client.ip, "password change rate limit hit");
-        return Err(AuthError::RateLimited(wait.as_secs().max(1)));
-    }
-    let found = match users::verify_password(&state.db, &user.username, current).await {
-        Ok(found) => found,
-        Err(AuthError::WrongCredentials) => {
-            tracing::info!(user = %user.username, ip = ?client.ip, "password change refused: wrong current password");
-            return Err(AuthError::WrongPassword);
-        }
-        Err(e) => return Err(e),
+) -> Result<PasswordChanged, AuthError> {
+    account::check_new_password(new)?;
+    let found = confirm_password(state, user, current, client, "password change").await?;
+    let hash = state.hashing.hash(new).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    users::store_password(&txn, found, hash).await?;
+    let sessions_ended =
+        sessions::delete_all_for_user(&txn, user.id, user.session_token.as_deref()).await?;
+    let tokens_revoked = if revoke_tokens {
+        tokens::revoke_all(&txn, user.id).await?
+    } else {
+        0
     };
-    users::set_password(&state.db, found, new).await?;
-    let ended =
-        sessions::delete_all_for_user(&state.db, user.id, user.session_token.as_deref()).await?;
-    tracing::info!(user = %user.username, ended, "password changed; other sessions ended");
-    Ok(ended)
+    txn.commit().await?;
+    // After the commit, so that nothing read before it stays remembered.
+    crate::access::changed();
+    tracing::info!(user = %user.username, sessions_ended, tokens_revoked, "password changed");
+    Ok(PasswordChanged {
+        sessions_ended,
+        tokens_revoked,
+    })
+}
+
+/// Creates an API token for the logged-in user once their password is confirmed: a token
+/// outlives sessions, so a borrowed session alone must not be able to make one. (The `ott
+/// token create` command runs on the server machine and asks for no password.)
+pub async fn create_token(
+    state: &AppState,
+    user: &AuthUser,
+    name: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<CreatedToken, AuthError> {
+    let name = tokens::check_name(name)?;
+    confirm_password(state, user, password, client, "token creation").await?;
+    Ok(tokens::create(&state.db, user.id, name).await?)
 }
 
 /// Ends the session the user is logged in with (if any).

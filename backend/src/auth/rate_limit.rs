@@ -1,5 +1,6 @@
 //! Login attempt limits, per client address and per username, so a password cannot be
-//! guessed quickly from one machine or against one account from many.
+//! guessed quickly from one machine or against one account from many; and registration
+//! attempts per client address, so one machine cannot flood the server with accounts.
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -49,6 +50,34 @@ impl LoginLimiter {
     }
 }
 
+/// Registration attempts per client address: a burst of `per_hour`, then one more every
+/// `60 / per_hour` minutes.
+pub struct RegistrationLimiter {
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl RegistrationLimiter {
+    pub fn new(per_hour: u32) -> RegistrationLimiter {
+        let quota = Quota::per_hour(NonZeroU32::new(per_hour.max(1)).unwrap());
+        RegistrationLimiter {
+            per_ip: DefaultKeyedRateLimiter::keyed(quota),
+        }
+    }
+
+    /// Counts one attempt from `ip` (requests without a known address are not limited, as for
+    /// logins). `Err` carries how long the caller must wait.
+    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
+        let Some(ip) = ip else { return Ok(()) };
+        if self.per_ip.len() > PRUNE_ABOVE_KEYS {
+            self.per_ip.retain_recent();
+        }
+        let now = DefaultClock::default().now();
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|e| e.wait_time_from(now))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +115,18 @@ mod tests {
                 .check(Some(IpAddr::from([192, 168, 1, 6])), "a3")
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn registrations_are_limited_per_address() {
+        let limiter = RegistrationLimiter::new(3);
+        let ip = Some(IpAddr::from([192, 168, 1, 5]));
+        for _ in 0..3 {
+            assert!(limiter.check(ip).is_ok());
+        }
+        let wait = limiter.check(ip).unwrap_err();
+        // One attempt comes back every 20 minutes.
+        assert!(wait > Duration::from_secs(19 * 60) && wait <= Duration::from_secs(20 * 60));
+        assert!(limiter.check(Some(IpAddr::from([192, 168, 1, 6]))).is_ok());
     }
 }

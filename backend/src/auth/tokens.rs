@@ -25,13 +25,8 @@ pub fn info(t: api_token::Model) -> TokenInfo {
     }
 }
 
-/// Creates a token called `name` for `user_id`. Its secret is shown once; it cannot be
-/// recovered.
-pub async fn create(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    name: &str,
-) -> Result<CreatedToken, ApiError> {
+/// The token name as stored (trimmed), if it is acceptable.
+pub fn check_name(name: &str) -> Result<&str, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
@@ -39,6 +34,18 @@ pub async fn create(
             format!("Give the token a name of 1 to {NAME_MAX} characters."),
         ));
     }
+    Ok(name)
+}
+
+/// Creates a token called `name` for `user_id`. Its secret is shown once; it cannot be
+/// recovered. Whoever calls this has made sure the user wants it: the web asks for the
+/// password (`auth::create_token`), the CLI runs on the server machine.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    name: &str,
+) -> Result<CreatedToken, ApiError> {
+    let name = check_name(name)?;
     let token = format!("{PREFIX}{}", super::sessions::new_token());
     let model = api_token::ActiveModel {
         user_id: Set(user_id),
@@ -99,4 +106,13 @@ pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, id: i32) -> Result<
         .exec(db)
         .await?;
     Ok(res.rows_affected > 0)
+}
+
+/// Revokes every token of the user (a password change that asks for it); returns how many.
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, DbErr> {
+    Ok(api_token::Entity::delete_many()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

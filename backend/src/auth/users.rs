@@ -1,13 +1,13 @@
 //! Creating and finding user accounts.
 
-use super::{AuthError, password};
+use super::AuthError;
 use crate::entities::{user, user_settings};
-use crate::instance;
+use crate::{AppState, instance, invites};
 use chrono::Utc;
 use domain::account;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    SqlErr,
 };
 
 pub async fn find_by_name(
@@ -23,17 +23,92 @@ pub async fn find_by_name(
         .await?)
 }
 
-/// Creates an account. The first account on a server becomes its administrator.
-/// `admin` makes the account an administrator in any case (the CLI's `--admin`).
+/// A new account, and the library it joined through an invite link (if it came with one).
+#[derive(Debug)]
+pub struct Created {
+    pub user: user::Model,
+    pub joined: Option<i32>,
+}
+
+/// Creates an account from the command line on the server machine (whoever runs it may do
+/// anything, so registration rules do not apply). The first account on a server becomes its
+/// administrator; `admin` makes the account an administrator in any case (`--admin`).
 pub async fn create(
-    db: &DatabaseConnection,
+    state: &AppState,
     username: &str,
     password: &str,
     admin: bool,
 ) -> Result<user::Model, AuthError> {
     let username = account::normalize_username(username)?;
     account::check_new_password(password)?;
-    let hash = hash_off_thread(password).await?;
+    if find_by_name(&state.db, &username).await?.is_some() {
+        return Err(AuthError::UsernameTaken);
+    }
+    let hash = state.hashing.hash(password).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let (created, _) = insert(&txn, username, hash, admin).await?;
+    txn.commit().await?;
+    crate::access::changed();
+    tracing::info!(user = %created.username, admin = created.is_admin, "account created");
+    Ok(created)
+}
+
+/// Self-service registration. Allowed for a server's first account, while the administrator
+/// keeps registration open, or with a working invite link: the new account then joins the
+/// link's library in the same transaction, so a single-use link admits one person.
+///
+/// Everything that can refuse cheaply (rules, closed registration, a dead link, a taken name)
+/// is checked before the password is hashed; the transaction checks again what may have
+/// changed meanwhile (the unique name, the first account, the link's uses).
+pub async fn register(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    invite: Option<&str>,
+) -> Result<Created, AuthError> {
+    let username = account::normalize_username(username)?;
+    account::check_new_password(password)?;
+    match invite {
+        Some(token) => invites::check(&state.db, token).await?,
+        None => {
+            let has_users = user::Entity::find().count(&state.db).await? > 0;
+            if has_users && !instance::open_registration(&state.db).await? {
+                return Err(AuthError::RegistrationClosed);
+            }
+        }
+    }
+    if find_by_name(&state.db, &username).await?.is_some() {
+        return Err(AuthError::UsernameTaken);
+    }
+    let hash = state.hashing.hash(password).await?;
+
+    let txn = crate::db::begin_write(&state.db).await?;
+    let (user, first) = insert(&txn, username, hash, false).await?;
+    let joined = match invite {
+        Some(token) => Some(invites::join(&txn, user.id, token).await?.0),
+        None if first || instance::open_registration(&txn).await? => None,
+        // Another registration became the first account while this one hashed, and
+        // registration is closed after it: this account is not made (the transaction rolls
+        // back when dropped).
+        None => return Err(AuthError::RegistrationClosed),
+    };
+    txn.commit().await?;
+    crate::access::changed();
+    tracing::info!(user = %user.username, admin = user.is_admin, joined = ?joined, "account registered");
+    Ok(Created { user, joined })
+}
+
+/// Inserts the account and its settings inside the caller's write transaction. Returns the
+/// account and whether it is the server's first (which makes it administrator).
+async fn insert(
+    txn: &impl ConnectionTrait,
+    username: String,
+    hash: String,
+    admin: bool,
+) -> Result<(user::Model, bool), AuthError> {
+    // Only a server without accounts has a first account to give; a database whose accounts
+    // predate the claim row never hands it out.
+    let others = user::Entity::find().count(txn).await?;
     let now = Utc::now();
     let inserted = user::ActiveModel {
         username: Set(username),
@@ -43,7 +118,7 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(txn)
     .await;
     let mut created = match inserted {
         Ok(model) => model,
@@ -52,16 +127,13 @@ pub async fn create(
         }
         Err(err) => return Err(err.into()),
     };
-    // "First" is decided after the insert, by id, so two simultaneous first registrations
-    // cannot both become administrator.
-    let earlier = user::Entity::find()
-        .filter(user::Column::Id.lt(created.id))
-        .count(db)
-        .await?;
-    if earlier == 0 && !created.is_admin {
+    // Two simultaneous first registrations both count no other account (neither has
+    // committed); the claim row decides which one is first.
+    let first = others == 0 && instance::claim_first_admin(txn, created.id).await?;
+    if first && !created.is_admin {
         let mut active: user::ActiveModel = created.into();
         active.is_admin = Set(true);
-        created = active.update(db).await?;
+        created = active.update(txn).await?;
     }
     user_settings::ActiveModel {
         user_id: Set(created.id),
@@ -72,72 +144,36 @@ pub async fn create(
         autoplay_next: Set(true),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(txn)
     .await?;
-    crate::access::changed();
-    tracing::info!(user = %created.username, admin = created.is_admin, "account created");
-    Ok(created)
+    Ok((created, first))
 }
 
-/// Argon2 takes tens of milliseconds of CPU: not on the async threads.
-async fn hash_off_thread(password: &str) -> Result<String, AuthError> {
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?
-        .map_err(|e| AuthError::Internal(e.to_string()))
-}
-
-/// Replaces a user's password (already checked against the rules by the caller or here).
-pub async fn set_password(
+/// Stores a new password hash (made through `state.hashing` by the caller).
+pub async fn store_password(
     db: &impl ConnectionTrait,
     found: user::Model,
-    new: &str,
+    hash: String,
 ) -> Result<user::Model, AuthError> {
-    account::check_new_password(new)?;
-    let hash = hash_off_thread(new).await?;
     let mut active: user::ActiveModel = found.into();
     active.password_hash = Set(hash);
     active.updated_at = Set(Utc::now());
-    let updated = active.update(db).await?;
-    crate::access::changed();
-    Ok(updated)
-}
-
-/// Self-service registration: allowed while the server has no users, or while the
-/// administrator keeps registration open.
-pub async fn register(
-    db: &DatabaseConnection,
-    username: &str,
-    password: &str,
-) -> Result<user::Model, AuthError> {
-    let has_users = user::Entity::find().count(db).await? > 0;
-    if has_users && !instance::open_registration(db).await? {
-        return Err(AuthError::RegistrationClosed);
-    }
-    create(db, username, password, false).await
+    Ok(active.update(db).await?)
 }
 
 /// Checks a password against the account, taking the same time whether or not it exists.
 pub async fn verify_password(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     username: &str,
     password: &str,
 ) -> Result<user::Model, AuthError> {
     if password.len() > account::PASSWORD_MAX_BYTES {
         return Err(AuthError::Rule(account::AccountRuleError::PasswordTooLong));
     }
-    let found = find_by_name(db, username).await?;
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || match found {
-        Some(u) if password::verify(&password, &u.password_hash) => Some(u),
-        Some(_) => None,
-        None => {
-            password::verify_dummy(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|e| AuthError::Internal(e.to_string()))?;
-    matches.ok_or(AuthError::WrongCredentials)
+    let found = find_by_name(&state.db, username).await?;
+    let phc = found.as_ref().map(|u| u.password_hash.clone());
+    match (found, state.hashing.verify(password, phc).await?) {
+        (Some(u), true) => Ok(u),
+        _ => Err(AuthError::WrongCredentials),
+    }
 }

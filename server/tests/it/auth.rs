@@ -1,6 +1,8 @@
 //! Accounts, sessions, tokens, CSRF and login limits through the real router.
 
-use crate::support::{As, PASSWORD, on_each_database};
+use crate::support::{
+    As, PASSWORD, all_at_once, on_each_database, on_each_database_with, server_fn,
+};
 use backend::entities::{session, user};
 use http::{Method, StatusCode, header};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -213,7 +215,7 @@ async fn bearer_tokens_work_until_revoked() {
             .post(
                 "/api/tokens",
                 &As::cookie(&cookie),
-                json!({"name": "uploader"}),
+                json!({"name": "uploader", "password": PASSWORD}),
             )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
@@ -233,9 +235,13 @@ async fn bearer_tokens_work_until_revoked() {
         srv.get("/api/me", &As::bearer("ott_0000"))
             .await
             .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
-        srv.post("/api/tokens", &As::cookie(&cookie), json!({"name": "  "}))
-            .await
-            .assert_error(StatusCode::BAD_REQUEST, "invalid_token_name");
+        srv.post(
+            "/api/tokens",
+            &As::cookie(&cookie),
+            json!({"name": "  ", "password": PASSWORD}),
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_token_name");
 
         // Another user cannot revoke it.
         let bert = srv.register("bert").await;
@@ -407,6 +413,403 @@ async fn the_admin_can_close_registration() {
         .await
         .assert_error(StatusCode::FORBIDDEN, "registration_closed");
         assert_eq!(user::Entity::find().count(&srv.state.db).await.unwrap(), 2);
+    })
+    .await;
+}
+
+/// Users with `is_admin` set, in the database.
+async fn admins(srv: &crate::support::TestServer) -> u64 {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    user::Entity::find()
+        .filter(user::Column::IsAdmin.eq(true))
+        .count(&srv.state.db)
+        .await
+        .unwrap()
+}
+
+async fn users(srv: &crate::support::TestServer) -> u64 {
+    user::Entity::find().count(&srv.state.db).await.unwrap()
+}
+
+fn registration(username: &str) -> http::Request<axum::body::Body> {
+    crate::support::json_post(
+        "/api/auth/register",
+        &As::anonymous(),
+        json!({"username": username, "password": PASSWORD}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_server_closes_registration_after_the_first_account() {
+    on_each_database(|srv| async move {
+        srv.as_shipped().await;
+        let anna = As::cookie(&srv.register("anna").await);
+        assert_eq!(
+            admins(&srv).await,
+            1,
+            "the first account is the administrator"
+        );
+        assert_eq!(
+            srv.get("/api/admin/settings", &anna).await.body["open_registration"],
+            false
+        );
+        srv.post(
+            "/api/auth/register",
+            &As::anonymous(),
+            json!({"username": "bert", "password": PASSWORD}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "registration_closed");
+        assert_eq!(users(&srv).await, 1);
+
+        // The administrator opens it.
+        let opened = srv
+            .call(
+                Method::PUT,
+                "/api/admin/settings",
+                &anna,
+                Some(json!({"open_registration": true})),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.text);
+        srv.register("bert").await;
+        assert_eq!((users(&srv).await, admins(&srv).await), (2, 1));
+    })
+    .await;
+}
+
+/// Fresh, unmigrated databases (SQLite, and PostgreSQL when configured) named after `name`.
+async fn unmigrated(dir: &std::path::Path, name: &str) -> Vec<backend::testing::TestDatabase> {
+    let dir = dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    backend::testing::databases(&dir).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_server_with_accounts_keeps_registration_open() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Query};
+
+    let before_it = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261127_000001_registration_default")
+        .expect("the migration is listed") as u32;
+    let dir = tempfile::TempDir::new().unwrap();
+    // (accounts before the upgrade, the setting before it) → registration open after it
+    let cases = [
+        ("accounts", true, None, true),
+        ("closed_by_the_admin", true, Some("false"), false),
+        ("no_accounts_yet", false, None, false),
+    ];
+    for (name, with_account, setting, open_after) in cases {
+        for database in unmigrated(dir.path(), name).await {
+            let db = backend::db::connect(&database.url).await.unwrap();
+            Migrator::up(&db, Some(before_it)).await.unwrap();
+            if with_account {
+                let insert = Query::insert()
+                    .into_table(Alias::new("users"))
+                    .columns(
+                        [
+                            "username",
+                            "password_hash",
+                            "is_admin",
+                            "created_at",
+                            "updated_at",
+                        ]
+                        .map(Alias::new),
+                    )
+                    .values_panic([
+                        "anna".into(),
+                        "$argon2id$…".into(),
+                        true.into(),
+                        chrono::Utc::now().into(),
+                        chrono::Utc::now().into(),
+                    ])
+                    .to_owned();
+                db.execute(&insert).await.unwrap();
+            }
+            if let Some(value) = setting {
+                let insert = Query::insert()
+                    .into_table(Alias::new("instance_settings"))
+                    .columns(["key", "value", "updated_at"].map(Alias::new))
+                    .values_panic([
+                        "open_registration".into(),
+                        value.into(),
+                        chrono::Utc::now().into(),
+                    ])
+                    .to_owned();
+                db.execute(&insert).await.unwrap();
+            }
+            Migrator::up(&db, None).await.unwrap();
+            assert_eq!(
+                backend::instance::open_registration(&db).await.unwrap(),
+                open_after,
+                "{name} on {}",
+                database.kind
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_from_one_address_are_limited() {
+    on_each_database_with(
+        |config| {
+            // The real default (the test helper raises it), and a proxy that names clients.
+            config.registrations_per_ip_per_hour =
+                backend::Config::new("/").registrations_per_ip_per_hour;
+            config.trusted_proxies =
+                backend::proxies::TrustedProxies::parse(&["127.0.0.1".into()]).unwrap();
+        },
+        |srv| async move {
+            let per_hour = srv.state.config.registrations_per_ip_per_hour;
+            assert_eq!(per_hour, 10, "the documented default");
+            let from = |ip: &str| As::anonymous().with_header("x-forwarded-for", ip);
+            let register = |who: As, name: String| {
+                let srv = &srv;
+                async move {
+                    srv.post(
+                        "/api/auth/register",
+                        &who,
+                        json!({"username": name, "password": PASSWORD}),
+                    )
+                    .await
+                }
+            };
+            // A mistyped form is not counted.
+            register(from("192.0.2.7"), "a b".into())
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "username_invalid");
+            for i in 0..per_hour {
+                let r = register(from("192.0.2.7"), format!("user{i}")).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{i}: {}", r.text);
+            }
+            let hashed = srv.state.hashing.computed();
+            let refused = register(from("192.0.2.7"), "one.more".into()).await;
+            refused.assert_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+            let retry: u64 = refused.headers[header::RETRY_AFTER]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            // One registration comes back every 6 minutes.
+            assert!((1..=360).contains(&retry), "Retry-After {retry}");
+            assert_eq!(srv.state.hashing.computed(), hashed, "nothing was hashed");
+            assert_eq!(users(&srv).await, u64::from(per_hour));
+            // Another address is not affected.
+            let other = register(from("192.0.2.8"), "one.more".into()).await;
+            assert_eq!(other.status, StatusCode::CREATED, "{}", other.text);
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_registration_hashes_nothing() {
+    on_each_database(|srv| async move {
+        let anna = As::cookie(&srv.register("anna").await);
+        let hashed = srv.state.hashing.computed();
+        let anon = As::anonymous();
+        srv.post(
+            "/api/auth/register",
+            &anon,
+            json!({"username": "ANNA", "password": PASSWORD}),
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "username_taken");
+        srv.post(
+            "/api/auth/register",
+            &anon,
+            json!({"username": "bert", "password": PASSWORD, "invite": "0".repeat(64)}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "invite_not_found");
+        srv.as_shipped().await;
+        srv.post(
+            "/api/auth/register",
+            &anon,
+            json!({"username": "bert", "password": PASSWORD}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "registration_closed");
+        assert_eq!(srv.state.hashing.computed(), hashed, "no refusal hashed");
+
+        // What is let through is counted: one hash for an account, one check for a login.
+        srv.call(
+            Method::PUT,
+            "/api/admin/settings",
+            &anna,
+            Some(json!({"open_registration": true})),
+        )
+        .await;
+        srv.register("bert").await;
+        assert_eq!(srv.state.hashing.computed(), hashed + 1);
+        srv.post(
+            "/api/auth/login",
+            &anon,
+            json!({"username": "nobody", "password": PASSWORD}),
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "wrong_credentials");
+        assert_eq!(srv.state.hashing.computed(), hashed + 2);
+    })
+    .await;
+}
+
+/// How many registrations race in the tests below, and how many times (each on a new
+/// database: a race lost once proves little).
+pub const AT_ONCE: usize = 8;
+const ROUNDS: usize = 5;
+
+/// Lets every racing registration hash at once, so that they reach the database together
+/// (the real gate lets one per core through, which spreads them out and hides races).
+pub fn hash_all_at_once(srv: &mut crate::support::TestServer) {
+    srv.adjust_state(|state| {
+        state.hashing = std::sync::Arc::new(backend::auth::password::Hashing::new(
+            AT_ONCE,
+            backend::auth::password::HASH_WAIT,
+        ));
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_first_registrations_make_one_administrator() {
+    for _ in 0..ROUNDS {
+        on_each_database(|mut srv| async move {
+            hash_all_at_once(&mut srv);
+            // Registration open (as the test helper leaves it): everyone gets an account.
+            let replies = all_at_once(
+                &srv,
+                (0..AT_ONCE)
+                    .map(|i| registration(&format!("early{i}")))
+                    .collect(),
+            )
+            .await;
+            for r in &replies {
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            }
+            let said_admin = replies
+                .iter()
+                .filter(|r| r.body["user"]["is_admin"] == true)
+                .count();
+            assert_eq!(said_admin, 1, "exactly one was told it is administrator");
+            assert_eq!(admins(&srv).await, 1, "exactly one administrator");
+            assert_eq!(users(&srv).await, AT_ONCE as u64);
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_first_registrations_on_a_new_server_make_one_account() {
+    for _ in 0..ROUNDS {
+        on_each_database(|mut srv| async move {
+            hash_all_at_once(&mut srv);
+            srv.as_shipped().await;
+            let replies = all_at_once(
+                &srv,
+                (0..AT_ONCE)
+                    .map(|i| registration(&format!("early{i}")))
+                    .collect(),
+            )
+            .await;
+            let created: Vec<_> = replies
+                .iter()
+                .filter(|r| r.status == StatusCode::CREATED)
+                .collect();
+            assert_eq!(created.len(), 1, "one account");
+            assert_eq!(created[0].body["user"]["is_admin"], true);
+            for r in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+                r.assert_error(StatusCode::FORBIDDEN, "registration_closed");
+                assert!(r.set_cookie().is_none());
+            }
+            assert_eq!((users(&srv).await, admins(&srv).await), (1, 1));
+            let settings = backend::entities::user_settings::Entity::find()
+                .count(&srv.state.db)
+                .await
+                .unwrap();
+            assert_eq!(settings, 1, "the losers left nothing behind");
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_a_token_asks_for_the_password() {
+    on_each_database(|srv| async move {
+        let anna = As::cookie(&srv.register("anna").await);
+        srv.post("/api/tokens", &anna, json!({"name": "stolen"}))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_body");
+        srv.post(
+            "/api/tokens",
+            &anna,
+            json!({"name": "stolen", "password": "not the password"}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "wrong_password");
+        // The settings page's server function asks the same.
+        server_fn(
+            &srv,
+            "create_api_token",
+            &anna,
+            "name=stolen&password=nope+nope+nope",
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "wrong_password");
+        assert_eq!(
+            backend::entities::api_token::Entity::find()
+                .count(&srv.state.db)
+                .await
+                .unwrap(),
+            0
+        );
+
+        let made = server_fn(
+            &srv,
+            "create_api_token",
+            &anna,
+            &format!("name=script&password={}", PASSWORD.replace(' ', "+")),
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+        let token = made.body["token"].as_str().unwrap();
+        // A token cannot make another without the password either.
+        srv.post(
+            "/api/tokens",
+            &As::bearer(token),
+            json!({"name": "more", "password": "guess guess"}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "wrong_password");
+        let more = srv
+            .post(
+                "/api/tokens",
+                &As::bearer(token),
+                json!({"name": "more", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(more.status, StatusCode::CREATED, "{}", more.text);
+
+        // Guessing the password this way meets the login limits.
+        let mut limited = false;
+        for _ in 0..20 {
+            let r = srv
+                .post(
+                    "/api/tokens",
+                    &anna,
+                    json!({"name": "x", "password": "guess guess"}),
+                )
+                .await;
+            if r.status == StatusCode::TOO_MANY_REQUESTS {
+                r.assert_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+                limited = true;
+                break;
+            }
+            r.assert_error(StatusCode::FORBIDDEN, "wrong_password");
+        }
+        assert!(limited, "password guesses are rate limited");
     })
     .await;
 }

@@ -1,11 +1,15 @@
 //! Sharing a library by URL: invite links with a role, expiry, single use and revocation;
 //! members listed and removed; only the owner shares, strangers see nothing.
 
-use crate::support::{As, TestServer, on_each_database};
+use crate::support::{
+    As, PASSWORD, TestServer, all_at_once, json_post, on_each_database, server_fn,
+};
 use crate::uploads::{MATRIX, member, upload};
-use backend::entities::library_invite;
+use backend::entities::{library_invite, library_member, user};
 use http::{Method, StatusCode};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
 use serde_json::{Value, json};
 
 async fn invite(srv: &TestServer, who: &As, library: i64, body: Value) -> crate::support::Reply {
@@ -261,6 +265,209 @@ async fn only_the_owner_shares_and_bad_requests_are_refused() {
         accept(&srv, &As::anonymous(), &token)
             .await
             .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+    })
+    .await;
+}
+
+/// How many people race for a link, and how many times (a race lost once proves little).
+const AT_ONCE: usize = crate::auth::AT_ONCE;
+const ROUNDS: usize = 4;
+
+async fn members_of(srv: &TestServer, library: i64) -> u64 {
+    library_member::Entity::find()
+        .filter(library_member::Column::LibraryId.eq(library as i32))
+        .count(&srv.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_use_link_accepted_by_many_at_once_admits_one() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        for round in 0..ROUNDS {
+            let made = invite(
+                &srv,
+                &anna.who,
+                anna.library,
+                json!({"role": "viewer", "singleUse": true}),
+            )
+            .await;
+            let token = made.body["token"].as_str().unwrap().to_owned();
+            let mut people = Vec::new();
+            for i in 0..AT_ONCE {
+                people.push(As::cookie(
+                    &srv.register(&format!("guest{round}x{i}")).await,
+                ));
+            }
+            let replies = all_at_once(
+                &srv,
+                people
+                    .iter()
+                    .map(|who| json_post(&format!("/api/invites/{token}/accept"), who, json!({})))
+                    .collect(),
+            )
+            .await;
+            let joined = replies
+                .iter()
+                .filter(|r| r.status == StatusCode::OK)
+                .count();
+            assert_eq!(joined, 1, "round {round}: one person joins");
+            for r in replies.iter().filter(|r| r.status != StatusCode::OK) {
+                r.assert_error(StatusCode::GONE, "invite_used");
+            }
+            assert_eq!(
+                members_of(&srv, anna.library).await,
+                2 + round as u64,
+                "the owner and one guest a round"
+            );
+            let id = made.body["invite"]["id"].as_i64().unwrap() as i32;
+            let row = library_invite::Entity::find_by_id(id)
+                .one(&srv.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.uses, 1);
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_for_many_counts_every_use_of_simultaneous_joins() {
+    on_each_database(|srv| async move {
+        let anna = member(&srv, "anna").await;
+        let made = invite(&srv, &anna.who, anna.library, json!({"role": "viewer"})).await;
+        let token = made.body["token"].as_str().unwrap().to_owned();
+        let mut people = Vec::new();
+        for i in 0..AT_ONCE {
+            people.push(As::cookie(&srv.register(&format!("guest{i}")).await));
+        }
+        let replies = all_at_once(
+            &srv,
+            people
+                .iter()
+                .map(|who| json_post(&format!("/api/invites/{token}/accept"), who, json!({})))
+                .collect(),
+        )
+        .await;
+        for r in &replies {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        let id = made.body["invite"]["id"].as_i64().unwrap() as i32;
+        let row = library_invite::Entity::find_by_id(id)
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.uses, AT_ONCE as i32, "no use is lost");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_link_makes_an_account_while_registration_is_closed() {
+    on_each_database(|mut srv| async move {
+        crate::auth::hash_all_at_once(&mut srv);
+        srv.as_shipped().await;
+        let anna = member(&srv, "anna").await;
+        let single = invite(
+            &srv,
+            &anna.who,
+            anna.library,
+            json!({"role": "viewer", "singleUse": true}),
+        )
+        .await;
+        let token = single.body["token"].as_str().unwrap().to_owned();
+        let anon = As::anonymous();
+        let register = |name: &str, invite: Option<&str>| {
+            let mut body = json!({"username": name, "password": PASSWORD});
+            if let Some(invite) = invite {
+                body["invite"] = invite.into();
+            }
+            json_post("/api/auth/register", &As::anonymous(), body)
+        };
+        srv.send(register("stranger", None))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "registration_closed");
+
+        // Many people with the same single-use link at once: one account, in the library.
+        for round in 0..ROUNDS {
+            let link = if round == 0 {
+                token.clone()
+            } else {
+                let made = invite(
+                    &srv,
+                    &anna.who,
+                    anna.library,
+                    json!({"role": "viewer", "singleUse": true}),
+                )
+                .await;
+                made.body["token"].as_str().unwrap().to_owned()
+            };
+            let replies = all_at_once(
+                &srv,
+                (0..AT_ONCE)
+                    .map(|i| register(&format!("new{round}x{i}"), Some(&link)))
+                    .collect(),
+            )
+            .await;
+            let made: Vec<_> = replies
+                .iter()
+                .filter(|r| r.status == StatusCode::CREATED)
+                .collect();
+            assert_eq!(
+                made.len(),
+                1,
+                "round {round}: one account for a single-use link"
+            );
+            for r in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+                r.assert_error(StatusCode::GONE, "invite_used");
+            }
+            let me = &made[0].body;
+            assert_eq!(me["active_library_id"], anna.library, "{me}");
+            assert_eq!(me["libraries"][0]["role"], "viewer", "{me}");
+            assert_eq!(
+                user::Entity::find().count(&srv.state.db).await.unwrap(),
+                2 + round as u64
+            );
+        }
+
+        // A used-up link admits nobody more, and nothing is made.
+        srv.send(register("erin", Some(&token)))
+            .await
+            .assert_error(StatusCode::GONE, "invite_used");
+        srv.send(register("erin", Some("not-a-token")))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "invite_not_found");
+        assert_eq!(
+            user::Entity::find().count(&srv.state.db).await.unwrap(),
+            1 + ROUNDS as u64
+        );
+
+        // The register page sends the link it came from as `next`; the new account joins and
+        // goes home.
+        let open = invite(&srv, &anna.who, anna.library, json!({"role": "uploader"})).await;
+        let open_token = open.body["token"].as_str().unwrap().to_owned();
+        let form = format!(
+            "username=frank&password={}&next=%2Fjoin%2F{open_token}",
+            PASSWORD.replace(' ', "+")
+        );
+        let page = server_fn(&srv, "register", &anon, &form).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let frank = As::cookie(&page.session_cookie().expect("logged in"));
+        let me = srv.get("/api/me", &frank).await;
+        assert_eq!(me.body["active_library_id"], anna.library, "{}", me.text);
+        assert_eq!(me.body["libraries"][0]["role"], "uploader", "{}", me.text);
+        // Without a link the page is refused like the API.
+        server_fn(
+            &srv,
+            "register",
+            &anon,
+            &format!("username=gina&password={}", PASSWORD.replace(' ', "+")),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "registration_closed");
     })
     .await;
 }

@@ -142,7 +142,7 @@ async fn every_server_function_needs_a_login_unless_public() {
                 .uri(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(axum::body::Body::from(
-                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent&text=x&role=viewer&invite=1&user=1&token=x&theme=dark&simultaneous_uploads=3&subtitle_language=&current_password=x&new_password=x&repeat_password=x&id=1&count=3&files=keep&kind=hand&included=true&by=1",
+                    "library_id=1&name=x&open_registration=on&library=1&imdb_id=tt0133093&to=tt0078748&query=x&file_id=1&position=1&offset=0&row=recent&text=x&role=viewer&invite=1&user=1&token=x&theme=dark&simultaneous_uploads=3&subtitle_language=&current_password=x&new_password=x&repeat_password=x&password=x&id=1&count=3&files=keep&kind=hand&included=true&by=1",
                 ))
                 .unwrap();
             let reply = srv.send(req).await;

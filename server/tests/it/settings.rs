@@ -226,7 +226,11 @@ async fn changing_the_password_needs_the_old_one_and_logs_out_other_devices() {
             others.push(As::cookie(&reply.session_cookie().unwrap()));
         }
         let token = srv
-            .post("/api/tokens", &anna, json!({"name": "script"}))
+            .post(
+                "/api/tokens",
+                &anna,
+                json!({"name": "script", "password": PASSWORD}),
+            )
             .await;
         let token = As::bearer(token.body["token"].as_str().unwrap());
 
@@ -251,6 +255,7 @@ async fn changing_the_password_needs_the_old_one_and_logs_out_other_devices() {
         let done = change(&srv, &anna, PASSWORD, "a brand new secret").await;
         assert_eq!(done.status, StatusCode::OK, "{}", done.text);
         assert_eq!(done.body["sessionsEnded"], 2);
+        assert_eq!(done.body["tokensRevoked"], 0);
         assert_eq!(
             srv.get("/api/me", &anna).await.status,
             StatusCode::OK,
@@ -264,7 +269,7 @@ async fn changing_the_password_needs_the_old_one_and_logs_out_other_devices() {
         assert_eq!(
             srv.get("/api/me", &token).await.status,
             StatusCode::OK,
-            "API tokens are separate"
+            "API tokens survive a change that does not ask to revoke them"
         );
         login(&srv, "anna", PASSWORD, "x")
             .await
@@ -561,6 +566,67 @@ async fn the_upload_space_warns_when_the_disk_is_nearly_full() {
         let free = stat.f_bavail * stat.f_frsize;
         let low = free < (total / 10).max(srv.state.config.storage_reserve);
         assert_eq!(space.body["warning"].is_string(), low, "{}", space.text);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_can_revoke_every_api_token() {
+    on_each_database(|srv| async move {
+        let anna = As::cookie(&srv.register("anna").await);
+        let bob = As::cookie(&srv.register("bob").await);
+        let mut tokens = Vec::new();
+        for (who, name) in [(&anna, "nas"), (&anna, "laptop"), (&bob, "bobs")] {
+            let made = srv
+                .post("/api/tokens", who, json!({"name": name, "password": PASSWORD}))
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+            tokens.push(As::bearer(made.body["token"].as_str().unwrap()));
+        }
+        // A wrong current password revokes nothing.
+        srv.post(
+            "/api/me/password",
+            &anna,
+            json!({"currentPassword": "not it at all", "newPassword": "a brand new secret", "revokeTokens": true}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "wrong_password");
+        assert_eq!(srv.get("/api/me", &tokens[0]).await.status, StatusCode::OK);
+
+        let done = srv
+            .post(
+                "/api/me/password",
+                &anna,
+                json!({"currentPassword": PASSWORD, "newPassword": "a brand new secret", "revokeTokens": true}),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        assert_eq!(done.body["tokensRevoked"], 2);
+        for token in &tokens[..2] {
+            srv.get("/api/me", token)
+                .await
+                .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
+        }
+        assert_eq!(srv.get("/api/me", &anna).await.status, StatusCode::OK, "this device stays");
+        assert_eq!(srv.get("/api/me", &tokens[2]).await.status, StatusCode::OK, "bob's token is his");
+
+        // The settings page's checkbox does the same through its server function.
+        let again = srv
+            .post(
+                "/api/tokens",
+                &anna,
+                json!({"name": "new", "password": "a brand new secret"}),
+            )
+            .await;
+        let again = As::bearer(again.body["token"].as_str().unwrap());
+        let form = "current_password=a+brand+new+secret&new_password=the+third+secret\
+                    &repeat_password=the+third+secret&revoke_tokens=on";
+        let changed = crate::support::server_fn(&srv, "change_password", &anna, form).await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+        assert_eq!(changed.body["tokens_revoked"], 1);
+        srv.get("/api/me", &again)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");
     })
     .await;
 }

@@ -115,10 +115,17 @@ impl TestServer {
         ] {
             *url = "http://127.0.0.1:9".into();
         }
+        // Every request of these tests comes from 127.0.0.1; auth.rs tests the real limit.
+        config.registrations_per_ip_per_hour = 1_000;
         adjust(&mut config);
         let conn = db::open(&config.database_url)
             .await
             .expect("open the test database");
+        // Most tests register several people, which a new server refuses after the first
+        // account until the administrator opens registration; auth.rs tests that default.
+        backend::instance::set_open_registration(&conn, true)
+            .await
+            .expect("open registration");
         let state = AppState::new(conn, config);
         let leptos = server::config::leptos_options().expect("Leptos.toml parses");
         let router = server::web::router(state.clone(), leptos)
@@ -130,6 +137,15 @@ impl TestServer {
     /// upload service over the same folder), and the requests go to a new router.
     pub fn restart_uploads(&mut self) {
         self.state.uploads = backend::uploads::service(&self.state.config);
+        let leptos = server::config::leptos_options().expect("Leptos.toml parses");
+        self.router = server::web::router(self.state.clone(), leptos)
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    }
+
+    /// Changes the state the requests are served with (e.g. a wider hashing gate), on a new
+    /// router.
+    pub fn adjust_state(&mut self, adjust: impl FnOnce(&mut AppState)) {
+        adjust(&mut self.state);
         let leptos = server::config::leptos_options().expect("Leptos.toml parses");
         self.router = server::web::router(self.state.clone(), leptos)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
@@ -199,6 +215,18 @@ impl TestServer {
         self.call(Method::POST, path, who, Some(body)).await
     }
 
+    /// Puts registration back as a new server has it (closed after the first account, the
+    /// setting never written), undoing what `start_with` opened for the other tests.
+    pub async fn as_shipped(&self) {
+        use sea_orm::EntityTrait;
+        backend::entities::instance_setting::Entity::delete_by_id(
+            backend::instance::OPEN_REGISTRATION.to_owned(),
+        )
+        .exec(&self.state.db)
+        .await
+        .expect("forget the registration setting");
+    }
+
     /// Registers `username` through the API and returns its session cookie.
     pub async fn register(&self, username: &str) -> String {
         let reply = self
@@ -218,6 +246,52 @@ impl TestServer {
             .session_cookie()
             .expect("registration sets the session cookie")
     }
+}
+
+/// Sends every request at once, each from its own task on the test's runtime (so they truly
+/// run at the same time), and returns the answers in the same order.
+pub async fn all_at_once(srv: &TestServer, requests: Vec<Request<Body>>) -> Vec<Reply> {
+    let router = srv.router();
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|req| tokio::spawn(send_to(router.clone(), req)))
+        .collect();
+    let mut replies = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        replies.push(task.await.expect("the request task finishes"));
+    }
+    replies
+}
+
+/// A JSON `POST` as [`TestServer::post`] sends it, for [`all_at_once`].
+pub fn json_post(path: &str, who: &As, body: Value) -> Request<Body> {
+    let mut req = Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(cookie) = &who.cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    if let Some(token) = &who.bearer {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    for (name, value) in &who.headers {
+        req = req.header(*name, HeaderValue::from_str(value).unwrap());
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+/// Calls a server function with form-encoded arguments, as the browser does with JavaScript
+/// (JSON answer, HTTP status of the error).
+pub async fn server_fn(srv: &TestServer, name: &str, who: &As, form: &str) -> Reply {
+    let mut req = Request::post(format!("/api/fn/{name}"))
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(cookie) = &who.cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    srv.send(req.body(Body::from(form.to_owned())).unwrap())
+        .await
 }
 
 /// Sends a request to a router and reads the whole answer.

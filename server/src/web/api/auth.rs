@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use backend::AppState;
-use backend::auth::{self, AuthUser, users};
+use backend::auth::{self, AuthUser};
 use backend::entities::user;
 use domain::api::Me;
 use http::{StatusCode, header};
@@ -17,6 +17,16 @@ use utoipa::ToSchema;
 pub struct Credentials {
     pub username: String,
     pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Registration {
+    pub username: String,
+    pub password: String,
+    /// The token of an invite link: the new account joins its library at once, and while
+    /// registration is closed the link is what lets the account be made.
+    #[serde(default)]
+    pub invite: Option<String>,
 }
 
 /// Answers with the user and sets the session cookie.
@@ -39,21 +49,32 @@ async fn session_reply(
 }
 
 /// Creates an account (the first one on a server becomes administrator) and logs it in.
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Credentials,
+/// After the first account this needs open registration or a working invite link.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Registration,
     responses(
         (status = CREATED, description = "Account created; the session cookie is set", body = Me),
         (status = BAD_REQUEST, description = "Username or password breaks a rule", body = ErrorBody),
         (status = FORBIDDEN, description = "Registration is closed", body = ErrorBody),
+        (status = NOT_FOUND, description = "invite_not_found", body = ErrorBody),
         (status = CONFLICT, description = "Username taken", body = ErrorBody),
+        (status = GONE, description = "invite_expired, invite_used or invite_revoked", body = ErrorBody),
+        (status = TOO_MANY_REQUESTS, description = "Too many registrations from this address; see Retry-After", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "busy: too many passwords being hashed; see Retry-After", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
     Client(client): Client,
-    ApiJson(creds): ApiJson<Credentials>,
+    ApiJson(body): ApiJson<Registration>,
 ) -> Result<impl IntoResponse, Failure> {
-    let user = users::register(&state.db, &creds.username, &creds.password).await?;
-    let token = auth::start_session(&state, &user, &client).await?;
-    session_reply(&state, &client, user, token, StatusCode::CREATED).await
+    let (created, token) = auth::register(
+        &state,
+        &body.username,
+        &body.password,
+        body.invite.as_deref(),
+        &client,
+    )
+    .await?;
+    session_reply(&state, &client, created.user, token, StatusCode::CREATED).await
 }
 
 /// Logs in with username and password; sets the session cookie.
@@ -62,6 +83,7 @@ pub async fn register(
         (status = OK, description = "Logged in; the session cookie is set", body = Me),
         (status = UNAUTHORIZED, description = "Wrong username or password", body = ErrorBody),
         (status = TOO_MANY_REQUESTS, description = "Too many attempts; see Retry-After", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "busy: too many passwords being checked; see Retry-After", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,

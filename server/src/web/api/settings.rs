@@ -45,6 +45,9 @@ pub async fn put(
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every API token of the user (default: they keep working).
+    #[serde(default)]
+    pub revoke_tokens: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -52,9 +55,12 @@ pub struct PasswordChange {
 pub struct PasswordChanged {
     /// How many other sessions were logged out.
     pub sessions_ended: u64,
+    /// How many API tokens were revoked (0 unless `revokeTokens` was asked).
+    pub tokens_revoked: u64,
 }
 
-/// Changes the password (the current one is asked) and logs out every other session.
+/// Changes the password (the current one is asked), logs out every other session and, with
+/// `revokeTokens`, revokes every API token.
 #[utoipa::path(post, path = "/api/me/password", tag = "settings", request_body = PasswordChange, security(("session" = []), ("token" = [])),
     responses(
         (status = OK, body = PasswordChanged),
@@ -62,6 +68,7 @@ pub struct PasswordChanged {
         (status = FORBIDDEN, description = "wrong_password", body = ErrorBody),
         (status = TOO_MANY_REQUESTS, description = "Too many attempts", body = ErrorBody),
         (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "busy: too many passwords being checked; see Retry-After", body = ErrorBody),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -69,16 +76,20 @@ pub async fn change_password(
     Client(client): Client,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<Json<PasswordChanged>, Failure> {
-    let sessions_ended = backend::auth::change_password(
+    let changed = backend::auth::change_password(
         &state,
         &user,
         &body.current_password,
         &body.new_password,
+        body.revoke_tokens,
         &client,
     )
     .await
     .map_err(ApiError::from)?;
-    Ok(Json(PasswordChanged { sessions_ended }))
+    Ok(Json(PasswordChanged {
+        sessions_ended: changed.sessions_ended,
+        tokens_revoked: changed.tokens_revoked,
+    }))
 }
 
 /// The user's logged-in browsers, most recently seen first.

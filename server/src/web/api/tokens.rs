@@ -1,7 +1,7 @@
 //! `/api/tokens`: personal API tokens of the logged-in user.
 
 use crate::web::error::{ErrorBody, Failure};
-use crate::web::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::web::extract::{ApiJson, ApiPath, Client, CurrentUser};
 use axum::Json;
 use axum::extract::State;
 use backend::auth::tokens;
@@ -14,6 +14,8 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 pub struct NewToken {
     pub name: String,
+    /// The user's password: a token outlives sessions, so a session alone cannot make one.
+    pub password: String,
 }
 
 #[utoipa::path(get, path = "/api/tokens", tag = "auth", security(("session" = []), ("token" = [])),
@@ -28,15 +30,21 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/tokens", tag = "auth", request_body = NewToken, security(("session" = []), ("token" = [])),
     responses(
         (status = CREATED, body = CreatedToken),
-        (status = BAD_REQUEST, description = "Missing or too long name", body = ErrorBody),
+        (status = BAD_REQUEST, description = "invalid_token_name, or no password (invalid_body)", body = ErrorBody),
         (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+        (status = FORBIDDEN, description = "wrong_password", body = ErrorBody),
+        (status = TOO_MANY_REQUESTS, description = "Too many password attempts; see Retry-After", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "busy: too many passwords being checked; see Retry-After", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    Client(client): Client,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), Failure> {
-    let created = tokens::create(&state.db, user.id, &body.name).await?;
+    let created = backend::auth::create_token(&state, &user, &body.name, &body.password, &client)
+        .await
+        .map_err(ApiError::from)?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
