@@ -30,10 +30,12 @@ let dataDir = process.env[DATA_DIR_VAR];
 if (!dataDir) {
   const created = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-'));
   dataDir = created;
-  // IMDb is the local stand-in; TMDB and OMDb are off (no keys).
+  // IMDb is the local stand-in; TMDB and OMDb are off (no keys). Every browser registers
+  // from 127.0.0.1, and the suite makes a few dozen accounts: raise the per-address limit.
   fs.writeFileSync(
     path.join(created, 'ott.toml'),
-    `imdb_suggest_url = "${metadataURL}"\nimdb_url = "${metadataURL}"\nmetadata_providers = ["imdb"]\n`,
+    `imdb_suggest_url = "${metadataURL}"\nimdb_url = "${metadataURL}"\nmetadata_providers = ["imdb"]\n` +
+      `registrations_per_ip_per_hour = 1000\n`,
   );
   process.env[DATA_DIR_VAR] = created;
   // The runner exits after the web server has been stopped.

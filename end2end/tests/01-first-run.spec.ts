@@ -9,7 +9,9 @@ import {
   login,
   logout,
   navLink,
+  open,
   register,
+  setRegistrationOpen,
   waitForHydration,
 } from './helpers';
 
@@ -56,6 +58,14 @@ test('register → log in → create library → upload page', async ({ page }) 
 
   await test.step('create the library', async () => {
     await createLibrary(page, 'Family movies');
+  });
+
+  await test.step('registration starts closed after the first account; the admin opens it for the other files', async () => {
+    await open(page, '/admin');
+    await expect(h1(page, 'Server settings')).toBeVisible();
+    await expect(page.getByRole('checkbox', { name: 'Allow new people to register' })).not.toBeChecked();
+    await setRegistrationOpen(page, true);
+    await open(page, '/upload');
   });
 
   await test.step('the header shows the user and, for the admin, the Admin link', async () => {

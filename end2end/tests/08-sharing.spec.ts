@@ -1,11 +1,14 @@
 import { expect, test } from '@playwright/test';
 import {
   PASSWORD,
+  alertWith,
   createLibrary,
   fillAndSubmitRegister,
   h1,
+  loginAsAdmin,
   open,
   register,
+  setRegistrationOpen,
   uniqueUsername,
   uploadFile,
   waitForHydration,
@@ -46,22 +49,41 @@ test('the owner shares a link; a new person registers through it, sees the movie
     await expect(page.getByRole('cell', { name: 'Works' })).toBeVisible();
   });
 
+  // The administrator closes registration (in their own browser): the link alone lets the
+  // friend make an account.
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await loginAsAdmin(admin);
+  await setRegistrationOpen(admin, false);
+
   // A second browser context: another person, on another device, not logged in.
   const friendContext = await browser.newContext();
   const friend = await friendContext.newPage();
   const friendName = uniqueUsername('friend');
-  await test.step('the friend opens the link, creates an account and joins', async () => {
-    await friend.goto(link);
-    await expect(friend.getByText('You were invited to a library on this server.')).toBeVisible();
-    await friend.getByRole('link', { name: 'Create an account' }).click();
-    await expect(h1(friend, 'Create your account')).toBeVisible();
-    await fillAndSubmitRegister(friend, friendName, PASSWORD);
-    await expect(friend).toHaveURL(/\/join\/[0-9a-f]{64}$/);
-    await waitForHydration(friend);
-    await expect(friend.getByText(`${owner} invites you to “Shared movies” as viewer`)).toBeVisible();
-    await friend.getByRole('button', { name: 'Join “Shared movies”' }).click();
-    await expect(friend).toHaveURL(/\/$/);
-  });
+  try {
+    await test.step('with registration closed, the friend opens the link, creates an account and is in', async () => {
+      await friend.goto(link);
+      await expect(friend.getByText('You were invited to a library on this server.')).toBeVisible();
+      await friend.getByRole('link', { name: 'Create an account' }).click();
+      await expect(h1(friend, 'Create your account')).toBeVisible();
+      await fillAndSubmitRegister(friend, friendName, PASSWORD);
+      // The new account joined through the link at once and lands on the home page.
+      await expect(friend).toHaveURL(/\/$/);
+      await waitForHydration(friend);
+    });
+
+    await test.step('without a link, registration stays closed', async () => {
+      const strangerContext = await browser.newContext();
+      const stranger = await strangerContext.newPage();
+      await register(stranger, uniqueUsername('nolink'), PASSWORD);
+      await expect(alertWith(stranger, 'Registration is closed')).toBeVisible();
+      await strangerContext.close();
+    });
+  } finally {
+    // Always reopen registration so later tests (and reruns) can register.
+    await setRegistrationOpen(admin, true);
+    await adminContext.close();
+  }
 
   await test.step('the friend sees the shared movie but no delete button', async () => {
     const card = friend.getByRole('link', { name: /^The Matrix/ }).first();

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import {
   PASSWORD,
+  alertWith,
   atPath,
   createLibrary,
   fillAndSubmitLogin,
@@ -17,6 +18,7 @@ import {
 test('settings persist, the theme comes in the server HTML, and a password change logs out other devices', async ({
   page,
   browser,
+  request,
 }) => {
   const name = uniqueUsername('settler');
   await register(page, name, PASSWORD);
@@ -77,15 +79,34 @@ test('settings persist, the theme comes in the server HTML, and a password chang
     await phoneContext.close();
   });
 
-  await test.step('an API token is shown once and works', async () => {
+  let token = '';
+  await test.step('an API token takes the password, is shown once and works', async () => {
     await page.getByLabel('Name', { exact: true }).fill('nas script');
+    await page.getByLabel('Your password').fill('not my password');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(alertWith(page, 'That is not your current password.')).toBeVisible();
+    await page.getByLabel('Your password').fill('a much newer secret');
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = page.getByLabel(/Token “nas script”/);
     await expect(secret).toHaveValue(/^ott_[0-9a-f]{64}$/);
-    const token = await secret.inputValue();
+    token = await secret.inputValue();
     const me = await page.request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
     expect((await me.json()).user.username).toBe(name);
     await expect(page.getByRole('cell', { name: 'nas script', exact: true })).toBeVisible();
+  });
+
+  await test.step('a password change that also revokes the API tokens stops the token', async () => {
+    await page.getByLabel('Current password').fill('a much newer secret');
+    await page.getByLabel('New password', { exact: true }).fill('the newest secret of all');
+    await page.getByLabel('New password again').fill('the newest secret of all');
+    await page.getByLabel('Also revoke all API tokens').check();
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(
+      statusWith(page, 'Password changed. No other device was logged in. 1 API token was revoked.'),
+    ).toBeVisible();
+    // Without the browser's session cookie, which would win over the token.
+    const me = await request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status()).toBe(401);
   });
 });
 
