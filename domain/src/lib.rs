@@ -15,6 +15,7 @@ pub mod media;
 pub mod metadata;
 pub mod monitor;
 pub mod naming;
+pub mod playback;
 pub mod ranking;
 pub mod remux;
 pub mod role;

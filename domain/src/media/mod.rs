@@ -6,8 +6,13 @@
 //! "stop here": a damaged or hostile file gives less information, never a panic or a huge read.
 //! They need only `Read + Seek`, so the same code runs natively and in the browser.
 
+pub mod codecs;
+pub mod keyframes;
 mod mkv;
 mod mp4;
+pub mod probe;
+#[cfg(test)]
+pub(crate) mod samples;
 
 use std::cell::Cell;
 use std::io::{self, Read, Seek, SeekFrom};
