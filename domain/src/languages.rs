@@ -116,6 +116,11 @@ pub fn track(file_name: &str) -> Track {
     }
 }
 
+/// The language's name for a tag such as `eng`, `fr` or `pt-br` (the tag itself when unknown).
+pub fn name_of(tag: &str) -> String {
+    track(&format!("subtitle.{tag}.srt")).label
+}
+
 /// The languages a user can prefer, as (two-letter code, name), by name.
 pub fn choices() -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&str, &str)> = NAMES
@@ -168,6 +173,14 @@ mod tests {
         assert_eq!(preferred_track(langs, "de"), None);
         assert!(choices().iter().any(|(c, n)| *c == "en" && *n == "English"));
         assert!(choices().iter().all(|(c, _)| c.len() == 2));
+    }
+
+    #[test]
+    fn language_names_come_from_tags() {
+        assert_eq!(name_of("eng"), "English");
+        assert_eq!(name_of("fra"), "French");
+        assert_eq!(name_of("pt-br"), "Portuguese (Brazil)");
+        assert_eq!(name_of("xx"), "xx");
     }
 
     /// Language tag ("" for none) and label.

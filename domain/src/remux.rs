@@ -107,30 +107,13 @@ pub fn plan(
 /// ffmpeg's arguments: the first video and the first audio stream (if any) into an MP4 at
 /// `output`, with progress as `key=value` lines on stdout.
 pub fn ffmpeg_args(input: &str, output: &str, plan: RemuxPlan) -> Vec<String> {
-    // ffmpeg reads a name like `concat:…`, `http://…` or `subfile,…` as a protocol, and
-    // playlists inside a file can name other files and addresses: only plain files, named
-    // as files, are read or written.
+    // Plain files only, named as files (see ffmpeg_preamble).
     let input = format!("file:{input}");
     let output = format!("file:{output}");
-    let mut args: Vec<String> = [
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-y",
-        "-protocol_whitelist",
-        "file",
-        "-i",
-        &input,
-        "-map",
-        "0:v:0",
-        "-map",
-        "0:a:0?",
-        "-c:v",
-        "copy",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let mut args = crate::media::ffmpeg_preamble();
+    args.extend(
+        ["-i", &input, "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy"].map(str::to_owned),
+    );
     if plan.copy_audio {
         args.extend(["-c:a", "copy"].map(str::to_owned));
     } else {

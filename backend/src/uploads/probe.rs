@@ -128,31 +128,10 @@ fn read_header(path: &Path) -> Option<MediaInfo> {
     })
 }
 
-/// ffprobe's arguments for one file: plain files only, so that neither the name nor a
-/// playlist inside the file can make it open another protocol (an address, `concat:`,
-/// `subfile,`).
-fn ffprobe_args(path: &Path) -> Vec<std::ffi::OsString> {
-    let mut named = std::ffi::OsString::from("file:");
-    named.push(path);
-    [
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        "file",
-        "-print_format",
-        "json",
-        "-show_format",
-        "-show_streams",
-    ]
-    .into_iter()
-    .map(Into::into)
-    .chain([named])
-    .collect()
-}
-
 async fn ffprobe(program: &str, path: &Path, timeout: Duration) -> Option<MediaInfo> {
     let run = tokio::process::Command::new(program)
-        .args(ffprobe_args(path))
+        // Plain files only (domain::media::probe::ffprobe_args).
+        .args(domain::media::probe::ffprobe_args(&path.to_string_lossy()))
         .kill_on_drop(true)
         .output();
     match tokio::time::timeout(timeout, run).await {
@@ -175,14 +154,6 @@ async fn ffprobe(program: &str, path: &Path, timeout: Duration) -> Option<MediaI
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ffprobe_reads_only_plain_files() {
-        let args = ffprobe_args(Path::new("/lib/tt1/1080p/concat:x|y.mkv"));
-        let args: Vec<&str> = args.iter().map(|a| a.to_str().unwrap()).collect();
-        assert_eq!(args[2..4], ["-protocol_whitelist", "file"]);
-        assert_eq!(args.last(), Some(&"file:/lib/tt1/1080p/concat:x|y.mkv"));
-    }
 
     #[test]
     fn reads_ffprobe_json() {

@@ -48,9 +48,7 @@ pub fn session_args(
     out_dir: &str,
     threads: u32,
 ) -> Vec<String> {
-    let mut args = strings(&["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]);
-    // Only plain files, named as files: ffmpeg would read `concat:`, `http://`, … otherwise.
-    args.extend(strings(&["-protocol_whitelist", "file"]));
+    let mut args = crate::media::ffmpeg_preamble();
     let trim = plan.trim(start_gop);
     if decision.copies_video() || trim.is_some() {
         args.push("-noaccurate_seek".into());
@@ -215,17 +213,9 @@ fn video_filter(
 /// at `out`. Image subtitles (PGS, VobSub) cannot become WebVTT: check
 /// [`crate::media::probe::SubtitleKind::Text`] first.
 pub fn extract_subtitle_args(input: &str, stream_index: usize, out: &str) -> Vec<String> {
-    let mut args = strings(&[
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-y",
-        "-protocol_whitelist",
-        "file",
-        "-i",
-    ]);
+    let mut args = crate::media::ffmpeg_preamble();
     args.extend([
+        "-i".into(),
         format!("file:{input}"),
         "-map".into(),
         format!("0:{stream_index}"),
