@@ -171,6 +171,7 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
         resume_at,
         next,
         autoplay_next: preferences.autoplay_next,
+        playback: None,
     })
 }
 

@@ -318,6 +318,84 @@ pub struct WatchView {
     /// Whether the player goes on to `next` by itself (the user's setting).
     #[serde(default)]
     pub autoplay_next: bool,
+    /// What the browser is asked about the file before playing it; None while the file has not
+    /// been analysed (the player then plays it directly).
+    #[serde(default)]
+    pub playback: Option<PlaybackProbe>,
+}
+
+/// What the player asks the browser before `GET /api/files/{id}/playback`: part of
+/// [`WatchView`], from the file's probe (absent until the file has been analysed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlaybackProbe {
+    /// Every RFC 6381 codec string to test with `MediaSource.isTypeSupported` (and
+    /// `canPlayType` where HLS is native): the video, each audio track, what a transcode makes.
+    pub codecs: Vec<String>,
+    /// The type to give `canPlayType` for playing the file as it is, e.g.
+    /// `video/x-matroska; codecs="avc1.640028, ac-3"`; None when no browser plays the container.
+    pub direct_type: Option<String>,
+    /// Every audio track, for the player's menu.
+    pub audio_tracks: Vec<AudioTrackInfo>,
+}
+
+/// One audio track of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AudioTrackInfo {
+    /// The stream's index in the file, sent back as `audio=` to choose it.
+    pub index: u32,
+    /// e.g. `English · E-AC-3 5.1` or the track's own title.
+    pub label: String,
+    pub language: Option<String>,
+    pub default: bool,
+}
+
+/// A subtitle stream inside the movie file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddedSubtitle {
+    pub index: u32,
+    pub label: String,
+    pub lang: Option<String>,
+    /// WebVTT made from the stream; None for image subtitles (PGS, VobSub), which browsers
+    /// cannot show as text: they are listed as not supported yet.
+    pub url: Option<String>,
+    pub forced: bool,
+}
+
+/// How a file plays in the browser that reported what it decodes:
+/// `GET /api/files/{id}/playback`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlaybackView {
+    /// `direct`, `remux`, `audio` or `transcode`.
+    pub mode: String,
+    /// What is done and why, for the curious: "Direct play", "Converting audio (AC-3 → AAC)".
+    pub note: String,
+    /// Named reasons (`code` and a sentence) why the file is not played as it is.
+    pub reasons: Vec<PlaybackReason>,
+    /// Direct: the file (`/stream/{id}`). Otherwise the HLS playlist of a playback session.
+    pub url: String,
+    /// The playback session (not for direct play): end it with
+    /// `DELETE /api/playback/{session}` when the player leaves.
+    pub session: Option<String>,
+    /// The audio track playing.
+    pub audio: Option<u32>,
+    pub audio_tracks: Vec<AudioTrackInfo>,
+    pub embedded_subtitles: Vec<EmbeddedSubtitle>,
+    pub duration_seconds: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaybackReason {
+    pub code: String,
+    pub message: String,
 }
 
 /// The part of a collection that comes after the one playing.
