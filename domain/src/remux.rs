@@ -112,7 +112,10 @@ pub fn ffmpeg_args(input: &str, output: &str, plan: RemuxPlan) -> Vec<String> {
     let output = format!("file:{output}");
     let mut args = crate::media::ffmpeg_preamble();
     args.extend(
-        ["-i", &input, "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy"].map(str::to_owned),
+        [
+            "-i", &input, "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy",
+        ]
+        .map(str::to_owned),
     );
     if plan.copy_audio {
         args.extend(["-c:a", "copy"].map(str::to_owned));

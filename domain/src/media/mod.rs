@@ -15,17 +15,25 @@ pub mod probe;
 pub(crate) mod samples;
 
 use std::cell::Cell;
+use std::io::{self, Read, Seek, SeekFrom};
 
 /// What every ffmpeg run starts with: quiet, no terminal, overwrite the output, and only
 /// plain files read or written (a name like `concat:…`, `http://…` or `subfile,…`, or a
 /// playlist inside a file, would otherwise make ffmpeg open something else). Inputs and
 /// outputs are then named `file:…`.
 pub fn ffmpeg_preamble() -> Vec<String> {
-    ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-protocol_whitelist", "file"]
-        .map(str::to_owned)
-        .to_vec()
+    [
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-protocol_whitelist",
+        "file",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
-use std::io::{self, Read, Seek, SeekFrom};
 
 /// What a container header tells about a video.
 #[derive(Clone, Debug, Default, PartialEq)]
