@@ -95,6 +95,23 @@ install_wasm_opt() {
   npm install --prefix "$ROOT/.tools" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 }
 
+# hls.js plays the server's HLS through Media Source Extensions in browsers without HLS of
+# their own (all but Safari). The watch page loads it from /vendor/ only when a movie needs
+# it; cargo-leptos copies public/ into the site. The light build: no subtitles, captions,
+# DRM or alternate audio renditions, which the player does not take from playlists.
+HLS_JS_VERSION="1.7.4"
+install_hls_js() {
+  local pkg="$ROOT/.tools/node_modules/hls.js" out="$ROOT/public/vendor/hls.min.js"
+  if [ "$(node -p "require('$pkg/package.json').version" 2>/dev/null)" != "$HLS_JS_VERSION" ]; then
+    log "installing hls.js $HLS_JS_VERSION into .tools/"
+    npm install --prefix "$ROOT/.tools" --no-audit --no-fund --silent --save-exact "hls.js@$HLS_JS_VERSION"
+  fi
+  if ! cmp -s "$pkg/dist/hls.light.min.js" "$out"; then
+    mkdir -p "$ROOT/public/vendor"
+    cp "$pkg/dist/hls.light.min.js" "$out"
+  fi
+}
+
 # schemathesis, which fuzzes the JSON API (bench/fuzz-api.sh), in its own virtualenv.
 SCHEMATHESIS_VERSION="4.32.5"
 install_fuzzer() {
@@ -123,7 +140,8 @@ ensure_tools() {
   [ "${1:-}" = test ] && debs+=(postgresql chromium nginx)
   apt_install "${debs[@]}"
   install_wasm_target
-  install_wasm_opt & pids+=($!)
+  # One after the other: two npm installs into the same .tools/ would undo each other.
+  { install_wasm_opt && install_hls_js; } & pids+=($!)
   [ "${1:-}" = test ] && { install_e2e_packages & pids+=($!); }
   [ "${1:-}" = test ] && { install_fuzzer & pids+=($!); }
   install_wasm_bindgen || failed=1
