@@ -1,5 +1,18 @@
+//! The player page. The server renders the `<video>` with the file itself (`/stream/{id}`),
+//! which is all there is without JavaScript; once the page is live, [`source::Source`] asks
+//! the server how this browser plays the file and switches to HLS made on the fly when it
+//! cannot play it as it is (docs/playback.md).
+
+mod bar;
+mod caps;
+mod hls;
+mod net;
+mod source;
+mod subtitles;
+
 use crate::api::playback::{get_watch, save_position};
 use crate::components::session::RequireUser;
+use bar::PlayerBar;
 use domain::api::WatchView;
 use domain::format;
 use leptos::either::Either;
@@ -8,6 +21,7 @@ use leptos::html::Video;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use source::{Source, Status};
 
 /// Seconds of playing between two saves of the position.
 const SAVE_EVERY: f64 = 10.0;
@@ -82,13 +96,18 @@ fn beacon(url: &str, position: f64, duration: Option<f64>) {
 fn Player(watch: WatchView) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let file_id = watch.file_id;
+    let source = Source::new(&watch, video);
+    let probed = source.probed();
+    // Menus need the page to be live; the server renders none.
+    let (live, set_live) = signal(false);
+    let subtitle = RwSignal::new(subtitles::initial(&watch.subtitles));
+    subtitles::follow(video, subtitle, source.embedded);
     let title = match watch.year {
         Some(y) => format!("{} ({y})", watch.title),
         None => watch.title.clone(),
     };
     // Ask "resume or start over" only when there is somewhere to resume.
     let (asking, set_asking) = signal(watch.resume_at.is_some());
-    let (failed, set_failed) = signal(false);
     let last_saved = StoredValue::new(0.0_f64);
 
     let save = move |position: f64, duration: Option<f64>| {
@@ -97,11 +116,16 @@ fn Player(watch: WatchView) -> impl IntoView {
             let _ = save_position(file_id, position, duration).await;
         });
     };
+    // Nothing to tell before the video knows its duration: a source being replaced (another
+    // audio track, a new session) is at 0 for a moment, which is not where the viewer is.
     let now = move || {
-        video.get_untracked().map(|v| {
-            let d = v.duration();
-            (v.current_time(), (d.is_finite() && d > 0.0).then_some(d))
-        })
+        video
+            .get_untracked()
+            .filter(|v| v.ready_state() >= 1)
+            .map(|v| {
+                let d = v.duration();
+                (v.current_time(), (d.is_finite() && d > 0.0).then_some(d))
+            })
     };
     let on_time = move |_| {
         if let Some((t, d)) = now()
@@ -117,9 +141,9 @@ fn Player(watch: WatchView) -> impl IntoView {
     };
     let start_at = move |at: f64| {
         set_asking.set(false);
+        source.seek(at);
         if let Some(v) = video.get_untracked() {
-            v.set_current_time(at);
-            let _ = v.play();
+            net::play(&v);
         }
     };
     let resume_at = watch.resume_at.unwrap_or(0.0);
@@ -169,13 +193,30 @@ fn Player(watch: WatchView) -> impl IntoView {
         .read_untracked()
         .get("autoplay")
         .is_some();
+    // In the browser: test it and ask the server (a playback of a movie stopped part-way
+    // starts where it stopped, which "Start over" changes). With a probe, playing starts once
+    // the source is chosen, not by the rendered `autoplay`.
+    let first_start = if watch.resume_at.is_some() {
+        resume_at
+    } else {
+        0.0
+    };
+    Effect::new(move |_| {
+        set_live.set(true);
+        untrack(|| source.start(first_start, autoplay));
+    });
 
     // Keyboard: space plays or pauses, arrows skip, f fullscreen, m mute (not while typing).
     let keys = window_event_listener(ev::keydown, move |e| {
         let typing = e
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "BUTTON"));
+            .is_some_and(|el| {
+                matches!(
+                    el.tag_name().as_str(),
+                    "INPUT" | "TEXTAREA" | "BUTTON" | "SELECT"
+                )
+            });
         let Some(v) = video.get_untracked() else {
             return;
         };
@@ -211,12 +252,14 @@ fn Player(watch: WatchView) -> impl IntoView {
         }
     });
     // Leaving: a page being unloaded cannot wait for a request, so the position goes as a
-    // beacon; moving to another page of the app saves it the usual way.
+    // beacon, and so does the end of the playback session; moving to another page of the app
+    // saves it the usual way.
     let progress_url = format!("/api/files/{file_id}/progress");
     let leave = window_event_listener(ev::pagehide, move |_| {
         if let Some((t, d)) = now() {
             beacon(&progress_url, t, d);
         }
+        source.end_by_beacon();
     });
     on_cleanup(move || {
         stop_countdown();
@@ -225,6 +268,7 @@ fn Player(watch: WatchView) -> impl IntoView {
         if let Some((t, d)) = now() {
             save(t, d);
         }
+        source.leave();
     });
 
     let next_title = watch.next.as_ref().map(|n| match n.year {
@@ -237,6 +281,7 @@ fn Player(watch: WatchView) -> impl IntoView {
         .map(|n| format!("/watch/{}", n.file_id))
         .zip(next_title.clone());
     let download = format!("{}?download=1", watch.stream_url);
+    let download_too = download.clone();
     // An MKV with H.264 video can become an MP4 without re-encoding (the movie page's
     // "Convert to MP4", for the library's owner and managers).
     let convertible =
@@ -252,18 +297,53 @@ fn Player(watch: WatchView) -> impl IntoView {
                     controls
                     playsinline
                     preload="metadata"
-                    autoplay=autoplay
+                    autoplay=autoplay && !probed
                     src=watch.stream_url.clone()
                     aria-label=title.clone()
                     on:timeupdate=on_time
                     on:pause=on_pause
                     on:ended=on_ended
-                    on:error=move |_| set_failed.set(true)
+                    on:error=move |_| source.on_error()
+                    on:loadedmetadata=move |_| source.on_loaded_metadata()
                 >
-                    {watch.subtitles.iter().map(|s| view! {
-                        <track kind="subtitles" src=s.url.clone() srclang=s.lang.clone() label=s.label.clone() default=s.default />
+                    {watch.subtitles.iter().enumerate().map(|(i, s)| view! {
+                        <track
+                            id=subtitles::element_id(&subtitles::file_key(i))
+                            kind="subtitles"
+                            src=s.url.clone()
+                            srclang=s.lang.clone()
+                            label=s.label.clone()
+                            default=s.default
+                        />
+                    }).collect_view()}
+                    {move || source.embedded.get().into_iter().filter_map(|s| {
+                        let url = s.url?;
+                        Some(view! {
+                            <track
+                                id=subtitles::element_id(&subtitles::stream_key(s.index))
+                                kind="subtitles"
+                                src=url
+                                srclang=s.lang
+                                label=s.label
+                            />
+                        })
                     }).collect_view()}
                 </video>
+                {move || match source.status.get() {
+                    Status::Preparing => Some(view! {
+                        <div class="player-overlay" role="status">
+                            <span class="spinner" aria-hidden="true"></span>
+                            <p>"Preparing… The server is still analysing this file."</p>
+                        </div>
+                    }.into_any()),
+                    Status::Busy(message) => Some(view! {
+                        <div class="player-overlay" role="alert">
+                            <p>{message}</p>
+                            <button class="button-primary" on:click=move |_| source.retry()>"Try again"</button>
+                        </div>
+                    }.into_any()),
+                    _ => None,
+                }}
                 {move || asking.get().then(|| view! {
                     <div class="resume" role="dialog" aria-label="Resume playback">
                         <button class="button-primary" on:click=move |_| start_at(resume_at)>
@@ -273,9 +353,22 @@ fn Player(watch: WatchView) -> impl IntoView {
                     </div>
                 })}
             </div>
-            {move || failed.get().then(|| view! {
+            <PlayerBar source video files=watch.subtitles.clone() choice=subtitle live />
+            {move || match source.status.get() {
+                Status::Failed(why) => Some(view! {
+                    <p class="notice error" role="alert">
+                        {why}
+                        " "
+                        <a href=download_too.clone()>"Download it"</a>
+                        " to play it in another player, such as VLC."
+                    </p>
+                }),
+                _ => None,
+            }}
+            {move || source.unplayable.get().then(|| view! {
                 <p class="notice" role="alert">
                     "This browser cannot play this file (its format or codec is not supported here). "
+                    {move || source.refusal.get().map(|why| format!("{why} "))}
                     <a href=download.clone()>"Download it"</a>
                     " to play it in another player, such as VLC."
                     {convertible.then_some(" Its library's owner or a manager can also convert it to MP4 on the movie page, so it plays here.")}
