@@ -408,7 +408,10 @@ impl Source {
         } else {
             self.pending_seek.set_value(Some(at));
         }
-        if !matches!(self.status.get_untracked(), Status::Ready | Status::Failed(_)) {
+        if !matches!(
+            self.status.get_untracked(),
+            Status::Ready | Status::Failed(_)
+        ) {
             self.wanted.update_value(|w| w.1 = at);
         }
     }
