@@ -38,6 +38,7 @@ macro_rules! each_table {
         out.push($apply::<LibraryInvite>($($args),*).await?);
         out.push($apply::<Movie>($($args),*).await?);
         out.push($apply::<MovieFile>($($args),*).await?);
+        out.push($apply::<MediaProbe>($($args),*).await?);
         out.push($apply::<UploadedFile>($($args),*).await?);
         out.push($apply::<Category>($($args),*).await?);
         out.push($apply::<CategoryMovie>($($args),*).await?);

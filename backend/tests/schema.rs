@@ -7,8 +7,8 @@
 use backend::entities::prelude::*;
 use backend::entities::{
     api_token, category, category_movie, collection, collection_movie, genre, instance_setting,
-    library, library_member, movie, movie_file, movie_genre, session, uploaded_file, user,
-    user_settings, watch_progress,
+    library, library_member, media_probe, movie, movie_file, movie_genre, session, uploaded_file,
+    user, user_settings, watch_progress,
 };
 use backend::testing::databases;
 use chrono::{DateTime, Utc};
@@ -246,6 +246,24 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) -> Rows {
     );
     assert_eq!(movie_file.size_bytes, 40_000_000_000);
     assert_rows::<MovieFile>(db, std::slice::from_ref(&movie_file)).await;
+
+    let probe = insert_row!(
+        db,
+        media_probe,
+        media_probe::Model {
+            file_id: movie_file.id,
+            status: "probed".to_owned(),
+            version: 1,
+            streams: Some(format!(
+                r#"{{"container":"matroska,webm","audio":[{{"title":"{}"}}]}}"#,
+                "Ü".repeat(20_000)
+            )),
+            keyframes: Some(format!("21{}", ",2002".repeat(4000))),
+            error: None,
+            probed_at: updated,
+        }
+    );
+    assert_rows::<MediaProbe>(db, &[probe]).await;
 
     let upload = insert_row!(
         db,
@@ -511,6 +529,8 @@ async fn check_constraints(db: &DatabaseConnection, rows: &Rows) {
         .expect("read progress")
         .expect("the progress survives the file");
     assert_eq!(progress.movie_file_id, None);
+    // ON DELETE CASCADE: the file's probe goes with it.
+    assert_eq!(MediaProbe::find().count(db).await.expect("count probes"), 0);
 
     // ON DELETE CASCADE: removing alice removes everything she owns, transitively.
     User::delete_by_id(rows.alice.id)

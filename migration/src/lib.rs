@@ -10,6 +10,7 @@ mod m20261126_000001_metadata_fetch;
 mod m20261126_000002_invites;
 mod m20261126_000003_traffic;
 mod m20261127_000001_registration_default;
+mod m20261205_000001_media_probes;
 
 /// Runs the migrations in order; use `Migrator::up(&db, None)` to bring a database up to date.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_invites::Migration),
             Box::new(m20261126_000003_traffic::Migration),
             Box::new(m20261127_000001_registration_default::Migration),
+            Box::new(m20261205_000001_media_probes::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod instance_setting;
 pub mod library;
 pub mod library_invite;
 pub mod library_member;
+pub mod media_probe;
 pub mod movie;
 pub mod movie_file;
 pub mod movie_genre;
@@ -32,6 +33,7 @@ pub mod prelude {
     pub use super::library::Entity as Library;
     pub use super::library_invite::Entity as LibraryInvite;
     pub use super::library_member::Entity as LibraryMember;
+    pub use super::media_probe::Entity as MediaProbe;
     pub use super::movie::Entity as Movie;
     pub use super::movie_file::Entity as MovieFile;
     pub use super::movie_genre::Entity as MovieGenre;
