@@ -13,6 +13,7 @@ pub mod error;
 pub mod instance;
 pub mod invites;
 pub mod libraries;
+pub mod media_info;
 pub mod metadata;
 pub mod monitor;
 pub mod movies;

@@ -236,6 +236,8 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
     match row {
         Ok(row) => {
             state.catalogs.changed();
+            // The new version is analysed like an upload.
+            crate::media_info::queue(state, row.id);
             Ok(row.id)
         }
         Err(e) => {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub traffic: Arc<crate::monitor::Counters>,
     /// MKV → MP4 remux jobs of this process.
     pub remux: Arc<crate::remux::Jobs>,
+    /// What ffprobe reads of every file: the background queue and the runs in progress.
+    pub probes: Arc<crate::media_info::Probes>,
     /// Sessions, libraries and preferences read recently (see `access`).
     pub access: Arc<crate::access::AccessCache>,
 }
@@ -47,6 +49,7 @@ impl AppState {
             catalogs: Arc::default(),
             traffic: Arc::default(),
             remux: Arc::default(),
+            probes: Arc::default(),
             access: Arc::default(),
             config: Arc::new(config),
             login_limiter,

@@ -26,7 +26,8 @@ pub struct GlobalArgs {
     /// idle_timeout_secs (75: a kept-alive connection's wait for its next request),
     /// max_connections (2048),
     /// storage_warning_percent (warn admins below this much free space; default 10), ffmpeg
-    /// (the program that remuxes MKV into MP4; default `ffmpeg`, empty to switch it off),
+    /// (the program that remuxes MKV into MP4, with the ffprobe beside it that analyses every
+    /// file; default `ffmpeg`, empty to switch both off),
     /// library_roots (folders in which non-admins may choose a library's folder).
     /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]

@@ -154,6 +154,10 @@ pub async fn end(
         }
     }
     tracing::info!(upload = %req.upload_id, imdb = %req.imdb_id, path = %path, mode = ?req.mode, "upload finished");
+    // Its streams and keyframes are read in the background, once the file is where it stays.
+    if let Some(id) = movie_file_id {
+        crate::media_info::queue(state, id);
+    }
     // A new movie is queued for its metadata (its row says `pending`); one fetched before but
     // new to this library is queued again, so that its cover lands here too.
     if !movie_dir.join("cover").exists() {

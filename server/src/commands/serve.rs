@@ -46,6 +46,7 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(conn, config);
     spawn_housekeeping(state.clone());
     tokio::spawn(backend::metadata::ingest::run(state.clone()));
+    spawn_backfill(state.clone());
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another program using it? choose another with --addr)")
@@ -162,6 +163,18 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutdown signal received; finishing open requests");
+}
+
+/// Files uploaded before this server analysed files (or by an older reading of ffprobe's
+/// output) are queued for probing, behind any new upload.
+fn spawn_backfill(state: AppState) {
+    tokio::spawn(async move {
+        match backend::media_info::backfill(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "analysing files not analysed yet"),
+            Err(e) => tracing::warn!("could not list the files to analyse: {e}"),
+        }
+    });
 }
 
 /// Periodic clean-up: expired sessions, and uploads abandoned for longer than allowed; and
