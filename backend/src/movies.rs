@@ -181,6 +181,22 @@ pub async fn view(
         // A downloaded trailer that is no longer on disk is not offered.
         None => m.trailer_ref.clone().filter(|t| !t.starts_with("file:")),
     };
+    let ids: Vec<i32> = files.iter().map(|f| f.id).collect();
+    let mut analyses = crate::media_info::analyses(state, &ids).await?;
+    let files = files
+        .into_iter()
+        .map(|f| {
+            let analysis = analyses.remove(&f.id);
+            let mut info = crate::uploads::file_info(f);
+            if let Some(analysis) = analysis {
+                info.analysis = Some(analysis.name().to_owned());
+                if let crate::media_info::Analysis::Done(summary) = analysis {
+                    info.streams = Some(summary);
+                }
+            }
+            info
+        })
+        .collect();
     Ok(MovieView {
         library_id,
         has_poster: present(&library, m.poster_path.as_deref()),
@@ -190,7 +206,7 @@ pub async fn view(
         collection,
         cast: json_list(m.cast_names.as_deref()),
         directors: json_list(m.directors.as_deref()),
-        files: files.into_iter().map(crate::uploads::file_info).collect(),
+        files,
         can_edit: role.can_manage(),
         can_delete: role.can_manage(),
         categories,

@@ -191,6 +191,14 @@ pub struct MovieFileInfo {
     pub video_codec: Option<String>,
     #[serde(default)]
     pub audio_codec: Option<String>,
+    /// What ffprobe found in the file (`MediaProbe::summary`), e.g.
+    /// `HEVC 10-bit · E-AC-3 5.1 (eng), AAC 2.0 (fra) · 2 subtitles`; None until it is analysed.
+    #[serde(default)]
+    pub streams: Option<String>,
+    /// `done`, `pending` (not analysed yet), `failed` (ffprobe cannot read it as a video) or
+    /// `off` (the server does not analyse files); None where not looked up (upload answers).
+    #[serde(default)]
+    pub analysis: Option<String>,
 }
 
 /// A remux job of one file (`domain::remux`).

@@ -238,9 +238,19 @@ fn Versions(files: Vec<MovieFileInfo>, can_delete: bool) -> impl IntoView {
                         let quality = f.resolution.clone().or_else(|| f.height.map(|h| format!("{h}p"))).unwrap_or_else(|| "–".into());
                         let quality_label = quality.clone();
                         let length = f.duration_seconds.map(format::clock).unwrap_or_else(|| "–".into());
+                        // What ffprobe found inside, under the name (e.g. "HEVC 10-bit · E-AC-3 5.1 (eng) · 2 subtitles").
+                        let streams = match (f.streams.clone(), f.analysis.as_deref()) {
+                            (Some(summary), _) => Some(summary),
+                            (None, Some("pending")) => Some("Analysing…".to_owned()),
+                            (None, Some("failed")) => Some("Not readable as a video".to_owned()),
+                            _ => None,
+                        };
                         view! {
                             <tr>
-                                <td>{name}{f.version_label.map(|l| format!(" ({l})"))}</td>
+                                <td>
+                                    {name}{f.version_label.map(|l| format!(" ({l})"))}
+                                    {streams.map(|s| view! { <span class="file-streams">{s}</span> })}
+                                </td>
                                 <td>{quality}</td>
                                 <td>{length}</td>
                                 <td>{format::size(u64::try_from(f.size).unwrap_or(0))}</td>

@@ -732,6 +732,8 @@ pub(crate) fn file_info(f: movie_file::Model) -> MovieFileInfo {
         container: f.container,
         video_codec: f.video_codec,
         audio_codec: f.audio_codec,
+        streams: None,
+        analysis: None,
     }
 }
 
