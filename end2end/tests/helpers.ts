@@ -134,7 +134,11 @@ export async function createLibrary(page: Page, name: string, opts: Opts = {}): 
   await settle(page, opts);
   const libraryName = page.getByLabel('Library name');
   await expect(libraryName).toHaveValue('Movies');
-  await expect(page.getByLabel('Folder on the server')).toHaveValue('');
+  // Only the administrator chooses a folder; everyone else is told where the movies go.
+  const folder = page.getByLabel('Folder on the server');
+  const kept = page.getByText('Your movies will be kept in');
+  await expect(folder.or(kept)).toBeVisible();
+  if (await folder.count()) await expect(folder).toHaveValue('');
   await libraryName.fill(name);
   await page.getByRole('button', { name: 'Create library', exact: true }).click();
   await expect(page).toHaveURL(atPath('/upload'));
