@@ -80,6 +80,14 @@ pub struct Config {
     /// (besides `libraries_dir()`, which is always allowed). Empty: only the administrator
     /// chooses folders.
     pub library_roots: Vec<PathBuf>,
+    /// Playback sessions converting video at once (CPU-heavy); more get `503 transcode_busy`.
+    pub transcode_limit: usize,
+    /// Playback sessions copying video at once (remux, audio conversion: cheap).
+    pub copy_session_limit: usize,
+    /// A playback session without a request for this long ends (ffmpeg killed, files removed).
+    pub playback_idle_secs: u64,
+    /// Transcode sources larger than 1080p at 720p; default: a machine with fewer than 4 cores.
+    pub slow_machine: Option<bool>,
 }
 
 /// The details providers a server knows.
@@ -130,7 +138,17 @@ impl Config {
             storage_warning_percent: 10,
             ffmpeg: "ffmpeg".into(),
             library_roots: Vec::new(),
+            // One x264 at 1080p keeps up with real time on two cores, not two of them.
+            transcode_limit: (cores() / 2).max(1),
+            copy_session_limit: 16,
+            playback_idle_secs: 180,
+            slow_machine: None,
         }
+    }
+
+    /// Whether transcodes of large sources are made at 720p.
+    pub fn slow_machine(&self) -> bool {
+        self.slow_machine.unwrap_or(cores() < 4)
     }
 
     /// Where libraries go when the user does not pick a folder.
@@ -147,6 +165,10 @@ impl Config {
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 pub fn default_database_url(data_dir: &Path) -> String {

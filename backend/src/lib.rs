@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod hls;
 pub mod instance;
 pub mod invites;
 pub mod libraries;

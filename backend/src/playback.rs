@@ -157,6 +157,17 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
         subtitles[i].default = true;
     }
     let next = next_part(state, &p).await?;
+    // What the player asks the browser before choosing how to play (absent until analysed).
+    let playback = crate::media_info::load(state, file_id)
+        .await?
+        .map(|probed| domain::api::PlaybackProbe {
+            codecs: domain::media::codecs::strings_to_test(&probed.probe),
+            direct_type: domain::media::codecs::direct_type(
+                &probed.probe,
+                probed.probe.default_audio(),
+            ),
+            audio_tracks: crate::hls::audio_tracks(&probed.probe),
+        });
     Ok(WatchView {
         file_id,
         library_id: p.library.id,
@@ -171,7 +182,7 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
         resume_at,
         next,
         autoplay_next: preferences.autoplay_next,
-        playback: None,
+        playback,
     })
 }
 

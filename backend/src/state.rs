@@ -25,6 +25,8 @@ pub struct AppState {
     pub remux: Arc<crate::remux::Jobs>,
     /// What ffprobe reads of every file: the background queue and the runs in progress.
     pub probes: Arc<crate::media_info::Probes>,
+    /// Playback sessions (HLS made on the fly) of this process.
+    pub hls: Arc<crate::hls::Sessions>,
     /// Sessions, libraries and preferences read recently (see `access`).
     pub access: Arc<crate::access::AccessCache>,
 }
@@ -50,6 +52,7 @@ impl AppState {
             traffic: Arc::default(),
             remux: Arc::default(),
             probes: Arc::default(),
+            hls: Arc::default(),
             access: Arc::default(),
             config: Arc::new(config),
             login_limiter,

@@ -26,9 +26,13 @@ pub struct GlobalArgs {
     /// idle_timeout_secs (75: a kept-alive connection's wait for its next request),
     /// max_connections (2048),
     /// storage_warning_percent (warn admins below this much free space; default 10), ffmpeg
-    /// (the program that remuxes MKV into MP4, with the ffprobe beside it that analyses every
-    /// file; default `ffmpeg`, empty to switch both off),
-    /// library_roots (folders in which non-admins may choose a library's folder).
+    /// (the program that remuxes MKV into MP4 and makes HLS for browsers that cannot play a
+    /// file, with the ffprobe beside it that analyses every file; default `ffmpeg`, empty to
+    /// switch all of it off),
+    /// library_roots (folders in which non-admins may choose a library's folder),
+    /// transcode_limit (video conversions at once; default half the cores), copy_session_limit
+    /// (16), playback_idle_secs (180), slow_machine (transcode large sources at 720p; default
+    /// below 4 cores).
     /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -76,6 +80,10 @@ struct FileConfig {
     storage_warning_percent: Option<u8>,
     ffmpeg: Option<String>,
     library_roots: Option<Vec<PathBuf>>,
+    transcode_limit: Option<usize>,
+    copy_session_limit: Option<usize>,
+    playback_idle_secs: Option<u64>,
+    slow_machine: Option<bool>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -223,6 +231,18 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
     }
     if let Some(program) = file.ffmpeg {
         config.ffmpeg = program.trim().to_owned();
+    }
+    if let Some(v) = file.transcode_limit {
+        config.transcode_limit = v;
+    }
+    if let Some(v) = file.copy_session_limit {
+        config.copy_session_limit = v;
+    }
+    if let Some(v) = file.playback_idle_secs {
+        config.playback_idle_secs = v.max(10);
+    }
+    if file.slow_machine.is_some() {
+        config.slow_machine = file.slow_machine;
     }
     if let Some(roots) = file.library_roots {
         config.library_roots = roots

@@ -39,6 +39,9 @@ pub fn gop_file(gop: usize) -> String {
 ///   keyframes), which the HLS muxer then cuts at.
 /// - `-hls_time 0.001` cuts at every keyframe (for audio alone, every segment length).
 /// - `temp_file`: a fragment appears under its name only once complete.
+/// - `movflags=+frag_discont`: each fragment's decode time is the file's own, not counted from
+///   where the run started (which the init section's edit list would then shift again), so
+///   every run writes the same init section and fragments of different runs line up.
 /// - `threads`: encoder threads, 0 for ffmpeg's choice.
 pub fn session_args(
     input: &str,
@@ -156,6 +159,8 @@ pub fn session_args(
         "disabled",
         "-f",
         "hls",
+        "-hls_segment_options",
+        "movflags=+frag_discont",
         "-hls_time",
     ]));
     args.push(hls_time);
@@ -214,7 +219,9 @@ fn video_filter(
 /// [`crate::media::probe::SubtitleKind::Text`] first.
 pub fn extract_subtitle_args(input: &str, stream_index: usize, out: &str) -> Vec<String> {
     let mut args = crate::media::ffmpeg_preamble();
+    // The file's own times: cues line up with the video however the audio starts.
     args.extend([
+        "-copyts".into(),
         "-i".into(),
         format!("file:{input}"),
         "-map".into(),
@@ -282,7 +289,7 @@ mod tests {
             )),
             "-hide_banner -nostdin -loglevel error -y -protocol_whitelist file -noaccurate_seek \
              -copyts -i file:/lib/tt1/a b.mkv -map 0:0 -map 0:1 -c:v copy -c:a aac -ac 2 -b:a 160k \
-             -sn -dn -muxdelay 0 -avoid_negative_ts disabled -f hls -hls_time 0.001 -hls_list_size 0 \
+             -sn -dn -muxdelay 0 -avoid_negative_ts disabled -f hls -hls_segment_options movflags=+frag_discont -hls_time 0.001 -hls_list_size 0 \
              -hls_segment_type fmp4 -hls_flags temp_file -hls_fmp4_init_filename init-0.mp4 \
              -start_number 0 -hls_segment_filename file:/tmp/s/1/g%d.m4s file:/tmp/s/1/ffmpeg-0.m3u8"
         );
@@ -351,7 +358,7 @@ mod tests {
 zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p \
              -force_key_frames 4.000,8.000 -g 9999 -keyint_min 9999 -sc_threshold 0 -x264-params scenecut=0 \
              -threads 2 -c:a copy -copypriorss:a 0 -sn -dn -muxdelay 0 -avoid_negative_ts disabled -f hls \
-             -hls_time 0.001 -hls_list_size 0 -hls_segment_type fmp4 -hls_flags temp_file \
+             -hls_segment_options movflags=+frag_discont -hls_time 0.001 -hls_list_size 0 -hls_segment_type fmp4 -hls_flags temp_file \
              -hls_fmp4_init_filename init-1.mp4 -start_number 1 -hls_segment_filename file:/s/g%d.m4s \
              file:/s/ffmpeg-1.m3u8"
         );
@@ -446,7 +453,7 @@ zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:de
     fn subtitles_become_webvtt_from_a_plain_file() {
         assert_eq!(
             line(&extract_subtitle_args("/m/a.mkv", 3, "/tmp/s/3.vtt")),
-            "-hide_banner -nostdin -loglevel error -y -protocol_whitelist file -i file:/m/a.mkv \
+            "-hide_banner -nostdin -loglevel error -y -protocol_whitelist file -copyts -i file:/m/a.mkv \
              -map 0:3 -c:s webvtt -f webvtt file:/tmp/s/3.vtt"
         );
     }

@@ -66,6 +66,7 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         spawn_redirect(from, local.port(), limits.clone()).await?;
     }
     let uploads = state.uploads.clone();
+    let sessions = state.hls.clone();
     let router = web::router(state, leptos);
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
@@ -85,6 +86,8 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     // Chunks acknowledged in the last second become durable now, so that clients resume
     // exactly where they were.
     let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
+    // No ffmpeg outlives the server, and no session folder is left.
+    sessions.end_all().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -178,8 +181,20 @@ fn spawn_backfill(state: AppState) {
 }
 
 /// Periodic clean-up: expired sessions, and uploads abandoned for longer than allowed; and
-/// each finished minute of traffic into the database.
+/// each finished minute of traffic into the database; idle playback sessions.
 fn spawn_housekeeping(state: AppState) {
+    // Playback sessions: nothing is left from a previous run; idle ones end, the others' ffmpeg
+    // is paced (paused far ahead of the player, old segments deleted).
+    backend::hls::clear(&state);
+    let playback = state.clone();
+    tokio::spawn(async move {
+        let idle = Duration::from_secs(playback.config.playback_idle_secs);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            playback.hls.sweep(idle).await;
+        }
+    });
     let traffic = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));

@@ -53,6 +53,11 @@ const NOT_LIBRARY_ROUTES: &[&str] = &[
     // POST's chunk, end and cancel are covered by those upload tests.
     "DELETE /api/upload",
     "GET /api/uploads",
+    // A playback session belongs to the user who opened it (a member, checked when it opens
+    // and again on every request); anyone else gets 404 for it and its segments (hls.rs).
+    "GET /api/playback/{session}/{file}",
+    "DELETE /api/playback/{session}",
+    "POST /api/playback/{session}/end",
 ];
 
 struct Call {
@@ -158,6 +163,18 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64
             Viewer,
         ),
         call("GET /stream/{id}", format!("/stream/{file}"), None, Viewer),
+        call(
+            "GET /api/files/{id}/playback",
+            format!("/api/files/{file}/playback?supported=avc1.640028&direct=1&hls=mse"),
+            None,
+            Viewer,
+        ),
+        call(
+            "GET /api/files/{id}/subtitles/{stream}",
+            format!("/api/files/{file}/subtitles/2.vtt"),
+            None,
+            Viewer,
+        ),
         call(
             "GET /subtitles/{id}/{name}",
             format!("/subtitles/{file}/movie.en.srt"),

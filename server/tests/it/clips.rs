@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The clips; see each variant for what is inside.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Clip {
     /// MP4: H.264 High (`avc1`, 8-bit, B-frames), AAC LC stereo. Plays in every browser.
     Mp4H264Aac,
@@ -185,4 +185,37 @@ fn generate(clip: Clip) -> PathBuf {
     );
     std::fs::rename(&partial, &target).unwrap();
     target
+}
+
+/// A longer film for playback sessions: one minute of Matroska, H.264 High with a keyframe
+/// every 2 seconds (30 GOPs, copied video makes ten 6-second segments) and AC-3 stereo (which
+/// Chromium does not play, so sessions convert the audio).
+pub fn minute_mkv() -> PathBuf {
+    static MADE: OnceLock<PathBuf> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let args = "-v error -nostdin -y \
+            -f lavfi -i testsrc2=size=320x240:rate=24:duration=60 \
+            -f lavfi -i sine=frequency=440:sample_rate=48000:duration=60 \
+            -map 0:v -map 1:a -c:v libx264 -preset veryfast -pix_fmt yuv420p \
+            -x264-params keyint=48:min-keyint=48:scenecut=0 -c:a ac3 -ac 2";
+        let key = hex::encode(&Sha256::digest(args.as_bytes())[..6]);
+        let target = folder().join(format!("minute-{key}.mkv"));
+        if !target.is_file() {
+            let work = tempfile::TempDir::new_in(folder()).unwrap();
+            let partial = work.path().join("clip.mkv");
+            let out = std::process::Command::new("ffmpeg")
+                .args(args.split_whitespace())
+                .arg(&partial)
+                .output()
+                .expect("ffmpeg is installed (scripts/setup.sh installs it for the tests)");
+            assert!(
+                out.status.success(),
+                "ffmpeg made the minute: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::fs::rename(&partial, &target).unwrap();
+        }
+        target
+    })
+    .clone()
 }

@@ -8,6 +8,7 @@ mod categories;
 mod cli;
 pub mod clips;
 mod fixtures;
+mod hls;
 mod invites;
 mod libraries;
 mod media;

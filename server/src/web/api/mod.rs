@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod categories;
+pub mod hls;
 pub mod invites;
 pub mod libraries;
 pub mod monitor;
@@ -173,6 +174,11 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(playback::progress))
         .routes(routes!(playback::delete_file))
         .routes(routes!(playback::start_remux, playback::remux_status))
+        .routes(routes!(hls::playback))
+        .routes(routes!(hls::session_file))
+        .routes(routes!(hls::end))
+        .routes(routes!(hls::end_beacon))
+        .routes(routes!(hls::embedded_subtitle))
         .routes(routes!(movies::refresh))
         .routes(routes!(movies::rematch))
         .routes(routes!(monitor::monitor))
