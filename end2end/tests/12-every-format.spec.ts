@@ -3,7 +3,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PASSWORD, createLibrary, open, register, uniqueUsername, uploadFile } from './helpers';
+import {
+  PASSWORD,
+  createLibrary,
+  loginAsAdmin,
+  open,
+  register,
+  setRegistrationOpen,
+  uniqueUsername,
+  uploadFile,
+} from './helpers';
 
 // Every movie plays in every browser (docs/playback.md): each clip is uploaded, opened on
 // /watch, and must play with sound, play again after a jump to 80%, and show the note saying
@@ -62,8 +71,14 @@ const SUBTITLE_CUE = 'Bonjour, Neo.';
 let clipsDir = '';
 let madeDir: string | null = null;
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ browser }) => {
   test.setTimeout(300_000);
+  // A new server closes registration after its first account; this file registers a user per
+  // clip, also when it runs on its own.
+  const admin = await browser.newPage();
+  await loginAsAdmin(admin);
+  await setRegistrationOpen(admin, true);
+  await admin.close();
   const given = process.env.OTT_E2E_CLIPS_DIR;
   clipsDir = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-clips-'));
   if (!given) madeDir = clipsDir;
