@@ -42,6 +42,8 @@ struct Runner {
     child: Option<Child>,
     /// The GOP the running (or last) ffmpeg started at.
     start_gop: usize,
+    /// See `Session::frontier`.
+    progress: usize,
     /// Whether ffmpeg is stopped with SIGSTOP.
     paused: bool,
     /// What ffmpeg said when it failed.
@@ -107,6 +109,7 @@ impl Session {
             runner: tokio::sync::Mutex::new(Runner {
                 child: None,
                 start_gop: 0,
+                progress: 0,
                 paused: false,
                 failure: None,
             }),
@@ -212,18 +215,23 @@ impl Session {
         if !running || gop < runner.start_gop {
             return Ok(false);
         }
-        let frontier = self.frontier(runner.start_gop);
+        let frontier = self.frontier(runner);
+        // Written and deleted behind the player since: it will not come again.
+        if gop < frontier {
+            return Ok(false);
+        }
         let time = |g: usize| self.gop_time(g);
         Ok(time(gop) - time(frontier) <= LOOKAHEAD)
     }
 
-    /// The first GOP from `from` on that is not written yet.
-    fn frontier(&self, from: usize) -> usize {
-        let mut gop = from;
-        while gop < self.plan.gop_count() && self.gop_path(gop).is_file() {
-            gop += 1;
+    /// The first GOP the running (or last) ffmpeg has not written yet. It writes them in
+    /// order, and fragments are deleted only far behind the player, so the scan goes on from
+    /// where it last stopped.
+    fn frontier(&self, runner: &mut Runner) -> usize {
+        while runner.progress < self.plan.gop_count() && self.gop_path(runner.progress).is_file() {
+            runner.progress += 1;
         }
-        gop
+        runner.progress
     }
 
     /// When GOP `gop` starts, in seconds on the playlist's timeline.
@@ -265,6 +273,7 @@ impl Session {
         tracing::info!(session = %self.id, file = self.file_id, start_gop, "ffmpeg started");
         runner.child = Some(child);
         runner.start_gop = start_gop;
+        runner.progress = start_gop;
         self.starts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -333,7 +342,7 @@ impl Session {
         let at = self.plan.start(playing).unwrap_or(0.0);
         let mut runner = self.runner.lock().await;
         if runner.child.is_some() && self.check_exit(&mut runner).unwrap_or(false) {
-            let ahead = self.gop_time(self.frontier(runner.start_gop)) - at;
+            let ahead = self.gop_time(self.frontier(&mut runner)) - at;
             if !runner.paused && ahead > RUN_AHEAD {
                 if let Some(child) = &runner.child {
                     signal(child, rustix::process::Signal::STOP);

@@ -12,6 +12,7 @@ use backend::hls::{self, PlaybackError, Request};
 use backend::{ApiError, AppState};
 use domain::api::PlaybackView;
 use domain::playback::{Choice, ClientCaps, playlist};
+use futures::StreamExt;
 use http::{StatusCode, header};
 
 /// What a session's files are served as; none of them may be stored by a shared cache.
@@ -142,23 +143,32 @@ pub async fn session_file(
                 .segment(n)
                 .await
                 .map_err(|e| ApiError::from(PlaybackError::from(e)))?;
-            // A segment is a run of GOP fragments, each a few MB at most: read them in turn.
-            let mut body = Vec::new();
+            // A segment is a run of GOP fragments: opened now (one deleted meanwhile is asked
+            // for again) and sent one after the other, never whole in memory (a 6 s segment of
+            // a 4K remux is tens of MB).
+            let mut files = Vec::with_capacity(paths.len());
+            let mut length = 0;
             for path in &paths {
-                match tokio::fs::read(path).await {
-                    Ok(bytes) => body.extend_from_slice(&bytes),
-                    // Deleted behind the player in the meantime: ask again.
-                    Err(_) => {
-                        return Err(ApiError::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "segment_timeout",
-                            "The segment was being replaced; ask again.",
-                        )
-                        .into());
-                    }
-                }
+                let opened = match tokio::fs::File::open(path).await {
+                    Ok(file) => file.metadata().await.map(|m| (file, m.len())),
+                    Err(e) => Err(e),
+                };
+                let Ok((file, size)) = opened else {
+                    return Err(ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "segment_timeout",
+                        "The segment was being replaced; ask again.",
+                    )
+                    .into());
+                };
+                length += size;
+                files.push(tokio_util::io::ReaderStream::new(file));
             }
-            Ok(fmp4(Body::from(body)))
+            let mut response = fmp4(Body::from_stream(futures::stream::iter(files).flatten()));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, length.into());
+            Ok(response)
         }
     }
 }
