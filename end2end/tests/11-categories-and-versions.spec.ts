@@ -112,15 +112,15 @@ test('an MKV is converted to an MP4 version, and a trailer in the library plays 
   await createLibrary(page, 'Remux movies');
   const { movieFileId } = await uploadFile(page.request, 'Alien.1979.mkv', makeVideo('mkv'), 'tt0078748');
 
-  await test.step('Convert to MP4 adds a version that plays', async () => {
+  await test.step('Optimise for playback adds an MP4 version that plays', async () => {
     await open(page, '/movie/tt0078748');
     const versions = page.locator('section.versions tbody tr');
     await expect(versions).toHaveCount(1);
-    await page.getByRole('button', { name: 'Convert to MP4' }).click();
+    await page.getByRole('button', { name: 'Optimise for playback' }).click();
     // The page reloads with the new version when the job is done.
     await expect(versions).toHaveCount(2, { timeout: 60_000 });
     await expect(versions.filter({ hasText: '(MP4)' })).toHaveCount(1);
-    await expect(page.getByRole('button', { name: 'Convert to MP4' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Optimise for playback' })).toHaveCount(0);
     const files = await (await page.request.get('/api/movies/tt0078748/files?library=' + (await libraryId(page)))).json();
     const mp4 = files.find((f: { id: number }) => f.id !== movieFileId);
     expect(mp4.container).toBe('mp4');

@@ -406,7 +406,7 @@ fn InCategories(library: i32, imdb_id: String, categories: Vec<MovieCategory>) -
     }
 }
 
-/// "Convert to MP4" for an MKV with H.264 video, and the job's progress; the page reloads
+/// "Optimise for playback" (an MP4 made without re-encoding) for an MKV with H.264 video, and the job's progress; the page reloads
 /// with the new version when it is done.
 #[component]
 fn Convert(file_id: i32) -> impl IntoView {
@@ -476,8 +476,8 @@ fn Convert(file_id: i32) -> impl IntoView {
     };
     view! {
         <button class="button-quiet small" disabled=busy
-            title="Makes an MP4 copy that every browser plays (the video is copied, not re-encoded)"
-            on:click=move |_| { start.dispatch(StartRemux { file_id }); }>"Convert to MP4"</button>
+            title="Makes an MP4 version that every browser plays as it is, without converting on the fly (the video is copied, not re-encoded)"
+            on:click=move |_| { start.dispatch(StartRemux { file_id }); }>"Optimise for playback"</button>
         {line}
     }
 }

@@ -283,7 +283,7 @@ fn Player(watch: WatchView) -> impl IntoView {
     let download = format!("{}?download=1", watch.stream_url);
     let download_too = download.clone();
     // An MKV with H.264 video can become an MP4 without re-encoding (the movie page's
-    // "Convert to MP4", for the library's owner and managers).
+    // "Optimise for playback", for the library's owner and managers).
     let convertible =
         watch.content_type == "video/x-matroska" && watch.video_codec.as_deref() == Some("h264");
     let movie_page = format!("/movie/{}?library={}", watch.imdb_id, watch.library_id);
@@ -371,7 +371,7 @@ fn Player(watch: WatchView) -> impl IntoView {
                     {move || source.refusal.get().map(|why| format!("{why} "))}
                     <a href=download.clone()>"Download it"</a>
                     " to play it in another player, such as VLC."
-                    {convertible.then_some(" Its library's owner or a manager can also convert it to MP4 on the movie page, so it plays here.")}
+                    {convertible.then_some(" Its library's owner or a manager can also make a version that plays here: \"Optimise for playback\" on the movie page.")}
                 </p>
             })}
             {move || countdown.get().zip(next_title.clone()).map(|(left, title)| {

@@ -526,7 +526,7 @@ async fn a_probe_goes_with_its_file() {
     .await;
 }
 
-/// The MP4 made by "Convert to MP4" is another version: it is analysed like an upload.
+/// The MP4 made by "Optimise for playback" is another version: it is analysed like an upload.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_converted_mp4_is_analysed_too() {
     on_each_database(|srv| async move {
