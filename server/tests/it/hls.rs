@@ -207,6 +207,12 @@ fn codec_of<'a>(read: &'a Read, kind: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// `DELETE /api/playback/{id}`, as the player sends it when it leaves.
+async fn end(srv: &TestServer, who: &As, id: &str) -> Reply {
+    srv.call(Method::DELETE, &format!("/api/playback/{id}"), who, None)
+        .await
+}
+
 /// The session of `user` (it must exist).
 async fn session(srv: &TestServer, user: i32, id: &str) -> std::sync::Arc<backend::hls::Session> {
     match srv.state.hls.get(&srv.state, user, id).await {
@@ -314,15 +320,8 @@ async fn every_kind_of_file_plays_in_chromium_and_safari() {
                 read.first_video
             );
 
-            let end = srv
-                .call(
-                    Method::DELETE,
-                    &format!("/api/playback/{id}"),
-                    &anna.who,
-                    None,
-                )
-                .await;
-            assert_eq!(end.status, StatusCode::NO_CONTENT);
+            let ended = end(&srv, &anna.who, &id).await;
+            assert_eq!(ended.status, StatusCode::NO_CONTENT);
         }
         assert_eq!(srv.state.hls.count(), (0, 0), "every session ended");
 
@@ -371,13 +370,7 @@ async fn every_kind_of_file_plays_in_chromium_and_safari() {
             assert_eq!(reply.body["error"], "subtitle_not_found");
         }
         let session = view.body["session"].as_str().unwrap();
-        srv.call(
-            Method::DELETE,
-            &format!("/api/playback/{session}"),
-            &anna.who,
-            None,
-        )
-        .await;
+        end(&srv, &anna.who, session).await;
     })
     .await;
 }
@@ -469,13 +462,7 @@ async fn a_far_seek_starts_ffmpeg_where_it_was_asked() {
                     reply.text
                 );
             }
-            srv.call(
-                Method::DELETE,
-                &format!("/api/playback/{id}"),
-                &anna.who,
-                None,
-            )
-            .await;
+            end(&srv, &anna.who, &id).await;
         }
     })
     .await;
@@ -516,14 +503,7 @@ async fn sessions_end_and_leave_nothing_and_nobody_else_reaches_them() {
                 );
                 assert_eq!(reply.body["error"], "session_not_found");
             }
-            let theirs = srv
-                .call(
-                    Method::DELETE,
-                    &format!("/api/playback/{id}"),
-                    &eve.who,
-                    None,
-                )
-                .await;
+            let theirs = end(&srv, &eve.who, &id).await;
             assert_eq!(theirs.status, StatusCode::NO_CONTENT);
             let s = session(&srv, user, &id).await;
             fetch(&srv, &anna.who, &id, "0.m4s").await;
@@ -532,15 +512,8 @@ async fn sessions_end_and_leave_nothing_and_nobody_else_reaches_them() {
             let pid = s.ffmpeg_pid().await;
             let dir = s.dir().to_owned();
             assert!(dir.is_dir());
-            let end = srv
-                .call(
-                    Method::DELETE,
-                    &format!("/api/playback/{id}"),
-                    &anna.who,
-                    None,
-                )
-                .await;
-            assert_eq!(end.status, StatusCode::NO_CONTENT);
+            let ended = end(&srv, &anna.who, &id).await;
+            assert_eq!(ended.status, StatusCode::NO_CONTENT);
             assert!(!dir.exists(), "the session's folder is removed");
             if let Some(pid) = pid {
                 assert!(!running(pid), "ffmpeg {pid} is gone (not even a zombie)");
@@ -637,13 +610,7 @@ async fn conversions_beyond_the_limit_are_refused_politely() {
                     .contains("1 at once")
             );
             let id = first.body["session"].as_str().unwrap();
-            srv.call(
-                Method::DELETE,
-                &format!("/api/playback/{id}"),
-                &anna.who,
-                None,
-            )
-            .await;
+            end(&srv, &anna.who, id).await;
             let third = playback(&srv, &anna.who, file, CHROMIUM, "").await;
             assert_eq!(third.status, StatusCode::OK, "{}", third.text);
             srv.state.hls.end_all().await;

@@ -206,12 +206,11 @@ pub async fn end(
         (status = NO_CONTENT, description = "Ended (or already gone)"),
     ))]
 pub async fn end_beacon(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    state: State<AppState>,
+    user: CurrentUser,
+    id: ApiPath<String>,
 ) -> StatusCode {
-    state.hls.end(user.id, &id).await;
-    StatusCode::NO_CONTENT
+    end(state, user, id).await
 }
 
 /// A text subtitle stream inside the movie file, as WebVTT (extracted once, then cached).
