@@ -60,3 +60,43 @@ wait_ready() {
   cat "$logfile" >&2
   fail "$url did not answer 200 within 60 s"
 }
+
+# start_static_nginx DIR: Debian's nginx (NGINX_BIN) serving DIR/www as static files over
+# loopback (one worker, sendfile), with everything else of its in DIR. Sets NGINX_PID,
+# NGINX_URL and NGINX_VERSION; the caller stops NGINX_PID.
+start_static_nginx() {
+  local dir="$1" port
+  mkdir -p "$dir/www" "$dir/tmp"
+  echo ready >"$dir/www/ready"
+  port="$(free_port)"
+  NGINX_URL="http://127.0.0.1:$port"
+  {
+    # A master running as root hands the workers to www-data, which cannot enter a private
+    # temp dir.
+    if [ "$(id -u)" = 0 ]; then echo "user root;"; fi
+    cat <<CONF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    server { listen 127.0.0.1:$port; root $dir/www; }
+}
+CONF
+  } >"$dir/nginx.conf"
+  local args=(-p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log")
+  "$NGINX_BIN" -t -q "${args[@]}" || fail "nginx rejected $dir/nginx.conf"
+  NGINX_VERSION="$("$NGINX_BIN" -v 2>&1 | sed 's|.*/||')"
+  log "starting nginx $NGINX_VERSION on $NGINX_URL"
+  "$NGINX_BIN" "${args[@]}" >"$dir/stderr.log" 2>&1 &
+  NGINX_PID=$!
+  wait_ready "$NGINX_URL/ready" "$NGINX_PID" "$dir/error.log"
+}

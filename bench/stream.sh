@@ -65,38 +65,9 @@ STORED="$(find "$OTT_DATA" -path '*tt0133093*' -name 'movie.*' -type f | head -n
 
 # --- nginx, serving the very same file -------------------------------------------------------------
 NGX="$WORK/nginx"
-mkdir -p "$NGX/www" "$NGX/tmp"
-echo ready >"$NGX/www/ready"
+mkdir -p "$NGX/www"
 ln "$STORED" "$NGX/www/movie.mp4"
-NGINX_PORT="$(free_port)"
-NGINX_URL="http://127.0.0.1:$NGINX_PORT"
-{
-  if [ "$(id -u)" = 0 ]; then echo "user root;"; fi
-  cat <<EOF
-worker_processes 1;
-daemon off;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    sendfile on;
-    client_body_temp_path $NGX/tmp/body;
-    proxy_temp_path $NGX/tmp/proxy;
-    fastcgi_temp_path $NGX/tmp/fastcgi;
-    uwsgi_temp_path $NGX/tmp/uwsgi;
-    scgi_temp_path $NGX/tmp/scgi;
-    server { listen 127.0.0.1:$NGINX_PORT; root $NGX/www; }
-}
-EOF
-} >"$NGX/nginx.conf"
-NGINX_ARGS=(-p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/error.log")
-"$NGINX_BIN" -t -q "${NGINX_ARGS[@]}" || fail "nginx rejected $NGX/nginx.conf"
-NGINX_VERSION="$("$NGINX_BIN" -v 2>&1 | sed 's|.*/||')"
-log "starting nginx $NGINX_VERSION on $NGINX_URL"
-"$NGINX_BIN" "${NGINX_ARGS[@]}" >"$NGX/stderr.log" 2>&1 &
-NGINX_PID=$!
-wait_ready "$NGINX_URL/ready" "$NGINX_PID" "$NGX/error.log"
+start_static_nginx "$NGX"
 
 # Warm the page cache once, so both read from memory.
 cat "$STORED" >/dev/null
