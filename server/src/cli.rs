@@ -1,6 +1,6 @@
 //! The command line: `ott [serve]`, `ott migrate`, `ott user create`, `ott token create`,
-//! `ott library create`, `ott upload`, `ott guess`, `ott backup`, `ott restore`, `ott db copy`,
-//! `ott install-service`, `ott dev seed`.
+//! `ott library create`, `ott upload`, `ott guess`, `ott config keys`, `ott backup`,
+//! `ott restore`, `ott db copy`, `ott install-service`, `ott dev seed`.
 
 use crate::config::{GlobalArgs, resolve};
 use crate::{commands, logging};
@@ -14,9 +14,9 @@ use std::process::ExitCode;
     name = "ott",
     version,
     about = "Open OTT: a self-hosted movie server for your household.",
-    long_about = "Open OTT: a self-hosted movie server for your household.\n\n\
-        Without a command, `ott` runs the server (`ott serve`). Settings come from built-in \
-        defaults, then an optional --config file, then OTT_* environment variables, then flags."
+    after_help = "Without a command, `ott` runs the server (`ott serve`).\n\
+        Settings come from built-in defaults, then an optional --config file (`ott config keys`),\n\
+        then OTT_* environment variables, then flags."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -43,6 +43,7 @@ pub enum Command {
     /// Upload movie files (or folders of them) to a server, resuming interrupted uploads.
     Upload(commands::upload::UploadArgs),
     /// Back up the database, the config and the library files into a dated folder in DIR.
+    ///
     /// Files unchanged since the previous backup there are hard-linked, not copied again.
     Backup {
         /// Where backups go (better on another disk); each run makes a new dated folder.
@@ -66,12 +67,21 @@ pub enum Command {
     /// Tools for development and benchmarks.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// The settings a --config file can hold.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Guess title, year and release details from file names; prints one JSON object per name.
     Guess {
         /// File names; with a folder (`Heat (1995)/movie.mkv`) the folder helps a weak name.
         #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Every key of the --config file, with its default and what it does.
+    Keys,
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -231,6 +241,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match command {
         Command::Upload(args) => return commands::upload::run(args).await,
         Command::Guess { names } => return commands::guess::run(&names),
+        Command::Config(ConfigCommand::Keys) => {
+            print!("{}", crate::config_keys::describe());
+            return Ok(());
+        }
         Command::Db(DbCommand::Copy { from, to }) => {
             return commands::admin::copy_database(&from, &to).await;
         }
@@ -274,7 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .map(|_| ()),
         Command::Restore { from } => crate::backup::restore::restore(&settings, &from).await,
         Command::InstallService(args) => commands::service::run(&settings, args).await,
-        Command::Upload(_) | Command::Guess { .. } | Command::Db(_) => {
+        Command::Upload(_) | Command::Guess { .. } | Command::Db(_) | Command::Config(_) => {
             unreachable!("client commands are handled before the settings are resolved")
         }
     }

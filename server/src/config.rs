@@ -13,27 +13,7 @@ use std::path::{Path, PathBuf};
 /// Options every subcommand accepts.
 #[derive(Args, Clone, Debug, Default)]
 pub struct GlobalArgs {
-    /// TOML file with any of: addr, data_dir, database_url, secure_cookies, session_days,
-    /// login_attempts_per_ip_per_minute, login_attempts_per_user,
-    /// registrations_per_ip_per_hour (default 10), upload_chunk_size,
-    /// upload_max_chunk_size, upload_max_size, storage_reserve (bytes), upload_max_age_days,
-    /// subtitle_max_size (bytes; default 10 MiB), upload_quota_bytes (per user; default none),
-    /// uploads_open_per_user (default 20),
-    /// imdb_suggest_url, metadata_timeout_secs, imdb_url, tmdb_url, tmdb_image_url,
-    /// tmdb_api_key, omdb_url, omdb_api_key, metadata_providers (a list of imdb, tmdb, omdb),
-    /// trusted_proxies (addresses or networks whose X-Forwarded-For/-Proto are believed),
-    /// header_timeout_secs (15), body_timeout_secs (60: a request body may pause this long),
-    /// idle_timeout_secs (75: a kept-alive connection's wait for its next request),
-    /// max_connections (2048),
-    /// storage_warning_percent (warn admins below this much free space; default 10), ffmpeg
-    /// (the program that remuxes MKV into MP4 and makes HLS for browsers that cannot play a
-    /// file, with the ffprobe beside it that analyses every file; default `ffmpeg`, empty to
-    /// switch all of it off),
-    /// library_roots (folders in which non-admins may choose a library's folder),
-    /// transcode_limit (video conversions at once; default half the cores), copy_session_limit
-    /// (16), playback_idle_secs (180), slow_machine (transcode large sources at 720p; default
-    /// below 4 cores).
-    /// The API keys can also come from OTT_TMDB_API_KEY and OTT_OMDB_API_KEY.
+    /// TOML file of settings (`ott config keys` lists them).
     #[arg(long, env = "OTT_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where the server keeps its database, default libraries and upload staging.
@@ -277,6 +257,59 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The field names of `FileConfig`, as serde sees them (it names them when asked to
+    /// deserialize the struct).
+    fn file_config_keys() -> Vec<&'static str> {
+        use serde::de::{self, Visitor, value::Error};
+        struct Names(&'static [&'static str]);
+        impl<'de> de::Deserializer<'de> for &mut Names {
+            type Error = Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+                Err(de::Error::custom("only structs"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Error> {
+                self.0 = fields;
+                Err(de::Error::custom("named"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char str string bytes byte_buf
+                option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut names = Names(&[]);
+        let _ = FileConfig::deserialize(&mut names);
+        names.0.to_vec()
+    }
+
+    #[test]
+    fn config_keys_lists_every_key_the_file_takes() {
+        let listed: Vec<&str> = crate::config_keys::GROUPS
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().map(|k| k.name))
+            .collect();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        let mut taken = file_config_keys();
+        assert!(taken.len() > 30, "{taken:?}");
+        taken.sort_unstable();
+        assert_eq!(sorted, taken);
+        // Each example is a value the file accepts.
+        for (_, keys) in crate::config_keys::GROUPS {
+            for k in *keys {
+                let text = format!("{} = {}", k.name, k.example);
+                toml::from_str::<FileConfig>(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            }
+        }
+        let page = crate::config_keys::describe();
+        assert!(listed.iter().all(|k| page.contains(k)));
+    }
 
     fn write_config(dir: &Path, text: &str) -> PathBuf {
         let path = dir.join("ott.toml");

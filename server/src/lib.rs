@@ -4,6 +4,7 @@ pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_keys;
 pub mod database_url;
 pub mod logging;
 pub mod uploader;

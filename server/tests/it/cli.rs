@@ -63,8 +63,22 @@ fn help_lists_every_subcommand() {
         "--data-dir",
         "--database-url",
         "--config",
+        "config",
     ] {
         assert!(help.contains(word), "--help mentions {word}:\n{help}");
+    }
+    // It fits on one screen, every line of it: the config keys have their own page.
+    assert!(help.lines().count() <= 40, "{help}");
+    assert!(help.lines().all(|l| l.chars().count() <= 160), "{help}");
+    let keys = Command::new(OTT).args(["config", "keys"]).output().unwrap();
+    assert!(keys.status.success());
+    let keys = String::from_utf8(keys.stdout).unwrap();
+    for key in [
+        "transcode_limit",
+        "trusted_proxies",
+        "registrations_per_ip_per_hour",
+    ] {
+        assert!(keys.contains(key), "{keys}");
     }
 }
 
