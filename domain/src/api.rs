@@ -48,6 +48,16 @@ pub struct RemovedLibrary {
     pub files_deleted: bool,
 }
 
+/// Who may create an account, for visitors (the login and register pages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUp {
+    /// The server has no account yet: the next one made is the administrator.
+    pub first: bool,
+    /// Anyone may register (else only with an invite link).
+    pub open: bool,
+}
+
 /// Who is logged in and what they can reach: `GET /api/me`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

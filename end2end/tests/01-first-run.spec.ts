@@ -26,9 +26,12 @@ test('visiting / while logged out redirects to /login', async ({ page }) => {
   await expect(h1(page, 'Log in')).toBeVisible();
   await waitForHydration(page);
 
-  await page.getByRole('link', { name: 'Create an account', exact: true }).click();
+  // A brand-new server says what to do first.
+  await expect(page.getByText('This server has no accounts yet.')).toBeVisible();
+  await page.getByRole('link', { name: 'Create the first account', exact: true }).click();
   await expect(page).toHaveURL(atPath('/register'));
   await expect(h1(page, 'Create your account')).toBeVisible();
+  await expect(page.getByText("this account will be the server's administrator")).toBeVisible();
 });
 
 test('register → log in → create library → upload page', async ({ page }) => {

@@ -14,6 +14,13 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     Ok(Some(backend::auth::me(&state()?, &user).await?))
 }
 
+/// Whether the server has no account yet and whether anyone may register.
+#[server(prefix = "/api/fn", endpoint = "sign_up", output = crate::api::codec::Json)]
+pub async fn get_sign_up() -> Result<domain::api::SignUp, AppError> {
+    use super::server::*;
+    Ok(backend::auth::users::sign_up(&state()?).await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "login", output = crate::api::codec::Json)]
 pub async fn login(
     username: String,

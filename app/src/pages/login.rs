@@ -1,4 +1,4 @@
-use crate::api::auth::Login;
+use crate::api::auth::{Login, get_sign_up};
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RedirectIfLoggedIn;
 use leptos::prelude::*;
@@ -13,12 +13,25 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next");
     follow_on_success(login);
     let error = Signal::derive(move || error_text(login.value().get()));
+    // Whether there is anyone yet, and whether visitors may register.
+    let sign_up = Resource::new(|| (), |_| get_sign_up());
 
     view! {
         <Title text="Log in" />
         <RedirectIfLoggedIn />
         <section class="card narrow">
             <h1>"Log in"</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    sign_up.await.ok().filter(|s| s.first).map(|_| view! {
+                        <p class="notice" role="status">
+                            "This server has no accounts yet. "
+                            <A href="/register">"Create the first account"</A>
+                            ": it will be the administrator, who chooses the server's settings and who else may join."
+                        </p>
+                    })
+                })}
+            </Suspense>
             <ActionForm action=login>
                 // Back to where the visitor came from (an invite link), after logging in.
                 {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}
@@ -49,7 +62,21 @@ pub fn LoginPage() -> impl IntoView {
                     "Log in"
                 </button>
             </ActionForm>
-            <p class="aside">"New here? " <A href="/register">"Create an account"</A></p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match sign_up.await {
+                        Ok(s) if s.first => None,
+                        Ok(s) if !s.open => Some(view! {
+                            <p class="aside">
+                                "New here? Accounts on this server are made from an invite link: ask someone who uses it for one."
+                            </p>
+                        }.into_any()),
+                        _ => Some(view! {
+                            <p class="aside">"New here? " <A href="/register">"Create an account"</A></p>
+                        }.into_any()),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

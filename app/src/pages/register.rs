@@ -1,4 +1,4 @@
-use crate::api::auth::Register;
+use crate::api::auth::{Register, get_sign_up};
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RedirectIfLoggedIn;
 use domain::account::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
@@ -14,12 +14,32 @@ pub fn RegisterPage() -> impl IntoView {
     let next = move || query.read().get("next");
     follow_on_success(register);
     let error = Signal::derive(move || error_text(register.value().get()));
+    let sign_up = Resource::new(|| (), |_| get_sign_up());
+    // An invite link admits its visitor even while registration is closed.
+    let invited = move || next().is_some_and(|n| n.starts_with("/join/"));
 
     view! {
         <Title text="Create your account" />
         <RedirectIfLoggedIn />
         <section class="card narrow">
             <h1>"Create your account"</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match sign_up.await {
+                        Ok(s) if s.first => Some(view! {
+                            <p class="notice" role="status">
+                                "You are the first: this account will be the server's administrator, who chooses its settings and who else may join."
+                            </p>
+                        }.into_any()),
+                        Ok(s) if !s.open && !invited() => Some(view! {
+                            <p class="notice" role="status">
+                                "Registration is closed on this server. Ask someone who uses it for an invite link."
+                            </p>
+                        }.into_any()),
+                        _ => None,
+                    }
+                })}
+            </Suspense>
             <ActionForm action=register>
                 // Back to where the visitor came from (an invite link), after logging in.
                 {move || next().map(|n| view! { <input type="hidden" name="next" value=n /> })}

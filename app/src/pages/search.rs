@@ -65,7 +65,7 @@ pub fn SearchPage() -> impl IntoView {
                                         if text().trim().is_empty() {
                                             "Type a title, an actor's name or a year.".to_owned()
                                         } else {
-                                            format!("No movie in {} matches “{}”.", f.library.name, text())
+                                            format!("No movie in {} matches “{}”. Check the spelling, try the year or an actor, or add the film on the Upload page.", f.library.name, text())
                                         }
                                     }</p>
                                 }),

@@ -6,8 +6,8 @@ use crate::{AppState, instance, invites};
 use chrono::Utc;
 use domain::account;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, SqlErr,
 };
 
 pub async fn find_by_name(
@@ -51,6 +51,13 @@ pub async fn create(
     crate::access::changed();
     tracing::info!(user = %created.username, admin = created.is_admin, "account created");
     Ok(created)
+}
+
+/// Who may create an account now: the first (the administrator), anyone, or invitees only.
+pub async fn sign_up(state: &AppState) -> Result<domain::api::SignUp, DbErr> {
+    let first = user::Entity::find().count(&state.db).await? == 0;
+    let open = first || instance::open_registration(&state.db).await?;
+    Ok(domain::api::SignUp { first, open })
 }
 
 /// Self-service registration. Allowed for a server's first account, while the administrator

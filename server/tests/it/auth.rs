@@ -443,11 +443,31 @@ fn registration(username: &str) -> http::Request<axum::body::Body> {
 async fn a_new_server_closes_registration_after_the_first_account() {
     on_each_database(|srv| async move {
         srv.as_shipped().await;
+        let (login, register, state) = visitor_sees(&srv).await;
+        assert_eq!(state, json!({"first": true, "open": true}));
+        assert!(
+            login.contains("This server has no accounts yet."),
+            "{login}"
+        );
+        assert!(login.contains("Create the first account"));
+        assert!(
+            register.contains("this account will be the server"),
+            "{register}"
+        );
+
         let anna = As::cookie(&srv.register("anna").await);
         assert_eq!(
             admins(&srv).await,
             1,
             "the first account is the administrator"
+        );
+        let (login, register, state) = visitor_sees(&srv).await;
+        assert_eq!(state, json!({"first": false, "open": false}));
+        assert!(!login.contains("no accounts yet"));
+        assert!(login.contains("made from an invite link"), "{login}");
+        assert!(
+            register.contains("Registration is closed on this server."),
+            "{register}"
         );
         assert_eq!(
             srv.get("/api/admin/settings", &anna).await.body["open_registration"],
@@ -472,10 +492,22 @@ async fn a_new_server_closes_registration_after_the_first_account() {
             )
             .await;
         assert_eq!(opened.status, StatusCode::OK, "{}", opened.text);
+        let (login, register, state) = visitor_sees(&srv).await;
+        assert_eq!(state, json!({"first": false, "open": true}));
+        assert!(login.contains("Create an account"), "{login}");
+        assert!(!register.contains("Registration is closed"), "{register}");
         srv.register("bert").await;
         assert_eq!((users(&srv).await, admins(&srv).await), (2, 1));
     })
     .await;
+}
+
+/// What a visitor is told: the login and register pages' server HTML, and `sign_up`.
+async fn visitor_sees(srv: &crate::support::TestServer) -> (String, String, serde_json::Value) {
+    let login = srv.get("/login", &As::anonymous()).await.text;
+    let register = srv.get("/register", &As::anonymous()).await.text;
+    let state = server_fn(srv, "sign_up", &As::anonymous(), "").await;
+    (login, register, state.body)
 }
 
 /// Fresh, unmigrated databases (SQLite, and PostgreSQL when configured) named after `name`.

@@ -8,7 +8,13 @@ use leptos::server_fn::Decodes;
 use serde_json::{Value, json};
 
 /// Server functions that visitors may call.
-const PUBLIC_SERVER_FNS: &[&str] = &["/api/fn/me", "/api/fn/login", "/api/fn/register"];
+const PUBLIC_SERVER_FNS: &[&str] = &[
+    "/api/fn/me",
+    "/api/fn/login",
+    "/api/fn/register",
+    // Whether the server has accounts yet and registration is open: what the login page says.
+    "/api/fn/sign_up",
+];
 
 fn documented_operations(doc: &Value) -> Vec<(Method, String, bool)> {
     let mut ops = Vec::new();
