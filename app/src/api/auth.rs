@@ -1,7 +1,7 @@
 //! Logging in and out, registering, and who is logged in.
 
 use crate::error::AppError;
-use domain::api::Me;
+use domain::api::{Me, SignUp};
 use leptos::prelude::*;
 
 /// The logged-in user with their libraries, or `None` for a visitor.
@@ -16,7 +16,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 
 /// Whether the server has no account yet and whether anyone may register.
 #[server(prefix = "/api/fn", endpoint = "sign_up", output = crate::api::codec::Json)]
-pub async fn get_sign_up() -> Result<domain::api::SignUp, AppError> {
+pub async fn get_sign_up() -> Result<SignUp, AppError> {
     use super::server::*;
     Ok(backend::auth::users::sign_up(&state()?).await?)
 }
