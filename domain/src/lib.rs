@@ -14,6 +14,7 @@ pub mod library;
 pub mod media;
 pub mod metadata;
 pub mod monitor;
+pub mod movie_link;
 pub mod naming;
 pub mod playback;
 pub mod ranking;

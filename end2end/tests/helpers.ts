@@ -203,3 +203,15 @@ export async function uploadFile(
   expect(end.status(), await end.text()).toBe(200);
   return end.json();
 }
+
+/** The stand-in IMDb's address (as playwright.config.ts computes it). */
+export function metadataURL(): string {
+  const port = Number(process.env.OTT_E2E_PORT || 3900);
+  return `http://127.0.0.1:${Number(process.env.OTT_E2E_METADATA_PORT || port + 1)}`;
+}
+
+/** Switches the stand-in IMDb off (it drops every connection) or back on. */
+export async function setMovieDatabaseReachable(request: APIRequestContext, reachable: boolean) {
+  const answer = await request.post(`${metadataURL()}/${reachable ? '__online' : '__offline'}`);
+  expect(answer.ok()).toBeTruthy();
+}

@@ -9,7 +9,7 @@ use domain::api::{LibraryInfo, Me};
 use domain::format;
 use domain::upload::EndMode;
 use domain::upload_batch::{Unfinished, unfinished};
-use leptos::either::{EitherOf3, EitherOf5};
+use leptos::either::{EitherOf3, EitherOf4, EitherOf5};
 use leptos::ev;
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -428,6 +428,8 @@ fn Choose(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
         move |_| selection.drop_pick(&pick)
     };
     let found = pick.found.clone();
+    let retry_in = pick.retry_in.clone();
+    let pick_again = pick.clone();
     let highlighted = pick.highlighted.clone();
     let query = pick.query.clone();
     let label = format!("Movie for {}", pick.file.filename);
@@ -440,12 +442,30 @@ fn Choose(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
             <button class="button-quiet" on:click=skip>"Don't upload"</button>
         </div>
         {move || match found.get() {
-            Found::Searching => EitherOf3::A(view! { <p class="loading" aria-live="polite">"Searching…"</p> }),
-            Found::Failed(message) => EitherOf3::B(view! { <p class="notice" role="status">{message}</p> }),
+            Found::Searching => EitherOf4::A(view! { <p class="loading" aria-live="polite">"Searching…"</p> }),
+            Found::Failed(message) => EitherOf4::B(view! { <p class="notice" role="status">{message}</p> }),
+            Found::Unreachable(message) => {
+                let retry_in = retry_in.clone();
+                let pick = pick_again.clone();
+                let again = move |_| {
+                    let pick = pick.clone();
+                    leptos::task::spawn_local(async move { upload::search_now(&pick).await });
+                };
+                EitherOf4::D(view! {
+                    <div class="notice unreachable">
+                        <p role="status">{message}</p>
+                        <p>
+                            {move || format!("Trying again in {} s. ", retry_in.get())}
+                            <button class="button-quiet small" on:click=again>"Try now"</button>
+                        </p>
+                        <p class="hint">{upload::PASTE_HINT}</p>
+                    </div>
+                })
+            }
             Found::Results(r) => {
                 let highlighted = highlighted.clone();
                 let confirm = confirm.clone();
-                EitherOf3::C(view! {
+                EitherOf4::C(view! {
                     <ul class="candidates" role="listbox" aria-label=format!("Candidates for {}", file_name)>
                         {r.candidates.into_iter().take(SHOWN).enumerate().map(|(i, c)| {
                             let confirm = confirm.clone();

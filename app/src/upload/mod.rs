@@ -15,6 +15,8 @@ use domain::upload::EndMode;
 use domain::upload_batch::{Intake, intake, subtitle_owner};
 use leptos::prelude::*;
 use queue::Queue;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Candidates shown per file.
 pub const SHOWN: usize = 5;
@@ -22,6 +24,11 @@ pub const SHOWN: usize = 5;
 const SEARCHES_AT_ONCE: usize = 3;
 /// Typing pause before a search, in milliseconds.
 const DEBOUNCE_MS: u32 = 300;
+/// Seconds before each new try while the movie database cannot be reached (the last repeats).
+const RETRY_SECS: [u32; 5] = [5, 10, 20, 40, 60];
+/// The way on when searching cannot help.
+pub const PASTE_HINT: &str =
+    "You can also paste the movie's IMDb link (imdb.com/title/tt…) or id in the box.";
 
 /// A file as picked: the browser's handle and, for folders, the folder it was in.
 pub struct Picked {
@@ -45,6 +52,8 @@ pub enum Found {
     Searching,
     Results(SearchResult),
     Failed(String),
+    /// The movie database cannot be reached; searching again in [`Pick::retry_in`] seconds.
+    Unreachable(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -76,6 +85,10 @@ pub struct Pick {
     pub found: ArcRwSignal<Found>,
     pub highlighted: ArcRwSignal<usize>,
     pub stage: ArcRwSignal<Stage>,
+    /// Counts the searches started: a retry waiting for an older one gives up.
+    pub round: Arc<AtomicU32>,
+    /// Seconds until the next try while the movie database cannot be reached.
+    pub retry_in: ArcRwSignal<u32>,
 }
 
 impl Pick {
@@ -255,6 +268,8 @@ impl Selection {
                 found: ArcRwSignal::new(Found::Searching),
                 highlighted: ArcRwSignal::new(0),
                 stage: ArcRwSignal::new(Stage::Choosing),
+                round: Arc::default(),
+                retry_in: ArcRwSignal::new(0),
             });
         }
         for (owner, id, description) in followers {
@@ -372,30 +387,74 @@ pub fn label(r: &Ranked) -> String {
 }
 
 /// Searches the movie for what the pick's box says (guessed, or typed: "Alien 1979" looks for
-/// Alien from 1979).
-async fn search_now(pick: &Pick) {
-    let text = pick.query.get_untracked();
+/// Alien from 1979; an IMDb id or link names the movie outright).
+pub async fn search_now(pick: &Pick) {
+    let round = pick.round.fetch_add(1, Ordering::Relaxed) + 1;
     pick.found.set(Found::Searching);
     pick.highlighted.set(0);
+    try_search(pick, round, 0).await;
+}
+
+async fn try_search(pick: &Pick, round: u32, attempt: usize) {
+    let text = pick.query.get_untracked();
     let guess = domain::guess::guess(&text);
-    let Some(title) = guess
-        .title
-        .or_else(|| Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
-    else {
+    let title = if domain::movie_link::parse(&text).is_some() {
+        Some(text.trim().to_owned())
+    } else {
+        guess
+            .title
+            .or_else(|| Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+    };
+    let Some(title) = title else {
         pick.found
             .set(Found::Failed("Type a title to search.".into()));
         return;
     };
     let answer = search_movies(title, guess.year).await;
-    if pick.query.get_untracked() != text {
+    if pick.round.load(Ordering::Relaxed) != round {
         return; // typed on meanwhile: a newer search is coming
     }
     pick.found.set(match answer {
-        Ok(r) if r.candidates.is_empty() => {
-            Found::Failed("No movie found; try another title or add the year.".into())
-        }
+        Ok(r) if r.candidates.is_empty() => Found::Failed(format!(
+            "No movie found; try another title or add the year. {PASTE_HINT}"
+        )),
         Ok(r) => Found::Results(r),
+        Err(e) if may_come_back(&e.error) => {
+            let retry_in = RETRY_SECS[attempt.min(RETRY_SECS.len() - 1)];
+            pick.retry_in.set(retry_in);
+            retry_later(pick.clone(), round, attempt, retry_in);
+            Found::Unreachable(e.message)
+        }
         Err(e) => Found::Failed(e.message),
+    });
+}
+
+/// Errors of a movie database that is offline, slow or refusing for a while.
+fn may_come_back(code: &str) -> bool {
+    matches!(
+        code,
+        "provider_unavailable" | "provider_timeout" | "provider_bad_answer"
+    )
+}
+
+/// Counts down `secs`, then searches again, unless a newer search started or the file left
+/// the list meanwhile.
+fn retry_later(pick: Pick, round: u32, attempt: usize, secs: u32) {
+    leptos::task::spawn_local(async move {
+        let current = |pick: &Pick| {
+            pick.round.load(Ordering::Relaxed) == round
+                && pick.stage.get_untracked() == Stage::Choosing
+        };
+        for left in (1..=secs).rev() {
+            if !current(&pick) {
+                return;
+            }
+            pick.retry_in.set(left);
+            http::sleep(1000).await;
+        }
+        if current(&pick) {
+            try_search(&pick, round, attempt + 1).await;
+        }
     });
 }
 

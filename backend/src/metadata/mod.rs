@@ -11,7 +11,9 @@ pub mod providers;
 use crate::{ApiError, AppState};
 use cache::TtlCache;
 use domain::metadata::imdb_suggest;
+use domain::movie_link::{self, MovieLink};
 use domain::ranking;
+use domain::ranking::Candidate;
 pub use domain::ranking::SearchResult;
 use governor::{DefaultDirectRateLimiter, Quota};
 use http::StatusCode;
@@ -40,14 +42,28 @@ pub const USER_AGENT: &str = concat!(
 pub enum SearchError {
     #[error("Type a title to search for (at most 200 characters).")]
     BadQuery,
-    #[error("The movie database did not answer within {0} seconds; try again later.")]
+    // The messages reach the uploader: a sentence each, never the address asked or the HTTP
+    // library's words (those go to the log).
+    #[error("The movie database did not answer within {0} seconds.")]
     Timeout(u64),
-    #[error("The movie database cannot be reached: {0}")]
+    #[error("The movie database cannot be reached right now.")]
     Unreachable(String),
-    #[error("The movie database answered with an error ({0}); try again later.")]
+    #[error("The movie database is not answering searches right now (it said {0}).")]
     Refused(u16),
-    #[error("{0}")]
+    #[error("The movie database answered something this server cannot read.")]
     BadAnswer(#[from] domain::metadata::BadAnswer),
+    #[error(
+        "This server has no TMDB key, so it cannot read TMDB links; paste the movie's IMDb link (imdb.com/title/tt…) instead."
+    )]
+    TmdbLinkWithoutKey,
+    #[error(
+        "TMDB does not know this movie, or it has no IMDb id; paste the movie's IMDb link instead."
+    )]
+    TmdbLinkUnknown,
+    #[error(
+        "TMDB cannot be reached right now; paste the movie's IMDb link (imdb.com/title/tt…) instead."
+    )]
+    TmdbLinkUnreachable,
 }
 
 impl From<SearchError> for ApiError {
@@ -61,9 +77,17 @@ impl From<SearchError> for ApiError {
             SearchError::Unreachable(_) | SearchError::Refused(_) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "provider_unavailable", message)
             }
-            SearchError::BadAnswer(_) => {
-                tracing::warn!(%message, "a metadata provider's answer could not be read");
+            SearchError::BadAnswer(why) => {
+                tracing::warn!(%why, "a metadata provider's answer could not be read");
                 ApiError::new(StatusCode::BAD_GATEWAY, "provider_bad_answer", message)
+            }
+            SearchError::TmdbLinkWithoutKey | SearchError::TmdbLinkUnknown => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "tmdb_link_unusable",
+                message,
+            ),
+            SearchError::TmdbLinkUnreachable => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "provider_unavailable", message)
             }
         }
     }
@@ -140,6 +164,9 @@ pub async fn search_movies(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(SearchError::BadQuery);
     }
+    if let Some(link) = movie_link::parse(title) {
+        return by_link(state, link).await;
+    }
     let metadata = &state.metadata;
     let key = (title.to_lowercase(), year);
     if let Some(found) = metadata.searches.get(&key) {
@@ -151,15 +178,16 @@ pub async fn search_movies(
         imdb_suggest::search_path(title)
     );
     let secs = state.config.metadata_timeout_secs;
-    let answer = metadata
-        .get("imdb", &url, secs)
-        .await
-        .map_err(|e| match e {
+    let answer = metadata.get("imdb", &url, secs).await.map_err(|e| {
+        tracing::warn!(%title, error = %e, "searching IMDb failed");
+        match e {
             providers::FetchError::Timeout(s) => SearchError::Timeout(s),
             providers::FetchError::Unreachable(why) => SearchError::Unreachable(why),
             other => SearchError::Unreachable(other.to_string()),
-        })?;
+        }
+    })?;
     if !(200..300).contains(&answer.status) {
+        tracing::warn!(%title, status = answer.status, "IMDb refused a search");
         return Err(SearchError::Refused(answer.status));
     }
     let bytes = answer.body;
@@ -172,4 +200,70 @@ pub async fn search_movies(
     };
     metadata.searches.put(key, result.clone());
     Ok(result)
+}
+
+/// The movie a pasted id or address names. An IMDb id is taken even when IMDb cannot be asked
+/// (the uploader said which movie it is; the metadata job fills in the rest when it can); a
+/// TMDB address needs TMDB to learn the IMDb id.
+async fn by_link(state: &AppState, link: MovieLink) -> Result<SearchResult, SearchError> {
+    let candidate = match link {
+        MovieLink::Imdb(imdb_id) => match providers::suggested(state, &imdb_id).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::info!(imdb = %imdb_id, error = %e, "a pasted IMDb id was not looked up; taken as it is");
+                Candidate {
+                    title: imdb_id.clone(),
+                    imdb_id,
+                    year: None,
+                    kind: None,
+                    rank: 0,
+                    poster_url: None,
+                    cast: None,
+                }
+            }
+        },
+        MovieLink::Tmdb(tmdb_id) => {
+            let key = state
+                .config
+                .tmdb_api_key
+                .as_deref()
+                .ok_or(SearchError::TmdbLinkWithoutKey)?;
+            let details = providers::tmdb_movie(state, tmdb_id, key)
+                .await
+                .map_err(|e| {
+                    tracing::info!(tmdb = tmdb_id, error = %e, "a pasted TMDB link was not resolved");
+                    match e {
+                        providers::FetchError::NotFound | providers::FetchError::BadAnswer(_) => {
+                            SearchError::TmdbLinkUnknown
+                        }
+                        _ => SearchError::TmdbLinkUnreachable,
+                    }
+                })?;
+            Candidate {
+                title: details.title.unwrap_or_else(|| details.imdb_id.clone()),
+                imdb_id: details.imdb_id,
+                year: details.year,
+                kind: Some("movie".into()),
+                rank: 0,
+                poster_url: details.poster_url,
+                cast: (!details.cast.is_empty()).then(|| {
+                    details
+                        .cast
+                        .iter()
+                        .take(2)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }),
+            }
+        }
+    };
+    tracing::info!(imdb = %candidate.imdb_id, "a movie was named by a pasted id or address");
+    Ok(SearchResult {
+        candidates: vec![ranking::Ranked {
+            candidate,
+            confidence: 1.0,
+        }],
+        confident: true,
+    })
 }

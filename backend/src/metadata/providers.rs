@@ -399,6 +399,25 @@ async fn omdb_details(
 
 /// IMDb's suggestion API by id: title, year and poster, when nothing else answered.
 async fn suggestion(state: &AppState, imdb_id: &str) -> Result<MovieDetails, FetchError> {
+    let found = suggested(state, imdb_id).await?;
+    Ok(MovieDetails {
+        imdb_id: found.imdb_id,
+        title: Some(found.title),
+        year: found.year,
+        poster_url: found.poster_url,
+        cast: found
+            .cast
+            .map(|c| c.split(", ").map(str::to_owned).collect())
+            .unwrap_or_default(),
+        ..Default::default()
+    })
+}
+
+/// IMDb's suggestion for exactly `imdb_id`, as a search candidate.
+pub(super) async fn suggested(
+    state: &AppState,
+    imdb_id: &str,
+) -> Result<domain::ranking::Candidate, FetchError> {
     let url = format!(
         "{}{}",
         base(&state.config.imdb_suggest_url),
@@ -411,21 +430,41 @@ async fn suggestion(state: &AppState, imdb_id: &str) -> Result<MovieDetails, Fet
     if answer.status != 200 {
         return Err(FetchError::Refused(answer.status));
     }
-    let found = imdb_suggest::parse(&answer.body)?
+    imdb_suggest::parse(&answer.body)?
         .into_iter()
         .find(|c| c.imdb_id == imdb_id)
-        .ok_or(FetchError::NotFound)?;
-    Ok(MovieDetails {
-        imdb_id: found.imdb_id,
-        title: Some(found.title),
-        year: found.year,
-        poster_url: found.poster_url,
-        cast: found
-            .cast
-            .map(|c| c.split(", ").map(str::to_owned).collect())
-            .unwrap_or_default(),
-        ..Default::default()
-    })
+        .ok_or(FetchError::NotFound)
+}
+
+/// TMDB's details of its movie number `tmdb_id` (which carry the IMDb id).
+pub(super) async fn tmdb_movie(
+    state: &AppState,
+    tmdb_id: u64,
+    key: &str,
+) -> Result<MovieDetails, FetchError> {
+    let key = TmdbKey::of(key);
+    let url = key.url(format!(
+        "{}{}",
+        base(&state.config.tmdb_url),
+        tmdb::details_path(tmdb_id)
+    ));
+    let answer = state
+        .metadata
+        .get_with(
+            "tmdb",
+            &url,
+            key.bearer(),
+            state.config.metadata_timeout_secs,
+        )
+        .await?;
+    match answer.status {
+        200 => Ok(tmdb::parse_details(
+            &answer.body,
+            &state.config.tmdb_image_url,
+        )?),
+        404 => Err(FetchError::NotFound),
+        other => Err(FetchError::Refused(other)),
+    }
 }
 
 /// Downloads an image (a poster or a backdrop), refusing what is not one or is too large.

@@ -5,6 +5,7 @@ use crate::uploader::client::ApiClient;
 use crate::uploader::{self, Job, Options, Outcome};
 use anyhow::{Context, bail};
 use domain::api::{FileDescription, FileStatus};
+use domain::movie_link::MovieLink;
 use domain::upload::{self as rules, EndMode};
 use domain::upload_client::Backoff;
 use domain::upload_client::Failure;
@@ -24,8 +25,8 @@ pub struct UploadArgs {
     /// Library id [default: your active library].
     #[arg(long)]
     pub library: Option<i32>,
-    /// IMDb id of the movie, e.g. tt0133093 [default: an id written in the file or folder
-    /// name, else the movie the name describes, searched on the server].
+    /// IMDb id or link of the movie, e.g. tt0133093 [default: an id written in the file or
+    /// folder name, else the movie the name describes, searched on the server].
     #[arg(long)]
     pub imdb: Option<String>,
     /// When a name does not say for sure which movie it is, take the best match instead of
@@ -110,9 +111,14 @@ fn describe(path: &Path, imdb: Option<&str>) -> anyhow::Result<Job> {
     })
 }
 
-pub async fn run(args: UploadArgs) -> anyhow::Result<()> {
-    if let Some(id) = &args.imdb {
-        rules::check_imdb_id(id).map_err(|e| anyhow::anyhow!("--imdb: {e}"))?;
+pub async fn run(mut args: UploadArgs) -> anyhow::Result<()> {
+    if let Some(given) = &args.imdb {
+        match domain::movie_link::parse(given) {
+            Some(MovieLink::Imdb(id)) => args.imdb = Some(id),
+            _ => bail!(
+                "--imdb: give the movie's IMDb id (tt0133093) or IMDb link (imdb.com/title/tt0133093)"
+            ),
+        }
     }
     EndMode::parse(Some(&args.mode)).map_err(|e| anyhow::anyhow!("--mode: {e}"))?;
     let api = ApiClient::new(&args.server, &args.token)?;

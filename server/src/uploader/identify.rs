@@ -5,9 +5,11 @@
 use super::Job;
 use super::client::ApiClient;
 use domain::ranking::Ranked;
+use domain::upload_client::{Backoff, Failure};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::time::Duration;
 
 /// How to settle unclear matches.
 #[derive(Clone, Copy, Debug)]
@@ -16,6 +18,8 @@ pub struct Policy {
     pub yes: bool,
     /// Ask on the terminal (only when standard input is one).
     pub ask: bool,
+    /// Waits between searches while the movie database cannot be reached.
+    pub retry: Backoff,
 }
 
 impl Policy {
@@ -23,6 +27,12 @@ impl Policy {
         Policy {
             yes,
             ask: std::io::stdin().is_terminal(),
+            // 5, 10 and 20 s: an outage of half a minute does not stop a batch.
+            retry: Backoff {
+                first: Duration::from_secs(5),
+                max: Duration::from_secs(20),
+                attempts: 3,
+            },
         }
     }
 }
@@ -48,6 +58,9 @@ pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<
     let mut failures = Vec::new();
     // CD1/CD2 and a film's subtitles guess the same: search and ask once for them.
     let mut settled: HashMap<(String, Option<u16>), Result<String, String>> = HashMap::new();
+    // Once the movie database stayed unreachable through every retry, the other files are
+    // not retried again.
+    let mut reachable = true;
     for job in jobs.iter_mut().filter(|j| j.imdb_id.is_none()) {
         let folder = job
             .path
@@ -64,7 +77,7 @@ pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<
         };
         let key = (title.to_lowercase(), guess.year);
         if !settled.contains_key(&key) {
-            let answer = settle(api, &title, guess.year, &job.path, policy).await;
+            let answer = settle(api, &title, guess.year, &job.path, policy, &mut reachable).await;
             settled.insert(key.clone(), answer);
         }
         match &settled[&key] {
@@ -75,21 +88,41 @@ pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<
     failures
 }
 
+/// What to do when no search can tell the movie.
+const NAME_IT: &str = "pass --imdb with the movie's IMDb id or link, or put the id in the file \
+                       name (e.g. \"Heat [tt0113277].mkv\")";
+
 async fn settle(
     api: &ApiClient,
     title: &str,
     year: Option<u16>,
     path: &Path,
     policy: Policy,
+    reachable: &mut bool,
 ) -> Result<String, String> {
-    let searched = api
-        .search(title, year)
-        .await
-        .map_err(|e| format!("searching for \"{title}\" failed: {e}"))?;
+    let mut retries = 0;
+    let searched = loop {
+        match api.search(title, year).await {
+            Ok(found) => break found,
+            Err(Failure::Refused { code, message, .. }) if may_come_back(&code) => {
+                retries += 1;
+                let wait = policy.retry.delay(retries).filter(|_| *reachable);
+                let Some(wait) = wait else {
+                    *reachable = false;
+                    return Err(format!("{message} {NAME_IT}"));
+                };
+                eprintln!(
+                    "{message} Searching for \"{title}\" again in {} s…",
+                    wait.as_secs_f32().ceil()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => return Err(format!("searching for \"{title}\" failed: {e}")),
+        }
+    };
+    *reachable = true;
     let Some(best) = searched.candidates.first() else {
-        return Err(format!(
-            "no movie called \"{title}\" was found; pass --imdb tt…"
-        ));
+        return Err(format!("no movie called \"{title}\" was found; {NAME_IT}"));
     };
     if searched.confident || policy.yes {
         println!("identified {} as {}", path.display(), describe(best));
@@ -104,6 +137,14 @@ async fn settle(
         "not sure which movie this is (best matches: {}); pass --imdb tt… or --yes",
         list.join("; ")
     ))
+}
+
+/// Errors of a movie database that is offline, slow or refusing for a while.
+fn may_come_back(code: &str) -> bool {
+    matches!(
+        code,
+        "provider_unavailable" | "provider_timeout" | "provider_bad_answer"
+    )
 }
 
 /// Asks on the terminal which candidate the file is.

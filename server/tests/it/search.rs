@@ -118,3 +118,135 @@ async fn an_unreachable_provider_is_a_clear_error() {
     )
     .await;
 }
+
+/// `q` percent-encoded for a query string.
+fn q(text: &str) -> String {
+    domain::metadata::percent_encode(text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_imdb_or_tmdb_link_names_the_movie() {
+    on_each_database_with(fixtures::use_fixtures, |srv| async move {
+        let anna = As::cookie(&srv.register("anna").await);
+        // An IMDb address: the id is looked up for its title, and nothing else is offered.
+        let r = srv
+            .get(
+                &format!(
+                    "/api/search/movies?q={}",
+                    q("https://www.imdb.com/title/tt0113277/?ref_=fn_al_tt_1")
+                ),
+                &anna,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            r.body["candidates"].as_array().unwrap().len(),
+            1,
+            "{}",
+            r.text
+        );
+        assert_eq!(r.body["candidates"][0]["imdbId"], "tt0113277");
+        assert_eq!(r.body["candidates"][0]["title"], "Heat");
+        assert_eq!(r.body["confident"], true);
+        // A TMDB address: TMDB tells the IMDb id.
+        let r = srv
+            .get(
+                &format!(
+                    "/api/search/movies?q={}",
+                    q("https://www.themoviedb.org/movie/348-alien")
+                ),
+                &anna,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["candidates"][0]["imdbId"], "tt0078748");
+        assert_eq!(r.body["candidates"][0]["title"], "Alien");
+        assert_eq!(r.body["candidates"][0]["year"], 1979);
+        // A TMDB movie TMDB does not know.
+        srv.get(
+            &format!("/api/search/movies?q={}", q("themoviedb.org/movie/999999")),
+            &anna,
+        )
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "tmdb_link_unusable");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_movie_database_off_a_pasted_imdb_id_still_names_the_movie() {
+    // Nothing listens there: reqwest's own message would quote the address.
+    let nowhere = format!("http://127.0.0.1:{}", crate::support::free_port());
+    on_each_database_with(
+        move |c| {
+            c.imdb_suggest_url = nowhere.clone();
+            c.tmdb_url = nowhere.clone();
+            c.tmdb_api_key = Some(fixtures::TMDB_KEY.into());
+        },
+        |srv| async move {
+            let anna = As::cookie(&srv.register("anna").await);
+            let r = srv.get("/api/search/movies?q=Alien", &anna).await;
+            r.assert_error(StatusCode::BAD_GATEWAY, "provider_unavailable");
+            assert_eq!(
+                r.body["message"],
+                "The movie database cannot be reached right now."
+            );
+            assert!(
+                !r.text.contains("127.0.0.1") && !r.text.contains("http"),
+                "{}",
+                r.text
+            );
+
+            // The id is taken as it is; the metadata job names the movie later.
+            for pasted in ["tt0078748", "https://m.imdb.com/title/tt0078748/"] {
+                let r = srv
+                    .get(&format!("/api/search/movies?q={}", q(pasted)), &anna)
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{pasted}: {}", r.text);
+                assert_eq!(r.body["candidates"][0]["imdbId"], "tt0078748");
+                assert_eq!(r.body["candidates"][0]["title"], "tt0078748");
+                assert_eq!(r.body["confident"], true);
+            }
+            // A TMDB address needs TMDB: the answer says what to paste instead.
+            let r = srv
+                .get(
+                    &format!("/api/search/movies?q={}", q("themoviedb.org/movie/348")),
+                    &anna,
+                )
+                .await;
+            r.assert_error(StatusCode::BAD_GATEWAY, "provider_unavailable");
+            assert!(
+                r.body["message"].as_str().unwrap().contains("IMDb link"),
+                "{}",
+                r.text
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tmdb_link_without_a_tmdb_key_says_what_to_paste_instead() {
+    on_each_database_with(
+        |c| {
+            fixtures::use_fixtures(c);
+            c.tmdb_api_key = None;
+        },
+        |srv| async move {
+            let anna = As::cookie(&srv.register("anna").await);
+            let r = srv
+                .get(
+                    &format!("/api/search/movies?q={}", q("themoviedb.org/movie/348")),
+                    &anna,
+                )
+                .await;
+            r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "tmdb_link_unusable");
+            assert!(
+                r.body["message"].as_str().unwrap().contains("no TMDB key"),
+                "{}",
+                r.text
+            );
+        },
+    )
+    .await;
+}

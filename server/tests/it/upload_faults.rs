@@ -669,6 +669,106 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_link() {
+    use crate::fixtures::hits;
+    use server::uploader::identify::{Policy, identify};
+
+    let srv = RealServer::start().await;
+    let api = ApiClient::new(&srv.url, &srv.token).unwrap();
+    let dir = TempDir::new().unwrap();
+    let job = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, b"x").unwrap();
+        Job {
+            path,
+            file: FileDescription {
+                filename: name.into(),
+                size: 1,
+                last_modified: 1,
+            },
+            imdb_id: None,
+        }
+    };
+    // The stand-in IMDb fails every search that starts with "error".
+    let mut jobs = vec![
+        job("Error Outage.mkv"),
+        job("Error Outage.en.srt"),
+        job("Error Again.mkv"),
+    ];
+    let (outage, again) = (hits("error outage"), hits("error again"));
+    let policy = Policy {
+        yes: false,
+        ask: false,
+        retry: Backoff {
+            first: Duration::from_millis(10),
+            max: Duration::from_millis(10),
+            attempts: 2,
+        },
+    };
+    let failures = identify(&api, &mut jobs, policy).await;
+    assert_eq!(hits("error outage") - outage, 3, "a search and two retries");
+    assert_eq!(
+        hits("error again") - again,
+        1,
+        "no more retries once the database stayed away"
+    );
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    for (path, why) in &failures {
+        assert!(
+            why.contains("not answering searches right now"),
+            "{path}: {why}"
+        );
+        assert!(
+            why.contains("pass --imdb with the movie's IMDb id or link"),
+            "{why}"
+        );
+        assert!(!why.contains("http"), "{why}");
+    }
+    assert!(jobs.iter().all(|j| j.imdb_id.is_none()));
+
+    // The way on: the movie's IMDb address.
+    let file = dir.path().join("Some home video.mkv");
+    let data = b"named by its IMDb address".to_vec();
+    std::fs::write(&file, &data).unwrap();
+    let out = Command::new(OTT)
+        .args(["upload", "--server", &srv.url])
+        .args(["--library", &srv.library.to_string()])
+        .args([
+            "--imdb",
+            "https://www.imdb.com/title/tt0113277/?ref_=fn_al_tt_1",
+        ])
+        .env("OTT_TOKEN", &srv.token)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sha256(&srv.stored("tt0113277/unknown/movie.mkv")),
+        sha256(&data)
+    );
+    // Anything else is refused before a byte is sent.
+    let out = Command::new(OTT)
+        .args(["upload", "--server", &srv.url])
+        .args(["--imdb", "https://www.themoviedb.org/movie/348"])
+        .env("OTT_TOKEN", &srv.token)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--imdb: give the movie's IMDb id"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(srv.staged().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_metadata_job_cut_short_by_a_kill_finishes_after_the_restart() {
     use crate::fixtures::{SLOW_FOR, SLOW_TITLE};
     use backend::entities::movie;

@@ -9,16 +9,19 @@ use backend::{ApiError, AppState};
 
 /// Searches IMDb for a title and ranks the answers against it and the year (title similarity,
 /// year, kind, popularity), so that the right movie comes first. `confident` says whether the
-/// first is clear enough to take without asking.
+/// first is clear enough to take without asking. An IMDb id or address, or a TMDB movie
+/// address, names the movie outright (one candidate); an IMDb id is taken even when IMDb
+/// cannot be reached.
 #[utoipa::path(get, path = "/api/search/movies", tag = "metadata", security(("session" = []), ("token" = [])),
     params(
-        ("q" = String, Query, description = "Title, as guessed from a file name or typed"),
+        ("q" = String, Query, description = "Title, as guessed from a file name or typed; or an IMDb id, IMDb address or TMDB movie address"),
         ("year" = Option<u16>, Query, description = "Release year, if known"),
     ),
     responses(
         (status = OK, description = "`{\"candidates\": [{imdbId, title, year, kind, rank, posterUrl, cast, confidence}], \"confident\": bool}`"),
         (status = BAD_REQUEST, description = "Missing or overlong title, or a year that is not one", body = ErrorBody),
         (status = UNAUTHORIZED, description = "Not logged in", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`tmdb_link_unusable`: a TMDB address without a TMDB key, or one TMDB does not know", body = ErrorBody),
         (status = BAD_GATEWAY, description = "`provider_unavailable` or `provider_bad_answer`", body = ErrorBody),
         (status = GATEWAY_TIMEOUT, description = "`provider_timeout`", body = ErrorBody),
     ))]

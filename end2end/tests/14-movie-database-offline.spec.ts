@@ -1,0 +1,97 @@
+import { expect, test, type Page } from '@playwright/test';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  PASSWORD,
+  createLibrary,
+  loginAsAdmin,
+  register,
+  setMovieDatabaseReachable,
+  setRegistrationOpen,
+  uniqueUsername,
+} from './helpers';
+
+const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const picker = (page: Page) => page.getByLabel('Choose movie files');
+const queueItem = (page: Page, filename: string) => page.locator(`li.queue-item[data-file="${filename}"]`);
+/** The part of the upload page about one file. */
+const pickOf = (page: Page, filename: string) => page.locator('li.pick').filter({ hasText: filename });
+
+test.beforeAll(async ({ browser }) => {
+  // This file registers its own user, also when it runs alone.
+  const admin = await browser.newPage();
+  await loginAsAdmin(admin);
+  await setRegistrationOpen(admin, true);
+  await admin.close();
+});
+
+// Whatever happens, the next file finds the stand-in IMDb answering.
+test.afterEach(async ({ request }) => {
+  await setMovieDatabaseReachable(request, true);
+});
+
+test('with the movie database unreachable the uploader explains, retries on its own, and takes a pasted IMDb link', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(180_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-offline-'));
+  const heat = path.join(dir, 'Heat.1995.mkv');
+  const home = path.join(dir, 'Holiday at grandmas.mkv');
+  fs.writeFileSync(heat, crypto.randomBytes(64 * 1024));
+  fs.writeFileSync(home, crypto.randomBytes(48 * 1024));
+
+  await register(page, uniqueUsername('offline'), PASSWORD);
+  await createLibrary(page, 'Offline evenings');
+  const me = await (await page.request.get('/api/me')).json();
+  const library = me.libraries.find((l: { id: number }) => l.id === me.active_library_id);
+
+  await setMovieDatabaseReachable(request, false);
+
+  await test.step('a sentence, no address or library text, a countdown and the way on', async () => {
+    await picker(page).setInputFiles([heat]);
+    const pick = pickOf(page, 'Heat.1995.mkv');
+    await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
+    await expect(pick).toContainText(/Trying again in \d+ s\./);
+    await expect(pick).toContainText("paste the movie's IMDb link");
+    const shown = await pick.innerText();
+    expect(shown).not.toMatch(/https?:|127\.0\.0\.1|error sending request/);
+  });
+
+  await test.step('when it answers again, the next try finds the movie without a click', async () => {
+    await setMovieDatabaseReachable(request, true);
+    // The first retry comes 5 s after the failure.
+    await expect(page.getByRole('button', { name: 'This one: Heat (1995)' })).toBeVisible({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'This one: Heat (1995)' }).click();
+    await expect(queueItem(page, 'Heat.1995.mkv').locator('.queue-line')).toContainText('Uploaded', { timeout: 60_000 });
+  });
+
+  await test.step('still unreachable: a pasted IMDb address names the movie and the upload goes on', async () => {
+    await setMovieDatabaseReachable(request, false);
+    await picker(page).setInputFiles([home]);
+    const pick = pickOf(page, 'Holiday at grandmas.mkv');
+    await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
+    // "Try now" tries at once (and fails again, the database being still away).
+    await pick.getByRole('button', { name: 'Try now' }).click();
+    await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
+    await page
+      .getByLabel('Movie for Holiday at grandmas.mkv')
+      .fill('https://www.imdb.com/title/tt0133093/?ref_=nv_sr_srsg_0');
+    await page.getByRole('button', { name: 'This one: tt0133093' }).click();
+    await expect(queueItem(page, 'Holiday at grandmas.mkv').locator('.queue-line')).toContainText('Uploaded', {
+      timeout: 60_000,
+    });
+  });
+
+  // Bytes on disk, each under the movie it was filed as.
+  const stored = (id: string) => {
+    const folder = path.join(library.path, id);
+    const found = (fs.readdirSync(folder, { recursive: true }) as string[]).find((f) => f.endsWith('.mkv'));
+    expect(found, `a video under ${folder}`).toBeDefined();
+    return path.join(folder, found!);
+  };
+  expect(sha256(stored('tt0113277'))).toBe(sha256(heat));
+  expect(sha256(stored('tt0133093'))).toBe(sha256(home));
+});
