@@ -6,10 +6,9 @@ import path from 'node:path';
 import {
   PASSWORD,
   createLibrary,
-  loginAsAdmin,
   open,
+  openRegistration,
   register,
-  setRegistrationOpen,
   uniqueUsername,
   uploadFile,
 } from './helpers';
@@ -75,10 +74,7 @@ test.beforeAll(async ({ browser }) => {
   test.setTimeout(300_000);
   // A new server closes registration after its first account; this file registers a user per
   // clip, also when it runs on its own.
-  const admin = await browser.newPage();
-  await loginAsAdmin(admin);
-  await setRegistrationOpen(admin, true);
-  await admin.close();
+  await openRegistration(browser);
   const given = process.env.OTT_E2E_CLIPS_DIR;
   clipsDir = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-clips-'));
   if (!given) madeDir = clipsDir;

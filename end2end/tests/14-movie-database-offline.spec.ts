@@ -6,10 +6,9 @@ import path from 'node:path';
 import {
   PASSWORD,
   createLibrary,
-  loginAsAdmin,
+  openRegistration,
   register,
   setMovieDatabaseReachable,
-  setRegistrationOpen,
   uniqueUsername,
 } from './helpers';
 
@@ -19,13 +18,7 @@ const queueItem = (page: Page, filename: string) => page.locator(`li.queue-item[
 /** The part of the upload page about one file. */
 const pickOf = (page: Page, filename: string) => page.locator('li.pick').filter({ hasText: filename });
 
-test.beforeAll(async ({ browser }) => {
-  // This file registers its own user, also when it runs alone.
-  const admin = await browser.newPage();
-  await loginAsAdmin(admin);
-  await setRegistrationOpen(admin, true);
-  await admin.close();
-});
+test.beforeAll(async ({ browser }) => openRegistration(browser));
 
 // Whatever happens, the next file finds the stand-in IMDb answering.
 test.afterEach(async ({ request }) => {

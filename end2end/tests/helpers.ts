@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 
 /**
  * The server's first user, registered by 01-first-run.spec.ts. Files run in
@@ -166,6 +166,18 @@ export async function loginAsAdmin(page: Page): Promise<void> {
     `${ADMIN.username} must be the server's first (admin) user; run the whole suite in file order`,
   ).toBeVisible();
   await expect(navLink(page, 'Admin')).toBeVisible();
+}
+
+/**
+ * Opens registration as the administrator, in a page of its own: a new server closes it after
+ * its first account, and files that register their own users must also run alone.
+ */
+export async function openRegistration(browser: Browser): Promise<void> {
+  const context = await browser.newContext();
+  const admin = await context.newPage();
+  await loginAsAdmin(admin);
+  await setRegistrationOpen(admin, true);
+  await context.close();
 }
 
 /** On /admin: sets "Allow new people to register" and saves. */

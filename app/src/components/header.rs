@@ -69,7 +69,7 @@ pub fn Header() -> impl IntoView {
                                 {libraries.map(|(list, active)| view! {
                                     <LibrarySwitch libraries=list active=active switch=switch class="library-switch header-wide" />
                                 })}
-                                <form class="header-search" action="/search" method="get" role="search">
+                                <form class="header-search" action="/search" method="get" role="search" aria-label="Quick search">
                                     <input type="search" name="q" aria-label="Search movies" placeholder="Search" autocomplete="off" />
                                 </form>
                                 <UserMenu username=username.clone() logout=logout class="user-menu header-wide" />

@@ -50,7 +50,7 @@ pub fn SearchPage() -> impl IntoView {
             view! {
                 <section class="search-page">
                     <h1>"Search"</h1>
-                    <form action="/search" method="get" role="search" on:submit=|e| e.prevent_default()>
+                    <form action="/search" method="get" role="search" aria-label="Search this library" on:submit=|e| e.prevent_default()>
                         <input id="search-page-box" type="search" name="q" autocomplete="off" autofocus
                             aria-label="Title, actor or year" placeholder="Title, actor or year"
                             prop:value=text on:input=on_input />

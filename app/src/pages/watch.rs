@@ -290,6 +290,8 @@ fn Player(watch: WatchView) -> impl IntoView {
     view! {
         <Title text=title.clone() />
         <section class="player" aria-label=format!("Playing {title}")>
+            // The page's heading, for screen readers: the back link already shows the title.
+            <h1 class="visually-hidden">{title.clone()}</h1>
             <p class="player-back"><a href=movie_page>{format!("← {title}")}</a></p>
             <div class="player-frame">
                 <video

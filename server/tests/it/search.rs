@@ -119,9 +119,12 @@ async fn an_unreachable_provider_is_a_clear_error() {
     .await;
 }
 
-/// `q` percent-encoded for a query string.
-fn q(text: &str) -> String {
-    domain::metadata::percent_encode(text)
+/// The search for `text`, percent-encoded.
+fn search_for(text: &str) -> String {
+    format!(
+        "/api/search/movies?q={}",
+        domain::metadata::percent_encode(text)
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,10 +134,7 @@ async fn a_pasted_imdb_or_tmdb_link_names_the_movie() {
         // An IMDb address: the id is looked up for its title, and nothing else is offered.
         let r = srv
             .get(
-                &format!(
-                    "/api/search/movies?q={}",
-                    q("https://www.imdb.com/title/tt0113277/?ref_=fn_al_tt_1")
-                ),
+                &search_for("https://www.imdb.com/title/tt0113277/?ref_=fn_al_tt_1"),
                 &anna,
             )
             .await;
@@ -151,10 +151,7 @@ async fn a_pasted_imdb_or_tmdb_link_names_the_movie() {
         // A TMDB address: TMDB tells the IMDb id.
         let r = srv
             .get(
-                &format!(
-                    "/api/search/movies?q={}",
-                    q("https://www.themoviedb.org/movie/348-alien")
-                ),
+                &search_for("https://www.themoviedb.org/movie/348-alien"),
                 &anna,
             )
             .await;
@@ -163,12 +160,9 @@ async fn a_pasted_imdb_or_tmdb_link_names_the_movie() {
         assert_eq!(r.body["candidates"][0]["title"], "Alien");
         assert_eq!(r.body["candidates"][0]["year"], 1979);
         // A TMDB movie TMDB does not know.
-        srv.get(
-            &format!("/api/search/movies?q={}", q("themoviedb.org/movie/999999")),
-            &anna,
-        )
-        .await
-        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "tmdb_link_unusable");
+        srv.get(&search_for("themoviedb.org/movie/999999"), &anna)
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "tmdb_link_unusable");
     })
     .await;
 }
@@ -199,9 +193,7 @@ async fn with_the_movie_database_off_a_pasted_imdb_id_still_names_the_movie() {
 
             // The id is taken as it is; the metadata job names the movie later.
             for pasted in ["tt0078748", "https://m.imdb.com/title/tt0078748/"] {
-                let r = srv
-                    .get(&format!("/api/search/movies?q={}", q(pasted)), &anna)
-                    .await;
+                let r = srv.get(&search_for(pasted), &anna).await;
                 assert_eq!(r.status, StatusCode::OK, "{pasted}: {}", r.text);
                 assert_eq!(r.body["candidates"][0]["imdbId"], "tt0078748");
                 assert_eq!(r.body["candidates"][0]["title"], "tt0078748");
@@ -209,10 +201,7 @@ async fn with_the_movie_database_off_a_pasted_imdb_id_still_names_the_movie() {
             }
             // A TMDB address needs TMDB: the answer says what to paste instead.
             let r = srv
-                .get(
-                    &format!("/api/search/movies?q={}", q("themoviedb.org/movie/348")),
-                    &anna,
-                )
+                .get(&search_for("themoviedb.org/movie/348"), &anna)
                 .await;
             r.assert_error(StatusCode::BAD_GATEWAY, "provider_unavailable");
             assert!(
@@ -235,10 +224,7 @@ async fn a_tmdb_link_without_a_tmdb_key_says_what_to_paste_instead() {
         |srv| async move {
             let anna = As::cookie(&srv.register("anna").await);
             let r = srv
-                .get(
-                    &format!("/api/search/movies?q={}", q("themoviedb.org/movie/348")),
-                    &anna,
-                )
+                .get(&search_for("themoviedb.org/movie/348"), &anna)
                 .await;
             r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "tmdb_link_unusable");
             assert!(
