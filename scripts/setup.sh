@@ -4,7 +4,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CARGO_LEPTOS_VERSION="0.3.0"   # the newest that installs on stable Rust 1.95 (docs/toolchain)
+CARGO_LEPTOS_VERSION="0.3.11"  # installed with the image's nightly Rust (its lockfile needs rustc 1.96)
 BINARYEN_VERSION="132.0.0"     # wasm-opt for size-optimised release builds
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -74,10 +74,17 @@ build_release() {
   fi
 }
 
+# 0.3.11's WASM splitter (wasm_split_cli_support 0.2.3) keeps wasm-bindgen's closure
+# descriptions in the main module, so a lazily loaded page may make JS callbacks; 0.3.0's
+# did not. Its locked dependencies need a newer rustc than stable 1.95, hence nightly.
 install_cargo_leptos() {
-  if cargo leptos --version >/dev/null 2>&1; then return 0; fi
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" = "$CARGO_LEPTOS_VERSION" ]; then return 0; fi
+  rustup run nightly rustc --version >/dev/null 2>&1 || {
+    log "cargo-leptos $CARGO_LEPTOS_VERSION needs the nightly Rust toolchain (rustup toolchain install nightly)"
+    return 1
+  }
   log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes, once)"
-  tool_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  RUSTUP_TOOLCHAIN=nightly tool_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
 }
 
 install_wasm_bindgen() {

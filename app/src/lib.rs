@@ -65,9 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view={Lazy::<routes::Register>::new()} ssr=SSR />
                     <Route path=path!("/setup") view={Lazy::<routes::Setup>::new()} ssr=SSR />
                     <Route path=path!("/movie/:imdb_id") view={Lazy::<routes::Movie>::new()} ssr=SSR />
-                    // In the main bundle: its JS callbacks (wasm-bindgen closures) break when split out
-                    // by cargo-leptos 0.3.0 (see routes.rs), and playback should not wait for a chunk.
-                    <Route path=path!("/watch/:id") view=pages::watch::WatchPage ssr=SSR />
+                    <Route path=path!("/watch/:id") view={Lazy::<routes::Watch>::new()} ssr=SSR />
                     <Route path=path!("/upload") view={Lazy::<routes::Upload>::new()} ssr=SSR />
                     <Route path=path!("/admin") view={Lazy::<routes::Admin>::new()} ssr=SSR />
                     <Route path=path!("/search") view={Lazy::<routes::Search>::new()} ssr=SSR />

@@ -3,11 +3,10 @@
 //! `cargo leptos build --split` cuts the WASM bundle at each [`LazyRoute::view`] below: the
 //! code only that page uses goes into its own file, fetched when the page is opened (or
 //! hydrated after a full load). The home page stays in the main bundle because it is where
-//! most visits start, and so does the watch page: cargo-leptos 0.3.0's splitter leaves
-//! wasm-bindgen's `__wbindgen_describe_generic_import` (every `Closure` turned into a JS
-//! function) in a split chunk unprocessed, and the whole app then fails to hydrate
-//! ("Import #2 __wbindgen_placeholder__"). A page that makes JS closures belongs in the main
-//! bundle until the splitter knows that name. On the server these are plain calls.
+//! most visits start. The watch page may be split out since cargo-leptos 0.3.11, whose
+//! splitter keeps wasm-bindgen's closure descriptions (`__wbindgen_describe_generic_import`)
+//! in the main module; 0.3.0's left them in the chunk and hydration failed. On the server
+//! these are plain calls.
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -38,6 +37,7 @@ lazy_page! {
     Register => register::RegisterPage,
     Setup => setup::SetupPage,
     Movie => movie::MoviePage,
+    Watch => watch::WatchPage,
     Upload => upload::UploadPage,
     Admin => admin::AdminPage,
     Search => search::SearchPage,
