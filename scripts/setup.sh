@@ -64,7 +64,8 @@ build_release() {
   if install_nightly_wasm; then
     # The server first: a cargo-leptos build empties the site folder before it starts.
     cargo leptos build --release --split --server-only
-    # The flags repeat .cargo/config.toml's, which this variable may take the place of.
+    # Without reference types here (this variable takes the place of .cargo/config.toml's
+    # flags): std is rebuilt without them, as measured in docs/benchmarks.md.
     RUSTUP_TOOLCHAIN=nightly \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-reference-types -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
       cargo leptos build --release --split --frontend-only --lib-cargo-args=-Zbuild-std=std,panic_abort
