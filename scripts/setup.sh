@@ -46,13 +46,15 @@ install_wasm_target() {
   rustup target add wasm32-unknown-unknown
 }
 
+has_nightly() { rustup run nightly rustc --version >/dev/null 2>&1; }
+
 # The release browser bundle is compiled with the image's nightly Rust when it has one: it
 # rebuilds the standard library for size (build-std), lets a panic abort without formatting
 # a message, and leaves out file/line locations and Debug formatting. That makes the first
 # visit's WASM about 50 KB (gzip) smaller (docs/benchmarks.md). Everything else, tests
 # included, uses stable.
 install_nightly_wasm() {
-  rustup run nightly rustc --version >/dev/null 2>&1 || return 1
+  has_nightly || return 1
   rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src' ||
     { log "adding rust-src to the nightly toolchain"; rustup +nightly component add rust-src; } || return 1
   rustup +nightly target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
@@ -80,7 +82,7 @@ build_release() {
 # did not. Its locked dependencies need a newer rustc than stable 1.95, hence nightly.
 install_cargo_leptos() {
   if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" = "$CARGO_LEPTOS_VERSION" ]; then return 0; fi
-  rustup run nightly rustc --version >/dev/null 2>&1 || {
+  has_nightly || {
     log "cargo-leptos $CARGO_LEPTOS_VERSION needs the nightly Rust toolchain (rustup toolchain install nightly)"
     return 1
   }
