@@ -14,7 +14,9 @@ use axum::routing::{any, get};
 use backend::AppState;
 use http::{HeaderValue, header};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
 use leptos_config::LeptosOptions;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -26,6 +28,17 @@ use tracing::Level;
 pub struct WebState {
     pub app: AppState,
     pub leptos: LeptosOptions,
+}
+
+/// The app's page routes, found once per process by rendering the app with resource loading
+/// switched off. That switch is one process-wide flag in `leptos_server`, and a resource whose
+/// first poll falls inside that window waits forever
+/// (<https://github.com/leptos-rs/leptos/issues/4773>): building a second router while pages
+/// are being served (as the in-process tests did for every test server) hung a page now and
+/// then. Found once, before the first router exists, no page can be rendering meanwhile.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
 pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
@@ -62,15 +75,10 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
             }),
         )
         .route("/api/{*rest}", any(api::not_found))
-        .leptos_routes_with_context(
-            &web_state,
-            generate_route_list(app::App),
-            context.clone(),
-            {
-                let leptos = leptos.clone();
-                move || shell(leptos.clone())
-            },
-        )
+        .leptos_routes_with_context(&web_state, page_routes(), context.clone(), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
         .fallback(file_and_error_handler_with_context::<WebState, _>(
             context, shell,
         ))

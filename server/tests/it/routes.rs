@@ -377,3 +377,57 @@ async fn every_answer_forbids_sniffing_and_framing() {
     })
     .await;
 }
+
+/// Pages render while other routers are being built (each in-process test server builds one,
+/// and a process may build several): finding the page routes switches resource loading off
+/// process-wide, and a page whose resources first ran in that window never finished. Routes are
+/// found once per process now, so none of these pages may hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_other_routers_are_built() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Stops the builder however the test ends: the runtime waits for blocking tasks, so a
+    /// builder left running would turn a failure into a hang.
+    struct Stop(Arc<AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(false, Ordering::Relaxed);
+        }
+    }
+
+    on_each_database(|srv| async move {
+        let ann = srv.register("ann").await;
+        let building = Arc::new(AtomicBool::new(true));
+        let _stop = Stop(building.clone());
+        let builder = {
+            let (state, building) = (srv.state.clone(), building.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut built = 0;
+                while building.load(Ordering::Relaxed) {
+                    let leptos = server::config::leptos_options().unwrap();
+                    drop(server::web::router(state.clone(), leptos));
+                    built += 1;
+                }
+                built
+            })
+        };
+        for round in 0..40 {
+            let path = ["/", "/settings", "/register", "/libraries"][round % 4];
+            let who = if path == "/register" {
+                As::anonymous()
+            } else {
+                As::cookie(&ann)
+            };
+            let page = srv.get(path, &who).await;
+            assert!(
+                page.status.is_success() || page.status.is_redirection(),
+                "{path}: {}",
+                page.status
+            );
+        }
+        building.store(false, Ordering::Relaxed);
+        assert!(builder.await.unwrap() > 0, "no router was built meanwhile");
+    })
+    .await;
+}

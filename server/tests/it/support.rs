@@ -157,27 +157,8 @@ impl TestServer {
     }
 
     /// Sends a request and reads the whole answer.
-    ///
-    /// In these in-process tests a server-rendered page now and then never finishes (about
-    /// once in 10 to 30 runs of the page-heavy tests, on a one-thread runtime and, less often,
-    /// on the two-thread one they use now); the cause is not found. The real server did not
-    /// show it under stress. A GET changes nothing, so one that has not finished in 30 s is
-    /// sent again, once and loudly; a second hang fails the test.
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        if req.method() != Method::GET {
-            return send_to(self.router.clone(), req).await;
-        }
-        const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
-        let (uri, headers) = (req.uri().clone(), req.headers().clone());
-        match tokio::time::timeout(PATIENCE, send_to(self.router.clone(), req)).await {
-            Ok(reply) => reply,
-            Err(_) => {
-                eprintln!("GET {uri} did not finish within {PATIENCE:?} in-process; sent again");
-                let mut again = Request::get(uri).body(Body::empty()).unwrap();
-                *again.headers_mut() = headers;
-                send_to(self.router.clone(), again).await
-            }
-        }
+        send_to(self.router.clone(), req).await
     }
 
     pub async fn call(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Reply {
@@ -294,12 +275,23 @@ pub async fn server_fn(srv: &TestServer, name: &str, who: &As, form: &str) -> Re
         .await
 }
 
-/// Sends a request to a router and reads the whole answer.
+/// Sends a request to a router and reads the whole answer. An answer that takes longer than
+/// [`PATIENCE`] fails the test with its method, path and stage (waiting for the head, or
+/// reading the body): a request that hangs here could hang in production too.
 pub async fn send_to(router: Router, req: Request<Body>) -> Reply {
-    let res = router.oneshot(req).await.expect("the router answers");
+    let what = format!("{} {}", req.method(), req.uri());
+    let res = patiently(&what, "waiting for the answer's head", router.oneshot(req))
+        .await
+        .expect("the router answers");
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let bytes = patiently(
+        &what,
+        "reading the body",
+        to_bytes(res.into_body(), usize::MAX),
+    )
+    .await
+    .unwrap();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Reply {
@@ -308,6 +300,17 @@ pub async fn send_to(router: Router, req: Request<Body>) -> Reply {
         body,
         text,
         bytes: bytes.to_vec(),
+    }
+}
+
+/// Longer than any request of these tests takes on a loaded CI machine (the slowest, a
+/// remux of a test clip, takes a few seconds), far shorter than the stage limit of [`within`].
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn patiently<T>(what: &str, stage: &str, work: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(PATIENCE, work).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} hung: no progress {stage} within {PATIENCE:?}"),
     }
 }
 
