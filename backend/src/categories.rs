@@ -2,8 +2,9 @@
 //! member sees them; the owner and managers make, change and remove them. A change shows on
 //! the home page at once (`Catalogs::changed`).
 
+use crate::access::{self, Need};
 use crate::entities::{category, category_movie, genre, library, movie};
-use crate::movies::{member_library, movies_in};
+use crate::movies::movies_in;
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::categories::{
@@ -27,13 +28,6 @@ fn category_not_found() -> ApiError {
     )
 }
 
-fn not_allowed() -> ApiError {
-    ApiError::forbidden(
-        "not_allowed",
-        "Only the library's owner and managers can change its categories.",
-    )
-}
-
 fn rule_error(e: domain::categories::CategoryRuleError) -> ApiError {
     ApiError::bad_request(e.code(), e.to_string())
 }
@@ -45,11 +39,9 @@ async fn managed_library(
     user_id: i32,
     library_id: i32,
 ) -> Result<library::Model, ApiError> {
-    let (library, role) = member_library(state, user_id, library_id).await?;
-    if !role.can_manage() {
-        return Err(not_allowed());
-    }
-    Ok(library)
+    Ok(access::library(state, user_id, library_id, Need::Manage)
+        .await?
+        .0)
 }
 
 /// The category and its library, when the user may change it (404 for strangers).
@@ -62,14 +54,10 @@ async fn managed_category(
         .one(&state.db)
         .await?
         .ok_or_else(category_not_found)?;
-    let access = crate::access::of_user(state, user_id).await?;
-    let (library, role) = access
-        .library(found.library_id)
-        .ok_or_else(category_not_found)?;
-    if !role.can_manage() {
-        return Err(not_allowed());
-    }
-    Ok((found, library.clone()))
+    let (library, _) = access::library(state, user_id, found.library_id, Need::Manage)
+        .await
+        .map_err(|denied| denied.hidden_as(category_not_found))?;
+    Ok((found, library))
 }
 
 /// The library's categories in row order (any member).
@@ -78,7 +66,7 @@ pub async fn list(
     user_id: i32,
     library_id: i32,
 ) -> Result<Vec<CategoryInfo>, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     infos(state, &library).await
 }
 
@@ -89,7 +77,7 @@ pub async fn overview(
     user_id: i32,
     library_id: i32,
 ) -> Result<CategoriesOverview, ApiError> {
-    let (library, role) = member_library(state, user_id, library_id).await?;
+    let (library, role) = access::library(state, user_id, library_id, Need::Member).await?;
     let catalog = state
         .catalogs
         .get(&state.db, library.id, &library.path)
@@ -100,7 +88,7 @@ pub async fn overview(
         library_name: library.name,
         categories,
         genres: catalog.genres.iter().map(|g| g.name.clone()).collect(),
-        can_manage: role.can_manage(),
+        can_manage: Need::Manage.met_by(role),
     })
 }
 

@@ -2,9 +2,9 @@
 //! and revokes them, and sees and removes members; anyone logged in who opens a working link
 //! joins. Only the link token's SHA-256 is stored.
 
+use crate::access::{self, Denied, Need};
 use crate::auth::sessions::{hash_token, new_token};
 use crate::entities::{library, library_invite, library_member, user};
-use crate::movies::library_not_found;
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::Role;
@@ -28,17 +28,11 @@ fn invite_not_found() -> ApiError {
     )
 }
 
-/// The caller's role, refusing strangers (404: they may not even know it exists) and members
-/// who may not share (403).
+/// Refuses strangers (404: they may not even know it exists) and members who may not share
+/// (403).
 async fn require_owner(state: &AppState, user_id: i32, library_id: i32) -> Result<(), ApiError> {
-    match crate::access::role(state, user_id, library_id).await? {
-        None => Err(library_not_found()),
-        Some(role) if role.can_share() => Ok(()),
-        Some(_) => Err(ApiError::forbidden(
-            "not_allowed",
-            "Only the library's owner can share it and manage its members.",
-        )),
-    }
+    access::library(state, user_id, library_id, Need::Own).await?;
+    Ok(())
 }
 
 fn state_of(row: &library_invite::Model) -> InviteState {
@@ -175,7 +169,7 @@ pub async fn preview(
         library_name: lib.name,
         invited_by: inviter,
         role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-        current_role: crate::access::role(state, user_id, lib.id).await?,
+        current_role: access::role(state, user_id, lib.id).await?,
     })
 }
 
@@ -204,7 +198,7 @@ pub(crate) async fn join(
 ) -> Result<(i32, Role), ApiError> {
     let (row, lib) = usable(txn, token).await?;
     let offered = Role::parse(&row.role).unwrap_or(Role::Viewer);
-    let current = crate::libraries::role(txn, user_id, lib.id).await?;
+    let current = access::stored_role(txn, user_id, lib.id).await?;
     let role = invite::joined_role(current, offered);
     // A member who opens the link again (and gains nothing) does not use up the invite.
     if current != Some(role) {
@@ -227,7 +221,7 @@ pub(crate) async fn join(
             let member = library_member::Entity::find_by_id((lib.id, user_id))
                 .one(txn)
                 .await?
-                .ok_or_else(library_not_found)?;
+                .ok_or(Denied::NotMember)?;
             let mut member = member.into_active_model();
             member.role = Set(role.as_str().to_owned());
             member.update(txn).await?;
@@ -317,7 +311,7 @@ pub async fn remove_member(
                 "That person is not a member of this library.",
             )
         })?;
-    if Role::parse(&member.role) == Some(Role::Owner) {
+    if Role::parse(&member.role).is_some_and(|role| Need::Own.met_by(role)) {
         return Err(ApiError::bad_request(
             "cannot_remove_owner",
             "The owner cannot be removed from their own library.",

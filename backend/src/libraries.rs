@@ -1,5 +1,6 @@
 //! Libraries: a named folder of movies, its members and their roles.
 
+use crate::access::{Denied, Need, info};
 use crate::entities::{library, library_member, movie_file, user_settings};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -7,7 +8,6 @@ use domain::Role;
 use domain::api::{LibraryInfo, LibraryOverview, RemovedLibrary};
 use domain::library::{self as rules, ExistingLibrary, LibraryRuleError};
 use domain::naming::first_free;
-use http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
@@ -31,10 +31,8 @@ pub enum LibraryError {
         "That folder cannot be used for a library. Leave the folder empty to use the server's libraries folder, or ask the server's administrator."
     )]
     PathRefused,
-    #[error("There is no such library.")]
-    NotFound,
-    #[error("Only the library's owner can rename or remove it.")]
-    NotOwner,
+    #[error("{0}")]
+    Denied(#[from] Denied),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -50,21 +48,9 @@ impl From<LibraryError> for ApiError {
             LibraryError::NotADirectory(_) => ApiError::bad_request("path_not_directory", message),
             LibraryError::NotWritable(_) => ApiError::bad_request("path_not_writable", message),
             LibraryError::PathRefused => ApiError::forbidden("path_not_allowed", message),
-            LibraryError::NotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
-            }
-            LibraryError::NotOwner => ApiError::forbidden("not_allowed", message),
+            LibraryError::Denied(denied) => denied.into(),
             LibraryError::Db(e) => e.into(),
         }
-    }
-}
-
-pub(crate) fn info(lib: library::Model, role: Role) -> LibraryInfo {
-    LibraryInfo {
-        id: lib.id,
-        name: lib.name,
-        path: lib.path,
-        role,
     }
 }
 
@@ -73,46 +59,21 @@ pub async fn list_for_user(
     db: &impl ConnectionTrait,
     user_id: i32,
 ) -> Result<Vec<LibraryInfo>, DbErr> {
-    Ok(memberships(db, user_id)
+    Ok(crate::access::memberships(db, user_id)
         .await?
         .into_iter()
         .map(|(lib, role)| info(lib, role))
         .collect())
 }
 
-/// The libraries a user belongs to with their role, by name.
-pub(crate) async fn memberships(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-) -> Result<Vec<(library::Model, Role)>, DbErr> {
-    let rows = library_member::Entity::find()
-        .filter(library_member::Column::UserId.eq(user_id))
-        .find_also_related(library::Entity)
-        .all(db)
-        .await?;
-    let mut out: Vec<(library::Model, Role)> = rows
-        .into_iter()
-        .filter_map(|(member, lib)| Some((lib?, Role::parse(&member.role)?)))
-        .collect();
-    out.sort_by(|(a, _), (b, _)| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.id.cmp(&b.id))
-    });
-    Ok(out)
-}
-
 /// Makes `library_id` the library the pages show this user (they must be a member).
 pub async fn set_active(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     user_id: i32,
     library_id: i32,
 ) -> Result<(), LibraryError> {
-    if role(db, user_id, library_id).await?.is_none() {
-        return Err(LibraryError::NotFound);
-    }
-    remember_active(db, user_id, library_id).await?;
+    crate::access::library(state, user_id, library_id, Need::Member).await?;
+    remember_active(&state.db, user_id, library_id).await?;
     crate::access::changed();
     Ok(())
 }
@@ -131,18 +92,6 @@ pub(crate) async fn remember_active(
         active.update(db).await?;
     }
     Ok(())
-}
-
-/// The user's role in a library, or `None` when they are not a member.
-pub async fn role(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    library_id: i32,
-) -> Result<Option<Role>, DbErr> {
-    Ok(library_member::Entity::find_by_id((library_id, user_id))
-        .one(db)
-        .await?
-        .and_then(|m| Role::parse(&m.role)))
 }
 
 /// Follows symlinks in the part of `path` that exists, keeping the rest as written, so that
@@ -409,36 +358,19 @@ pub async fn overview(
         .collect())
 }
 
-/// The library, if `user_id` owns it: strangers get "no such library", other members
-/// "only the owner".
-async fn owned_by(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-    library_id: i32,
-) -> Result<library::Model, LibraryError> {
-    match role(db, user_id, library_id).await? {
-        None => Err(LibraryError::NotFound),
-        Some(Role::Owner) => library::Entity::find_by_id(library_id)
-            .one(db)
-            .await?
-            .ok_or(LibraryError::NotFound),
-        Some(_) => Err(LibraryError::NotOwner),
-    }
-}
-
 /// Gives a library a new name (its folder stays where it is).
 pub async fn rename(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     user_id: i32,
     library_id: i32,
     name: &str,
 ) -> Result<LibraryInfo, LibraryError> {
-    let lib = owned_by(db, user_id, library_id).await?;
+    let (lib, _) = crate::access::library(state, user_id, library_id, Need::Own).await?;
     let name = rules::normalize_name(name)?;
     let old = lib.name.clone();
     let mut active: library::ActiveModel = lib.into();
     active.name = Set(name);
-    let lib = active.update(db).await?;
+    let lib = active.update(&state.db).await?;
     crate::access::changed();
     tracing::info!(library = lib.id, from = %old, to = %lib.name, "library renamed");
     Ok(info(lib, Role::Owner))
@@ -453,7 +385,7 @@ pub async fn remove(
     library_id: i32,
     delete_files: bool,
 ) -> Result<RemovedLibrary, LibraryError> {
-    let lib = owned_by(&state.db, user_id, library_id).await?;
+    let (lib, _) = crate::access::library(state, user_id, library_id, Need::Own).await?;
     let size = sizes(&state.db, &[lib.id])
         .await?
         .remove(&lib.id)

@@ -2,6 +2,7 @@
 //! per minute for 30 days), streams and uploads in progress, and the storage of each library
 //! and filesystem. `report` is what `GET /api/monitor` answers.
 
+use crate::access::Need;
 use crate::entities::{library, traffic_minute};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
@@ -146,7 +147,7 @@ async fn visible_libraries(
     let managed: Vec<i32> = crate::libraries::list_for_user(&state.db, user_id)
         .await?
         .into_iter()
-        .filter(|l| l.role.can_manage())
+        .filter(|l| Need::Manage.met_by(l.role))
         .map(|l| l.id)
         .collect();
     let mine: Vec<library::Model> = all

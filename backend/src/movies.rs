@@ -1,23 +1,15 @@
 //! What pages show of a library's movies: the list, one movie's page, and its cover. Members
 //! of the library only; anyone else is told the library does not exist.
 
+use crate::access::{self, Need};
 use crate::entities::{
     collection, collection_movie, genre, library, movie, movie_file, movie_genre,
 };
 use crate::{ApiError, AppState};
-use domain::Role;
 use domain::api::{CollectionInfo, MovieLink, MovieView, RatingInfo};
 use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::path::{Path, PathBuf};
-
-pub(crate) fn library_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "library_not_found",
-        "There is no such library, or you are not a member of it.",
-    )
-}
 
 fn movie_not_found() -> ApiError {
     ApiError::new(
@@ -25,19 +17,6 @@ fn movie_not_found() -> ApiError {
         "movie_not_found",
         "This library has no such movie.",
     )
-}
-
-/// The library and the caller's role in it; 404 for a non-member.
-pub(crate) async fn member_library(
-    state: &AppState,
-    user_id: i32,
-    library_id: i32,
-) -> Result<(library::Model, Role), ApiError> {
-    crate::access::of_user(state, user_id)
-        .await?
-        .library(library_id)
-        .cloned()
-        .ok_or_else(library_not_found)
 }
 
 /// Whether `<library>/<relative>` is a file (a cover that was written there).
@@ -77,7 +56,7 @@ pub async fn list(
     user_id: i32,
     library_id: i32,
 ) -> Result<Vec<MovieLink>, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     let movies = movie::Entity::find()
         .filter(movie::Column::Id.in_subquery(movies_in(library_id)))
         .order_by_asc(movie::Column::SearchTitle)
@@ -124,7 +103,7 @@ pub async fn view(
     library_id: i32,
     imdb_id: &str,
 ) -> Result<MovieView, ApiError> {
-    let (library, role) = member_library(state, user_id, library_id).await?;
+    let (library, role) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, files) = movie_in(state, library_id, imdb_id).await?;
     let genres = genre::Entity::find()
         .inner_join(movie_genre::Entity)
@@ -171,7 +150,7 @@ pub async fn view(
         }
         _ => None,
     };
-    let categories = if role.can_manage() {
+    let categories = if Need::Manage.met_by(role) {
         crate::categories::of_movie(state, &library, &m.imdb_id).await?
     } else {
         Vec::new()
@@ -207,8 +186,8 @@ pub async fn view(
         cast: json_list(m.cast_names.as_deref()),
         directors: json_list(m.directors.as_deref()),
         files,
-        can_edit: role.can_manage(),
-        can_delete: role.can_manage(),
+        can_edit: Need::Manage.met_by(role),
+        can_delete: Need::Manage.met_by(role),
         categories,
         imdb_id: m.imdb_id,
         title: m.title,
@@ -260,7 +239,7 @@ pub async fn trailer(
     library_id: i32,
     imdb_id: &str,
 ) -> Result<PathBuf, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, _) = movie_in(state, library_id, imdb_id).await?;
     local_trailer(&library, &m.imdb_id)
         .map(|r| Path::new(&library.path).join(r))
@@ -281,7 +260,7 @@ pub async fn picture(
     imdb_id: &str,
     which: Picture,
 ) -> Result<PathBuf, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, _) = movie_in(state, library_id, imdb_id).await?;
     let relative = match which {
         Picture::Poster => m.poster_path,

@@ -2,6 +2,7 @@
 //! Streams and subtitles answer 404 to anyone who is not a member of the file's library, the
 //! same as for a file that does not exist, so ids reveal nothing.
 
+use crate::access::{self, Need};
 use crate::entities::{collection_movie, library, movie, movie_file, watch_progress};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -30,8 +31,6 @@ pub struct Playable {
     pub file: movie_file::Model,
     pub movie: movie::Model,
     pub library: library::Model,
-    /// The caller's role in that library.
-    pub role: domain::Role,
 }
 
 impl Playable {
@@ -45,6 +44,17 @@ impl Playable {
 
 /// The file `file_id`, when the user is a member of its library.
 pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Playable, ApiError> {
+    playable_for(state, user_id, file_id, Need::Member).await
+}
+
+/// The file `file_id`, when the user is a member of its library who has `need`. Another
+/// user's file does not exist for this one; a member who lacks `need` is told why.
+pub async fn playable_for(
+    state: &AppState,
+    user_id: i32,
+    file_id: i32,
+    need: Need,
+) -> Result<Playable, ApiError> {
     let Some((file, Some(movie))) = movie_file::Entity::find_by_id(file_id)
         .find_also_related(movie::Entity)
         .one(&state.db)
@@ -52,35 +62,21 @@ pub async fn playable(state: &AppState, user_id: i32, file_id: i32) -> Result<Pl
     else {
         return Err(file_not_found());
     };
-    // Another user's file does not exist for this one; a database failure stays a 500.
-    let (library, role) = crate::movies::member_library(state, user_id, file.library_id)
+    let (library, _) = access::library(state, user_id, file.library_id, need)
         .await
-        .map_err(|e| {
-            if e.status == StatusCode::NOT_FOUND {
-                file_not_found()
-            } else {
-                e
-            }
-        })?;
+        .map_err(|denied| denied.hidden_as(file_not_found))?;
     Ok(Playable {
         path: std::path::Path::new(&library.path).join(&file.relative_path),
         file,
         movie,
         library,
-        role,
     })
 }
 
 /// Deletes one version of a movie from its library: the file on disk and its rows (managers
 /// and the owner only). A member who may not delete gets 403; anyone else 404.
 pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result<(), ApiError> {
-    let p = playable(state, user_id, file_id).await?;
-    if !p.role.can_manage() {
-        return Err(ApiError::forbidden(
-            "not_allowed",
-            "Only the library's owner and managers can delete files.",
-        ));
-    }
+    let p = playable_for(state, user_id, file_id, Need::Manage).await?;
     let root = std::path::Path::new(&p.library.path);
     crate::uploads::finish::remove_files(state, root, &[crate::uploads::file_info(p.file)])
         .await
@@ -134,7 +130,7 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
     let resume_at = progress
         .filter(|w| !w.completed && w.position_seconds >= RESUME_FROM)
         .map(|w| w.position_seconds);
-    let access = crate::access::of_user(state, user_id).await?;
+    let access = access::of_user(state, user_id).await?;
     let preferences = &access.preferences;
     let mut subtitles: Vec<SubtitleTrack> = subtitle_files(&p)
         .into_iter()

@@ -4,8 +4,9 @@
 //! ffmpeg writes into a hidden `.partial` file that is renamed only when it succeeded, so a
 //! failed or interrupted job never leaves a half file among the versions.
 
+use crate::access::Need;
 use crate::entities::movie_file;
-use crate::playback::{Playable, playable};
+use crate::playback::{Playable, playable, playable_for};
 use crate::uploads::probe;
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -87,13 +88,7 @@ pub async fn job(state: &AppState, user_id: i32, file_id: i32) -> Result<RemuxSt
 /// Starts remuxing a file (owner and managers). Refused when the file is not MKV/H.264,
 /// already remuxed, being remuxed, when ffmpeg is missing, or the disk has no room.
 pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<RemuxStatus, ApiError> {
-    let p = playable(state, user_id, file_id).await?;
-    if !p.role.can_manage() {
-        return Err(ApiError::forbidden(
-            "not_allowed",
-            "Only the library's owner and managers can convert files.",
-        ));
-    }
+    let p = playable_for(state, user_id, file_id, Need::Manage).await?;
     let f = &p.file;
     let how = plan(
         &f.relative_path,

@@ -5,7 +5,6 @@
 
 use crate::catalog::{Catalog, Entry};
 use crate::entities::watch_progress;
-use crate::movies::member_library;
 use crate::playback::RESUME_FROM;
 use crate::{ApiError, AppState};
 use domain::api::{MovieLink, Row, RowsPage};
@@ -145,7 +144,8 @@ async fn catalog(
     user_id: i32,
     library_id: i32,
 ) -> Result<Arc<Catalog>, ApiError> {
-    let (library, _) = member_library(state, user_id, library_id).await?;
+    let (library, _) =
+        crate::access::library(state, user_id, library_id, crate::access::Need::Member).await?;
     Ok(state
         .catalogs
         .get(&state.db, library.id, &library.path)

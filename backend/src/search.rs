@@ -24,7 +24,8 @@ pub async fn library(
             format!("Search for at most {MAX_QUERY} characters."),
         ));
     }
-    let (library, _) = crate::movies::member_library(state, user_id, library_id).await?;
+    let (library, _) =
+        crate::access::library(state, user_id, library_id, crate::access::Need::Member).await?;
     let Some(query) = Query::parse(text) else {
         return Ok(Vec::new());
     };

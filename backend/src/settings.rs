@@ -1,11 +1,12 @@
 //! A user's own settings, stored in `user_settings` (one row per user).
 
+use crate::access::{Need, preferences_of};
 use crate::entities::user_settings;
-use crate::libraries::{self, LibraryError};
+use crate::libraries::LibraryError;
 use crate::{ApiError, AppState};
 use chrono::Utc;
-use domain::settings::{Preferences, PreferencesChange, SettingsRuleError, Theme};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use domain::settings::{Preferences, PreferencesChange, SettingsRuleError};
+use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, Set};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -27,25 +28,6 @@ impl From<SettingsError> for ApiError {
     }
 }
 
-fn from_row(row: &user_settings::Model) -> Preferences {
-    Preferences {
-        theme: Theme::parse(&row.theme).unwrap_or_default(),
-        default_library_id: row.default_library_id,
-        simultaneous_uploads: row.simultaneous_uploads,
-        subtitle_language: row.subtitle_language.clone(),
-        autoplay_next: row.autoplay_next,
-    }
-}
-
-/// The user's settings; the defaults when they never saved any.
-pub async fn preferences(db: &impl ConnectionTrait, user_id: i32) -> Result<Preferences, DbErr> {
-    Ok(user_settings::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .map(|row| from_row(&row))
-        .unwrap_or_default())
-}
-
 /// Saves the fields `change` names after checking all of them; the default library must be
 /// one the user belongs to.
 pub async fn update(
@@ -54,13 +36,13 @@ pub async fn update(
     change: &PreferencesChange,
 ) -> Result<Preferences, SettingsError> {
     let db = &state.db;
-    if let Some(library) = change.default_library_id
-        && libraries::role(db, user_id, library).await?.is_none()
-    {
-        return Err(LibraryError::NotFound.into());
+    if let Some(library) = change.default_library_id {
+        crate::access::library(state, user_id, library, Need::Member)
+            .await
+            .map_err(LibraryError::from)?;
     }
     let existing = user_settings::Entity::find_by_id(user_id).one(db).await?;
-    let current = existing.as_ref().map(from_row).unwrap_or_default();
+    let current = existing.as_ref().map(preferences_of).unwrap_or_default();
     let next = current.apply(change)?;
     let row = user_settings::ActiveModel {
         user_id: Set(user_id),

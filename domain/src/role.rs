@@ -47,6 +47,32 @@ impl Role {
     }
 }
 
+/// What a request needs its caller to be in a library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Any member: browse and play.
+    Member,
+    /// Add movies.
+    Upload,
+    /// Edit, convert and delete movies; change categories.
+    Manage,
+    /// Share, rename and remove the library; manage its members.
+    Own,
+}
+
+impl Need {
+    /// Whether a member with `role` has what this needs. The one comparison of roles:
+    /// `backend::access::library` enforces it, pages use it to show only what the caller may do.
+    pub fn met_by(self, role: Role) -> bool {
+        match self {
+            Need::Member => true,
+            Need::Upload => role.can_upload(),
+            Need::Manage => role.can_manage(),
+            Need::Own => role.can_share(),
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -72,5 +98,22 @@ mod tests {
         assert!(Role::Uploader.can_upload() && !Role::Uploader.can_manage());
         assert!(Role::Manager.can_manage() && !Role::Manager.can_share());
         assert!(Role::Owner.can_share() && Role::Owner.can_upload());
+    }
+
+    #[test]
+    fn each_need_is_met_from_its_role_up() {
+        let met = |need: Need| {
+            Role::ALL
+                .into_iter()
+                .filter(|r| need.met_by(*r))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(met(Need::Member), Role::ALL);
+        assert_eq!(
+            met(Need::Upload),
+            [Role::Uploader, Role::Manager, Role::Owner]
+        );
+        assert_eq!(met(Need::Manage), [Role::Manager, Role::Owner]);
+        assert_eq!(met(Need::Own), [Role::Owner]);
     }
 }

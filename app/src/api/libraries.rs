@@ -50,7 +50,7 @@ pub async fn create_library(name: String, path: Option<String>) -> Result<String
 pub async fn switch_library(library: i32) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
-    backend::libraries::set_active(&state()?.db, user.id, library).await?;
+    backend::libraries::set_active(&state()?, user.id, library).await?;
     Ok(go_to("/"))
 }
 
@@ -66,7 +66,7 @@ pub async fn get_library_overview() -> Result<Vec<LibraryOverview>, AppError> {
 pub async fn rename_library(library: i32, name: String) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
-    backend::libraries::rename(&state()?.db, user.id, library, &name).await?;
+    backend::libraries::rename(&state()?, user.id, library, &name).await?;
     Ok(go_to("/libraries"))
 }
 

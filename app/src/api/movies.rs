@@ -14,22 +14,18 @@ async fn chosen_library(
     user: &backend::auth::AuthUser,
     wanted: Option<i32>,
 ) -> Result<Option<LibraryInfo>, AppError> {
-    let me = backend::auth::me(state, user).await?;
+    use backend::access::{self, Need};
     Ok(match wanted {
-        Some(id) => Some(
-            me.libraries
-                .iter()
-                .find(|l| l.id == id)
-                .cloned()
-                .ok_or_else(|| {
-                    backend::ApiError::new(
-                        http::StatusCode::NOT_FOUND,
-                        "library_not_found",
-                        "There is no such library, or you are not a member of it.",
-                    )
-                })?,
-        ),
-        None => me.active_library().cloned(),
+        Some(id) => {
+            let (library, role) = access::library(state, user.id, id, Need::Member)
+                .await
+                .map_err(backend::ApiError::from)?;
+            Some(access::info(library, role))
+        }
+        None => backend::auth::me(state, user)
+            .await?
+            .active_library()
+            .cloned(),
     })
 }
 

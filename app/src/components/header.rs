@@ -43,10 +43,10 @@ pub fn Header() -> impl IntoView {
                         .flatten()
                         .map(|me| {
                             let owner = me.libraries.iter().any(|l| {
-                                Some(l.id) == me.active_library_id && l.role == domain::Role::Owner
+                                Some(l.id) == me.active_library_id && domain::role::Need::Own.met_by(l.role)
                             });
                             let monitor = me.user.is_admin
-                                || me.libraries.iter().any(|l| l.role.can_manage());
+                                || me.libraries.iter().any(|l| domain::role::Need::Manage.met_by(l.role));
                             let admin = me.user.is_admin;
                             // The same links in the wide bar and in the phone's menu (only one of
                             // the two is displayed, so assistive technology meets one).

@@ -3,9 +3,9 @@
 use crate::api::libraries::{RemoveLibrary, RenameLibrary, SwitchLibrary, get_library_overview};
 use crate::components::forms::{ErrorMessage, error_text, follow_on_success};
 use crate::components::session::RequireUser;
-use domain::Role;
 use domain::api::{LibraryOverview, RemovedLibrary};
 use domain::format::size;
+use domain::role::Need;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -93,7 +93,7 @@ fn holds(o: &LibraryOverview) -> String {
 fn LibraryCard(overview: LibraryOverview, remove: ServerAction<RemoveLibrary>) -> impl IntoView {
     let lib = overview.library.clone();
     let id = lib.id;
-    let owner = lib.role == Role::Owner;
+    let owner = Need::Own.met_by(lib.role);
     let show = ServerAction::<SwitchLibrary>::new();
     follow_on_success(show);
     view! {
@@ -113,7 +113,7 @@ fn LibraryCard(overview: LibraryOverview, remove: ServerAction<RemoveLibrary>) -
                 <input type="hidden" name="library" value=id.to_string() />
                 <button type="submit" class="button-quiet small">"Show its movies"</button>
             </ActionForm>
-            <p><a href=format!("/categories?library={id}")>{if lib.role.can_manage() { "Categories (home-page rows)" } else { "Its categories" }}</a></p>
+            <p><a href=format!("/categories?library={id}")>{if Need::Manage.met_by(lib.role) { "Categories (home-page rows)" } else { "Its categories" }}</a></p>
         </li>
     }
 }

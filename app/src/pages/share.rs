@@ -9,6 +9,7 @@ use crate::components::listing::Listing;
 use crate::components::session::RequireUser;
 use domain::Role;
 use domain::api::{InviteInfo, LibraryInfo, Me};
+use domain::role::Need;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,7 +25,7 @@ pub fn SharePage() -> impl IntoView {
             let id = wanted.or(me.active_library_id);
             let library = me.libraries.iter().find(|l| Some(l.id) == id).cloned();
             match library {
-                Some(lib) if lib.role == Role::Owner => Either::Left(view! { <Share library=lib /> }),
+                Some(lib) if Need::Own.met_by(lib.role) => Either::Left(view! { <Share library=lib /> }),
                 other => Either::Right(view! {
                     <section class="card narrow">
                         <h1>"Share a library"</h1>
@@ -170,7 +171,7 @@ fn Share(library: LibraryInfo) -> impl IntoView {
                                     <li>
                                         <span class="member-name">{m.username.clone()}</span>
                                         " "<span class="member-role">{m.role.as_str()}</span>
-                                        {(m.role != Role::Owner).then(|| view! {
+                                        {(!Need::Own.met_by(m.role)).then(|| view! {
                                             <button class="button-quiet small" aria-label=format!("Remove {name}") on:click=move |_| {
                                                 if window().confirm_with_message(&question).unwrap_or(false) {
                                                     remove.dispatch(RemoveMember { library: id, user });

@@ -33,7 +33,7 @@ pub fn UploadPage() -> impl IntoView {
                 .or_else(|| me.active_library().cloned());
             match library {
                 None => EitherOf3::A(view! { <Redirect path="/setup" /> }),
-                Some(lib) if !lib.role.can_upload() => EitherOf3::B(view! {
+                Some(lib) if !domain::role::Need::Upload.met_by(lib.role) => EitherOf3::B(view! {
                     <Title text="Upload movies" />
                     <section class="card">
                         <h1>"Upload movies"</h1>
@@ -75,7 +75,11 @@ fn picked(list: Option<web_sys::FileList>) -> Vec<Picked> {
 
 #[component]
 fn Uploader(library: LibraryInfo, parallel: usize) -> impl IntoView {
-    let queue = Queue::new(library.id, parallel, library.role.can_manage());
+    let queue = Queue::new(
+        library.id,
+        parallel,
+        domain::role::Need::Manage.met_by(library.role),
+    );
     let selection = Selection::default();
     let space = Resource::new(|| (), move |_| get_upload_space(library.id));
     let leftovers = RwSignal::new(Vec::<Unfinished>::new());

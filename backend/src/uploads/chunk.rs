@@ -49,7 +49,13 @@ where
     let (lock, mut manifest) = service.lock_owned(user_id, &req.upload_id)?;
     // Membership can change during a long upload: someone removed from the library, or no
     // longer allowed to upload, stops here rather than at `end`.
-    super::may_upload(state, user_id, manifest.library_id).await?;
+    super::library_for(
+        state,
+        user_id,
+        manifest.library_id,
+        crate::access::Need::Upload,
+    )
+    .await?;
     let state_now = |m: &domain::upload::Manifest| ChunkAccepted {
         offset: m.offset,
         chunk_nr: m.chunk_nr,

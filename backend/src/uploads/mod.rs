@@ -12,9 +12,9 @@ mod rematch;
 pub mod space;
 pub mod staging;
 
+use crate::access::{self, Denied, Need};
 use crate::entities::{library, movie, movie_file, uploaded_file};
 use crate::{ApiError, AppState};
-use domain::Role;
 use domain::api::{
     FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadSpace, UploadState,
 };
@@ -36,14 +36,10 @@ pub use rematch::{refresh, rematch};
 pub enum UploadError {
     #[error("{0}")]
     Rule(#[from] UploadRuleError),
-    #[error("There is no such library, or you are not a member of it.")]
-    LibraryNotFound,
+    #[error("{0}")]
+    Denied(#[from] Denied),
     #[error("You have no library yet; create one first.")]
     NoLibrary,
-    #[error("Your role in this library does not allow uploading.")]
-    NotAllowed,
-    #[error("Only the library's owner and managers can edit its movies.")]
-    NotManager,
     #[error(
         "Replacing deletes the movie's other files, which only the library's owner and managers may do: ask one of them, or add this file as another version (mode=version). What you uploaded is kept."
     )]
@@ -112,13 +108,9 @@ impl From<UploadError> for ApiError {
                 }
                 rule => ApiError::bad_request(rule.code(), message),
             },
-            UploadError::LibraryNotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message)
-            }
+            UploadError::Denied(denied) => denied.into(),
             UploadError::NoLibrary => ApiError::new(StatusCode::CONFLICT, "no_library", message),
-            UploadError::NotAllowed | UploadError::NotManager | UploadError::ReplaceNotAllowed => {
-                ApiError::forbidden("not_allowed", message)
-            }
+            UploadError::ReplaceNotAllowed => ApiError::forbidden("not_allowed", message),
             UploadError::UploadNotFound => {
                 ApiError::new(StatusCode::NOT_FOUND, "upload_not_found", message)
             }
@@ -330,56 +322,14 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The library, when the user is a member whose role allows uploads.
-pub(crate) async fn may_upload(
+/// The library, when the user is a member who has `need` there.
+pub(crate) async fn library_for(
     state: &AppState,
     user_id: i32,
     library_id: i32,
+    need: Need,
 ) -> Result<library::Model, UploadError> {
-    require_role(
-        state,
-        user_id,
-        library_id,
-        Role::can_upload,
-        UploadError::NotAllowed,
-    )
-    .await
-}
-
-/// Refuses a user who is not a member of the library, or who may not edit its movies (their
-/// metadata and matches are a manager's job).
-pub(crate) async fn may_manage(
-    state: &AppState,
-    user_id: i32,
-    library_id: i32,
-) -> Result<library::Model, UploadError> {
-    require_role(
-        state,
-        user_id,
-        library_id,
-        Role::can_manage,
-        UploadError::NotManager,
-    )
-    .await
-}
-
-/// The library, when the user is a member whose role passes `allowed`; else `refused`
-/// (`LibraryNotFound` for anyone outside it).
-async fn require_role(
-    state: &AppState,
-    user_id: i32,
-    library_id: i32,
-    allowed: fn(Role) -> bool,
-    refused: UploadError,
-) -> Result<library::Model, UploadError> {
-    let access = crate::access::of_user(state, user_id).await?;
-    let (library, role) = access
-        .library(library_id)
-        .ok_or(UploadError::LibraryNotFound)?;
-    if !allowed(*role) {
-        return Err(refused);
-    }
-    Ok(library.clone())
+    Ok(access::library(state, user_id, library_id, need).await?.0)
 }
 
 /// The library an upload goes to: the one named, or the user's active library. The user must
@@ -391,12 +341,12 @@ pub async fn upload_library(
 ) -> Result<library::Model, UploadError> {
     let id = match library_id {
         Some(id) => id,
-        None => crate::access::of_user(state, user_id)
+        None => access::of_user(state, user_id)
             .await?
             .active_library()
             .ok_or(UploadError::NoLibrary)?,
     };
-    may_upload(state, user_id, id).await
+    library_for(state, user_id, id, Need::Upload).await
 }
 
 /// What the uploader shows before sending anything: the space it may fill (uploaders only).
@@ -745,12 +695,7 @@ pub async fn movie_files(
     imdb_id: &str,
 ) -> Result<Vec<MovieFileInfo>, UploadError> {
     rules::check_imdb_id(imdb_id)?;
-    if crate::access::role(state, user_id, library_id)
-        .await?
-        .is_none()
-    {
-        return Err(UploadError::LibraryNotFound);
-    }
+    access::library(state, user_id, library_id, Need::Member).await?;
     files_of(&state.db, library_id, imdb_id).await
 }
 

@@ -3,8 +3,9 @@
 //! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
 //! other movie, the old cover goes, and the right movie's metadata is fetched.
 
-use super::{UploadError, files_of, may_manage, upload_library};
+use super::{UploadError, files_of, library_for};
 use crate::AppState;
+use crate::access::Need;
 use crate::entities::movie_file;
 use domain::api::MovieFileInfo;
 use domain::upload as rules;
@@ -20,7 +21,7 @@ pub async fn refresh(
     imdb_id: &str,
 ) -> Result<(), UploadError> {
     rules::check_imdb_id(imdb_id)?;
-    may_manage(state, user_id, library_id).await?;
+    library_for(state, user_id, library_id, Need::Manage).await?;
     if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
         return Err(UploadError::MovieNotFound);
     }
@@ -39,8 +40,7 @@ pub async fn rematch(
 ) -> Result<Vec<MovieFileInfo>, UploadError> {
     rules::check_imdb_id(from)?;
     rules::check_imdb_id(to)?;
-    may_manage(state, user_id, library_id).await?;
-    let library = upload_library(state, user_id, Some(library_id)).await?;
+    let library = library_for(state, user_id, library_id, Need::Manage).await?;
     let files = files_of(&state.db, library.id, from).await?;
     if files.is_empty() {
         return Err(UploadError::MovieNotFound);

@@ -140,8 +140,16 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// A fast shutdown (SIGTERM), so the master stops its worker; a SIGKILL left the worker
+    /// running (and holding its port) after every test run.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let stopped = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !stopped {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }

@@ -55,7 +55,7 @@ pub async fn rename(
     ApiJson(body): ApiJson<LibraryRename>,
 ) -> Result<Json<LibraryInfo>, Failure> {
     Ok(Json(
-        libraries::rename(&state.db, user.id, id, &body.name).await?,
+        libraries::rename(&state, user.id, id, &body.name).await?,
     ))
 }
 
@@ -124,6 +124,6 @@ pub async fn set_active(
     CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<ActiveLibrary>,
 ) -> Result<Json<domain::api::Me>, Failure> {
-    libraries::set_active(&state.db, user.id, body.library).await?;
+    libraries::set_active(&state, user.id, body.library).await?;
     Ok(Json(backend::auth::me(&state, &user).await?))
 }

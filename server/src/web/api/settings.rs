@@ -21,7 +21,9 @@ pub async fn get(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Preferences>, Failure> {
-    Ok(Json(settings::preferences(&state.db, user.id).await?))
+    Ok(Json(
+        backend::access::preferences(&state.db, user.id).await?,
+    ))
 }
 
 /// Changes the settings the body names; the others stay. Answers with all of them.

@@ -1,5 +1,5 @@
 //! Who is logged in, which libraries they may open, and what they watched, kept in memory
-//! between requests.
+//! between requests (the reads that [`super::library`] and the pages make on every request).
 //!
 //! Every page and most API calls need the session's user, the user's libraries (with their
 //! role) and their preferences. Read from the database each time, those are several queries
@@ -16,11 +16,7 @@
 //! Writes from another process (the `ott` CLI next to a running server) do not reach this
 //! counter, so nothing is kept longer than [`MAX_AGE`].
 
-use crate::AppState;
-use crate::entities::library;
-use domain::api::LibraryInfo;
-use domain::role::Role;
-use domain::settings::Preferences;
+use super::UserAccess;
 use sea_orm::DbErr;
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -60,57 +56,6 @@ pub struct CachedSession {
     pub is_admin: bool,
     pub last_seen_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// A user's libraries (by name, with their role) and preferences.
-#[derive(Debug)]
-pub struct UserAccess {
-    pub libraries: Vec<(library::Model, Role)>,
-    pub preferences: Preferences,
-}
-
-impl UserAccess {
-    pub fn infos(&self) -> Vec<LibraryInfo> {
-        self.libraries
-            .iter()
-            .map(|(lib, role)| crate::libraries::info(lib.clone(), *role))
-            .collect()
-    }
-
-    pub fn library(&self, id: i32) -> Option<&(library::Model, Role)> {
-        self.libraries.iter().find(|(lib, _)| lib.id == id)
-    }
-
-    /// The library the pages show: the user's chosen default while they still belong to it,
-    /// else their first.
-    pub fn active_library(&self) -> Option<i32> {
-        self.preferences
-            .default_library_id
-            .filter(|id| self.library(*id).is_some())
-            .or_else(|| self.libraries.first().map(|(lib, _)| lib.id))
-    }
-}
-
-/// The user's libraries and preferences: from memory, else from the database.
-pub async fn of_user(state: &AppState, user_id: i32) -> Result<Arc<UserAccess>, DbErr> {
-    if let Some(found) = state.access.user(user_id) {
-        return Ok(found);
-    }
-    let generation = generation();
-    let found = Arc::new(UserAccess {
-        libraries: crate::libraries::memberships(&state.db, user_id).await?,
-        preferences: crate::settings::preferences(&state.db, user_id).await?,
-    });
-    state.access.put_user(generation, user_id, found.clone());
-    Ok(found)
-}
-
-/// The user's role in a library, or `None` when they are not a member.
-pub async fn role(state: &AppState, user_id: i32, library_id: i32) -> Result<Option<Role>, DbErr> {
-    Ok(of_user(state, user_id)
-        .await?
-        .library(library_id)
-        .map(|(_, role)| *role))
 }
 
 /// A user's watch positions, last watched first: (movie id, finished, seconds).
