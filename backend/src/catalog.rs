@@ -152,7 +152,7 @@ async fn build(
     library_path: &str,
     generation: u64,
 ) -> Result<Catalog, DbErr> {
-    let in_library = crate::movies::movies_in(library_id);
+    let in_library = movies_in(library_id);
     let files: Vec<(i32, DateTime<Utc>)> = movie_file::Entity::find()
         .select_only()
         .columns([movie_file::Column::MovieId, movie_file::Column::CreatedAt])
@@ -380,4 +380,14 @@ async fn categories(
             }
         })
         .collect())
+}
+
+/// Ids of the movies that have a file in the library.
+pub(crate) fn movies_in(library_id: i32) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::Query;
+    Query::select()
+        .column(crate::entities::movie_file::Column::MovieId)
+        .from(crate::entities::movie_file::Entity)
+        .and_where(crate::entities::movie_file::Column::LibraryId.eq(library_id))
+        .to_owned()
 }

@@ -3,8 +3,8 @@
 //! the home page at once (`Catalogs::changed`).
 
 use crate::access::{self, Need};
+use crate::catalog::movies_in;
 use crate::entities::{category, category_movie, genre, library, movie};
-use crate::movies::movies_in;
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::categories::{

@@ -2,6 +2,7 @@
 //! of the library only; anyone else is told the library does not exist.
 
 use crate::access::{self, Need};
+use crate::catalog::movies_in;
 use crate::entities::{
     collection, collection_movie, genre, library, movie, movie_file, movie_genre,
 };
@@ -38,16 +39,6 @@ fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
         has_poster: poster_version.is_some(),
         poster_version,
     }
-}
-
-/// Ids of the movies that have a file in the library.
-pub(crate) fn movies_in(library_id: i32) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::Query;
-    Query::select()
-        .column(movie_file::Column::MovieId)
-        .from(movie_file::Entity)
-        .and_where(movie_file::Column::LibraryId.eq(library_id))
-        .to_owned()
 }
 
 /// The library's movies by title.

@@ -162,7 +162,7 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
                 &probed.probe,
                 probed.probe.default_audio(),
             ),
-            audio_tracks: crate::hls::audio_tracks(&probed.probe),
+            audio_tracks: probed.probe.audio_tracks(),
         });
     Ok(WatchView {
         file_id,
@@ -195,7 +195,7 @@ async fn next_part(state: &AppState, p: &Playable) -> Result<Option<NextPart>, A
     let parts = movie::Entity::find()
         .inner_join(collection_movie::Entity)
         .filter(collection_movie::Column::CollectionId.eq(collection.collection_id))
-        .filter(movie::Column::Id.in_subquery(crate::movies::movies_in(p.library.id)))
+        .filter(movie::Column::Id.in_subquery(crate::catalog::movies_in(p.library.id)))
         .order_by_asc(collection_movie::Column::Position)
         .order_by_asc(movie::Column::Year)
         .all(&state.db)

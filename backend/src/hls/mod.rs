@@ -14,7 +14,7 @@ pub use session::{LOOKAHEAD, SegmentError, Session};
 
 use crate::playback::playable;
 use crate::{ApiError, AppState};
-use domain::api::{AudioTrackInfo, EmbeddedSubtitle, PlaybackReason, PlaybackView};
+use domain::api::{EmbeddedSubtitle, PlaybackReason, PlaybackView};
 use domain::media::probe::{MediaProbe, SubtitleKind};
 use domain::playback::{
     Choice, ClientCaps, Decision, Mode, Reason, ServerCaps, Timeline, plan_copy, plan_transcode,
@@ -247,7 +247,7 @@ pub async fn open(
         url: format!("/stream/{file_id}"),
         session: None,
         audio: decision.audio.as_ref().map(|a| a.stream as u32),
-        audio_tracks: audio_tracks(&probe),
+        audio_tracks: probe.audio_tracks(),
         embedded_subtitles: embedded_subtitles(&probe, file_id),
         duration_seconds: probe.duration.or(p.file.duration_seconds),
     };
@@ -355,21 +355,6 @@ fn reasons(decision: &Decision) -> Vec<PlaybackReason> {
         .map(|r| PlaybackReason {
             code: r.code().into(),
             message: r.to_string(),
-        })
-        .collect()
-}
-
-/// The audio tracks, for the player's menu.
-pub fn audio_tracks(probe: &MediaProbe) -> Vec<AudioTrackInfo> {
-    let default = probe.default_audio().map(|a| a.index);
-    probe
-        .audio
-        .iter()
-        .map(|a| AudioTrackInfo {
-            index: a.index as u32,
-            label: a.summary(),
-            language: a.language.clone(),
-            default: Some(a.index) == default,
         })
         .collect()
 }

@@ -398,6 +398,20 @@ impl MediaProbe {
             .or_else(|| self.audio.first())
     }
 
+    /// The audio tracks, for the player's menu.
+    pub fn audio_tracks(&self) -> Vec<crate::api::AudioTrackInfo> {
+        let default = self.default_audio().map(|a| a.index);
+        self.audio
+            .iter()
+            .map(|a| crate::api::AudioTrackInfo {
+                index: a.index as u32,
+                label: a.summary(),
+                language: a.language.clone(),
+                default: Some(a.index) == default,
+            })
+            .collect()
+    }
+
     /// The audio track with this absolute stream index.
     pub fn audio_stream(&self, index: usize) -> Option<&AudioStream> {
         self.audio.iter().find(|a| a.index == index)
