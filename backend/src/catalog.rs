@@ -3,8 +3,8 @@
 //! is then slicing these lists; only the user's watch positions are read per request.
 //!
 //! Every write that changes what a library shows (an upload ending, metadata saved, a fix
-//! match) calls [`Catalogs::changed`], and catalogues older than that are rebuilt when next
-//! read. Changes made by another process (the `ott` CLI, a second server on the same
+//! match) touches `Cache::Catalog` of its [`crate::write::Write`], whose commit calls
+//! [`Catalogs::changed`], and catalogues older than that are rebuilt when next read. Changes made by another process (the `ott` CLI, a second server on the same
 //! database) show within [`MAX_AGE`].
 
 use crate::entities::{
@@ -87,7 +87,8 @@ pub struct Catalogs {
 
 impl Catalogs {
     /// Something a library shows has changed: every catalogue is rebuilt when next read.
-    pub fn changed(&self) {
+    /// Called by [`crate::write::Write::commit`].
+    pub(crate) fn changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 

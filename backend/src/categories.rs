@@ -5,6 +5,7 @@
 use crate::access::{self, Need};
 use crate::catalog::movies_in;
 use crate::entities::{category, category_movie, genre, library, movie};
+use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::categories::{
@@ -16,7 +17,7 @@ use http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -323,7 +324,9 @@ pub async fn create(
         .one(&state.db)
         .await?
         .flatten();
-    let txn = state.db.begin().await?;
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Catalog);
+    let txn = write.db();
     let row = category::ActiveModel {
         library_id: Set(library.id),
         name: Set(checked.name.clone()),
@@ -333,11 +336,11 @@ pub async fn create(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    store_movies(&txn, row.id, movies.as_deref().unwrap_or_default()).await?;
-    txn.commit().await?;
-    state.catalogs.changed();
+    store_movies(txn, row.id, movies.as_deref().unwrap_or_default()).await?;
+    write.commit().await?;
+
     tracing::info!(library = library.id, category = row.id, name = %row.name, "category created");
     info(state, &library, row.id).await
 }
@@ -352,20 +355,22 @@ pub async fn replace(
 ) -> Result<CategoryInfo, ApiError> {
     let (found, library) = managed_category(state, user_id, category_id).await?;
     let (checked, rule, movies) = prepare(&state.db, library.id, input, Some(found.id)).await?;
-    let txn = state.db.begin().await?;
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Catalog);
+    let txn = write.db();
     let becomes_rule = rule.is_some();
     let mut row: category::ActiveModel = found.into();
     row.name = Set(checked.name);
     row.icon = Set(checked.icon);
     row.rule = Set(rule);
-    let row = row.update(&txn).await?;
+    let row = row.update(txn).await?;
     if becomes_rule {
-        store_movies(&txn, row.id, &[]).await?;
+        store_movies(txn, row.id, &[]).await?;
     } else if let Some(movies) = movies {
-        store_movies(&txn, row.id, &movies).await?;
+        store_movies(txn, row.id, &movies).await?;
     }
-    txn.commit().await?;
-    state.catalogs.changed();
+    write.commit().await?;
+
     info(state, &library, row.id).await
 }
 
@@ -403,13 +408,15 @@ pub async fn reorder(
     ids: &[i32],
 ) -> Result<Vec<CategoryInfo>, ApiError> {
     let library = managed_library(state, user_id, library_id).await?;
-    let txn = state.db.begin().await?;
-    let current = order_of(&txn, library.id).await?;
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Catalog);
+    let txn = write.db();
+    let current = order_of(txn, library.id).await?;
     domain::categories::check_order(&current, ids)
         .map_err(|e| ApiError::bad_request(e.code(), e.message()))?;
-    store_order(&txn, ids).await?;
-    txn.commit().await?;
-    state.catalogs.changed();
+    store_order(txn, ids).await?;
+    write.commit().await?;
+
     tracing::info!(library = library.id, ?ids, "categories reordered");
     infos(state, &library).await
 }
@@ -422,15 +429,17 @@ pub async fn shift(
     by: i32,
 ) -> Result<(), ApiError> {
     let (found, library) = managed_category(state, user_id, category_id).await?;
-    let txn = state.db.begin().await?;
-    let current = order_of(&txn, library.id).await?;
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Catalog);
+    let txn = write.db();
+    let current = order_of(txn, library.id).await?;
     let order = domain::categories::moved(&current, found.id, by).ok_or_else(category_not_found)?;
     if order == current {
         return Ok(()); // already at the top (or bottom)
     }
-    store_order(&txn, &order).await?;
-    txn.commit().await?;
-    state.catalogs.changed();
+    store_order(txn, &order).await?;
+    write.commit().await?;
+
     tracing::info!(
         library = library.id,
         category = found.id,
@@ -443,10 +452,12 @@ pub async fn shift(
 /// Removes a category (the movies stay).
 pub async fn remove(state: &AppState, user_id: i32, category_id: i32) -> Result<(), ApiError> {
     let (found, library) = managed_category(state, user_id, category_id).await?;
+    let write = Write::begin(state).await?;
     category::Entity::delete_by_id(found.id)
-        .exec(&state.db)
+        .exec(write.db())
         .await?;
-    state.catalogs.changed();
+    write.touch(Cache::Catalog);
+    write.commit().await?;
     tracing::info!(library = library.id, category = found.id, name = %found.name, "category removed");
     Ok(())
 }
@@ -470,8 +481,10 @@ pub async fn set_movie(
     domain::upload::check_imdb_id(imdb_id)
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     let movie_id = library_movies(&state.db, library.id, &[imdb_id.to_owned()]).await?[0];
+    let write = Write::begin(state).await?;
+    let db = write.db();
     let existing = category_movie::Entity::find_by_id((found.id, movie_id))
-        .one(&state.db)
+        .one(db)
         .await?;
     match (included, existing) {
         (true, None) => {
@@ -480,7 +493,7 @@ pub async fn set_movie(
                 .column_as(category_movie::Column::Position.max(), "max")
                 .filter(category_movie::Column::CategoryId.eq(found.id))
                 .into_tuple::<Option<i32>>()
-                .one(&state.db)
+                .one(db)
                 .await?
                 .flatten();
             category_movie::ActiveModel {
@@ -488,19 +501,20 @@ pub async fn set_movie(
                 movie_id: Set(movie_id),
                 position: Set(last.map_or(0, |p| p + 1)),
             }
-            .insert(&state.db)
+            .insert(db)
             .await?;
-            state.catalogs.changed();
+            write.touch(Cache::Catalog);
         }
         (false, Some(row)) => {
             category_movie::Entity::delete_by_id((row.category_id, row.movie_id))
-                .exec(&state.db)
+                .exec(db)
                 .await?;
-            state.catalogs.changed();
+            write.touch(Cache::Catalog);
         }
         // Already as asked: nothing to store, and the home rows stay as they are.
         _ => {}
     }
+    write.commit().await?;
     info(state, &library, found.id).await
 }
 

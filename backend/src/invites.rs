@@ -5,6 +5,7 @@
 use crate::access::{self, Denied, Need};
 use crate::auth::sessions::{hash_token, new_token};
 use crate::entities::{library, library_invite, library_member, user};
+use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::Role;
@@ -176,10 +177,9 @@ pub async fn preview(
 /// Joins the invite's library (a member keeps a higher role); returns the library's id and
 /// the role the user now has.
 pub async fn accept(state: &AppState, user_id: i32, token: &str) -> Result<(i32, Role), ApiError> {
-    let txn = crate::db::begin_write(&state.db).await?;
-    let joined = join(&txn, user_id, token).await?;
-    txn.commit().await?;
-    crate::access::changed();
+    let write = Write::begin(state).await?;
+    let joined = join(&write, user_id, token).await?;
+    write.commit().await?;
     Ok(joined)
 }
 
@@ -190,12 +190,14 @@ pub async fn check(db: &impl ConnectionTrait, token: &str) -> Result<(), ApiErro
 }
 
 /// [`accept`] inside the caller's write transaction (a registration joins in the same one as
-/// it creates the account). The caller commits, then calls `access::changed`.
+/// it creates the account).
 pub(crate) async fn join(
-    txn: &impl ConnectionTrait,
+    write: &Write<'_>,
     user_id: i32,
     token: &str,
 ) -> Result<(i32, Role), ApiError> {
+    write.touch(Cache::Access);
+    let txn = write.db();
     let (row, lib) = usable(txn, token).await?;
     let offered = Role::parse(&row.role).unwrap_or(Role::Viewer);
     let current = access::stored_role(txn, user_id, lib.id).await?;
@@ -229,7 +231,7 @@ pub(crate) async fn join(
         Some(_) => {}
     }
     // The library just joined is what the pages show next.
-    crate::libraries::remember_active(txn, user_id, lib.id).await?;
+    crate::libraries::remember_active(write, user_id, lib.id).await?;
     tracing::info!(library = lib.id, user = user_id, %role, "joined a library by invite");
     Ok((lib.id, role))
 }
@@ -317,10 +319,12 @@ pub async fn remove_member(
             "The owner cannot be removed from their own library.",
         ));
     }
+    let write = Write::begin(state).await?;
     library_member::Entity::delete_by_id((library_id, member_id))
-        .exec(&state.db)
+        .exec(write.db())
         .await?;
-    crate::access::changed();
+    write.touch(Cache::Access);
+    write.commit().await?;
     tracing::info!(library = library_id, member = member_id, "member removed");
     Ok(())
 }

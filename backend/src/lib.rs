@@ -30,6 +30,7 @@ pub mod state;
 pub mod testing;
 pub mod transfer;
 pub mod uploads;
+pub mod write;
 
 pub use config::Config;
 pub use error::ApiError;

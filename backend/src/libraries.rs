@@ -2,6 +2,7 @@
 
 use crate::access::{Denied, Need, info};
 use crate::entities::{library, library_member, movie_file, user_settings};
+use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::Role;
@@ -73,18 +74,20 @@ pub async fn set_active(
     library_id: i32,
 ) -> Result<(), LibraryError> {
     crate::access::library(state, user_id, library_id, Need::Member).await?;
-    remember_active(&state.db, user_id, library_id).await?;
-    crate::access::changed();
+    let write = Write::begin(state).await?;
+    remember_active(&write, user_id, library_id).await?;
+    write.commit().await?;
     Ok(())
 }
 
 /// Stores the library the pages show, for a caller that already knows the user is a member.
-/// The caller calls `access::changed()` once this is committed.
 pub(crate) async fn remember_active(
-    db: &impl ConnectionTrait,
+    write: &Write<'_>,
     user_id: i32,
     library_id: i32,
 ) -> Result<(), DbErr> {
+    write.touch(Cache::Access);
+    let db = write.db();
     if let Some(settings) = user_settings::Entity::find_by_id(user_id).one(db).await? {
         let mut active: user_settings::ActiveModel = settings.into();
         active.default_library_id = Set(Some(library_id));
@@ -242,7 +245,9 @@ async fn create_in(
     prepare_folder(&resolved)?;
 
     let path_text = resolved.to_string_lossy().into_owned();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Access);
+    let txn = write.db();
     let inserted = library::ActiveModel {
         name: Set(name.clone()),
         path: Set(path_text.clone()),
@@ -250,7 +255,7 @@ async fn create_in(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await;
     let lib = match inserted {
         Ok(lib) => lib,
@@ -265,20 +270,17 @@ async fn create_in(
         role: Set(Role::Owner.as_str().to_owned()),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    if let Some(settings) = user_settings::Entity::find_by_id(owner_id)
-        .one(&txn)
-        .await?
+    if let Some(settings) = user_settings::Entity::find_by_id(owner_id).one(txn).await?
         && settings.default_library_id.is_none()
     {
         let mut active: user_settings::ActiveModel = settings.into();
         active.default_library_id = Set(Some(lib.id));
         active.updated_at = Set(Utc::now());
-        active.update(&txn).await?;
+        active.update(txn).await?;
     }
-    txn.commit().await?;
-    crate::access::changed();
+    write.commit().await?;
     tracing::info!(library = %lib.name, path = %lib.path, owner = owner_id, "library created");
     Ok(info(lib, Role::Owner))
 }
@@ -370,8 +372,10 @@ pub async fn rename(
     let old = lib.name.clone();
     let mut active: library::ActiveModel = lib.into();
     active.name = Set(name);
-    let lib = active.update(&state.db).await?;
-    crate::access::changed();
+    let write = Write::begin(state).await?;
+    let lib = active.update(write.db()).await?;
+    write.touch(Cache::Access);
+    write.commit().await?;
     tracing::info!(library = lib.id, from = %old, to = %lib.name, "library renamed");
     Ok(info(lib, Role::Owner))
 }
@@ -399,11 +403,13 @@ pub async fn remove(
         .into_iter()
         .filter_map(|(_, movie)| movie.map(|m| m.imdb_id))
         .collect();
+    let write = Write::begin(state).await?;
     library::Entity::delete_by_id(lib.id)
-        .exec(&state.db)
+        .exec(write.db())
         .await?;
-    crate::access::changed();
-    state.catalogs.changed();
+    write.touch(Cache::Access);
+    write.touch(Cache::Catalog);
+    write.commit().await?;
     if let Err(e) = crate::uploads::discard_library(state, lib.id) {
         tracing::warn!(
             library = lib.id,

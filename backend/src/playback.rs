@@ -4,6 +4,7 @@
 
 use crate::access::{self, Need};
 use crate::entities::{collection_movie, library, movie, movie_file, watch_progress};
+use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::api::{NextPart, SubtitleTrack, WatchView};
@@ -81,7 +82,6 @@ pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result
     crate::uploads::finish::remove_files(state, root, &[crate::uploads::file_info(p.file)])
         .await
         .map_err(ApiError::from)?;
-    state.catalogs.changed();
     Ok(())
 }
 
@@ -237,6 +237,7 @@ pub async fn save_progress(
     let p = playable(state, user_id, file_id).await?;
     let duration = duration.or(p.file.duration_seconds);
     let completed = duration.is_some_and(|d| position >= d * WATCHED_AT);
+    let write = Write::begin(state).await?;
     watch_progress::Entity::insert(watch_progress::ActiveModel {
         user_id: Set(user_id),
         movie_id: Set(p.movie.id),
@@ -260,8 +261,9 @@ pub async fn save_progress(
         ])
         .to_owned(),
     )
-    .exec_without_returning(&state.db)
+    .exec_without_returning(write.db())
     .await?;
-    state.access.watched_changed();
+    write.touch(Cache::Watched);
+    write.commit().await?;
     Ok(completed)
 }

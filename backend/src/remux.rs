@@ -8,6 +8,7 @@ use crate::access::Need;
 use crate::entities::movie_file;
 use crate::playback::{Playable, playable, playable_for};
 use crate::uploads::probe;
+use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::api::RemuxStatus;
@@ -207,30 +208,37 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
         .await
         .map(|m| m.len())
         .unwrap_or(0);
-    let row = movie_file::ActiveModel {
-        library_id: Set(p.library.id),
-        movie_id: Set(p.movie.id),
-        relative_path: Set(target.to_owned()),
-        resolution: Set(p.file.resolution.clone()),
-        width: Set(info.width.map(|w| w as i32).or(p.file.width)),
-        height: Set(info.height.map(|h| h as i32).or(p.file.height)),
-        duration_seconds: Set(info.duration_seconds.or(p.file.duration_seconds)),
-        container: Set(info.container.or(Some("mp4".into()))),
-        video_codec: Set(info.video_codec),
-        audio_codec: Set(info.audio_codec),
-        size_bytes: Set(size as i64),
-        version_label: Set(Some(match &p.file.version_label {
-            Some(label) => format!("{label}, MP4"),
-            None => "MP4".into(),
-        })),
-        created_at: Set(Utc::now()),
-        ..Default::default()
+    // The new version's row, and the catalogue told once it is committed.
+    let saved = async {
+        let write = Write::begin(state).await?;
+        let row = movie_file::ActiveModel {
+            library_id: Set(p.library.id),
+            movie_id: Set(p.movie.id),
+            relative_path: Set(target.to_owned()),
+            resolution: Set(p.file.resolution.clone()),
+            width: Set(info.width.map(|w| w as i32).or(p.file.width)),
+            height: Set(info.height.map(|h| h as i32).or(p.file.height)),
+            duration_seconds: Set(info.duration_seconds.or(p.file.duration_seconds)),
+            container: Set(info.container.or(Some("mp4".into()))),
+            video_codec: Set(info.video_codec),
+            audio_codec: Set(info.audio_codec),
+            size_bytes: Set(size as i64),
+            version_label: Set(Some(match &p.file.version_label {
+                Some(label) => format!("{label}, MP4"),
+                None => "MP4".into(),
+            })),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(write.db())
+        .await?;
+        write.touch(Cache::Catalog);
+        write.commit().await?;
+        Ok::<_, sea_orm::DbErr>(row)
     }
-    .insert(&state.db)
     .await;
-    match row {
+    match saved {
         Ok(row) => {
-            state.catalogs.changed();
             // The new version is analysed like an upload.
             crate::media_info::queue(state, row.id);
             Ok(row.id)

@@ -3,6 +3,7 @@
 use crate::access::{Need, preferences_of};
 use crate::entities::user_settings;
 use crate::libraries::LibraryError;
+use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::settings::{Preferences, PreferencesChange, SettingsRuleError};
@@ -35,12 +36,13 @@ pub async fn update(
     user_id: i32,
     change: &PreferencesChange,
 ) -> Result<Preferences, SettingsError> {
-    let db = &state.db;
     if let Some(library) = change.default_library_id {
         crate::access::library(state, user_id, library, Need::Member)
             .await
             .map_err(LibraryError::from)?;
     }
+    let write = Write::begin(state).await?;
+    let db = write.db();
     let existing = user_settings::Entity::find_by_id(user_id).one(db).await?;
     let current = existing.as_ref().map(preferences_of).unwrap_or_default();
     let next = current.apply(change)?;
@@ -58,7 +60,8 @@ pub async fn update(
     } else {
         row.insert(db).await?;
     }
-    crate::access::changed();
+    write.touch(Cache::Access);
+    write.commit().await?;
     tracing::info!(
         user = user_id,
         theme = next.theme.as_str(),

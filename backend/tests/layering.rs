@@ -1,6 +1,6 @@
 //! Rules of the code's shape that a reviewer would otherwise have to remember (see
-//! docs/architecture.md): the backend's modules import each other without cycles, and roles
-//! are compared in one place.
+//! docs/architecture.md): the backend's modules import each other without cycles, roles are
+//! compared in one place, and caches are told about writes in one place.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -160,6 +160,34 @@ fn roles_are_compared_in_one_place() {
     assert!(
         found.is_empty(),
         "compare roles with Need::met_by (domain/src/role.rs):\n{}",
+        found.join("\n")
+    );
+}
+
+/// Caches are told about a write by the write handle's commit (backend/src/write.rs), never
+/// beside it by hand.
+#[test]
+fn caches_are_bumped_only_by_the_write_handle() {
+    let mut found = Vec::new();
+    for krate in ["backend/src", "server/src", "app/src"] {
+        for file in rust_files(&workspace().join(krate)) {
+            if file.ends_with("backend/src/write.rs") {
+                continue;
+            }
+            for (n, line) in code_of(&file).lines().enumerate() {
+                if line.contains("access.changed()")
+                    || line.contains("catalogs.changed()")
+                    || line.contains("watched_changed()")
+                    || line.contains("access::changed()")
+                {
+                    found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "write through backend::write::Write and touch the cache instead:\n{}",
         found.join("\n")
     );
 }

@@ -102,7 +102,7 @@ pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
-    if backend::auth::sessions::revoke(&state()?.db, user.id, &id).await? {
+    if backend::auth::sessions::revoke(&state()?, user.id, &id).await? {
         Ok(())
     } else {
         Err(backend::ApiError::new(

@@ -5,8 +5,8 @@
 //! role) and their preferences. Read from the database each time, those are several queries
 //! per request, which dominated the home page's cost under load. Here they are kept until
 //! anything they are made of changes: every write to sessions, users, user settings,
-//! libraries or memberships calls [`changed`] *after* it is committed, and the next read
-//! starts afresh. A reader notes the generation *before* it reads the database, so a write
+//! libraries or memberships goes through [`crate::write::Write`], whose commit bumps this
+//! cache's generation *after* the commit, and the next read starts afresh. A reader notes the generation *before* it reads the database, so a write
 //! that lands during the read makes its result stale at once, never the other way round.
 //!
 //! Watch positions follow the same rule with their own counter, bumped by every saved position
@@ -30,23 +30,6 @@ use std::time::{Duration, Instant};
 pub const MAX_AGE: Duration = Duration::from_secs(30);
 /// Entries kept at most; past that the cache starts over (a bound, not a policy).
 const MAX_ENTRIES: usize = 10_000;
-
-/// Bumped by every committed write that can change a session, a user, their settings, a
-/// library or a membership. Process-wide, so the functions that write (which only get a
-/// database connection) need no handle; a bump from another server in the same process
-/// (tests) merely empties this one's cache too.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// Call after committing any write to sessions, users, user settings, libraries or members.
-pub fn changed() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
-}
-
-/// The current generation; read it before reading the database for [`AccessCache::put_session`]
-/// or [`AccessCache::put_user`].
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::SeqCst)
-}
 
 /// A live session as last read from the database.
 #[derive(Clone, Debug)]
@@ -121,6 +104,9 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
 
 #[derive(Default)]
 pub struct AccessCache {
+    /// Bumped by every committed write that can change a session, a user, their settings, a
+    /// library or a membership.
+    generation: AtomicU64,
     /// By SHA-256 of the session token (the session's id).
     sessions: Kept<String, CachedSession>,
     users: Kept<i32, Arc<UserAccess>>,
@@ -130,26 +116,38 @@ pub struct AccessCache {
 }
 
 impl AccessCache {
+    /// Called by [`crate::write::Write::commit`] after a write to sessions, users, user
+    /// settings, libraries or members.
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The current generation; read it before reading the database for [`Self::put_session`]
+    /// or [`Self::put_user`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
     pub fn session(&self, id: &str) -> Option<CachedSession> {
-        self.sessions.get(generation(), id)
+        self.sessions.get(self.generation(), id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
     pub fn put_session(&self, read_at: u64, id: String, value: CachedSession) {
-        self.sessions.put(read_at, generation(), id, value);
+        self.sessions.put(read_at, self.generation(), id, value);
     }
 
     pub fn user(&self, user_id: i32) -> Option<Arc<UserAccess>> {
-        self.users.get(generation(), &user_id)
+        self.users.get(self.generation(), &user_id)
     }
 
     /// Keeps what was read from the database at `generation` (taken before the read).
     pub fn put_user(&self, read_at: u64, user_id: i32, value: Arc<UserAccess>) {
-        self.users.put(read_at, generation(), user_id, value);
+        self.users.put(read_at, self.generation(), user_id, value);
     }
 
-    /// Call after committing a saved watch position.
-    pub fn watched_changed(&self) {
+    /// Called by [`crate::write::Write::commit`] after a saved watch position.
+    pub(crate) fn watched_changed(&self) {
         self.watch_generation.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -187,25 +185,17 @@ mod tests {
     #[test]
     fn a_change_empties_the_cache() {
         let cache = AccessCache::default();
-        // Other tests in this process may bump the counter in between; try again then.
-        loop {
-            let g = generation();
-            cache.put_session(g, "a".into(), session());
-            let found = cache.session("a").map(|s| s.user_id);
-            if generation() == g {
-                assert_eq!(found, Some(1));
-                break;
-            }
-        }
-        changed();
+        cache.put_session(cache.generation(), "a".into(), session());
+        assert_eq!(cache.session("a").map(|s| s.user_id), Some(1));
+        cache.changed();
         assert!(cache.session("a").is_none());
     }
 
     #[test]
     fn a_read_that_overlapped_a_write_is_not_kept() {
         let cache = AccessCache::default();
-        let before = generation();
-        changed(); // a write committed while the read was in flight
+        let before = cache.generation();
+        cache.changed(); // a write committed while the read was in flight
         cache.put_session(before, "a".into(), session());
         assert!(cache.session("a").is_none());
     }

@@ -10,7 +10,7 @@
 
 pub mod cache;
 
-pub use cache::{AccessCache, CachedSession, MAX_AGE, WatchPositions, changed, generation};
+pub use cache::{AccessCache, CachedSession, MAX_AGE, WatchPositions};
 
 use crate::entities::{library, library_member, user_settings};
 use crate::{ApiError, AppState};
@@ -117,7 +117,7 @@ pub async fn of_user(state: &AppState, user_id: i32) -> Result<Arc<UserAccess>, 
     if let Some(found) = state.access.user(user_id) {
         return Ok(found);
     }
-    let generation = generation();
+    let generation = state.access.generation();
     let found = Arc::new(UserAccess {
         libraries: memberships(&state.db, user_id).await?,
         preferences: preferences(&state.db, user_id).await?,

@@ -8,6 +8,7 @@ pub mod tokens;
 pub mod users;
 
 use crate::entities::user;
+use crate::write::Write;
 use crate::{ApiError, AppState};
 use domain::account::{self, AccountRuleError};
 use domain::api::{CreatedToken, Me, UserInfo};
@@ -255,7 +256,7 @@ async fn session_user(state: &AppState, token: &str) -> Result<Option<AuthUser>,
             session_token: Some(token.to_owned()),
         }));
     }
-    let generation = crate::access::generation();
+    let generation = state.access.generation();
     let Some((found, u)) = sessions::lookup(&state.db, &id, state.config.session_days).await?
     else {
         return Ok(None);
@@ -317,18 +318,16 @@ pub async fn change_password(
     account::check_new_password(new)?;
     let found = confirm_password(state, user, current, client, "password change").await?;
     let hash = state.hashing.hash(new).await?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    users::store_password(&txn, found, hash).await?;
+    let write = Write::begin(state).await?;
+    users::store_password(write.db(), found, hash).await?;
     let sessions_ended =
-        sessions::delete_all_for_user(&txn, user.id, user.session_token.as_deref()).await?;
+        sessions::delete_all_for_user(&write, user.id, user.session_token.as_deref()).await?;
     let tokens_revoked = if revoke_tokens {
-        tokens::revoke_all(&txn, user.id).await?
+        tokens::revoke_all(write.db(), user.id).await?
     } else {
         0
     };
-    txn.commit().await?;
-    // After the commit, so that nothing read before it stays remembered.
-    crate::access::changed();
+    write.commit().await?;
     tracing::info!(user = %user.username, sessions_ended, tokens_revoked, "password changed");
     Ok(PasswordChanged {
         sessions_ended,
@@ -354,7 +353,7 @@ pub async fn create_token(
 /// Ends the session the user is logged in with (if any).
 pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), DbErr> {
     if let Some(token) = &user.session_token {
-        sessions::delete(&state.db, token).await?;
+        sessions::delete(state, token).await?;
         tracing::info!(user = %user.username, "logged out");
     }
     Ok(())

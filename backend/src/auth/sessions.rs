@@ -1,8 +1,9 @@
 //! Login sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256,
 //! so a leaked database cannot be replayed as cookies.
 
-use crate::access;
+use crate::AppState;
 use crate::entities::{session, user};
+use crate::write::{Cache, Write};
 use chrono::{DateTime, Duration, Utc};
 use domain::settings::SessionInfo;
 use sea_orm::{
@@ -89,17 +90,18 @@ pub(crate) fn due_for_touch(last_seen: DateTime<Utc>, now: DateTime<Utc>) -> boo
 }
 
 /// Ends one session (logout). Unknown tokens are fine: the result is the same.
-pub async fn delete(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+pub async fn delete(state: &AppState, token: &str) -> Result<(), DbErr> {
+    let write = Write::begin(state).await?;
     session::Entity::delete_by_id(hash_token(token))
-        .exec(db)
+        .exec(write.db())
         .await?;
-    access::changed();
-    Ok(())
+    write.touch(Cache::Access);
+    write.commit().await
 }
 
 /// Ends every session of a user except, optionally, the one with `keep_token`.
 pub async fn delete_all_for_user(
-    db: &impl ConnectionTrait,
+    write: &Write<'_>,
     user_id: i32,
     keep_token: Option<&str>,
 ) -> Result<u64, DbErr> {
@@ -107,8 +109,8 @@ pub async fn delete_all_for_user(
     if let Some(keep) = keep_token {
         query = query.filter(session::Column::Id.ne(hash_token(keep)));
     }
-    let ended = query.exec(db).await?.rows_affected;
-    access::changed();
+    let ended = query.exec(write.db()).await?.rows_affected;
+    write.touch(Cache::Access);
     Ok(ended)
 }
 
@@ -139,13 +141,15 @@ pub async fn list_for_user(
 }
 
 /// Ends one of the user's sessions by its id (as listed); false when it is not theirs.
-pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, id: &str) -> Result<bool, DbErr> {
+pub async fn revoke(state: &AppState, user_id: i32, id: &str) -> Result<bool, DbErr> {
+    let write = Write::begin(state).await?;
     let res = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::Id.eq(id))
-        .exec(db)
+        .exec(write.db())
         .await?;
-    access::changed();
+    write.touch(Cache::Access);
+    write.commit().await?;
     Ok(res.rows_affected > 0)
 }
 

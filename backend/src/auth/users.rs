@@ -2,6 +2,7 @@
 
 use super::AuthError;
 use crate::entities::{user, user_settings};
+use crate::write::{Cache, Write};
 use crate::{AppState, instance, invites};
 use chrono::Utc;
 use domain::account;
@@ -45,10 +46,9 @@ pub async fn create(
         return Err(AuthError::UsernameTaken);
     }
     let hash = state.hashing.hash(password).await?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let (created, _) = insert(&txn, username, hash, admin).await?;
-    txn.commit().await?;
-    crate::access::changed();
+    let write = Write::begin(state).await?;
+    let (created, _) = insert(&write, username, hash, admin).await?;
+    write.commit().await?;
     tracing::info!(user = %created.username, admin = created.is_admin, "account created");
     Ok(created)
 }
@@ -89,18 +89,17 @@ pub async fn register(
     }
     let hash = state.hashing.hash(password).await?;
 
-    let txn = crate::db::begin_write(&state.db).await?;
-    let (user, first) = insert(&txn, username, hash, false).await?;
+    let write = Write::begin(state).await?;
+    let (user, first) = insert(&write, username, hash, false).await?;
     let joined = match invite {
-        Some(token) => Some(invites::join(&txn, user.id, token).await?.0),
-        None if first || instance::open_registration(&txn).await? => None,
+        Some(token) => Some(invites::join(&write, user.id, token).await?.0),
+        None if first || instance::open_registration(write.db()).await? => None,
         // Another registration became the first account while this one hashed, and
         // registration is closed after it: this account is not made (the transaction rolls
         // back when dropped).
         None => return Err(AuthError::RegistrationClosed),
     };
-    txn.commit().await?;
-    crate::access::changed();
+    write.commit().await?;
     tracing::info!(user = %user.username, admin = user.is_admin, joined = ?joined, "account registered");
     Ok(Created { user, joined })
 }
@@ -108,11 +107,13 @@ pub async fn register(
 /// Inserts the account and its settings inside the caller's write transaction. Returns the
 /// account and whether it is the server's first (which makes it administrator).
 async fn insert(
-    txn: &impl ConnectionTrait,
+    write: &Write<'_>,
     username: String,
     hash: String,
     admin: bool,
 ) -> Result<(user::Model, bool), AuthError> {
+    write.touch(Cache::Access);
+    let txn = write.db();
     // Only a server without accounts has a first account to give; a database whose accounts
     // predate the claim row never hands it out.
     let others = user::Entity::find().count(txn).await?;

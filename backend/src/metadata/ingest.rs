@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::entities::{
     collection, collection_movie, genre, library, movie, movie_file, movie_genre,
 };
+use crate::write::{Cache, Write};
 use chrono::Utc;
 use domain::metadata::details::MovieDetails;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -277,7 +278,8 @@ async fn save(
         tmdb_id,
         collection: found_collection,
     } = fetched;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let write = Write::begin(state).await?;
+    let txn = write.db();
     let movie_id = movie.id;
     let mut row = movie.into_active_model();
     if let Some(title) = d.title.clone() {
@@ -344,10 +346,10 @@ async fn save(
     row.metadata_next_at = Set(None);
     row.metadata_error = Set(None);
     row.updated_at = Set(Utc::now());
-    row.update(&txn).await?;
+    row.update(txn).await?;
 
     for name in &d.genres {
-        let Some(genre_id) = genre_id(&txn, name).await? else {
+        let Some(genre_id) = genre_id(txn, name).await? else {
             continue;
         };
         movie_genre::Entity::insert(movie_genre::ActiveModel {
@@ -355,7 +357,7 @@ async fn save(
             genre_id: Set(genre_id),
         })
         .on_conflict_do_nothing_on([movie_genre::Column::MovieId, movie_genre::Column::GenreId])
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     }
 
@@ -368,11 +370,11 @@ async fn save(
             ..Default::default()
         })
         .on_conflict_do_nothing_on([collection::Column::TmdbId])
-        .exec(&txn)
+        .exec(txn)
         .await?;
         if let Some(c) = collection::Entity::find()
             .filter(collection::Column::TmdbId.eq(tmdb_collection))
-            .one(&txn)
+            .one(txn)
             .await?
         {
             // Release order within the franchise; a movie TMDB does not list goes last.
@@ -394,11 +396,12 @@ async fn save(
                 .update_column(collection_movie::Column::Position)
                 .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
         }
     }
-    txn.commit().await?;
-    state.catalogs.changed();
+    write.touch(Cache::Catalog);
+    write.commit().await?;
+
     Ok(())
 }

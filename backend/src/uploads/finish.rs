@@ -6,6 +6,7 @@ use super::{UploadError, files_of, library_for, upload_library};
 use crate::AppState;
 use crate::access::{Denied, Need};
 use crate::entities::{movie, movie_file, uploaded_file};
+use crate::write::{Cache, Write};
 use chrono::Utc;
 use domain::api::{MovieFileInfo, UploadFinished};
 use domain::naming::first_free;
@@ -161,18 +162,11 @@ pub async fn end(
     }
     // A new movie is queued for its metadata (its row says `pending`); one fetched before but
     // new to this library is queued again, so that its cover lands here too.
-    if !movie_dir.join("cover").exists() {
-        let requeued = movie::Entity::update_many()
-            .col_expr(movie::Column::MetadataStatus, Expr::value("pending"))
-            .filter(movie::Column::ImdbId.eq(req.imdb_id.as_str()))
-            .filter(movie::Column::MetadataStatus.eq("fetched"))
-            .exec(&state.db)
-            .await;
-        if let Err(e) = requeued {
-            tracing::warn!(imdb = %req.imdb_id, error = %e, "could not queue the movie's cover for this library");
-        }
+    if !movie_dir.join("cover").exists()
+        && let Err(e) = requeue_for_cover(state, &req.imdb_id).await
+    {
+        tracing::warn!(imdb = %req.imdb_id, error = %e, "could not queue the movie's cover for this library");
     }
-    state.catalogs.changed();
     state.metadata.wake.notify_one();
     Ok(UploadFinished {
         movie_file_id,
@@ -204,15 +198,32 @@ async fn replace(
     std::fs::rename(dir, &plain)?;
     let imdb = movie_dir.file_name().unwrap_or_default().to_string_lossy();
     let path = format!("{imdb}/{label}/{name}");
+    let write = Write::begin(state).await?;
     let mut row: movie_file::ActiveModel = movie_file::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(write.db())
         .await?
         .ok_or(DbErr::RecordNotFound("movie file".into()))?
         .into();
     row.relative_path = Set(path.clone());
     row.version_label = Set(None);
-    row.update(&state.db).await?;
+    row.update(write.db()).await?;
+    write.touch(Cache::Catalog);
+    write.commit().await?;
     Ok(Some(path))
+}
+
+/// Marks a fetched movie `pending` again, so that the metadata job writes its cover into a
+/// library that has none yet.
+async fn requeue_for_cover(state: &AppState, imdb_id: &str) -> Result<(), DbErr> {
+    let write = Write::begin(state).await?;
+    movie::Entity::update_many()
+        .col_expr(movie::Column::MetadataStatus, Expr::value("pending"))
+        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .filter(movie::Column::MetadataStatus.eq("fetched"))
+        .exec(write.db())
+        .await?;
+    write.touch(Cache::Catalog);
+    write.commit().await
 }
 
 /// Creates the movie if needed, and the file's rows, in one transaction.
@@ -228,8 +239,10 @@ async fn record(
     info: &MediaInfo,
     version_label: Option<String>,
 ) -> Result<Option<i32>, DbErr> {
-    let txn = crate::db::begin_write(&state.db).await?;
-    let movie = movie_for(&txn, imdb_id, &manifest.filename).await?;
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Catalog);
+    let txn = write.db();
+    let movie = movie_for(txn, imdb_id, &manifest.filename).await?;
     let movie_file_id = match kind {
         FileKind::Video => Some(
             movie_file::ActiveModel {
@@ -248,7 +261,7 @@ async fn record(
                 created_at: Set(Utc::now()),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?
             .id,
         ),
@@ -268,9 +281,9 @@ async fn record(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
+    write.commit().await?;
     Ok(movie_file_id)
 }
 
@@ -368,13 +381,16 @@ pub(crate) async fn remove_files(
             let _ = std::fs::remove_dir(dir); // only succeeds when empty
         }
         // Its upload record goes too, so that the old file may be uploaded again later.
+        let write = Write::begin(state).await?;
         uploaded_file::Entity::delete_many()
             .filter(uploaded_file::Column::MovieFileId.eq(file.id))
-            .exec(&state.db)
+            .exec(write.db())
             .await?;
         movie_file::Entity::delete_by_id(file.id)
-            .exec(&state.db)
+            .exec(write.db())
             .await?;
+        write.touch(Cache::Catalog);
+        write.commit().await?;
         tracing::info!(path = %path.display(), "movie file removed");
     }
     Ok(())

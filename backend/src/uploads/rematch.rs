@@ -7,6 +7,7 @@ use super::{UploadError, files_of, library_for};
 use crate::AppState;
 use crate::access::Need;
 use crate::entities::movie_file;
+use crate::write::{Cache, Write};
 use domain::api::MovieFileInfo;
 use domain::upload as rules;
 use sea_orm::sea_query::Expr;
@@ -64,8 +65,9 @@ pub async fn rematch(
     std::fs::rename(&old_dir, &new_dir)?;
     super::staging::sync_dir(&root)?;
     let moved = async {
-        let txn = crate::db::begin_write(&state.db).await?;
-        let target = super::finish::movie_for(&txn, to, &filename).await?;
+        let write = Write::begin(state).await?;
+        write.touch(Cache::Catalog);
+        let target = super::finish::movie_for(write.db(), to, &filename).await?;
         // Paths are `<imdb id>/<folder>/<file>`: the first segment is the one that changes.
         for file in &files {
             let rest = file.path.strip_prefix(from).unwrap_or(&file.path);
@@ -76,10 +78,10 @@ pub async fn rematch(
                     Expr::value(format!("{to}{rest}")),
                 )
                 .filter(movie_file::Column::Id.eq(file.id))
-                .exec(&txn)
+                .exec(write.db())
                 .await?;
         }
-        txn.commit().await
+        write.commit().await
     }
     .await;
     if let Err(e) = moved {
@@ -95,7 +97,6 @@ pub async fn rematch(
     for ext in ["mp4", "webm"] {
         let _ = std::fs::remove_file(new_dir.join("trailer").join(format!("trailer.{ext}")));
     }
-    state.catalogs.changed();
     crate::metadata::ingest::requeue(state, to).await?;
     tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
     files_of(&state.db, library.id, to).await

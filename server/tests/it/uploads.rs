@@ -6,6 +6,7 @@ use crate::support::{
 };
 use axum::body::Body;
 use backend::entities::{movie, movie_file, uploaded_file};
+use backend::write::{Cache, Write};
 use bytes::Bytes;
 use http::{Method, Request, StatusCode, header};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -81,17 +82,19 @@ pub async fn join(srv: &TestServer, who: &Member, library: i64, role: &str) {
     let user_id = srv.get("/api/me", &who.who).await.body["user"]["id"]
         .as_i64()
         .unwrap();
+    // Written behind the backend's services, through the handle that tells the caches.
+    let write = Write::begin(&srv.state).await.unwrap();
     backend::entities::library_member::ActiveModel {
         library_id: Set(library as i32),
         user_id: Set(user_id as i32),
         role: Set(role.into()),
         created_at: Set(chrono::Utc::now()),
     }
-    .insert(&srv.state.db)
+    .insert(write.db())
     .await
     .unwrap();
-    // Written behind the backend's back, so tell its cache (as the backend's writes do).
-    backend::access::changed();
+    write.touch(Cache::Access);
+    write.commit().await.unwrap();
 }
 
 pub async fn member(srv: &TestServer, name: &str) -> Member {
@@ -771,17 +774,21 @@ async fn a_member_who_loses_the_right_to_upload_cannot_go_on() {
             .unwrap();
         let mut viewer = membership.clone().into_active_model();
         viewer.role = Set("viewer".into());
-        viewer.update(&srv.state.db).await.unwrap();
-        backend::access::changed();
+        let write = Write::begin(&srv.state).await.unwrap();
+        viewer.update(write.db()).await.unwrap();
+        write.touch(Cache::Access);
+        write.commit().await.unwrap();
         chunk(&srv, &anna, &id, 2, 1000, &data[1000..])
             .await
             .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+        let write = Write::begin(&srv.state).await.unwrap();
         library_member::Entity::delete_many()
             .filter(library_member::Column::LibraryId.eq(anna.library as i32))
-            .exec(&srv.state.db)
+            .exec(write.db())
             .await
             .unwrap();
-        backend::access::changed();
+        write.touch(Cache::Access);
+        write.commit().await.unwrap();
         chunk(&srv, &anna, &id, 2, 1000, &data[1000..])
             .await
             .assert_error(StatusCode::NOT_FOUND, "library_not_found");

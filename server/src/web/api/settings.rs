@@ -121,7 +121,7 @@ pub async fn revoke_session(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, Failure> {
-    if sessions::revoke(&state.db, user.id, &id).await? {
+    if sessions::revoke(&state, user.id, &id).await? {
         tracing::info!(user = %user.username, "session revoked");
         Ok(StatusCode::NO_CONTENT)
     } else {
