@@ -53,10 +53,11 @@ fn differences(case: &Case, got: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Counts the other fields a case names and how many are right; prints the wrong ones.
-fn detail_fields(case: &Case, got: &Value) -> (usize, usize) {
+/// The other fields a case names (resolution, part, languages…): how many there are, and the
+/// wrong ones, described as [`differences`] does.
+fn detail_differences(case: &Case, got: &Value) -> (usize, Vec<String>) {
     let mut checked = 0;
-    let mut right = 0;
+    let mut wrong = Vec::new();
     for field in [
         "resolution",
         "source",
@@ -69,17 +70,12 @@ fn detail_fields(case: &Case, got: &Value) -> (usize, usize) {
     ] {
         if let Some(expected) = case.expected.get(field) {
             checked += 1;
-            if *expected == got[field] {
-                right += 1;
-            } else {
-                println!(
-                    "  {field} of `{}`: expected {expected}, got {}",
-                    case.input, got[field]
-                );
+            if *expected != got[field] {
+                wrong.push(format!("{field}: expected {expected} got {}", got[field]));
             }
         }
     }
-    (checked, right)
+    (checked, wrong)
 }
 
 /// The `- ` lines under `#### <corpus>` in the document.
@@ -94,6 +90,13 @@ fn documented(doc: &str, corpus: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The accuracy table's row for `corpus` in the document.
+fn table_row<'d>(doc: &'d str, corpus: &str) -> &'d str {
+    doc.lines()
+        .find(|l| l.starts_with("| `") && l.contains(&format!("/{corpus}`")))
+        .unwrap_or_else(|| panic!("docs/identification.md has no accuracy row for {corpus}"))
+}
+
 #[test]
 fn the_corpora_are_guessed_as_documented() {
     let doc = std::fs::read_to_string(repo().join("docs/identification.md"))
@@ -102,24 +105,33 @@ fn the_corpora_are_guessed_as_documented() {
     for name in CORPORA {
         let cases = corpus(name);
         assert!(cases.len() >= 100, "{name} has {} cases", cases.len());
+        // Every wrong field, of title and year and of the others, must be listed in the doc.
         let mut misses = BTreeSet::new();
-        let (mut checked, mut right) = (0, 0);
+        let (mut wrong_titles, mut checked, mut wrong_details) = (0, 0, 0);
         for case in &cases {
             let got: Guess = guess_with_folder(&case.input, case.folder.as_deref());
             let got = serde_json::to_value(got).unwrap();
-            let diff = differences(case, &got);
+            let mut diff = differences(case, &got);
+            wrong_titles += usize::from(!diff.is_empty());
+            let (c, details) = detail_differences(case, &got);
+            checked += c;
+            wrong_details += details.len();
+            diff.extend(details);
             if !diff.is_empty() {
                 misses.insert(format!("- `{}` — {}", case.input, diff.join("; ")));
             }
-            let (c, r) = detail_fields(case, &got);
-            checked += c;
-            right += r;
         }
-        let ok = cases.len() - misses.len();
-        println!(
-            "{name}: title+year {ok}/{} ({:.1}%); other fields {right}/{checked}",
+        let ok = cases.len() - wrong_titles;
+        let right = checked - wrong_details;
+        let row = format!(
+            "| {} | {ok} ({:.1}%) | {right} of {checked} |",
             cases.len(),
             100.0 * ok as f64 / cases.len() as f64
+        );
+        println!("{name}: {row}");
+        assert!(
+            table_row(&doc, name).ends_with(&row),
+            "docs/identification.md's accuracy row for {name} should end with `{row}`"
         );
         if documented(&doc, name) != misses {
             let list: Vec<&str> = misses.iter().map(String::as_str).collect();
