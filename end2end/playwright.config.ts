@@ -8,6 +8,7 @@ import path from 'node:path';
 //   OTT_E2E_PORT   port the server listens on (default: 3900)
 //   OTT_E2E_METADATA_PORT  port of the stand-in IMDb, fixtures/metadata-server.mjs
 //                  (default: the server's port + 1)
+//   (the server's port + 2 is a second, fresh server for 01-first-run.spec.ts)
 //   CI             when set, a stray `test.only` fails the run
 //
 // The server must run from the repository root: it serves `target/site`
@@ -17,6 +18,9 @@ const repoRoot = path.resolve(__dirname, '..');
 const port = Number(process.env.OTT_E2E_PORT || 3900);
 const baseURL = `http://127.0.0.1:${port}`;
 const metadataPort = Number(process.env.OTT_E2E_METADATA_PORT || port + 1);
+// A second server, fresh for 01-first-run.spec.ts: what a brand-new server shows.
+const freshPort = port + 2;
+const freshURL = `http://127.0.0.1:${freshPort}`;
 const metadataURL = `http://127.0.0.1:${metadataPort}`;
 const bin = process.env.OTT_BIN
   ? path.resolve(process.env.OTT_BIN)
@@ -30,6 +34,7 @@ let dataDir = process.env[DATA_DIR_VAR];
 if (!dataDir) {
   const created = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-'));
   dataDir = created;
+  fs.mkdirSync(path.join(created, 'fresh'));
   // IMDb is the local stand-in; TMDB and OMDb are off (no keys). Every browser registers
   // from 127.0.0.1, and the suite makes a few dozen accounts: raise the per-address limit.
   fs.writeFileSync(
@@ -65,8 +70,9 @@ const chromiumArgs = [
 export default defineConfig({
   testDir: './tests',
   outputDir: 'test-results',
-  // One shared server: run the files one after another, in file-name order
-  // (01-first-run registers the first user, who becomes the admin).
+  // One shared server: run the files one after another. Each file can also run alone and in
+  // any order: the `setup` project makes ADMIN the first account and opens registration, and
+  // 01-first-run has a fresh server of its own.
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -88,7 +94,15 @@ export default defineConfig({
       args: chromiumArgs,
     },
   },
-  projects: [{ name: 'chromium' }],
+  projects: [
+    { name: 'setup', testMatch: /\.setup\.ts$/ },
+    { name: 'first-run', testMatch: /01-first-run\.spec\.ts$/, use: { baseURL: freshURL } },
+    {
+      name: 'chromium',
+      testIgnore: [/01-first-run\.spec\.ts$/, /\.setup\.ts$/],
+      dependencies: ['setup'],
+    },
+  ],
   webServer: [
     {
       command: `node fixtures/metadata-server.mjs ${metadataPort}`,
@@ -100,6 +114,16 @@ export default defineConfig({
     {
       command: `${shellQuote(bin)} serve --addr 127.0.0.1:${port} --data-dir ${shellQuote(dataDir)} --config ${shellQuote(path.join(dataDir, 'ott.toml'))}`,
       url: `${baseURL}/healthz`,
+      cwd: repoRoot,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+    {
+      command: `${shellQuote(bin)} serve --addr 127.0.0.1:${freshPort} --data-dir ${shellQuote(path.join(dataDir, 'fresh'))} --config ${shellQuote(path.join(dataDir, 'ott.toml'))}`,
+      url: `${freshURL}/healthz`,
       cwd: repoRoot,
       reuseExistingServer: false,
       timeout: 60_000,

@@ -15,9 +15,9 @@ import {
   waitForHydration,
 } from './helpers';
 
-// This file runs first on a fresh server: the first test that registers
-// someone registers ADMIN, who therefore becomes the admin. Later files rely
-// on that, so keep the tests in order and stop at the first failure.
+// This file has a brand-new server of its own (the `first-run` project): the first test that
+// registers someone registers ADMIN, who therefore becomes that server's admin. Its tests build
+// on each other, so they run in order and stop at the first failure.
 test.describe.configure({ mode: 'serial' });
 
 test('visiting / while logged out redirects to /login', async ({ page }) => {

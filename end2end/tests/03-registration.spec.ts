@@ -15,8 +15,7 @@ import {
   uniqueUsername,
 } from './helpers';
 
-// Relies on 01-first-run.spec.ts having registered ADMIN as the server's first
-// user (files run in name order on one shared server).
+// ADMIN is the shared server's first user (the setup project registers it).
 test.describe.configure({ mode: 'serial' });
 
 /** Runs `fn` with a page in a brand-new, logged-out browser context. */

@@ -182,8 +182,18 @@ test('an upload interrupted by a reload continues from where it stopped', async 
     await item.getByRole('button', { name: 'Pause Dune.2021.2160p.mkv' }).click();
     await expect(item.locator('.queue-line')).toContainText('Paused');
     const paused = await stored();
-    await page.waitForTimeout(1_500);
-    expect(await stored(), 'nothing is sent while paused').toBe(paused);
+    // Nothing is sent while paused: no request of the upload protocol (POST /api/upload) for a
+    // second and a half (the first one fails the test at once), and the stored offset stays.
+    const sent = await page
+      .waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/upload', {
+        timeout: 1_500,
+      })
+      .then(
+        (r) => r.url(),
+        () => null,
+      );
+    expect(sent, 'nothing is sent while paused').toBeNull();
+    expect(await stored(), 'nothing is stored while paused').toBe(paused);
     await item.getByRole('button', { name: 'Resume Dune.2021.2160p.mkv' }).click();
     await expect.poll(stored, { timeout: 30_000 }).toBeGreaterThan(paused);
   });
@@ -278,16 +288,20 @@ test("a 1 GiB upload keeps the page's JavaScript heap small", async ({ page }) =
   const library = await activeLibrary(page);
   await picker(page).setInputFiles([big]);
   await page.getByRole('button', { name: 'This one: Alien (1979)' }).click();
-  const line = queueItem(page, 'Alien.1979.2160p.mkv').locator('.queue-line');
 
   // Sample the heap the page's scripts use until the upload is done (Chromium's performance.memory).
-  const samples: number[] = [];
-  const deadline = Date.now() + 240_000;
-  while (!((await line.textContent()) ?? '').startsWith('Uploaded')) {
-    expect(Date.now(), 'the upload finishes in time').toBeLessThan(deadline);
-    samples.push(await page.evaluate(() => (performance as any).memory.usedJSHeapSize as number));
-    await page.waitForTimeout(250);
-  }
+  // The page samples it every 250 ms while it waits for the line to say "Uploaded".
+  await page.waitForFunction(
+    () => {
+      const w = window as any;
+      (w.__heapSamples ??= []).push((performance as any).memory.usedJSHeapSize as number);
+      const line = document.querySelector('li.queue-item[data-file="Alien.1979.2160p.mkv"] .queue-line');
+      return (line?.textContent ?? '').startsWith('Uploaded');
+    },
+    null,
+    { polling: 250, timeout: 240_000 },
+  );
+  const samples: number[] = await page.evaluate(() => (window as any).__heapSamples);
   const peak = Math.max(...samples);
   console.log(`JS heap during a 1 GiB upload: peak ${(peak / 1e6).toFixed(1)} MB over ${samples.length} samples`);
   expect(samples.length).toBeGreaterThan(1);

@@ -1,8 +1,9 @@
 import { expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 
 /**
- * The server's first user, registered by 01-first-run.spec.ts. Files run in
- * name order on one shared server, so later files can log in with these.
+ * The server's first user (its administrator), registered by the `setup` project
+ * (tests/setup/admin.setup.ts) before any other file, and by 01-first-run.spec.ts on its own
+ * fresh server.
  */
 export const ADMIN = {
   username: 'e2eadmin',
@@ -163,7 +164,7 @@ export async function loginAsAdmin(page: Page): Promise<void> {
   await open(page, '/admin');
   await expect(
     h1(page, 'Server settings'),
-    `${ADMIN.username} must be the server's first (admin) user; run the whole suite in file order`,
+    `${ADMIN.username} must be the server's first (admin) user; the setup project registers it first`,
   ).toBeVisible();
   await expect(navLink(page, 'Admin')).toBeVisible();
 }
