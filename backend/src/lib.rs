@@ -27,6 +27,7 @@ pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod state;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod transfer;
 pub mod uploads;
