@@ -77,13 +77,6 @@ pub async fn get_movie(imdb_id: String, library: Option<i32>) -> Result<MovieVie
 pub async fn search_movies(query: String, year: Option<u16>) -> Result<SearchResult, AppError> {
     use super::server::*;
     require_user()?;
-    if year.is_some_and(|y| !(1888..=2100).contains(&y)) {
-        return Err(backend::ApiError::bad_request(
-            "invalid_year",
-            "The year must be a number such as 1999.",
-        )
-        .into());
-    }
     Ok(backend::metadata::search_movies(&state()?, &query, year).await?)
 }
 

@@ -29,13 +29,7 @@ pub fn require_user() -> Result<AuthUser, AppError> {
 }
 
 pub fn require_admin() -> Result<AuthUser, AppError> {
-    let user = require_user()?;
-    if !user.is_admin {
-        return Err(
-            ApiError::forbidden("admin_only", "Only the administrator can do that.").into(),
-        );
-    }
-    Ok(user)
+    Ok(require_user()?.require_admin()?)
 }
 
 pub fn set_cookie(value: &str) {

@@ -102,16 +102,7 @@ pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
-    if backend::auth::sessions::revoke(&state()?, user.id, &id).await? {
-        Ok(())
-    } else {
-        Err(backend::ApiError::new(
-            http::StatusCode::NOT_FOUND,
-            "session_not_found",
-            "You have no session with that id.",
-        )
-        .into())
-    }
+    Ok(backend::auth::revoke_session(&state()?, &user, &id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "api_tokens", output = crate::api::codec::Json)]

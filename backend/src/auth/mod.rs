@@ -119,6 +119,17 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The user, when they are the server's administrator; 403 `admin_only` otherwise.
+    pub fn require_admin(self) -> Result<AuthUser, ApiError> {
+        if !self.is_admin {
+            return Err(ApiError::forbidden(
+                "admin_only",
+                "Only the administrator can do that.",
+            ));
+        }
+        Ok(self)
+    }
+
     pub fn info(&self) -> UserInfo {
         UserInfo {
             id: self.id,
@@ -348,6 +359,20 @@ pub async fn create_token(
     let name = tokens::check_name(name)?;
     confirm_password(state, user, password, client, "token creation").await?;
     Ok(tokens::create(&state.db, user.id, name).await?)
+}
+
+/// Ends one of the user's sessions by its id (as listed); 404 `session_not_found` when they
+/// have no such session.
+pub async fn revoke_session(state: &AppState, user: &AuthUser, id: &str) -> Result<(), ApiError> {
+    if !sessions::revoke(state, user.id, id).await? {
+        return Err(ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "session_not_found",
+            "You have no session with that id.",
+        ));
+    }
+    tracing::info!(user = %user.username, "session revoked");
+    Ok(())
 }
 
 /// Ends the session the user is logged in with (if any).

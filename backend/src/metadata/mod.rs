@@ -42,6 +42,8 @@ pub const USER_AGENT: &str = concat!(
 pub enum SearchError {
     #[error("Type a title to search for (at most 200 characters).")]
     BadQuery,
+    #[error("The year must be a number such as 1999.")]
+    BadYear,
     // The messages reach the uploader: a sentence each, never the address asked or the HTTP
     // library's words (those go to the log).
     #[error("The movie database did not answer within {0} seconds.")]
@@ -71,6 +73,7 @@ impl From<SearchError> for ApiError {
         let message = err.to_string();
         match err {
             SearchError::BadQuery => ApiError::bad_request("invalid_query", message),
+            SearchError::BadYear => ApiError::bad_request("invalid_year", message),
             SearchError::Timeout(_) => {
                 ApiError::new(StatusCode::GATEWAY_TIMEOUT, "provider_timeout", message)
             }
@@ -154,12 +157,18 @@ impl Metadata {
     }
 }
 
+/// The years a search may name: from the first films to far enough ahead.
+pub const SEARCH_YEARS: std::ops::RangeInclusive<u16> = 1888..=2100;
+
 /// Searches IMDb for `title` and ranks the answers against it and `year`.
 pub async fn search_movies(
     state: &AppState,
     title: &str,
     year: Option<u16>,
 ) -> Result<SearchResult, SearchError> {
+    if year.is_some_and(|y| !SEARCH_YEARS.contains(&y)) {
+        return Err(SearchError::BadYear);
+    }
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(SearchError::BadQuery);

@@ -35,13 +35,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        if !user.is_admin {
-            return Err(Failure(ApiError::forbidden(
-                "admin_only",
-                "Only the administrator can do that.",
-            )));
-        }
-        Ok(Admin(user))
+        Ok(Admin(user.require_admin()?))
     }
 }
 

@@ -60,6 +60,13 @@ async fn the_right_movie_comes_first_and_provider_failures_are_clear() {
             srv.get("/api/search/movies?q=Alien&year=nineteen", &anna)
                 .await
                 .assert_error(StatusCode::BAD_REQUEST, "invalid_year");
+            // The range is the search's own rule, the same through the server function.
+            srv.get("/api/search/movies?q=Alien&year=1500", &anna)
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_year");
+            crate::support::server_fn(&srv, "search_movies", &anna, "query=Alien&year=1500")
+                .await
+                .assert_error(StatusCode::BAD_REQUEST, "invalid_year");
             srv.get("/api/search/movies?q=Alien", &As::anonymous())
                 .await
                 .assert_error(StatusCode::UNAUTHORIZED, "not_logged_in");

@@ -31,15 +31,12 @@ pub async fn movies(
     params: Params,
 ) -> Result<Json<SearchResult>, Failure> {
     let title = params.get("q").unwrap_or_default();
+    // The range is the service's rule; here only the text must be a number.
     let year = match params.get("year").filter(|y| !y.is_empty()) {
         None => None,
         Some(y) => Some(
             y.parse::<u16>()
-                .ok()
-                .filter(|y| (1888..=2100).contains(y))
-                .ok_or_else(|| {
-                    ApiError::bad_request("invalid_year", "The year must be a number such as 1999.")
-                })?,
+                .map_err(|_| ApiError::from(metadata::SearchError::BadYear))?,
         ),
     };
     Ok(Json(metadata::search_movies(&state, title, year).await?))

@@ -121,14 +121,6 @@ pub async fn revoke_session(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, Failure> {
-    if sessions::revoke(&state, user.id, &id).await? {
-        tracing::info!(user = %user.username, "session revoked");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Failure(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "session_not_found",
-            "You have no session with that id.",
-        )))
-    }
+    backend::auth::revoke_session(&state, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
