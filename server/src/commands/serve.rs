@@ -68,21 +68,14 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let uploads = state.uploads.clone();
     let sessions = state.hls.clone();
     let router = web::router(state, leptos);
+    let shutdown = shutdown_signal()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
         "Open OTT is running. Open {scheme}://{} in your browser.",
         browser_addr(local)
     );
 
-    listen::serve(
-        listener,
-        router,
-        limits,
-        tls,
-        shutdown_signal(),
-        SHUTDOWN_GRACE,
-    )
-    .await;
+    listen::serve(listener, router, limits, tls, shutdown, SHUTDOWN_GRACE).await;
     // Chunks acknowledged in the last second become durable now, so that clients resume
     // exactly where they were.
     let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
@@ -146,26 +139,28 @@ fn browser_addr(addr: SocketAddr) -> String {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed here, before the server says it
+/// is running, not when the future is first polled: a SIGTERM sent right after the URL was
+/// printed used to find no handler yet and kill the process without a clean shutdown.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).context("cannot handle Ctrl-C")?,
+            signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing open requests");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; finishing open requests");
+    })
 }
 
 /// Files uploaded before this server analysed files (or by an older reading of ffprobe's
