@@ -66,7 +66,7 @@ pub async fn seed(db: &DatabaseConnection, library_id: i32, plan: Plan) -> Resul
                 );
                 movie::ActiveModel {
                     imdb_id: Set(format!("tt{}", first_imdb + i)),
-                    search_title: Set(domain::ranking::normalize_title(&title)),
+                    search_title: Set(domain::identify::ranking::normalize_title(&title)),
                     title: Set(title),
                     year: Set(Some(rng.gen_range(1950..=2025))),
                     rating: Set(Some(f64::from(rng.gen_range(20..=95)) / 10.0)),

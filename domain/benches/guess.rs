@@ -22,13 +22,16 @@ fn main() {
         .collect();
     // Warm up, then time enough rounds for a stable figure.
     for (name, folder) in &names {
-        black_box(domain::guess::guess_with_folder(name, folder.as_deref()));
+        black_box(domain::identify::guess::guess_with_folder(
+            name,
+            folder.as_deref(),
+        ));
     }
     let rounds = 200;
     let started = Instant::now();
     for _ in 0..rounds {
         for (name, folder) in &names {
-            black_box(domain::guess::guess_with_folder(
+            black_box(domain::identify::guess::guess_with_folder(
                 black_box(name),
                 folder.as_deref(),
             ));

@@ -2,7 +2,7 @@
 //! of the cast, each matched as a prefix, accents and case ignored, and a year.
 //! "matr", "Matrix 1999", "keanu", "amelie" (for "Amélie") all find their movie.
 
-use crate::ranking::search_words;
+use crate::identify::ranking::search_words;
 
 /// What was typed, as words and a year.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! `filenames.jsonl` is the corpus the guesser was developed against; `filenames-holdout.jsonl`
 //! was written separately and is never tuned on, so its figure is the honest one.
 
-use domain::guess::{Guess, guess_with_folder};
+use domain::identify::guess::{Guess, guess_with_folder};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;

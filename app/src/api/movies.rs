@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use domain::api::{LibraryInfo, MovieLink, MovieView, RowsPage};
-use domain::ranking::SearchResult;
+use domain::identify::ranking::SearchResult;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,7 @@ use crate::upload::{self, Found, Pick, Picked, SHOWN, Selection, Stage, http, st
 use domain::api::{LibraryInfo, Me};
 use domain::format;
 use domain::upload::EndMode;
-use domain::upload_batch::{Unfinished, unfinished};
+use domain::upload::batch::{Unfinished, unfinished};
 use leptos::either::{EitherOf3, EitherOf4, EitherOf5};
 use leptos::ev;
 use leptos::html::Input;

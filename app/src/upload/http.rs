@@ -7,7 +7,7 @@ use domain::api::{
     UploadState,
 };
 use domain::upload::EndMode;
-use domain::upload_client::{ChunkPlan, Failure};
+use domain::upload::client::{ChunkPlan, Failure};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -9,10 +9,10 @@ pub mod store;
 
 use crate::api::movies::search_movies;
 use domain::api::{FileDescription, FileStatus, MovieFileInfo};
-use domain::guess::guess_with_folder;
-use domain::ranking::{Ranked, SearchResult};
+use domain::identify::guess::guess_with_folder;
+use domain::identify::ranking::{Ranked, SearchResult};
 use domain::upload::EndMode;
-use domain::upload_batch::{Intake, intake, subtitle_owner};
+use domain::upload::batch::{Intake, intake, subtitle_owner};
 use leptos::prelude::*;
 use queue::Queue;
 use std::sync::Arc;
@@ -397,7 +397,7 @@ pub async fn search_now(pick: &Pick) {
 
 async fn try_search(pick: &Pick, round: u32, attempt: usize) {
     let text = pick.query.get_untracked();
-    let guess = domain::guess::guess(&text);
+    let guess = domain::identify::guess::guess(&text);
     let title = if domain::movie_link::parse(&text).is_some() {
         Some(text.trim().to_owned())
     } else {

@@ -1,13 +1,13 @@
 //! The upload queue in the browser: several files at once, each driven through the protocol by
-//! [`domain::upload_client::Driver`], with pause, resume and cancel, speed and ETA. The queue's
+//! [`domain::upload::client::Driver`], with pause, resume and cancel, speed and ETA. The queue's
 //! state lives in signals for the page; the `File` handles (which cannot live in signals) stay
 //! in a table of this module.
 
 use super::{http, store};
 use domain::api::FileDescription;
 use domain::upload::EndMode;
-use domain::upload_batch::SavedUpload;
-use domain::upload_client::{Action, Backoff, Driver, Outcome, Rate};
+use domain::upload::batch::SavedUpload;
+use domain::upload::client::{Action, Backoff, Driver, Outcome, Rate};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;

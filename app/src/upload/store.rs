@@ -2,7 +2,7 @@
 //! still knows which movie each unfinished file was for (the files themselves must be picked
 //! again: browsers do not let a page reopen them).
 
-use domain::upload_batch::SavedUpload;
+use domain::upload::batch::SavedUpload;
 
 const KEY: &str = "ott.uploads";
 

@@ -283,7 +283,7 @@ async fn save(
     let movie_id = movie.id;
     let mut row = movie.into_active_model();
     if let Some(title) = d.title.clone() {
-        row.search_title = Set(domain::ranking::normalize_title(&title));
+        row.search_title = Set(domain::identify::ranking::normalize_title(&title));
         row.title = Set(title);
     }
     if d.original_title.is_some() {

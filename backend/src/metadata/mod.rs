@@ -10,11 +10,11 @@ pub mod providers;
 
 use crate::{ApiError, AppState};
 use cache::TtlCache;
+use domain::identify::ranking;
+use domain::identify::ranking::Candidate;
+pub use domain::identify::ranking::SearchResult;
 use domain::metadata::imdb_suggest;
 use domain::movie_link::{self, MovieLink};
-use domain::ranking;
-use domain::ranking::Candidate;
-pub use domain::ranking::SearchResult;
 use governor::{DefaultDirectRateLimiter, Quota};
 use http::StatusCode;
 use std::collections::HashMap;

@@ -417,7 +417,7 @@ async fn suggestion(state: &AppState, imdb_id: &str) -> Result<MovieDetails, Fet
 pub(super) async fn suggested(
     state: &AppState,
     imdb_id: &str,
-) -> Result<domain::ranking::Candidate, FetchError> {
+) -> Result<domain::identify::ranking::Candidate, FetchError> {
     let url = format!(
         "{}{}",
         base(&state.config.imdb_suggest_url),

@@ -308,7 +308,7 @@ pub(super) async fn movie_for(
     let title = placeholder_title(filename);
     movie::Entity::insert(movie::ActiveModel {
         imdb_id: Set(imdb_id.to_owned()),
-        search_title: Set(domain::ranking::normalize_title(&title)),
+        search_title: Set(domain::identify::ranking::normalize_title(&title)),
         title: Set(title),
         metadata_status: Set("pending".into()),
         created_at: Set(Utc::now()),

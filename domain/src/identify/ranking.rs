@@ -859,7 +859,7 @@ mod tests {
         ];
         let mut wrong = Vec::new();
         for (file, answer, expected) in cases {
-            let g = crate::guess::guess(file);
+            let g = crate::identify::guess::guess(file);
             let title = g.title.clone().unwrap_or_default();
             let ranked = rank(&title, g.year, self::answer(answer()));
             let got = ranked.first().map(|r| r.candidate.imdb_id.as_str());

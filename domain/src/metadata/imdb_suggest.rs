@@ -3,7 +3,7 @@
 //! "i": {"imageUrl", ...}}, ...]}`.
 
 use super::BadAnswer;
-use crate::ranking::Candidate;
+use crate::identify::ranking::Candidate;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

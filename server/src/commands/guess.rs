@@ -12,7 +12,7 @@ pub fn run(names: &[String]) -> anyhow::Result<()> {
             .parent()
             .and_then(Path::file_name)
             .map(|f| f.to_string_lossy().into_owned());
-        let guess = domain::guess::guess_with_folder(&file, folder.as_deref());
+        let guess = domain::identify::guess::guess_with_folder(&file, folder.as_deref());
         println!("{}", serde_json::to_string(&guess)?);
     }
     Ok(())

@@ -4,7 +4,7 @@
 use domain::api::{
     ChunkAccepted, FileDescription, FileStatus, LibraryInfo, UploadFinished, UploadState,
 };
-use domain::upload_client::{ChunkPlan, Failure};
+use domain::upload::client::{ChunkPlan, Failure};
 use reqwest::Client;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -146,7 +146,7 @@ impl ApiClient {
 /// `GET /api/search/movies`: candidates best first, and whether the first is clear.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Search {
-    pub candidates: Vec<domain::ranking::Ranked>,
+    pub candidates: Vec<domain::identify::ranking::Ranked>,
     pub confident: bool,
 }
 

@@ -4,8 +4,8 @@
 
 use super::Job;
 use super::client::ApiClient;
-use domain::ranking::Ranked;
-use domain::upload_client::{Backoff, Failure};
+use domain::identify::ranking::Ranked;
+use domain::upload::client::{Backoff, Failure};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -67,7 +67,8 @@ pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<
             .parent()
             .and_then(Path::file_name)
             .map(|f| f.to_string_lossy().into_owned());
-        let guess = domain::guess::guess_with_folder(&job.file.filename, folder.as_deref());
+        let guess =
+            domain::identify::guess::guess_with_folder(&job.file.filename, folder.as_deref());
         let Some(title) = guess.title.clone() else {
             failures.push((
                 job.path.display().to_string(),

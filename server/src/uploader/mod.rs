@@ -6,7 +6,7 @@ pub mod identify;
 
 use client::ApiClient;
 use domain::api::FileDescription;
-use domain::upload_client::{Action, Backoff, ChunkPlan, Driver, Outcome as Finished};
+use domain::upload::client::{Action, Backoff, ChunkPlan, Driver, Outcome as Finished};
 use std::io::SeekFrom;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};

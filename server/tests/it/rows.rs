@@ -26,7 +26,7 @@ pub async fn seed(
     let row = movie::ActiveModel {
         imdb_id: Set(imdb.into()),
         title: Set(title.into()),
-        search_title: Set(domain::ranking::normalize_title(title)),
+        search_title: Set(domain::identify::ranking::normalize_title(title)),
         year: Set(Some(year)),
         rating: Set(rating),
         metadata_status: Set("fetched".into()),

@@ -8,7 +8,7 @@ use crate::support::{PASSWORD, files_under, free_port, receiver_stream};
 use crate::uploads::{enc, sha256};
 use bytes::Bytes;
 use domain::api::FileDescription;
-use domain::upload_client::Backoff;
+use domain::upload::client::Backoff;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -561,7 +561,7 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
         .init(Some(srv.library as i32), &described)
         .await
         .unwrap();
-    let plan = domain::upload_client::ChunkPlan {
+    let plan = domain::upload::client::ChunkPlan {
         chunk_nr: 1,
         offset: 0,
         len: 100_000,
@@ -786,7 +786,7 @@ async fn a_metadata_job_cut_short_by_a_kill_finishes_after_the_restart() {
         .init(Some(srv.library as i32), &described)
         .await
         .unwrap();
-    let plan = domain::upload_client::ChunkPlan {
+    let plan = domain::upload::client::ChunkPlan {
         chunk_nr: 1,
         offset: 0,
         len: data.len() as u64,
