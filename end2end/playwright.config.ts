@@ -67,6 +67,18 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
+/** `ott serve` on `serverPort` with its data in `dir` (the shared config file of the run). */
+const ottServer = (serverPort: number, dir: string) => ({
+  command: `${shellQuote(bin)} serve --addr 127.0.0.1:${serverPort} --data-dir ${shellQuote(dir)} --config ${shellQuote(path.join(dataDir!, 'ott.toml'))}`,
+  url: `http://127.0.0.1:${serverPort}/healthz`,
+  cwd: repoRoot,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: 'pipe' as const,
+  stderr: 'pipe' as const,
+  gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+});
+
 export default defineConfig({
   testDir: './tests',
   outputDir: 'test-results',
@@ -111,25 +123,7 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 10_000,
     },
-    {
-      command: `${shellQuote(bin)} serve --addr 127.0.0.1:${port} --data-dir ${shellQuote(dataDir)} --config ${shellQuote(path.join(dataDir, 'ott.toml'))}`,
-      url: `${baseURL}/healthz`,
-      cwd: repoRoot,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-    },
-    {
-      command: `${shellQuote(bin)} serve --addr 127.0.0.1:${freshPort} --data-dir ${shellQuote(path.join(dataDir, 'fresh'))} --config ${shellQuote(path.join(dataDir, 'ott.toml'))}`,
-      url: `${freshURL}/healthz`,
-      cwd: repoRoot,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-    },
+    ottServer(port, dataDir),
+    ottServer(freshPort, path.join(dataDir, 'fresh')),
   ],
 });

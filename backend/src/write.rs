@@ -78,17 +78,7 @@ impl<'s> Write<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::CachedSession;
-
-    fn session() -> CachedSession {
-        CachedSession {
-            user_id: 1,
-            username: "ann".into(),
-            is_admin: false,
-            last_seen_at: chrono::Utc::now(),
-            expires_at: chrono::Utc::now(),
-        }
-    }
+    use crate::access::cache::test_session;
 
     #[tokio::test]
     async fn a_commit_tells_exactly_the_caches_it_touched() {
@@ -101,7 +91,7 @@ mod tests {
         let cached = |state: &AppState| state.access.session("s").is_some();
         state
             .access
-            .put_session(state.access.generation(), "s".into(), session());
+            .put_session(state.access.generation(), "s".into(), test_session());
         assert!(cached(&state));
 
         let write = Write::begin(&state).await.unwrap();

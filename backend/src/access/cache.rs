@@ -168,24 +168,26 @@ impl AccessCache {
     }
 }
 
+/// A session for the tests of this cache and of what fills it.
+#[cfg(test)]
+pub(crate) fn test_session() -> CachedSession {
+    CachedSession {
+        user_id: 1,
+        username: "ann".into(),
+        is_admin: false,
+        last_seen_at: chrono::Utc::now(),
+        expires_at: chrono::Utc::now(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn session() -> CachedSession {
-        CachedSession {
-            user_id: 1,
-            username: "ann".into(),
-            is_admin: false,
-            last_seen_at: chrono::Utc::now(),
-            expires_at: chrono::Utc::now(),
-        }
-    }
-
     #[test]
     fn a_change_empties_the_cache() {
         let cache = AccessCache::default();
-        cache.put_session(cache.generation(), "a".into(), session());
+        cache.put_session(cache.generation(), "a".into(), test_session());
         assert_eq!(cache.session("a").map(|s| s.user_id), Some(1));
         cache.changed();
         assert!(cache.session("a").is_none());
@@ -196,7 +198,7 @@ mod tests {
         let cache = AccessCache::default();
         let before = cache.generation();
         cache.changed(); // a write committed while the read was in flight
-        cache.put_session(before, "a".into(), session());
+        cache.put_session(before, "a".into(), test_session());
         assert!(cache.session("a").is_none());
     }
 }
