@@ -216,9 +216,11 @@ impl Session {
             return Ok(false);
         }
         let frontier = self.frontier(runner);
-        // Written and deleted behind the player since: it will not come again.
+        // Behind what ffmpeg has written: either written since the caller looked (it is there
+        // now, and restarting would only throw the run away), or written and deleted behind
+        // the player since, and it will not come again.
         if gop < frontier {
-            return Ok(false);
+            return Ok(self.gop_path(gop).is_file());
         }
         let time = |g: usize| self.gop_time(g);
         Ok(time(gop) - time(frontier) <= LOOKAHEAD)
