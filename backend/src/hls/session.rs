@@ -158,13 +158,16 @@ impl Session {
         loop {
             {
                 let mut runner = self.runner.lock().await;
+                // Whether ffmpeg still runs is read before the files: what it wrote before it
+                // stopped is on disk by then, so a run that just finished is not restarted.
+                let running = self.check_exit(&mut runner)?;
                 let start = runner.start_gop;
                 let path = self.dir.join(ffmpeg::init_file(start));
                 if path.is_file() && self.gop_path(start).is_file() {
                     *self.init.lock().await = Some(path.clone());
                     return Ok(path);
                 }
-                if !self.check_exit(&mut runner)? {
+                if !running {
                     self.restart(&mut runner, start).await?;
                 }
             }
@@ -187,14 +190,16 @@ impl Session {
         let paths: Vec<PathBuf> = gops.clone().map(|g| self.gop_path(g)).collect();
         let deadline = Instant::now() + WAIT;
         loop {
-            let missing = paths.iter().position(|p| !p.is_file());
-            let Some(missing) = missing else {
-                return Ok(paths);
-            };
             {
                 let mut runner = self.runner.lock().await;
+                // As in `init`: whether ffmpeg runs first, then the files, so that neither a run
+                // that just finished nor a fragment written meanwhile causes a restart.
+                let running = self.check_exit(&mut runner)?;
+                let Some(missing) = paths.iter().position(|p| !p.is_file()) else {
+                    return Ok(paths);
+                };
                 let wanted = gops.start + missing;
-                if !self.will_reach(&mut runner, wanted)? {
+                if !self.will_reach(&mut runner, running, wanted) {
                     tracing::debug!(session = %self.id, segment = n, gop = gops.start, "starting ffmpeg at the segment asked for");
                     self.restart(&mut runner, gops.start).await?;
                 } else if runner.paused {
@@ -208,22 +213,21 @@ impl Session {
         }
     }
 
-    /// Whether the running ffmpeg will write GOP `gop` soon: it started at or before it and
-    /// has written up to within [`LOOKAHEAD`] of it.
-    fn will_reach(&self, runner: &mut Runner, gop: usize) -> Result<bool, SegmentError> {
-        let running = self.check_exit(runner)?;
+    /// Whether the ffmpeg (`running`, as just checked) will write GOP `gop` soon: it started
+    /// at or before it and has written up to within [`LOOKAHEAD`] of it.
+    fn will_reach(&self, runner: &mut Runner, running: bool, gop: usize) -> bool {
         if !running || gop < runner.start_gop {
-            return Ok(false);
+            return false;
         }
         let frontier = self.frontier(runner);
         // Behind what ffmpeg has written: either written since the caller looked (it is there
         // now, and restarting would only throw the run away), or written and deleted behind
         // the player since, and it will not come again.
         if gop < frontier {
-            return Ok(self.gop_path(gop).is_file());
+            return self.gop_path(gop).is_file();
         }
         let time = |g: usize| self.gop_time(g);
-        Ok(time(gop) - time(frontier) <= LOOKAHEAD)
+        time(gop) - time(frontier) <= LOOKAHEAD
     }
 
     /// The first GOP the running (or last) ffmpeg has not written yet. It writes them in
