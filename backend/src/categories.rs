@@ -340,7 +340,6 @@ pub async fn create(
     .await?;
     store_movies(txn, row.id, movies.as_deref().unwrap_or_default()).await?;
     write.commit().await?;
-
     tracing::info!(library = library.id, category = row.id, name = %row.name, "category created");
     info(state, &library, row.id).await
 }
@@ -370,7 +369,6 @@ pub async fn replace(
         store_movies(txn, row.id, &movies).await?;
     }
     write.commit().await?;
-
     info(state, &library, row.id).await
 }
 
@@ -416,7 +414,6 @@ pub async fn reorder(
         .map_err(|e| ApiError::bad_request(e.code(), e.message()))?;
     store_order(txn, ids).await?;
     write.commit().await?;
-
     tracing::info!(library = library.id, ?ids, "categories reordered");
     infos(state, &library).await
 }
@@ -439,7 +436,6 @@ pub async fn shift(
     }
     store_order(txn, &order).await?;
     write.commit().await?;
-
     tracing::info!(
         library = library.id,
         category = found.id,

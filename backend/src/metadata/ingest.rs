@@ -402,6 +402,5 @@ async fn save(
     }
     write.touch(Cache::Catalog);
     write.commit().await?;
-
     Ok(())
 }

@@ -49,7 +49,7 @@ where
     let (lock, mut manifest) = service.lock_owned(user_id, &req.upload_id)?;
     // Membership can change during a long upload: someone removed from the library, or no
     // longer allowed to upload, stops here rather than at `end`.
-    super::library_for(
+    crate::access::library(
         state,
         user_id,
         manifest.library_id,

@@ -2,9 +2,9 @@
 //! `<imdb id>/srt/subtitle[.<lang>].<ext>` for subtitles of any format, with its database rows.
 
 use super::probe::{MediaInfo, probe};
-use super::{UploadError, files_of, library_for, upload_library};
+use super::{UploadError, files_of, upload_library};
 use crate::AppState;
-use crate::access::{Denied, Need};
+use crate::access::{self, Denied, Need};
 use crate::entities::{movie, movie_file, uploaded_file};
 use crate::write::{Cache, Write};
 use chrono::Utc;
@@ -64,11 +64,11 @@ pub async fn end(
     // Replacing deletes the movie's other videos: it needs what deleting a file needs, and is
     // refused before anything moves, so the upload stays finishable as a version.
     if req.mode == EndMode::Replace && kind == FileKind::Video {
-        library_for(state, user_id, library.id, Need::Manage)
+        access::library(state, user_id, library.id, Need::Manage)
             .await
-            .map_err(|e| match e {
-                UploadError::Denied(Denied::Lacks(_)) => UploadError::ReplaceNotAllowed,
-                other => other,
+            .map_err(|denied| match denied {
+                Denied::Lacks(_) => UploadError::ReplaceNotAllowed,
+                other => other.into(),
             })?;
     }
     let existing = match kind {

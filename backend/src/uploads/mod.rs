@@ -322,16 +322,6 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The library, when the user is a member who has `need` there.
-pub(crate) async fn library_for(
-    state: &AppState,
-    user_id: i32,
-    library_id: i32,
-    need: Need,
-) -> Result<library::Model, UploadError> {
-    Ok(access::library(state, user_id, library_id, need).await?.0)
-}
-
 /// The library an upload goes to: the one named, or the user's active library. The user must
 /// be allowed to upload there.
 pub async fn upload_library(
@@ -346,7 +336,7 @@ pub async fn upload_library(
             .active_library()
             .ok_or(UploadError::NoLibrary)?,
     };
-    library_for(state, user_id, id, Need::Upload).await
+    Ok(access::library(state, user_id, id, Need::Upload).await?.0)
 }
 
 /// What the uploader shows before sending anything: the space it may fill (uploaders only).

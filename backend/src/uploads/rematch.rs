@@ -3,9 +3,9 @@
 //! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
 //! other movie, the old cover goes, and the right movie's metadata is fetched.
 
-use super::{UploadError, files_of, library_for};
+use super::{UploadError, files_of};
 use crate::AppState;
-use crate::access::Need;
+use crate::access::{self, Need};
 use crate::entities::movie_file;
 use crate::write::{Cache, Write};
 use domain::api::MovieFileInfo;
@@ -22,7 +22,7 @@ pub async fn refresh(
     imdb_id: &str,
 ) -> Result<(), UploadError> {
     rules::check_imdb_id(imdb_id)?;
-    library_for(state, user_id, library_id, Need::Manage).await?;
+    access::library(state, user_id, library_id, Need::Manage).await?;
     if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
         return Err(UploadError::MovieNotFound);
     }
@@ -41,7 +41,7 @@ pub async fn rematch(
 ) -> Result<Vec<MovieFileInfo>, UploadError> {
     rules::check_imdb_id(from)?;
     rules::check_imdb_id(to)?;
-    let library = library_for(state, user_id, library_id, Need::Manage).await?;
+    let (library, _) = access::library(state, user_id, library_id, Need::Manage).await?;
     let files = files_of(&state.db, library.id, from).await?;
     if files.is_empty() {
         return Err(UploadError::MovieNotFound);
