@@ -5,6 +5,7 @@
 use crate::access::{self, Need};
 use crate::catalog::movies_in;
 use crate::entities::{category, category_movie, genre, library, movie};
+use crate::error::Missing;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -13,7 +14,6 @@ use domain::categories::{
     row_title,
 };
 use domain::rows::RowId;
-use http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -22,12 +22,13 @@ use sea_orm::{
 use std::collections::HashMap;
 
 fn category_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "category_not_found",
-        "There is no such category, or you are not a member of its library.",
-    )
+    Missing::Category.into()
 }
+
+/// A second category of the same name in one library.
+#[derive(Debug, thiserror::Error)]
+#[error("This library already has a category named “{0}”.")]
+pub struct NameTaken(pub String);
 
 fn rule_error(e: domain::categories::CategoryRuleError) -> ApiError {
     ApiError::bad_request(e.code(), e.to_string())
@@ -249,11 +250,7 @@ async fn check_name_free(
         .iter()
         .any(|(id, n)| Some(*id) != except && n.to_lowercase() == name.to_lowercase())
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "category_exists",
-            format!("This library already has a category named “{name}”."),
-        ));
+        return Err(NameTaken(name.to_owned()).into());
     }
     Ok(())
 }
@@ -464,7 +461,7 @@ pub async fn set_movie(
     state: &AppState,
     user_id: i32,
     category_id: i32,
-    imdb_id: &str,
+    imdb_id: &domain::ImdbId,
     included: bool,
 ) -> Result<CategoryInfo, ApiError> {
     let (found, library) = managed_category(state, user_id, category_id).await?;
@@ -474,9 +471,7 @@ pub async fn set_movie(
             "This category follows a rule; its movies cannot be picked by hand.",
         ));
     }
-    domain::upload::check_imdb_id(imdb_id)
-        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
-    let movie_id = library_movies(&state.db, library.id, &[imdb_id.to_owned()]).await?[0];
+    let movie_id = library_movies(&state.db, library.id, &[imdb_id.to_string()]).await?[0];
     let write = Write::begin(state).await?;
     let db = write.db();
     let existing = category_movie::Entity::find_by_id((found.id, movie_id))

@@ -74,7 +74,7 @@ pub struct Config {
     /// (or below `storage_reserve`, if that is more).
     pub storage_warning_percent: u8,
     /// The ffmpeg program that remuxes MKV files into MP4 (`remux`); the ffprobe beside it
-    /// analyses every file (`media_info`). Empty: neither.
+    /// analyses every file (`media::info`). Empty: neither.
     pub ffmpeg: String,
     /// Folders under which users other than the administrator may choose a library's folder
     /// (besides `libraries_dir()`, which is always allowed). Empty: only the administrator

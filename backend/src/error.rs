@@ -1,7 +1,8 @@
 //! The one error shape clients see: an HTTP status, a stable snake_case code and a sentence.
 //!
-//! Each capability has its own error enum; each maps itself to an [`ApiError`] once, here or in
-//! its module, and the web layers turn `ApiError` into a response.
+//! Each capability has its own error enum (`UploadError`, `AuthError`, `Denied`, [`Missing`],
+//! ...); `http_errors` maps each to an [`ApiError`], the one place where statuses are chosen,
+//! and the web layers turn `ApiError` into a response.
 
 use http::StatusCode;
 use std::borrow::Cow;
@@ -84,5 +85,52 @@ impl std::error::Error for ApiError {}
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         ApiError::internal(format!("database: {err}"))
+    }
+}
+
+/// Something a request named that is not there, or that the user may not know of: strangers
+/// get the same answer as for a thing that does not exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    #[error("This library has no such movie.")]
+    Movie,
+    #[error("There is no such movie file, or you may not play it.")]
+    File,
+    #[error("There is no such category, or you are not a member of its library.")]
+    Category,
+    #[error("This invite link does not exist; check that it was copied whole.")]
+    Invite,
+    #[error("That person is not a member of this library.")]
+    Member,
+    #[error("There is no such row on the home page.")]
+    Row,
+    #[error("This movie has no such subtitle file.")]
+    SubtitleFile,
+    #[error("This movie file has no such text subtitle.")]
+    SubtitleStream,
+    #[error("This library has no trailer file of this movie.")]
+    Trailer,
+    #[error("This movie has no such picture yet.")]
+    Picture,
+    #[error("This movie's poster cannot be read.")]
+    UnreadablePoster,
+    #[error("You have no session with that id.")]
+    LoginSession,
+}
+
+impl Missing {
+    pub fn code(self) -> &'static str {
+        match self {
+            Missing::Movie => "movie_not_found",
+            Missing::File => "file_not_found",
+            Missing::Category => "category_not_found",
+            Missing::Invite => "invite_not_found",
+            Missing::Member => "member_not_found",
+            Missing::Row => "row_not_found",
+            Missing::SubtitleFile | Missing::SubtitleStream => "subtitle_not_found",
+            Missing::Trailer => "trailer_not_found",
+            Missing::Picture | Missing::UnreadablePoster => "picture_not_found",
+            Missing::LoginSession => "session_not_found",
+        }
     }
 }

@@ -5,13 +5,13 @@
 use crate::access::{self, Denied, Need};
 use crate::auth::sessions::{hash_token, new_token};
 use crate::entities::{library, library_invite, library_member, user};
+use crate::error::Missing;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::Role;
 use domain::api::{CreatedInvite, InviteInfo, InvitePreview, MemberInfo};
 use domain::invite::{self, InviteProblem, InviteState};
-use http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -22,11 +22,7 @@ use sea_orm::{
 const MAX_TOKEN: usize = 128;
 
 fn invite_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "invite_not_found",
-        "This invite link does not exist; check that it was copied whole.",
-    )
+    Missing::Invite.into()
 }
 
 /// Refuses strangers (404: they may not even know it exists) and members who may not share
@@ -150,7 +146,7 @@ async fn usable(
     let lib = lib.ok_or_else(invite_not_found)?;
     state_of(&row)
         .check(Utc::now().timestamp())
-        .map_err(|p| ApiError::new(StatusCode::GONE, p.code(), p.to_string()))?;
+        .map_err(ApiError::from)?;
     Ok((row, lib))
 }
 
@@ -263,11 +259,7 @@ async fn take_one_use(
     // Someone else got there first (or the owner revoked it): say which, from the row as it
     // is now.
     usable(txn, token).await?;
-    Err(ApiError::new(
-        StatusCode::GONE,
-        InviteProblem::UsedUp.code(),
-        InviteProblem::UsedUp.to_string(),
-    ))
+    Err(InviteProblem::UsedUp.into())
 }
 
 pub async fn members(
@@ -306,13 +298,7 @@ pub async fn remove_member(
     let member = library_member::Entity::find_by_id((library_id, member_id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "member_not_found",
-                "That person is not a member of this library.",
-            )
-        })?;
+        .ok_or(Missing::Member)?;
     if Role::parse(&member.role).is_some_and(|role| Need::Own.met_by(role)) {
         return Err(ApiError::bad_request(
             "cannot_remove_owner",

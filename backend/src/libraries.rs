@@ -459,9 +459,9 @@ pub fn delete_files_choice(files: Option<&str>) -> Result<bool, ApiError> {
 fn delete_movie_folders(root: &Path, imdb_ids: &BTreeSet<String>) {
     for id in imdb_ids {
         // Ids come from the database, but a path is only ever one plain folder name.
-        if domain::upload::check_imdb_id(id).is_err() {
+        let Ok(id) = domain::ImdbId::parse(id) else {
             continue;
-        }
+        };
         let folder = root.join(id);
         if let Err(e) = std::fs::remove_dir_all(&folder)
             && e.kind() != io::ErrorKind::NotFound

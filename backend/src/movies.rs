@@ -6,18 +6,16 @@ use crate::catalog::movies_in;
 use crate::entities::{
     collection, collection_movie, genre, library, movie, movie_file, movie_genre,
 };
+use crate::error::Missing;
 use crate::{ApiError, AppState};
-use domain::api::{CollectionInfo, MovieLink, MovieView, RatingInfo};
-use http::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::Utc;
+use domain::ImdbId;
+use domain::api::{CollectionInfo, MovieFileInfo, MovieLink, MovieView, RatingInfo};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::path::{Path, PathBuf};
 
 fn movie_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "movie_not_found",
-        "This library has no such movie.",
-    )
+    Missing::Movie.into()
 }
 
 /// Whether `<library>/<relative>` is a file (a cover that was written there).
@@ -61,12 +59,10 @@ pub async fn list(
 async fn movie_in(
     state: &AppState,
     library_id: i32,
-    imdb_id: &str,
+    imdb_id: &ImdbId,
 ) -> Result<(movie::Model, Vec<movie_file::Model>), ApiError> {
-    domain::upload::check_imdb_id(imdb_id)
-        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     let movie = movie::Entity::find()
-        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .filter(movie::Column::ImdbId.eq(imdb_id.as_str()))
         .one(&state.db)
         .await?
         .ok_or_else(movie_not_found)?;
@@ -92,7 +88,7 @@ pub async fn view(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    imdb_id: &str,
+    imdb_id: &ImdbId,
 ) -> Result<MovieView, ApiError> {
     let (library, role) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, files) = movie_in(state, library_id, imdb_id).await?;
@@ -152,15 +148,15 @@ pub async fn view(
         None => m.trailer_ref.clone().filter(|t| !t.starts_with("file:")),
     };
     let ids: Vec<i32> = files.iter().map(|f| f.id).collect();
-    let mut analyses = crate::media_info::analyses(state, &ids).await?;
+    let mut analyses = crate::media::info::analyses(state, &ids).await?;
     let files = files
         .into_iter()
         .map(|f| {
             let analysis = analyses.remove(&f.id);
-            let mut info = crate::uploads::file_info(f);
+            let mut info = file_info(f);
             if let Some(analysis) = analysis {
                 info.analysis = Some(analysis.name().to_owned());
-                if let crate::media_info::Analysis::Done(summary) = analysis {
+                if let crate::media::info::Analysis::Done(summary) = analysis {
                     info.streams = Some(summary);
                 }
             }
@@ -228,19 +224,13 @@ pub async fn trailer(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    imdb_id: &str,
+    imdb_id: &ImdbId,
 ) -> Result<PathBuf, ApiError> {
     let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, _) = movie_in(state, library_id, imdb_id).await?;
     local_trailer(&library, &m.imdb_id)
         .map(|r| Path::new(&library.path).join(r))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "trailer_not_found",
-                "This library has no trailer file of this movie.",
-            )
-        })
+        .ok_or_else(|| Missing::Trailer.into())
 }
 
 /// The file of a movie's poster or backdrop in the library, for members.
@@ -248,7 +238,7 @@ pub async fn picture(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    imdb_id: &str,
+    imdb_id: &ImdbId,
     which: Picture,
 ) -> Result<PathBuf, ApiError> {
     let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
@@ -260,11 +250,119 @@ pub async fn picture(
     relative
         .map(|r| Path::new(&library.path).join(r))
         .filter(|p| p.is_file())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "picture_not_found",
-                "This movie has no such picture yet.",
-            )
-        })
+        .ok_or_else(|| Missing::Picture.into())
+}
+
+/// A file row as clients see it (no stream details: those come from `media::info`).
+pub(crate) fn file_info(f: movie_file::Model) -> MovieFileInfo {
+    MovieFileInfo {
+        id: f.id,
+        path: f.relative_path,
+        resolution: f.resolution,
+        width: f.width,
+        height: f.height,
+        duration_seconds: f.duration_seconds,
+        size: f.size_bytes,
+        version_label: f.version_label,
+        container: f.container,
+        video_codec: f.video_codec,
+        audio_codec: f.audio_codec,
+        streams: None,
+        analysis: None,
+    }
+}
+
+/// The files a movie has in a library (members only).
+pub async fn files(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+    imdb_id: &ImdbId,
+) -> Result<Vec<MovieFileInfo>, ApiError> {
+    access::library(state, user_id, library_id, Need::Member).await?;
+    Ok(files_of(&state.db, library_id, imdb_id).await?)
+}
+
+/// The files a movie has in a library, oldest first; none when the movie is unknown.
+pub(crate) async fn files_of(
+    db: &impl ConnectionTrait,
+    library_id: i32,
+    imdb_id: &str,
+) -> Result<Vec<MovieFileInfo>, DbErr> {
+    let Some(movie) = movie::Entity::find()
+        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(movie_file::Entity::find()
+        .filter(movie_file::Column::LibraryId.eq(library_id))
+        .filter(movie_file::Column::MovieId.eq(movie.id))
+        .order_by_asc(movie_file::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(file_info)
+        .collect())
+}
+
+/// The movie with this IMDb id; a placeholder titled after the file when it is new. Its
+/// metadata status stays `pending`, which is what the metadata fetcher picks up: finishing an
+/// upload never waits for the network.
+pub(crate) async fn movie_for(
+    db: &impl ConnectionTrait,
+    imdb_id: &ImdbId,
+    filename: &str,
+) -> Result<movie::Model, DbErr> {
+    let find = || {
+        movie::Entity::find()
+            .filter(movie::Column::ImdbId.eq(imdb_id.as_str()))
+            .one(db)
+    };
+    if let Some(found) = find().await? {
+        return Ok(found);
+    }
+    // Another upload of the same movie may be creating it right now: insert unless present
+    // (no error, which would abort a PostgreSQL transaction), then read whichever row won.
+    let title = placeholder_title(filename);
+    movie::Entity::insert(movie::ActiveModel {
+        imdb_id: Set(imdb_id.to_string()),
+        search_title: Set(domain::identify::ranking::normalize_title(&title)),
+        title: Set(title),
+        metadata_status: Set("pending".into()),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([movie::Column::ImdbId])
+    .exec(db)
+    .await?;
+    find().await?.ok_or(DbErr::RecordNotFound("movie".into()))
+}
+
+/// "The.Matrix.1999.1080p.mkv" → "The Matrix 1999 1080p", until real metadata arrives.
+fn placeholder_title(filename: &str) -> String {
+    let stem = filename.rsplit_once('.').map_or(filename, |(stem, _)| stem);
+    let words: Vec<&str> = stem
+        .split(|c: char| c == '.' || c == '_' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        filename.to_owned()
+    } else {
+        words.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholder_titles_read_like_names() {
+        assert_eq!(
+            super::placeholder_title("The.Matrix.1999.mkv"),
+            "The Matrix 1999"
+        );
+        assert_eq!(super::placeholder_title("heat_1995 .mp4"), "heat 1995");
+    }
 }

@@ -4,11 +4,11 @@
 
 use crate::access::{self, Need};
 use crate::entities::{collection_movie, library, movie, movie_file, watch_progress};
+use crate::error::Missing;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::api::{NextPart, SubtitleTrack, WatchView};
-use http::StatusCode;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::path::PathBuf;
@@ -19,11 +19,7 @@ pub const WATCHED_AT: f64 = 0.9;
 pub const RESUME_FROM: f64 = 1.0;
 
 fn file_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "file_not_found",
-        "There is no such movie file, or you may not play it.",
-    )
+    Missing::File.into()
 }
 
 /// A file the user may play, with its movie and library.
@@ -79,7 +75,7 @@ pub async fn playable_for(
 pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result<(), ApiError> {
     let p = playable_for(state, user_id, file_id, Need::Manage).await?;
     let root = std::path::Path::new(&p.library.path);
-    crate::uploads::finish::remove_files(state, root, &[crate::uploads::file_info(p.file)])
+    crate::uploads::finish::remove_files(state, root, &[crate::movies::file_info(p.file)])
         .await
         .map_err(ApiError::from)?;
     Ok(())
@@ -112,11 +108,7 @@ pub async fn subtitle(
     let p = playable(state, user_id, file_id).await?;
     // Only names listed in the folder: no path tricks.
     if !subtitle_files(&p).iter().any(|n| n == name) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "subtitle_not_found",
-            "This movie has no such subtitle file.",
-        ));
+        return Err(Missing::SubtitleFile.into());
     }
     Ok(p.subtitle_dir().join(name))
 }
@@ -154,7 +146,7 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
     }
     let next = next_part(state, &p).await?;
     // What the player asks the browser before choosing how to play (absent until analysed).
-    let playback = crate::media_info::load(state, file_id)
+    let playback = crate::media::info::load(state, file_id)
         .await?
         .map(|probed| domain::api::PlaybackProbe {
             codecs: domain::media::codecs::strings_to_test(&probed.probe),

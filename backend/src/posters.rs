@@ -2,8 +2,8 @@
 //! on a phone needs. Each width is made once, from the library's cover, and kept in
 //! `<data>/cache/posters/<library>/<imdb id>-<width>.jpg` until the cover changes.
 
+use crate::error::Missing;
 use crate::{ApiError, AppState};
-use http::StatusCode;
 use image::imageops::FilterType;
 use std::path::{Path, PathBuf};
 
@@ -45,11 +45,7 @@ pub async fn resized(
         .map_err(ApiError::internal)?
         .map_err(|e| {
             tracing::warn!(error = %e, "could not resize a poster");
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "picture_not_found",
-                "This movie's poster cannot be read.",
-            )
+            ApiError::from(Missing::UnreadablePoster)
         })
 }
 

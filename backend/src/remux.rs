@@ -6,14 +6,13 @@
 
 use crate::access::Need;
 use crate::entities::movie_file;
+use crate::media::probe;
 use crate::playback::{Playable, playable, playable_for};
-use crate::uploads::probe;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::api::RemuxStatus;
 use domain::remux::{RemuxPlan, ffmpeg_args, output_path, plan, progress_seconds};
-use http::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -86,6 +85,25 @@ pub async fn job(state: &AppState, user_id: i32, file_id: i32) -> Result<RemuxSt
     Ok(state.remux.get(file_id).unwrap_or_else(|| status("none")))
 }
 
+/// Why a conversion cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("This file is already being converted.")]
+    Running,
+    #[error("There is already an MP4 of this file ({0}).")]
+    AlreadyConverted(String),
+    #[error(
+        "This server cannot convert files: ffmpeg is not installed (on Debian or Ubuntu: sudo apt install ffmpeg)."
+    )]
+    FfmpegMissing,
+    #[error(
+        "The converted copy needs about {} free on the library's disk; {} is free.",
+        domain::format::size(*needed),
+        domain::format::size(*free)
+    )]
+    NoRoom { needed: u64, free: u64 },
+}
+
 /// Starts remuxing a file (owner and managers). Refused when the file is not MKV/H.264,
 /// already remuxed, being remuxed, when ffmpeg is missing, or the disk has no room.
 pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<RemuxStatus, ApiError> {
@@ -101,11 +119,7 @@ pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<Remux
     if let Some(s) = state.remux.get(file_id)
         && matches!(s.state.as_str(), "waiting" | "running")
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "remux_running",
-            "This file is already being converted.",
-        ));
+        return Err(Refused::Running.into());
     }
     let target = output_path(&f.relative_path);
     let root = PathBuf::from(&p.library.path);
@@ -116,32 +130,16 @@ pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<Remux
         .await?
         > 0;
     if taken || root.join(&target).exists() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_converted",
-            format!("There is already an MP4 of this file ({target})."),
-        ));
+        return Err(Refused::AlreadyConverted(target).into());
     }
     if !ffmpeg_runs(&state.config.ffmpeg).await {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "ffmpeg_missing",
-            "This server cannot convert files: ffmpeg is not installed (on Debian or Ubuntu: sudo apt install ffmpeg).",
-        ));
+        return Err(Refused::FfmpegMissing.into());
     }
-    let free = crate::uploads::space::available(&root.join(&f.relative_path))
-        .map_err(ApiError::internal)?;
+    let free =
+        crate::media::disk::available(&root.join(&f.relative_path)).map_err(ApiError::internal)?;
     let needed = u64::try_from(f.size_bytes).unwrap_or(0) + SPACE_MARGIN;
     if free < needed {
-        return Err(ApiError::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "insufficient_storage",
-            format!(
-                "The converted copy needs about {} free on the library's disk; {} is free.",
-                domain::format::size(needed),
-                domain::format::size(free)
-            ),
-        ));
+        return Err(Refused::NoRoom { needed, free }.into());
     }
     let waiting = status("waiting");
     state.remux.set(file_id, waiting.clone());
@@ -240,7 +238,7 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
     match saved {
         Ok(row) => {
             // The new version is analysed like an upload.
-            crate::media_info::queue(state, row.id);
+            crate::media::info::queue(state, row.id);
             Ok(row.id)
         }
         Err(e) => {

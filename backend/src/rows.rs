@@ -5,11 +5,11 @@
 
 use crate::catalog::{Catalog, Entry};
 use crate::entities::watch_progress;
+use crate::error::Missing;
 use crate::playback::RESUME_FROM;
 use crate::{ApiError, AppState};
 use domain::api::{MovieLink, Row, RowsPage};
 use domain::rows::{RowId, decade_title};
-use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,11 +20,7 @@ pub const ROW_ITEMS: usize = 20;
 pub const ROWS_PER_PAGE: usize = 6;
 
 fn bad_row() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "row_not_found",
-        "There is no such row on the home page.",
-    )
+    Missing::Row.into()
 }
 
 /// What the user has watched in the library: started ones (last watched first) and finished.

@@ -24,7 +24,7 @@ pub struct AppState {
     /// MKV → MP4 remux jobs of this process.
     pub remux: Arc<crate::remux::Jobs>,
     /// What ffprobe reads of every file: the background queue and the runs in progress.
-    pub probes: Arc<crate::media_info::Probes>,
+    pub probes: Arc<crate::media::info::Probes>,
     /// Playback sessions (HLS made on the fly) of this process.
     pub hls: Arc<crate::hls::Sessions>,
     /// Sessions, libraries and preferences read recently (see `access`).

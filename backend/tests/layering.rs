@@ -191,3 +191,26 @@ fn caches_are_bumped_only_by_the_write_handle() {
         found.join("\n")
     );
 }
+
+/// The backend chooses HTTP statuses in its edge only: services return typed errors
+/// (`UploadError`, `Denied`, `Missing`, ...) and `http_errors.rs` maps each once.
+#[test]
+fn http_statuses_are_chosen_only_at_the_edge() {
+    let edge = ["backend/src/error.rs", "backend/src/http_errors.rs"];
+    let mut found = Vec::new();
+    for file in rust_files(&workspace().join("backend/src")) {
+        if edge.iter().any(|e| file.ends_with(e)) {
+            continue;
+        }
+        for (n, line) in code_of(&file).lines().enumerate() {
+            if line.contains("StatusCode") {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "return a typed error and map it in backend/src/http_errors.rs:\n{}",
+        found.join("\n")
+    );
+}

@@ -221,7 +221,7 @@ fn checked_movies(ids: &[String]) -> Result<Vec<String>, CategoryRuleError> {
     let mut out: Vec<String> = Vec::with_capacity(ids.len());
     for id in ids {
         let id = id.trim();
-        if crate::upload::check_imdb_id(id).is_err() {
+        if crate::imdb::ImdbId::parse(id).is_err() {
             return Err(CategoryRuleError::InvalidImdbId(id.to_owned()));
         }
         if !out.iter().any(|o| o == id) {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod categories;
 pub mod format;
 pub mod identify;
+pub mod imdb;
 pub mod invite;
 pub mod languages;
 pub mod library;
@@ -26,4 +27,5 @@ pub mod streaming;
 pub mod subtitles;
 pub mod upload;
 
+pub use imdb::ImdbId;
 pub use role::Role;

@@ -1,7 +1,7 @@
 //! A movie named by a link or an id instead of its title: what an uploader pastes when the
 //! search cannot help (the movie database is unreachable, or the title is ambiguous).
 
-use crate::upload::check_imdb_id;
+use crate::imdb::ImdbId;
 
 /// Which movie a pasted text points at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub fn parse(text: &str) -> Option<MovieLink> {
         return None;
     }
     let lower = text.to_ascii_lowercase();
-    if check_imdb_id(&lower).is_ok() {
+    if ImdbId::parse(&lower).is_ok() {
         return Some(MovieLink::Imdb(lower));
     }
     let rest = lower
@@ -40,7 +40,7 @@ pub fn parse(text: &str) -> Option<MovieLink> {
         // imdb.com/title/tt0133093/, imdb.com/de/title/tt0133093/reference
         "imdb.com" => {
             let id = segments.skip_while(|s| *s != "title").nth(1)?;
-            check_imdb_id(id).ok()?;
+            ImdbId::parse(id).ok()?;
             Some(MovieLink::Imdb(id.to_owned()))
         }
         // themoviedb.org/movie/603-the-matrix, themoviedb.org/movie/603?language=fr

@@ -101,6 +101,7 @@ pub async fn move_category(library: i32, id: i32, by: i32) -> Result<String, App
 pub async fn set_in_category(id: i32, imdb_id: String, included: bool) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
+    let imdb_id = domain::ImdbId::parse(&imdb_id)?;
     backend::categories::set_movie(&state()?, user.id, id, &imdb_id, included).await?;
     Ok(())
 }

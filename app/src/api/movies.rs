@@ -69,6 +69,7 @@ pub async fn get_movie(imdb_id: String, library: Option<i32>) -> Result<MovieVie
     let library = chosen_library(&state, &user, library)
         .await?
         .ok_or_else(|| backend::ApiError::not_found("You have no library yet."))?;
+    let imdb_id = domain::ImdbId::parse(&imdb_id)?;
     Ok(backend::movies::view(&state, user.id, library.id, &imdb_id).await?)
 }
 
@@ -85,7 +86,8 @@ pub async fn search_movies(query: String, year: Option<u16>) -> Result<SearchRes
 pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<(), AppError> {
     use super::server::*;
     let user = require_user()?;
-    backend::uploads::refresh(&state()?, user.id, library, &imdb_id).await?;
+    let imdb_id = domain::ImdbId::parse(&imdb_id)?;
+    backend::metadata::refresh(&state()?, user.id, library, &imdb_id).await?;
     Ok(())
 }
 
@@ -94,7 +96,11 @@ pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<(), AppError
 pub async fn fix_match(library: i32, imdb_id: String, to: String) -> Result<String, AppError> {
     use super::server::*;
     let user = require_user()?;
-    backend::uploads::rematch(&state()?, user.id, library, &imdb_id, &to).await?;
+    let (from, to) = (
+        domain::ImdbId::parse(&imdb_id)?,
+        domain::ImdbId::parse(&to)?,
+    );
+    backend::metadata::rematch(&state()?, user.id, library, &from, &to).await?;
     Ok(go_to(&format!("/movie/{to}?library={library}")))
 }
 

@@ -18,7 +18,6 @@ use domain::api::LibraryInfo;
 pub use domain::role::Need;
 use domain::role::Role;
 use domain::settings::{Preferences, Theme};
-use http::StatusCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
@@ -53,17 +52,6 @@ impl Denied {
         match self {
             Denied::NotMember => not_found(),
             other => other.into(),
-        }
-    }
-}
-
-impl From<Denied> for ApiError {
-    fn from(denied: Denied) -> ApiError {
-        let message = denied.to_string();
-        match denied {
-            Denied::NotMember => ApiError::new(StatusCode::NOT_FOUND, "library_not_found", message),
-            Denied::Lacks(_) => ApiError::forbidden("not_allowed", message),
-            Denied::Db(e) => e.into(),
         }
     }
 }
@@ -197,35 +185,5 @@ pub(crate) fn preferences_of(row: &user_settings::Model) -> Preferences {
         simultaneous_uploads: row.simultaneous_uploads,
         subtitle_language: row.subtitle_language.clone(),
         autoplay_next: row.autoplay_next,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strangers_are_told_nothing_exists_and_members_why_not() {
-        let stranger = ApiError::from(Denied::NotMember);
-        assert_eq!(
-            (stranger.status, &*stranger.code),
-            (StatusCode::NOT_FOUND, "library_not_found")
-        );
-        let viewer = ApiError::from(Denied::Lacks(Need::Upload));
-        assert_eq!(
-            (viewer.status, &*viewer.code),
-            (StatusCode::FORBIDDEN, "not_allowed")
-        );
-        fn file_not_found() -> ApiError {
-            ApiError::not_found("no such file")
-        }
-        assert_eq!(
-            Denied::NotMember.hidden_as(file_not_found).code,
-            "not_found"
-        );
-        assert_eq!(
-            Denied::Lacks(Need::Manage).hidden_as(file_not_found).code,
-            "not_allowed"
-        );
     }
 }

@@ -8,11 +8,11 @@ pub mod tokens;
 pub mod users;
 
 use crate::entities::user;
+use crate::error::Missing;
 use crate::write::Write;
 use crate::{ApiError, AppState};
 use domain::account::{self, AccountRuleError};
 use domain::api::{CreatedToken, Me, UserInfo};
-use http::StatusCode;
 use sea_orm::DbErr;
 use std::net::IpAddr;
 
@@ -46,43 +46,6 @@ pub enum AuthError {
     #[error("{0}")]
     Internal(String),
 }
-
-impl From<AuthError> for ApiError {
-    fn from(err: AuthError) -> ApiError {
-        let message = err.to_string();
-        match err {
-            AuthError::Rule(rule) => ApiError::bad_request(rule.code(), message),
-            AuthError::WrongCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", message)
-            }
-            AuthError::WrongPassword => ApiError::forbidden("wrong_password", message),
-            AuthError::UsernameTaken => {
-                ApiError::new(StatusCode::CONFLICT, "username_taken", message)
-            }
-            AuthError::RegistrationClosed => ApiError::forbidden("registration_closed", message),
-            AuthError::RateLimited(secs) | AuthError::TooManyRegistrations(secs) => {
-                let mut e =
-                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
-                e.retry_after = Some(secs);
-                e
-            }
-            AuthError::Busy => {
-                let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message);
-                e.retry_after = Some(BUSY_RETRY_SECS);
-                e
-            }
-            AuthError::Api(e) => e,
-            AuthError::UnknownUser(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_user", message)
-            }
-            AuthError::Db(e) => e.into(),
-            AuthError::Internal(e) => ApiError::internal(e),
-        }
-    }
-}
-
-/// What a `busy` answer asks the client to wait.
-const BUSY_RETRY_SECS: u64 = 5;
 
 impl From<ApiError> for AuthError {
     fn from(err: ApiError) -> AuthError {
@@ -365,11 +328,7 @@ pub async fn create_token(
 /// have no such session.
 pub async fn revoke_session(state: &AppState, user: &AuthUser, id: &str) -> Result<(), ApiError> {
     if !sessions::revoke(state, user.id, id).await? {
-        return Err(ApiError::new(
-            http::StatusCode::NOT_FOUND,
-            "session_not_found",
-            "You have no session with that id.",
-        ));
+        return Err(Missing::LoginSession.into());
     }
     tracing::info!(user = %user.username, "session revoked");
     Ok(())

@@ -1,5 +1,5 @@
 //! `media_probes`: what ffprobe read from a movie file (its streams and the video's keyframes),
-//! one row per file, deleted with it. Read and written by `media_info`.
+//! one row per file, deleted with it. Read and written by `media::info`.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ pub struct Model {
     pub file_id: i32,
     /// `probed` or `failed`.
     pub status: String,
-    /// The `media_info::VERSION` that wrote the row.
+    /// The `media::info::VERSION` that wrote the row.
     pub version: i32,
     /// `domain::media::probe::MediaProbe` as JSON (when probed).
     #[sea_orm(column_type = "Text", nullable)]

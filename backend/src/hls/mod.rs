@@ -20,7 +20,6 @@ use domain::playback::{
     Choice, ClientCaps, Decision, Mode, Reason, ServerCaps, Timeline, plan_copy, plan_transcode,
     segments,
 };
-use http::StatusCode;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -45,6 +44,8 @@ pub enum PlaybackError {
     NotAVideo(String),
     #[error("There is no such playback session.")]
     NoSession,
+    #[error("This subtitle could not be read from the movie file.")]
+    SubtitleUnreadable,
     #[error("{0}")]
     Segment(#[from] SegmentError),
     #[error("{0}")]
@@ -60,47 +61,6 @@ impl From<ApiError> for PlaybackError {
 impl From<sea_orm::DbErr> for PlaybackError {
     fn from(e: sea_orm::DbErr) -> Self {
         PlaybackError::Api(e.into())
-    }
-}
-
-impl From<PlaybackError> for ApiError {
-    fn from(err: PlaybackError) -> ApiError {
-        let message = err.to_string();
-        match err {
-            PlaybackError::Caps(e) => ApiError::bad_request(e.code(), message),
-            // A well-formed report of a browser that cannot play the file (or a file with
-            // nothing to play) is not a malformed request.
-            PlaybackError::Decision(
-                e @ domain::playback::DecisionError::UnknownAudioTrack { .. },
-            ) => ApiError::bad_request(e.code(), message),
-            PlaybackError::Decision(e) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), message)
-            }
-            PlaybackError::Busy(_) => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "transcode_busy", message)
-            }
-            PlaybackError::ProbePending => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "probe_pending", message)
-            }
-            PlaybackError::NotAVideo(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_a_video", message)
-            }
-            PlaybackError::NoSession | PlaybackError::Segment(SegmentError::NotFound) => {
-                ApiError::new(StatusCode::NOT_FOUND, "session_not_found", message)
-            }
-            PlaybackError::Segment(SegmentError::TimedOut) => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "segment_timeout", message)
-            }
-            PlaybackError::Segment(SegmentError::Failed(_)) => {
-                tracing::warn!(error = %message, "a playback segment could not be made");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "conversion_failed",
-                    "The video could not be converted; the server's log says why.",
-                )
-            }
-            PlaybackError::Api(e) => e,
-        }
     }
 }
 
@@ -226,9 +186,9 @@ pub async fn open(
     request: Request,
 ) -> Result<PlaybackView, PlaybackError> {
     let p = playable(state, user_id, file_id).await?;
-    let probed = match crate::media_info::load(state, file_id).await? {
+    let probed = match crate::media::info::load(state, file_id).await? {
         Some(probed) => probed,
-        None => crate::media_info::ensure(state, file_id, &p.path, PROBE_WAIT)
+        None => crate::media::info::ensure(state, file_id, &p.path, PROBE_WAIT)
             .await
             .map_err(|e| match e.pending() {
                 true => PlaybackError::ProbePending,

@@ -1,10 +1,10 @@
 //! Text subtitles inside a movie file (SubRip, ASS, mov_text in MKV and MP4), extracted by
 //! ffmpeg to WebVTT once and kept in the cache folder.
 
+use crate::error::Missing;
 use crate::playback::playable;
 use crate::{ApiError, AppState};
 use domain::media::probe::SubtitleKind;
-use http::StatusCode;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -15,11 +15,7 @@ static EXTRACTING: Semaphore = Semaphore::const_new(2);
 const LIMIT: Duration = Duration::from_secs(300);
 
 fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "subtitle_not_found",
-        "This movie file has no such text subtitle.",
-    )
+    Missing::SubtitleStream.into()
 }
 
 /// The WebVTT of text subtitle stream `index` of file `file_id`, extracted if not yet.
@@ -30,7 +26,7 @@ pub async fn embedded(
     index: usize,
 ) -> Result<PathBuf, ApiError> {
     let p = playable(state, user_id, file_id).await?;
-    let probed = crate::media_info::load(state, file_id)
+    let probed = crate::media::info::load(state, file_id)
         .await?
         .ok_or_else(not_found)?;
     let is_text = probed
@@ -52,11 +48,7 @@ pub async fn embedded(
     }
     let failed = |why: String| {
         tracing::warn!(file = file_id, stream = index, error = %why, "could not extract a subtitle");
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "subtitle_unreadable",
-            "This subtitle could not be read from the movie file.",
-        )
+        ApiError::from(super::PlaybackError::SubtitleUnreadable)
     };
     tokio::fs::create_dir_all(&dir)
         .await

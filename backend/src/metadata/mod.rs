@@ -7,8 +7,9 @@
 mod cache;
 pub mod ingest;
 pub mod providers;
+mod rematch;
 
-use crate::{ApiError, AppState};
+use crate::AppState;
 use cache::TtlCache;
 use domain::identify::ranking;
 use domain::identify::ranking::Candidate;
@@ -16,7 +17,7 @@ pub use domain::identify::ranking::SearchResult;
 use domain::metadata::imdb_suggest;
 use domain::movie_link::{self, MovieLink};
 use governor::{DefaultDirectRateLimiter, Quota};
-use http::StatusCode;
+pub use rematch::{MatchError, refresh, rematch};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -66,34 +67,6 @@ pub enum SearchError {
         "TMDB cannot be reached right now; paste the movie's IMDb link (imdb.com/title/tt…) instead."
     )]
     TmdbLinkUnreachable,
-}
-
-impl From<SearchError> for ApiError {
-    fn from(err: SearchError) -> ApiError {
-        let message = err.to_string();
-        match err {
-            SearchError::BadQuery => ApiError::bad_request("invalid_query", message),
-            SearchError::BadYear => ApiError::bad_request("invalid_year", message),
-            SearchError::Timeout(_) => {
-                ApiError::new(StatusCode::GATEWAY_TIMEOUT, "provider_timeout", message)
-            }
-            SearchError::Unreachable(_) | SearchError::Refused(_) => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "provider_unavailable", message)
-            }
-            SearchError::BadAnswer(why) => {
-                tracing::warn!(%why, "a metadata provider's answer could not be read");
-                ApiError::new(StatusCode::BAD_GATEWAY, "provider_bad_answer", message)
-            }
-            SearchError::TmdbLinkWithoutKey | SearchError::TmdbLinkUnknown => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "tmdb_link_unusable",
-                message,
-            ),
-            SearchError::TmdbLinkUnreachable => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "provider_unavailable", message)
-            }
-        }
-    }
 }
 
 /// A search as the cache knows it: lowercased title and year.

@@ -73,7 +73,7 @@ where
     // The disk may have filled since `init` (other uploads, other programs): a chunk that
     // would eat into the reserve is refused before any of it is read. What is stored stays,
     // and the upload resumes with `init` once there is room.
-    let free = super::space::available(service.staging.root())?;
+    let free = crate::media::disk::available(service.staging.root())?;
     let needed = len.saturating_add(state.config.storage_reserve);
     if free < needed {
         tracing::warn!(upload = %req.upload_id, free, needed, "a chunk was refused: the disk is nearly full");
@@ -111,7 +111,7 @@ where
             }
             match err {
                 UploadError::Io(e) if e.kind() == io::ErrorKind::StorageFull => {
-                    let free = super::space::available(service.staging.root()).unwrap_or(0);
+                    let free = crate::media::disk::available(service.staging.root()).unwrap_or(0);
                     tracing::warn!(upload = %req.upload_id, free, "the disk is full");
                     Err(UploadError::InsufficientStorage {
                         free,

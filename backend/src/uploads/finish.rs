@@ -1,20 +1,20 @@
 //! `end`: a complete upload joins the library as `<imdb id>/<resolution>/movie.<ext>`, or
 //! `<imdb id>/srt/subtitle[.<lang>].<ext>` for subtitles of any format, with its database rows.
 
-use super::probe::{MediaInfo, probe};
-use super::{UploadError, files_of, upload_library};
+use super::{UploadError, upload_library};
 use crate::AppState;
 use crate::access::{self, Denied, Need};
 use crate::entities::{movie, movie_file, uploaded_file};
+use crate::media::probe::{MediaInfo, probe};
+use crate::movies::{files_of, movie_for};
 use crate::write::{Cache, Write};
 use chrono::Utc;
+use domain::ImdbId;
 use domain::api::{MovieFileInfo, UploadFinished};
 use domain::naming::first_free;
 use domain::upload::{self as rules, EndMode, FileKind, Manifest};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,7 +23,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct EndRequest {
     pub upload_id: String,
-    pub imdb_id: String,
+    pub imdb_id: ImdbId,
     pub mode: EndMode,
 }
 
@@ -34,7 +34,6 @@ pub async fn end(
     req: EndRequest,
 ) -> Result<UploadFinished, UploadError> {
     rules::check_upload_id(&req.upload_id)?;
-    rules::check_imdb_id(&req.imdb_id)?;
     let service = &state.uploads;
     let (_lock, manifest) = service.lock_owned(user_id, &req.upload_id)?;
     if !manifest.is_complete() {
@@ -158,7 +157,7 @@ pub async fn end(
     tracing::info!(upload = %req.upload_id, imdb = %req.imdb_id, path = %path, mode = ?req.mode, "upload finished");
     // Its streams and keyframes are read in the background, once the file is where it stays.
     if let Some(id) = movie_file_id {
-        crate::media_info::queue(state, id);
+        crate::media::info::queue(state, id);
     }
     // A new movie is queued for its metadata (its row says `pending`); one fetched before but
     // new to this library is queued again, so that its cover lands here too.
@@ -232,7 +231,7 @@ async fn record(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    imdb_id: &str,
+    imdb_id: &ImdbId,
     manifest: &Manifest,
     kind: FileKind,
     relative: &str,
@@ -287,54 +286,6 @@ async fn record(
     Ok(movie_file_id)
 }
 
-/// The movie with this IMDb id; a placeholder titled after the file when it is new. Its
-/// metadata status stays `pending`, which is what the metadata fetcher picks up: finishing an
-/// upload never waits for the network.
-pub(super) async fn movie_for(
-    db: &impl ConnectionTrait,
-    imdb_id: &str,
-    filename: &str,
-) -> Result<movie::Model, DbErr> {
-    let find = || {
-        movie::Entity::find()
-            .filter(movie::Column::ImdbId.eq(imdb_id))
-            .one(db)
-    };
-    if let Some(found) = find().await? {
-        return Ok(found);
-    }
-    // Another upload of the same movie may be creating it right now: insert unless present
-    // (no error, which would abort a PostgreSQL transaction), then read whichever row won.
-    let title = placeholder_title(filename);
-    movie::Entity::insert(movie::ActiveModel {
-        imdb_id: Set(imdb_id.to_owned()),
-        search_title: Set(domain::identify::ranking::normalize_title(&title)),
-        title: Set(title),
-        metadata_status: Set("pending".into()),
-        created_at: Set(Utc::now()),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([movie::Column::ImdbId])
-    .exec(db)
-    .await?;
-    find().await?.ok_or(DbErr::RecordNotFound("movie".into()))
-}
-
-/// "The.Matrix.1999.1080p.mkv" → "The Matrix 1999 1080p", until real metadata arrives.
-fn placeholder_title(filename: &str) -> String {
-    let stem = filename.rsplit_once('.').map_or(filename, |(stem, _)| stem);
-    let words: Vec<&str> = stem
-        .split(|c: char| c == '.' || c == '_' || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() {
-        filename.to_owned()
-    } else {
-        words.join(" ")
-    }
-}
-
 fn subfolders(dir: &Path) -> io::Result<Vec<String>> {
     match std::fs::read_dir(dir) {
         Ok(entries) => Ok(entries
@@ -359,7 +310,7 @@ fn move_file(from: &Path, to: &Path) -> io::Result<()> {
         other => other?,
     }
     if let Some(dir) = to.parent() {
-        super::staging::sync_dir(dir)?;
+        crate::media::disk::sync_dir(dir)?;
     }
     Ok(())
 }
@@ -394,16 +345,4 @@ pub(crate) async fn remove_files(
         tracing::info!(path = %path.display(), "movie file removed");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholder_titles_read_like_names() {
-        assert_eq!(
-            super::placeholder_title("The.Matrix.1999.mkv"),
-            "The Matrix 1999"
-        );
-        assert_eq!(super::placeholder_title("heat_1995 .mp4"), "heat 1995");
-    }
 }

@@ -7,9 +7,10 @@
 //! Also the per-user limits that `init` applies: how many uploads a user may have receiving
 //! bytes at once, and an optional quota of bytes.
 
-use super::{UploadError, UploadService, space};
+use super::{UploadError, UploadService};
 use crate::AppState;
 use crate::entities::{library, uploaded_file};
+use crate::media::disk as space;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;

@@ -5,6 +5,7 @@
 //! connection the data file may hold extra bytes but never fewer; they are cut off before
 //! the next write.
 
+use crate::media::disk::sync_dir;
 use domain::upload::Manifest;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -96,11 +97,6 @@ impl Staging {
         }
         Ok(out)
     }
-}
-
-/// Makes a rename or a new entry in `dir` durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

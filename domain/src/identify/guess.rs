@@ -153,7 +153,7 @@ fn guess_name(name: &str) -> Guess {
     if subtitle {
         stem = strip_subtitle_tags(&stem, &mut out.languages);
     }
-    if let Some(id) = crate::upload::imdb_id_in(&stem) {
+    if let Some(id) = crate::imdb::ImdbId::find_in(&stem).map(crate::imdb::ImdbId::into_string) {
         let at = stem.to_ascii_lowercase().find(&id).unwrap_or(0);
         stem.replace_range(at..at + id.len(), "");
         out.imdb_id = Some(id);

@@ -58,7 +58,7 @@ pub fn parse(json: &[u8]) -> Result<Vec<Candidate>, BadAnswer> {
         let (Some(id), Some(title)) = (entry.id, entry.l) else {
             continue;
         };
-        if crate::upload::check_imdb_id(&id).is_err() || title.trim().is_empty() {
+        if crate::imdb::ImdbId::parse(&id).is_err() || title.trim().is_empty() {
             continue;
         }
         let kind = entry.qid.or_else(|| entry.q.map(|q| kind_from_label(&q)));

@@ -9,7 +9,7 @@ use super::BadAnswer;
 use super::details::{MovieDetails, Rating, RatingSource, Trailer, iso_date, year_of};
 use super::duration::parse_iso8601_minutes;
 use super::json::{as_text, float, text, uint};
-use crate::upload::{check_imdb_id, imdb_id_in};
+use crate::imdb::ImdbId;
 use scraper::{Html, Selector};
 use serde_json::Value;
 
@@ -24,7 +24,7 @@ pub fn page_path(imdb_id: &str) -> String {
 /// changed its pages, or answered something else such as a bot challenge), when it describes
 /// something other than a movie, or another title than the one asked for.
 pub fn parse(imdb_id: &str, html: &str) -> Result<MovieDetails, BadAnswer> {
-    if check_imdb_id(imdb_id).is_err() {
+    if ImdbId::parse(imdb_id).is_err() {
         return Err(BadAnswer(format!(
             "\"{imdb_id}\" is not an IMDb title id, so no IMDb page can be read for it"
         )));
@@ -107,15 +107,15 @@ fn types(node: &Value) -> Vec<String> {
 
 /// Refuses a page about another title (IMDb redirects merged titles to the surviving one).
 fn check_same_title(imdb_id: &str, movie: &Value, document: &Html) -> Result<(), BadAnswer> {
-    let from_url = text(movie, "url").and_then(|u| imdb_id_in(&u));
+    let from_url = text(movie, "url").and_then(|u| ImdbId::find_in(&u));
     let found = from_url.or_else(|| {
         select(document, r#"meta[property="imdb:pageConst"]"#)
             .first()
             .and_then(|m| m.attr("content"))
-            .and_then(imdb_id_in)
+            .and_then(ImdbId::find_in)
     });
     match found {
-        Some(found) if found != imdb_id.to_ascii_lowercase() => Err(BadAnswer(format!(
+        Some(found) if *found != imdb_id.to_ascii_lowercase() => Err(BadAnswer(format!(
             "IMDb answered with the page of {found} when asked for {imdb_id}"
         ))),
         _ => Ok(()),

@@ -5,7 +5,7 @@ use super::BadAnswer;
 use super::details::{MovieDetails, Rating, RatingSource, year_of};
 use super::duration::parse_omdb_runtime;
 use super::json::{self, items};
-use crate::upload::check_imdb_id;
+use crate::imdb::ImdbId;
 use serde_json::Value;
 
 /// The query of a lookup by IMDb id with the full plot; the caller appends `&apikey=`.
@@ -47,8 +47,8 @@ pub fn parse(json: &[u8]) -> Result<MovieDetails, BadAnswer> {
         return Err(BadAnswer(format!("OMDb found nothing: {error}")));
     }
     let imdb_id = field(&v, "imdbID")
-        .map(|id| id.to_ascii_lowercase())
-        .filter(|id| check_imdb_id(id).is_ok())
+        .and_then(|id| ImdbId::parse(&id.to_ascii_lowercase()).ok())
+        .map(ImdbId::into_string)
         .ok_or_else(|| BadAnswer("OMDb's answer has no IMDb id".into()))?;
     if let Some(kind) =
         field(&v, "Type").filter(|t| matches!(t.as_str(), "series" | "episode" | "game"))

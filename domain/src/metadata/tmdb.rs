@@ -9,7 +9,7 @@
 use super::BadAnswer;
 use super::details::{CollectionRef, MovieDetails, Rating, RatingSource, Trailer, iso_date};
 use super::json::{self, float, items, text, uint};
-use crate::upload::check_imdb_id;
+use crate::imdb::ImdbId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -145,8 +145,8 @@ pub fn parse_details(json: &[u8], image_base: &str) -> Result<MovieDetails, BadA
         return Err(BadAnswer("TMDB's answer is not a movie's details".into()));
     };
     let imdb_id = text(&movie, "imdb_id")
-        .map(|id| id.to_ascii_lowercase())
-        .filter(|id| check_imdb_id(id).is_ok())
+        .and_then(|id| ImdbId::parse(&id.to_ascii_lowercase()).ok())
+        .map(ImdbId::into_string)
         .ok_or_else(|| BadAnswer(format!("TMDB's movie {tmdb_id} has no IMDb id")))?;
     let (release_date, year) = year(&movie, "release_date");
     let image = |key: &str| text(&movie, key).map(|path| image_url(image_base, &path));

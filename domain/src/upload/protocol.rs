@@ -46,6 +46,12 @@ impl UploadRuleError {
     }
 }
 
+impl From<crate::imdb::InvalidImdbId> for UploadRuleError {
+    fn from(_: crate::imdb::InvalidImdbId) -> Self {
+        Self::InvalidImdbId
+    }
+}
+
 impl fmt::Display for UploadRuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -158,38 +164,6 @@ pub fn check_filename(filename: &str) -> Result<FileKind, UploadRuleError> {
     } else {
         Err(UploadRuleError::UnsupportedType(ext))
     }
-}
-
-/// `tt` followed by 7 to 10 digits.
-pub fn check_imdb_id(id: &str) -> Result<(), UploadRuleError> {
-    match id.strip_prefix("tt") {
-        Some(digits)
-            if (7..=10).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(())
-        }
-        _ => Err(UploadRuleError::InvalidImdbId),
-    }
-}
-
-/// The first IMDb id written in a text such as a file or folder name
-/// (`The Matrix [tt0133093].mkv`), lowercased.
-pub fn imdb_id_in(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find("tt").map(|p| p + from) {
-        let digits = bytes[pos + 2..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let starts_word = pos == 0 || !bytes[pos - 1].is_ascii_alphanumeric();
-        if starts_word && (7..=10).contains(&digits) {
-            return Some(lower[pos..pos + 2 + digits].to_owned());
-        }
-        from = pos + 2;
-    }
-    None
 }
 
 /// Upload ids are 32 lowercase hex digits; checked before any path is built from one.
@@ -453,35 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn imdb_ids_are_found_in_names() {
-        assert_eq!(
-            imdb_id_in("The Matrix [tt0133093].mkv").as_deref(),
-            Some("tt0133093")
-        );
-        assert_eq!(
-            imdb_id_in("TT10872600-dune.mp4").as_deref(),
-            Some("tt10872600")
-        );
-        assert_eq!(imdb_id_in("Matt tt123 x.mkv"), None);
-        assert_eq!(imdb_id_in("Scatt0133093.mkv"), None, "inside a word");
-        assert_eq!(imdb_id_in("Pretty.Woman.1990.mkv"), None);
-    }
-
-    #[test]
     fn ids_and_modes() {
-        assert!(check_imdb_id("tt0133093").is_ok());
-        assert!(check_imdb_id("tt10872600").is_ok());
-        for bad in [
-            "",
-            "tt",
-            "tt123",
-            "0133093",
-            "tt0133093x",
-            "TT0133093",
-            "tt01330931234",
-        ] {
-            assert!(check_imdb_id(bad).is_err(), "{bad}");
-        }
         assert!(check_upload_id("0123456789abcdef0123456789abcdef").is_ok());
         assert!(check_upload_id("../../../../etc/passwd/aaaaaaaaaa").is_err());
         assert!(check_upload_id("0123456789ABCDEF0123456789ABCDEF").is_err());

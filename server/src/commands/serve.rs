@@ -167,7 +167,7 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 /// output) are queued for probing, behind any new upload.
 fn spawn_backfill(state: AppState) {
     tokio::spawn(async move {
-        match backend::media_info::backfill(&state).await {
+        match backend::media::info::backfill(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(files = n, "analysing files not analysed yet"),
             Err(e) => tracing::warn!("could not list the files to analyse: {e}"),

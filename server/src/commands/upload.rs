@@ -94,11 +94,13 @@ fn describe(path: &Path, imdb: Option<&str>) -> anyhow::Result<Job> {
         .to_string_lossy()
         .into_owned();
     let imdb_id = imdb.map(str::to_owned).or_else(|| {
-        rules::imdb_id_in(&filename).or_else(|| {
-            path.parent()
-                .and_then(Path::file_name)
-                .and_then(|n| rules::imdb_id_in(&n.to_string_lossy()))
-        })
+        domain::ImdbId::find_in(&filename)
+            .or_else(|| {
+                path.parent()
+                    .and_then(Path::file_name)
+                    .and_then(|n| domain::ImdbId::find_in(&n.to_string_lossy()))
+            })
+            .map(String::from)
     });
     Ok(Job {
         path: path.to_path_buf(),

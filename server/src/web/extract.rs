@@ -5,6 +5,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use backend::ApiError;
 use backend::auth::{AuthUser, ClientInfo};
+use domain::ImdbId;
 use domain::upload::{self as rules, UploadRuleError};
 use http::StatusCode;
 use http::request::Parts;
@@ -116,6 +117,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
+/// A movie's IMDb id as the one path parameter, parsed (400 `invalid_imdb_id` otherwise).
+pub struct MoviePath(pub ImdbId);
+
+impl<S: Send + Sync> FromRequestParts<S> for MoviePath {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiPath(id) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        Ok(MoviePath(ImdbId::parse(&id).map_err(ApiError::from)?))
+    }
+}
+
 /// The query string as name → value; a malformed one is a 400.
 pub struct Params(HashMap<String, String>);
 
@@ -156,6 +169,11 @@ impl Params {
         self.get(name)
             .filter(|v| !v.is_empty())
             .ok_or(UploadRuleError::Missing(name))
+    }
+
+    /// An IMDb id this request must give.
+    pub fn imdb_id(&self, name: &'static str) -> Result<ImdbId, UploadRuleError> {
+        Ok(ImdbId::parse(self.required(name)?)?)
     }
 
     /// `library=ID`, optional.

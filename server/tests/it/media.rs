@@ -1,4 +1,4 @@
-//! Knowing every file (`backend::media_info`): each upload is probed in the background with
+//! Knowing every file (`backend::media::info`): each upload is probed in the background with
 //! the real ffprobe, its streams and keyframe index stored and shown on the movie page; files
 //! without a row are found at start-up; files ffprobe cannot read fail without harm; two
 //! askers never start two probes of one file.
@@ -7,7 +7,7 @@ use crate::clips::{self, Clip};
 use crate::support::{TestServer, on_each_database, on_each_database_with};
 use crate::uploads::{Member, member, upload};
 use backend::entities::{media_probe, movie, movie_file};
-use backend::media_info::{self, ProbeFailure, Probed};
+use backend::media::info::{self, ProbeFailure, Probed};
 use domain::media::probe::SubtitleKind;
 use http::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 pub async fn probed(srv: &TestServer, file_id: i64) -> Probed {
     let row = settled(srv, file_id).await;
     assert_eq!(row.status, "probed", "file {file_id}: {:?}", row.error);
-    media_info::load(&srv.state, file_id as i32)
+    info::load(&srv.state, file_id as i32)
         .await
         .unwrap()
         .expect("a probed row loads")
@@ -337,7 +337,7 @@ async fn every_kind_of_upload_is_probed_with_its_keyframes() {
         let stored = row(&srv, two.2).await.unwrap();
         let text = stored.keyframes.unwrap();
         assert!(text.ends_with(",1000,1000,1000,1000,1000"), "{text}");
-        assert_eq!(stored.version, media_info::VERSION);
+        assert_eq!(stored.version, info::VERSION);
         assert_eq!(srv.state.probes.queued(), 0);
     })
     .await;
@@ -359,7 +359,7 @@ async fn backfill_probes_files_from_before() {
         let html = movie_page(&srv, &anna, "tt0000011").await;
         assert!(html.contains(r#"<span class="file-streams">Analysing…</span>"#), "{html}");
 
-        assert_eq!(media_info::backfill(&srv.state).await.unwrap(), 2);
+        assert_eq!(info::backfill(&srv.state).await.unwrap(), 2);
         let p = probed(&srv, old).await;
         assert_eq!(p.probe.audio.len(), 2);
         assert_eq!(millis(&p.keyframes.unwrap()), keyframes_by_ffprobe(&path, 0));
@@ -377,10 +377,10 @@ async fn backfill_probes_files_from_before() {
             "{html}"
         );
         // Only the unreachable file is left for the next start.
-        assert_eq!(media_info::backfill(&srv.state).await.unwrap(), 1);
+        assert_eq!(info::backfill(&srv.state).await.unwrap(), 1);
         queue_drained(&srv).await;
         assert!(row(&srv, away).await.is_none());
-        let e = media_info::ensure(&srv.state, away as i32, Path::new("/nonexistent"), Duration::from_secs(10))
+        let e = info::ensure(&srv.state, away as i32, Path::new("/nonexistent"), Duration::from_secs(10))
             .await
             .unwrap_err();
         assert_eq!(e.code(), "file_missing", "{e}");
@@ -388,15 +388,15 @@ async fn backfill_probes_files_from_before() {
         // A row written by an older reading of ffprobe's output is probed again.
         media_probe::Entity::update(media_probe::ActiveModel {
             file_id: Set(old as i32),
-            version: Set(media_info::VERSION - 1),
+            version: Set(info::VERSION - 1),
             ..Default::default()
         })
         .exec(&srv.state.db)
         .await
         .unwrap();
-        assert_eq!(media_info::backfill(&srv.state).await.unwrap(), 2);
+        assert_eq!(info::backfill(&srv.state).await.unwrap(), 2);
         queue_drained(&srv).await;
-        assert_eq!(row(&srv, old).await.unwrap().version, media_info::VERSION);
+        assert_eq!(row(&srv, old).await.unwrap().version, info::VERSION);
     })
     .await;
 }
@@ -440,11 +440,8 @@ async fn files_that_are_not_videos_fail_without_harm() {
         );
 
         // Failed files load as nothing, are not probed again, and the server goes on.
-        assert_eq!(
-            media_info::load(&srv.state, junk as i32).await.unwrap(),
-            None
-        );
-        let e = media_info::ensure(
+        assert_eq!(info::load(&srv.state, junk as i32).await.unwrap(), None);
+        let e = info::ensure(
             &srv.state,
             sound as i32,
             Path::new("/x"),
@@ -456,7 +453,7 @@ async fn files_that_are_not_videos_fail_without_harm() {
             matches!(e, ProbeFailure::NotAVideo(_)) && !e.pending(),
             "{e:?}"
         );
-        assert_eq!(media_info::backfill(&srv.state).await.unwrap(), 0);
+        assert_eq!(info::backfill(&srv.state).await.unwrap(), 0);
         let page = movie_json(&srv, &anna, "tt0000021").await;
         assert_eq!(page["files"][0]["analysis"], "failed");
         assert_eq!(page["files"][0]["streams"], serde_json::Value::Null);
@@ -605,9 +602,9 @@ async fn one_probe_per_file_however_many_ask() {
                     inserted(&srv, &anna, &clips::make(Clip::Mp4HevcHvc1), "tt0000041").await;
                 let started = Instant::now();
                 let (a, b, ()) = tokio::join!(
-                    media_info::ensure(&srv.state, id as i32, &path, Duration::from_secs(30)),
-                    media_info::ensure(&srv.state, id as i32, &path, Duration::from_secs(30)),
-                    async { media_info::queue(&srv.state, id as i32) },
+                    info::ensure(&srv.state, id as i32, &path, Duration::from_secs(30)),
+                    info::ensure(&srv.state, id as i32, &path, Duration::from_secs(30)),
+                    async { info::queue(&srv.state, id as i32) },
                 );
                 let took = started.elapsed();
                 let (a, b) = (a.unwrap(), b.unwrap());
@@ -630,7 +627,7 @@ async fn one_probe_per_file_however_many_ask() {
                 std::fs::write(tools.join("delay"), "1").unwrap();
                 let (slow, slow_path) =
                     inserted(&srv, &anna, &clips::make(Clip::WebmVp9Opus), "tt0000042").await;
-                let e = media_info::ensure(
+                let e = info::ensure(
                     &srv.state,
                     slow as i32,
                     &slow_path,
@@ -640,14 +637,10 @@ async fn one_probe_per_file_however_many_ask() {
                 .unwrap_err();
                 assert!(e.pending(), "{e:?}");
                 assert_eq!(e.code(), "probe_pending");
-                let again = media_info::ensure(
-                    &srv.state,
-                    slow as i32,
-                    &slow_path,
-                    Duration::from_secs(30),
-                )
-                .await
-                .unwrap();
+                let again =
+                    info::ensure(&srv.state, slow as i32, &slow_path, Duration::from_secs(30))
+                        .await
+                        .unwrap();
                 assert_eq!(again.probe.video.unwrap().codec, "vp9");
                 assert_eq!(
                     calls(&tools).len(),
@@ -676,8 +669,8 @@ async fn without_ffmpeg_nothing_is_probed() {
             )
             .await;
             assert_eq!(srv.state.probes.queued(), 0);
-            assert_eq!(media_info::backfill(&srv.state).await.unwrap(), 0);
-            let e = media_info::ensure(&srv.state, id as i32, &path, Duration::from_secs(5))
+            assert_eq!(info::backfill(&srv.state).await.unwrap(), 0);
+            let e = info::ensure(&srv.state, id as i32, &path, Duration::from_secs(5))
                 .await
                 .unwrap_err();
             assert_eq!(e, ProbeFailure::Off);
@@ -694,7 +687,7 @@ async fn without_ffmpeg_nothing_is_probed() {
             let anna = member(&srv, "anna").await;
             let (id, path) =
                 inserted(&srv, &anna, &clips::make(Clip::Mp4H264Aac), "tt0000052").await;
-            let e = media_info::ensure(&srv.state, id as i32, &path, Duration::from_secs(5))
+            let e = info::ensure(&srv.state, id as i32, &path, Duration::from_secs(5))
                 .await
                 .unwrap_err();
             assert_eq!(e.code(), "ffprobe_missing", "{e}");

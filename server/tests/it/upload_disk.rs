@@ -51,7 +51,7 @@ impl Drop for SmallDisk {
 }
 
 fn fill(path: &Path, leave_free: u64) -> PathBuf {
-    let free = backend::uploads::space::available(path).unwrap();
+    let free = backend::media::disk::available(path).unwrap();
     let filler = path.join("filler");
     std::fs::write(&filler, vec![7u8; (free - leave_free) as usize]).unwrap();
     filler

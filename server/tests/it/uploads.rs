@@ -1079,9 +1079,9 @@ async fn without_ffprobe_the_container_header_gives_size_and_duration() {
         let path = dir.path().join(format!("film.{ext}"));
         std::fs::write(&path, video_as(1920, 800, ext)).unwrap();
         let timeout = std::time::Duration::from_secs(30);
-        let with = backend::uploads::probe::probe(&path, timeout).await;
+        let with = backend::media::probe::probe(&path, timeout).await;
         let without =
-            backend::uploads::probe::probe_with("ffprobe-is-not-installed", &path, timeout).await;
+            backend::media::probe::probe_with("ffprobe-is-not-installed", &path, timeout).await;
         assert_eq!((with.width, with.height), (Some(1920), Some(800)), "{ext}");
         assert_eq!(
             (without.width, without.height),
@@ -1099,7 +1099,7 @@ async fn without_ffprobe_the_container_header_gives_size_and_duration() {
     }
     let junk = dir.path().join("junk.mkv");
     std::fs::write(&junk, b"not a video at all").unwrap();
-    let info = backend::uploads::probe::probe_with(
+    let info = backend::media::probe::probe_with(
         "ffprobe-is-not-installed",
         &junk,
         std::time::Duration::from_secs(5),
@@ -1165,7 +1165,7 @@ async fn the_uploader_sees_the_free_space_of_its_library_and_nobody_elses() {
             .await;
             assert_eq!(space.status, StatusCode::OK, "{}", space.text);
             let free = space.body["free"].as_u64().unwrap();
-            let on_disk = backend::uploads::space::available(&anna.path).unwrap();
+            let on_disk = backend::media::disk::available(&anna.path).unwrap();
             // Other tests write to the same disk meanwhile: allow them 1 GiB either way.
             assert!(
                 free.abs_diff(on_disk) < 1 << 30,

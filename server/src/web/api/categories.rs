@@ -5,6 +5,7 @@ use crate::web::extract::{ApiJson, ApiPath, CurrentUser};
 use axum::Json;
 use axum::extract::State;
 use backend::{AppState, categories};
+use domain::ImdbId;
 use domain::categories::{CategoryInfo, CategoryInput, CategoryOrder};
 use http::StatusCode;
 
@@ -126,7 +127,7 @@ pub async fn add_movie(
     ApiPath((id, imdb_id)): ApiPath<(i32, String)>,
 ) -> Result<Json<CategoryInfo>, Failure> {
     Ok(Json(
-        categories::set_movie(&state, user.id, id, &imdb_id, true).await?,
+        categories::set_movie(&state, user.id, id, &ImdbId::parse(&imdb_id)?, true).await?,
     ))
 }
 
@@ -146,6 +147,6 @@ pub async fn remove_movie(
     ApiPath((id, imdb_id)): ApiPath<(i32, String)>,
 ) -> Result<Json<CategoryInfo>, Failure> {
     Ok(Json(
-        categories::set_movie(&state, user.id, id, &imdb_id, false).await?,
+        categories::set_movie(&state, user.id, id, &ImdbId::parse(&imdb_id)?, false).await?,
     ))
 }

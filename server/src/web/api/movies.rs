@@ -1,13 +1,12 @@
 //! `/api/movies…`: a library's movies, a movie's page and pictures, and its metadata.
 
 use crate::web::error::{ErrorBody, Failure};
-use crate::web::extract::{ApiPath, CurrentUser, Params};
+use crate::web::extract::{ApiPath, CurrentUser, MoviePath, Params};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use backend::AppState;
 use backend::movies::{self, Picture};
-use backend::uploads;
 use domain::api::{MovieFileInfo, MovieLink, MovieView, RowsPage};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -43,7 +42,7 @@ pub async fn list(
 pub async fn view(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiPath(imdb_id): ApiPath<String>,
+    MoviePath(imdb_id): MoviePath,
     params: Params,
 ) -> Result<Json<MovieView>, Failure> {
     let library = params.required_library()?;
@@ -69,7 +68,7 @@ pub async fn view(
 pub async fn poster(
     state: State<AppState>,
     user: CurrentUser,
-    imdb_id: ApiPath<String>,
+    imdb_id: MoviePath,
     params: Params,
     request: Request,
 ) -> Result<Response, Failure> {
@@ -86,7 +85,7 @@ pub async fn poster(
 pub async fn backdrop(
     state: State<AppState>,
     user: CurrentUser,
-    imdb_id: ApiPath<String>,
+    imdb_id: MoviePath,
     params: Params,
     request: Request,
 ) -> Result<Response, Failure> {
@@ -96,7 +95,7 @@ pub async fn backdrop(
 async fn picture(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiPath(imdb_id): ApiPath<String>,
+    MoviePath(imdb_id): MoviePath,
     params: Params,
     request: Request,
     which: Picture,
@@ -156,7 +155,7 @@ async fn picture(
 pub async fn trailer(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiPath(imdb_id): ApiPath<String>,
+    MoviePath(imdb_id): MoviePath,
     params: Params,
     request: Request,
 ) -> Result<Response, Failure> {
@@ -195,11 +194,11 @@ pub struct Queued {
 pub async fn refresh(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiPath(imdb_id): ApiPath<String>,
+    MoviePath(imdb_id): MoviePath,
     params: Params,
 ) -> Result<(StatusCode, Json<Queued>), Failure> {
     let library = params.required_library()?;
-    uploads::refresh(&state, user.id, library, &imdb_id).await?;
+    backend::metadata::refresh(&state, user.id, library, &imdb_id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Queued {
@@ -226,13 +225,13 @@ pub async fn refresh(
 pub async fn rematch(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiPath(imdb_id): ApiPath<String>,
+    MoviePath(imdb_id): MoviePath,
     params: Params,
 ) -> Result<Json<Vec<MovieFileInfo>>, Failure> {
     let library = params.required_library()?;
-    let to = params.required("to")?;
+    let to = params.imdb_id("to")?;
     Ok(Json(
-        uploads::rematch(&state, user.id, library, &imdb_id, to).await?,
+        backend::metadata::rematch(&state, user.id, library, &imdb_id, &to).await?,
     ))
 }
 

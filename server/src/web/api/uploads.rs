@@ -3,7 +3,7 @@
 //! `docs/upload-protocol.md`.
 
 use crate::web::error::{ErrorBody, Failure};
-use crate::web::extract::{ApiJson, ApiPath, CurrentUser, Params};
+use crate::web::extract::{ApiJson, CurrentUser, MoviePath, Params};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -161,7 +161,7 @@ pub async fn post(
         "end" => {
             let req = EndRequest {
                 upload_id,
-                imdb_id: params.required("imdbId")?.to_owned(),
+                imdb_id: params.imdb_id("imdbId")?,
                 mode: EndMode::parse(params.get("mode"))?,
             };
             Ok(Json(PostAnswer::End(
@@ -269,11 +269,11 @@ pub async fn pending(
 pub async fn movie_files(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ApiPath(imdb_id): ApiPath<String>,
+    MoviePath(imdb_id): MoviePath,
     params: Params,
 ) -> Result<Json<Vec<MovieFileInfo>>, Failure> {
     let library = params.required_library()?;
     Ok(Json(
-        uploads::movie_files(&state, user.id, library, &imdb_id).await?,
+        backend::movies::files(&state, user.id, library, &imdb_id).await?,
     ))
 }

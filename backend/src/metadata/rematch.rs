@@ -3,32 +3,48 @@
 //! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
 //! other movie, the old cover goes, and the right movie's metadata is fetched.
 
-use super::{UploadError, files_of};
 use crate::AppState;
-use crate::access::{self, Need};
+use crate::access::{self, Denied, Need};
 use crate::entities::movie_file;
+use crate::movies::{files_of, movie_for};
 use crate::write::{Cache, Write};
+use domain::ImdbId;
 use domain::api::MovieFileInfo;
-use domain::upload as rules;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use std::path::PathBuf;
+
+/// Why a movie's metadata cannot be fetched again or its files matched to another movie.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("{0}")]
+    Denied(#[from] Denied),
+    #[error("This library has no file of that movie.")]
+    MovieNotFound,
+    #[error(
+        "The right movie already has files in this library; delete one side's files first, then fix the match."
+    )]
+    TargetHasFiles(Vec<MovieFileInfo>),
+    #[error("disk: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
 
 /// Queues the metadata fetch of a movie the library has files of, due at once.
 pub async fn refresh(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    imdb_id: &str,
-) -> Result<(), UploadError> {
-    rules::check_imdb_id(imdb_id)?;
+    imdb_id: &ImdbId,
+) -> Result<(), MatchError> {
     access::library(state, user_id, library_id, Need::Manage).await?;
     if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
-        return Err(UploadError::MovieNotFound);
+        return Err(MatchError::MovieNotFound);
     }
     // A refresh asks the providers again rather than reading their cached answers.
     state.metadata.forget_answers();
-    Ok(crate::metadata::ingest::requeue(state, imdb_id).await?)
+    Ok(super::ingest::requeue(state, imdb_id).await?)
 }
 
 /// Moves a library's files of `from` to the movie `to`; returns them as they are now.
@@ -36,15 +52,13 @@ pub async fn rematch(
     state: &AppState,
     user_id: i32,
     library_id: i32,
-    from: &str,
-    to: &str,
-) -> Result<Vec<MovieFileInfo>, UploadError> {
-    rules::check_imdb_id(from)?;
-    rules::check_imdb_id(to)?;
+    from: &ImdbId,
+    to: &ImdbId,
+) -> Result<Vec<MovieFileInfo>, MatchError> {
     let (library, _) = access::library(state, user_id, library_id, Need::Manage).await?;
     let files = files_of(&state.db, library.id, from).await?;
     if files.is_empty() {
-        return Err(UploadError::MovieNotFound);
+        return Err(MatchError::MovieNotFound);
     }
     if from == to {
         return Ok(files);
@@ -54,23 +68,23 @@ pub async fn rematch(
     // Merging two folders' versions is the user's call: ask them to remove one first.
     let taken = files_of(&state.db, library.id, to).await?;
     if new_dir.exists() || !taken.is_empty() {
-        return Err(UploadError::MovieHasFiles(taken));
+        return Err(MatchError::TargetHasFiles(taken));
     }
     let filename = files
         .first()
         .and_then(|f| f.path.rsplit('/').next())
-        .unwrap_or(to)
+        .unwrap_or(to.as_str())
         .to_owned();
 
     std::fs::rename(&old_dir, &new_dir)?;
-    super::staging::sync_dir(&root)?;
+    crate::media::disk::sync_dir(&root)?;
     let moved = async {
         let write = Write::begin(state).await?;
         write.touch(Cache::Catalog);
-        let target = super::finish::movie_for(write.db(), to, &filename).await?;
+        let target = movie_for(write.db(), to, &filename).await?;
         // Paths are `<imdb id>/<folder>/<file>`: the first segment is the one that changes.
         for file in &files {
-            let rest = file.path.strip_prefix(from).unwrap_or(&file.path);
+            let rest = file.path.strip_prefix(from.as_str()).unwrap_or(&file.path);
             movie_file::Entity::update_many()
                 .col_expr(movie_file::Column::MovieId, Expr::value(target.id))
                 .col_expr(
@@ -97,7 +111,7 @@ pub async fn rematch(
     for ext in ["mp4", "webm"] {
         let _ = std::fs::remove_file(new_dir.join("trailer").join(format!("trailer.{ext}")));
     }
-    crate::metadata::ingest::requeue(state, to).await?;
+    super::ingest::requeue(state, to).await?;
     tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
-    files_of(&state.db, library.id, to).await
+    Ok(files_of(&state.db, library.id, to).await?)
 }

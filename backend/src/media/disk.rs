@@ -1,4 +1,5 @@
-//! Free space on the filesystem that holds a path.
+//! The disk under a library or the upload staging: its free space, and making a rename on it
+//! durable.
 
 use std::io;
 use std::path::Path;
@@ -40,4 +41,9 @@ pub fn same_filesystem(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a.dev() == b.dev(),
         _ => false,
     }
+}
+
+/// Makes a rename or a new entry in `dir` durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
