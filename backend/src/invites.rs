@@ -227,7 +227,8 @@ pub(crate) async fn join(
         Some(_) => {}
     }
     // The library just joined is what the pages show next.
-    crate::libraries::remember_active(write, user_id, lib.id).await?;
+    crate::libraries::remember_active(write, user_id, lib.id, crate::libraries::Replace::Always)
+        .await?;
     tracing::info!(library = lib.id, user = user_id, %role, "joined a library by invite");
     Ok((lib.id, role))
 }

@@ -75,9 +75,17 @@ pub async fn set_active(
 ) -> Result<(), LibraryError> {
     crate::access::library(state, user_id, library_id, Need::Member).await?;
     let write = Write::begin(state).await?;
-    remember_active(&write, user_id, library_id).await?;
+    remember_active(&write, user_id, library_id, Replace::Always).await?;
     write.commit().await?;
     Ok(())
+}
+
+/// Whether [`remember_active`] replaces a library the user already has active.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replace {
+    Always,
+    /// Only when there is none: a user's first library becomes the active one.
+    IfNone,
 }
 
 /// Stores the library the pages show, for a caller that already knows the user is a member.
@@ -85,10 +93,13 @@ pub(crate) async fn remember_active(
     write: &Write<'_>,
     user_id: i32,
     library_id: i32,
+    replace: Replace,
 ) -> Result<(), DbErr> {
     write.touch(Cache::Access);
     let db = write.db();
-    if let Some(settings) = user_settings::Entity::find_by_id(user_id).one(db).await? {
+    if let Some(settings) = user_settings::Entity::find_by_id(user_id).one(db).await?
+        && (replace == Replace::Always || settings.default_library_id.is_none())
+    {
         let mut active: user_settings::ActiveModel = settings.into();
         active.default_library_id = Set(Some(library_id));
         active.updated_at = Set(Utc::now());
@@ -272,14 +283,7 @@ async fn create_in(
     }
     .insert(txn)
     .await?;
-    if let Some(settings) = user_settings::Entity::find_by_id(owner_id).one(txn).await?
-        && settings.default_library_id.is_none()
-    {
-        let mut active: user_settings::ActiveModel = settings.into();
-        active.default_library_id = Set(Some(lib.id));
-        active.updated_at = Set(Utc::now());
-        active.update(txn).await?;
-    }
+    remember_active(&write, owner_id, lib.id, Replace::IfNone).await?;
     write.commit().await?;
     tracing::info!(library = %lib.name, path = %lib.path, owner = owner_id, "library created");
     Ok(info(lib, Role::Owner))
