@@ -128,15 +128,15 @@ async fn fetch(srv: &TestServer, who: &As, session: &str, file: &str) -> Vec<u8>
 }
 
 /// What ffprobe reads of fMP4 bytes (the init section followed by segments).
-struct Read {
+pub struct Read {
     /// (codec_type, codec_name) of each stream.
-    streams: Vec<(String, String)>,
-    duration: f64,
+    pub streams: Vec<(String, String)>,
+    pub duration: f64,
     /// The first video packet's presentation time and whether it is a keyframe.
-    first_video: (f64, bool),
+    pub first_video: (f64, bool),
 }
 
-fn ffprobe(bytes: &[u8]) -> Read {
+pub fn ffprobe(bytes: &[u8]) -> Read {
     let dir = tempfile::TempDir::new().unwrap();
     let path = dir.path().join("joined.mp4");
     std::fs::write(&path, bytes).unwrap();
@@ -199,7 +199,7 @@ fn ffprobe(bytes: &[u8]) -> Read {
     }
 }
 
-fn codec_of<'a>(read: &'a Read, kind: &str) -> Vec<&'a str> {
+pub fn codec_of<'a>(read: &'a Read, kind: &str) -> Vec<&'a str> {
     read.streams
         .iter()
         .filter(|(t, _)| t == kind)
@@ -436,9 +436,13 @@ async fn a_far_seek_starts_ffmpeg_where_it_was_asked() {
             check(9, fetch(&srv, &anna.who, &id, "9.m4s").await);
             check(4, fetch(&srv, &anna.who, &id, "4.m4s").await);
             // Fragments deleted behind the player (as pacing does 5 minutes back) are made
-            // again when the player returns to them, not waited for.
+            // again when the player returns to them, not waited for. (The run from GOP 0 may
+            // have been stopped before it wrote them: on a busy machine they are not there.)
             for gop in 6..9 {
-                std::fs::remove_file(s.dir().join(format!("g{gop}.m4s"))).unwrap();
+                match std::fs::remove_file(s.dir().join(format!("g{gop}.m4s"))) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => panic!("g{gop}: {e}"),
+                    _ => {}
+                }
             }
             let before = s.starts().len();
             check(2, fetch(&srv, &anna.who, &id, "2.m4s").await);
@@ -543,7 +547,13 @@ async fn sessions_end_and_leave_nothing_and_nobody_else_reaches_them() {
             let idle_dir = session(&srv, user, &idle).await.dir().to_owned();
             tokio::time::sleep(Duration::from_millis(300)).await;
             let busy = open().await;
-            assert_eq!(srv.state.hls.sweep(Duration::from_millis(200)).await, 1);
+            assert_eq!(
+                srv.state
+                    .hls
+                    .sweep(&srv.state, Duration::from_millis(200))
+                    .await,
+                1
+            );
             assert!(!idle_dir.exists());
             let gone = srv
                 .get(&format!("/api/playback/{idle}/master.m3u8"), &anna.who)
