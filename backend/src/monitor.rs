@@ -1,9 +1,10 @@
 //! The server monitor: bytes received and sent (counted by the web layer as they flow, kept
 //! per minute for 30 days), streams and uploads in progress, and the storage of each library
-//! and filesystem. `report` is what `GET /api/monitor` answers.
+//! and filesystem, and the server instances on the database (each writes its heartbeat).
+//! `report` is what `GET /api/monitor` answers.
 
 use crate::access::Need;
-use crate::entities::{library, traffic_minute};
+use crate::entities::{instance, library, traffic_minute};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use domain::monitor::{self as figures, Activity, Filesystem, LibraryStorage, MonitorReport};
@@ -179,6 +180,9 @@ pub async fn report(
     if parts.contains(&"traffic") {
         out.traffic = Some(traffic(state).await?);
     }
+    if parts.contains(&"instances") && is_admin {
+        out.instances = Some(instances(state).await?);
+    }
     if parts.contains(&"activity") {
         out.activity = Some(Activity {
             streams: state.traffic.streams.load(Ordering::Relaxed),
@@ -194,6 +198,74 @@ pub async fn report(
         });
     }
     Ok(out)
+}
+
+/// How often each instance refreshes its row in `instances`.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+/// An instance whose row is older than this is gone (stopped without saying, or cut off).
+const GONE_AFTER_SECS: i64 = 30;
+
+/// Writes this instance's row (address, version, what it is doing now); `ott serve` calls it
+/// every [`HEARTBEAT`]. Also forgets instances gone for a day.
+pub async fn heartbeat(state: &AppState, address: &str) -> Result<(), sea_orm::DbErr> {
+    let now = Utc::now();
+    instance::Entity::insert(instance::ActiveModel {
+        id: sea_orm::Set(state.instance_id.to_string()),
+        address: sea_orm::Set(address.to_owned()),
+        version: sea_orm::Set(env!("CARGO_PKG_VERSION").to_owned()),
+        started_at: sea_orm::Set(state.traffic.started),
+        seen_at: sea_orm::Set(now),
+        streams: sea_orm::Set(state.traffic.streams.load(Ordering::Relaxed) as i64),
+        uploads: sea_orm::Set(state.traffic.uploads.load(Ordering::Relaxed) as i64),
+    })
+    .on_conflict(
+        OnConflict::column(instance::Column::Id)
+            .update_columns([
+                instance::Column::Address,
+                instance::Column::SeenAt,
+                instance::Column::Streams,
+                instance::Column::Uploads,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&state.db)
+    .await?;
+    instance::Entity::delete_many()
+        .filter(instance::Column::SeenAt.lt(now - chrono::Duration::days(1)))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Removes this instance's row, when it stops.
+pub async fn leave(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    instance::Entity::delete_by_id(state.instance_id.to_string())
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// The instances seen lately, this one first.
+async fn instances(state: &AppState) -> Result<Vec<domain::monitor::Instance>, ApiError> {
+    let cutoff = Utc::now() - chrono::Duration::seconds(GONE_AFTER_SECS);
+    let mut rows = instance::Entity::find()
+        .filter(instance::Column::SeenAt.gte(cutoff))
+        .all(&state.db)
+        .await?;
+    rows.sort_by_key(|r| (*r.id != *state.instance_id, r.started_at));
+    Ok(rows
+        .into_iter()
+        .map(|r| domain::monitor::Instance {
+            current: *r.id == *state.instance_id,
+            id: r.id,
+            address: r.address,
+            version: r.version,
+            started: r.started_at.to_rfc3339(),
+            seen: r.seen_at.to_rfc3339(),
+            streams: r.streams.max(0) as u64,
+            uploads: r.uploads.max(0) as u64,
+        })
+        .collect())
 }
 
 async fn traffic(state: &AppState) -> Result<domain::monitor::Traffic, ApiError> {

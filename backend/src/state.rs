@@ -2,7 +2,7 @@
 
 use crate::Config;
 use crate::auth::password::Hashing;
-use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
+use crate::auth::rate_limit::Limits;
 use crate::uploads::UploadService;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -11,8 +11,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
-    pub login_limiter: Arc<LoginLimiter>,
-    pub registration_limiter: Arc<RegistrationLimiter>,
+    /// This process among the instances sharing the database (`write::peers`).
+    pub instance_id: Arc<str>,
+    /// Login and registration attempt quotas (counted in the database: `auth::rate_limit`).
+    pub limits: Limits,
     /// The gate every argon2 hash and check passes through (at most one per core at once).
     pub hashing: Arc<Hashing>,
     pub uploads: Arc<UploadService>,
@@ -33,13 +35,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> AppState {
-        let login_limiter = Arc::new(LoginLimiter::new(
+        let limits = Limits::new(
             config.login_attempts_per_ip_per_minute,
             config.login_attempts_per_user,
-        ));
-        let registration_limiter = Arc::new(RegistrationLimiter::new(
             config.registrations_per_ip_per_hour,
-        ));
+        );
         let uploads = crate::uploads::service(&config);
         let metadata = Arc::new(crate::metadata::Metadata::new(
             std::time::Duration::from_secs(config.metadata_timeout_secs.max(1)),
@@ -55,8 +55,8 @@ impl AppState {
             hls: Arc::default(),
             access: Arc::default(),
             config: Arc::new(config),
-            login_limiter,
-            registration_limiter,
+            instance_id: crate::write::peers::new_instance_id().into(),
+            limits,
             hashing: Arc::new(Hashing::per_core()),
         }
     }

@@ -26,7 +26,10 @@ pub enum CopyError {
 /// Rows copied per table, in copy order.
 pub type Copied = Vec<(String, u64)>;
 
-/// Every table, parents before children, so foreign keys hold at each insert.
+/// Every table, parents before children, so foreign keys hold at each insert. Not copied:
+/// `rate_limits` (recent login attempts), `instances` (the servers running now) and
+/// `playback_sessions` (players open now), which describe the running servers, not the
+/// household's data.
 macro_rules! each_table {
     ($apply:ident, $($args:expr),*) => {{
         let mut out = Vec::new();

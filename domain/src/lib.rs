@@ -18,6 +18,7 @@ pub mod monitor;
 pub mod movie_link;
 pub mod naming;
 pub mod playback;
+pub mod rate;
 pub mod remux;
 pub mod role;
 pub mod rows;

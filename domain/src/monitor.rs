@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The parts a client may ask for with `?parts=`.
-pub const PARTS: [&str; 3] = ["storage", "traffic", "activity"];
+pub const PARTS: [&str; 4] = ["storage", "traffic", "activity", "instances"];
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -17,6 +17,30 @@ pub struct MonitorReport {
     pub traffic: Option<Traffic>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<Activity>,
+    /// The server processes on this database (administrator only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<Vec<Instance>>,
+}
+
+/// One `ott serve` process on the database, as its last heartbeat described it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Instance {
+    pub id: String,
+    /// Where it listens (`ott serve --addr`).
+    pub address: String,
+    pub version: String,
+    /// RFC 3339.
+    pub started: String,
+    /// RFC 3339: its last heartbeat.
+    pub seen: String,
+    /// Video streams it is sending.
+    pub streams: u64,
+    /// Upload chunks it is receiving.
+    pub uploads: u64,
+    /// Whether it is the one that answered this request.
+    pub current: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ mod m20261126_000002_invites;
 mod m20261126_000003_traffic;
 mod m20261127_000001_registration_default;
 mod m20261205_000001_media_probes;
+mod m20261206_000001_shared_state;
 
 /// Runs the migrations in order; use `Migrator::up(&db, None)` to bring a database up to date.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_traffic::Migration),
             Box::new(m20261127_000001_registration_default::Migration),
             Box::new(m20261205_000001_media_probes::Migration),
+            Box::new(m20261206_000001_shared_state::Migration),
         ]
     }
 }

@@ -19,7 +19,7 @@ impl MigrationTrait for Migration {
                     // `probed`, or `failed` (ffprobe cannot read the file as a video).
                     .col(string_len(MediaProbes::Status, 16))
                     // Which reading of ffprobe's output made the row: a server that reads
-                    // more (a newer `backend::media_info::VERSION`) probes older rows again.
+                    // more (a newer `backend::media::info::VERSION`) probes older rows again.
                     .col(integer(MediaProbes::Version))
                     // `domain::media::probe::MediaProbe` as JSON, when probed.
                     .col(text_null(MediaProbes::Streams))

@@ -68,6 +68,8 @@ fn Figures(
     });
     let traffic = report.traffic;
     let activity = report.activity.unwrap_or_default();
+    // The administrator sees the server processes; one alone says nothing worth a table.
+    let instances = report.instances.filter(|list| list.len() > 1);
     view! {
         {storage.warning.clone().map(|w| view! { <p class="banner warning" role="alert">{w}</p> })}
         <h2>"Disks"</h2>
@@ -86,6 +88,23 @@ fn Figures(
         <p class="activity">
             {format!("{} stream(s) playing, {} upload chunk(s) arriving, {} unfinished upload(s).", activity.streams, activity.uploads, activity.unfinished_uploads)}
         </p>
+        {instances.map(|list| view! {
+            <h2>"Servers"</h2>
+            <table class="instances">
+                <thead><tr><th scope="col">"Address"</th><th scope="col">"Version"</th><th scope="col">"Running since"</th><th scope="col">"Streams"</th><th scope="col">"Upload chunks"</th></tr></thead>
+                <tbody>
+                    {list.into_iter().map(|i| view! {
+                        <tr>
+                            <td>{i.address}{i.current.then_some(" (this one)")}</td>
+                            <td>{i.version}</td>
+                            <td><time datetime=i.started.clone()>{i.started.get(..16).unwrap_or_default().replace('T', " ")}" UTC"</time></td>
+                            <td>{i.streams}</td>
+                            <td>{i.uploads}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
         {traffic.map(|t| {
             let totals = format!(
                 "Since the server started: {} received, {} sent.",

@@ -130,8 +130,8 @@ pub async fn login(
     if password.len() > account::PASSWORD_MAX_BYTES {
         return Err(AuthError::Rule(AccountRuleError::PasswordTooLong));
     }
-    let key: String = username.trim().to_lowercase().chars().take(64).collect();
-    if let Err(wait) = state.login_limiter.check(client.ip, &key) {
+    let key = rate_limit::user_key(username);
+    if let Err(wait) = rate_limit::login_attempt(state, client.ip, username).await? {
         tracing::warn!(user = %key, ip = ?client.ip, "login rate limit hit");
         return Err(AuthError::RateLimited(wait.as_secs().max(1)));
     }
@@ -159,7 +159,7 @@ pub async fn register(
     // A mistyped form is not counted against the address.
     account::normalize_username(username)?;
     account::check_new_password(password)?;
-    if let Err(wait) = state.registration_limiter.check(client.ip) {
+    if let Err(wait) = rate_limit::registration_attempt(state, client.ip).await? {
         tracing::warn!(ip = ?client.ip, "registration rate limit hit");
         return Err(AuthError::TooManyRegistrations(wait.as_secs().max(1)));
     }
@@ -255,7 +255,7 @@ async fn confirm_password(
     client: &ClientInfo,
     what: &str,
 ) -> Result<user::Model, AuthError> {
-    if let Err(wait) = state.login_limiter.check(client.ip, &user.username) {
+    if let Err(wait) = rate_limit::login_attempt(state, client.ip, &user.username).await? {
         tracing::warn!(user = %user.username, ip = ?client.ip, "{what}: rate limit hit");
         return Err(AuthError::RateLimited(wait.as_secs().max(1)));
     }

@@ -67,6 +67,8 @@ pub struct Session {
     /// The init section, once made (see `init`).
     init: tokio::sync::Mutex<Option<PathBuf>>,
     last_used: Mutex<Instant>,
+    /// When this process last wrote that the session is in use (`playback_sessions.seen_at`).
+    recorded: Mutex<Option<Instant>>,
     /// The last segment asked for.
     playing: Mutex<usize>,
     /// GOP files below this one have been deleted (see `pace`).
@@ -114,6 +116,7 @@ impl Session {
                 failure: None,
             }),
             last_used: Mutex::new(Instant::now()),
+            recorded: Mutex::new(None),
             playing: Mutex::new(0),
             cleaned: Mutex::new(0),
             starts: Mutex::new(Vec::new()),
@@ -122,6 +125,17 @@ impl Session {
 
     pub fn touch(&self) {
         *self.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    /// Whether it is time to write again that the session is in use: never written, or not
+    /// for `every`. Answers yes once per period.
+    pub fn record_due(&self, every: Duration) -> bool {
+        let mut recorded = self.recorded.lock().unwrap_or_else(|e| e.into_inner());
+        if recorded.is_some_and(|at| at.elapsed() < every) {
+            return false;
+        }
+        *recorded = Some(Instant::now());
+        true
     }
 
     pub fn idle_for(&self) -> Duration {

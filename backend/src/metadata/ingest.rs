@@ -19,8 +19,9 @@ use chrono::Utc;
 use domain::metadata::details::MovieDetails;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement, TransactionTrait,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +34,9 @@ const MAX_CAST: usize = 20;
 const BATCH: u64 = 10;
 /// How often the job looks for due movies when nothing wakes it.
 const POLL: Duration = Duration::from_secs(60);
+/// The first key of the advisory locks on movies being fetched (PostgreSQL): a number of its
+/// own, so that no other lock of this database is mistaken for one.
+const FETCH_LOCK: i32 = 0x0077_0001;
 
 /// Runs the job until the server stops: a round now, then whenever an upload wakes it or a
 /// minute passes.
@@ -50,29 +54,88 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Fetches every movie that is due, in batches; returns how many were tried.
+/// The movies due for a fetch: pending, and not waiting for a retry.
+fn due() -> sea_orm::Select<movie::Entity> {
+    movie::Entity::find()
+        .filter(movie::Column::MetadataStatus.eq("pending"))
+        .filter(
+            Condition::any()
+                .add(movie::Column::MetadataNextAt.is_null())
+                .add(movie::Column::MetadataNextAt.lte(Utc::now())),
+        )
+}
+
+/// Fetches every movie that is due, in batches; returns how many were tried. Movies another
+/// instance is fetching are left to it; when a whole batch is, the round ends.
 pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
     let mut tried = 0;
     loop {
-        let due = movie::Entity::find()
-            .filter(movie::Column::MetadataStatus.eq("pending"))
-            .filter(
-                Condition::any()
-                    .add(movie::Column::MetadataNextAt.is_null())
-                    .add(movie::Column::MetadataNextAt.lte(Utc::now())),
-            )
+        let batch = due()
             .order_by_asc(movie::Column::Id)
             .limit(BATCH)
             .all(&state.db)
             .await?;
-        if due.is_empty() {
+        if batch.is_empty() {
             return Ok(tried);
         }
-        for movie in due {
-            tried += 1;
+        let mut took = 0;
+        for listed in batch {
+            let Some(Claim { movie, lock }) = claim(state, listed.id).await? else {
+                continue;
+            };
+            took += 1;
             fetch_one(state, movie).await?;
+            // Committed only now, so that another instance reading the movie under the lock
+            // finds it fetched.
+            if let Some(lock) = lock {
+                lock.commit().await?;
+            }
         }
+        if took == 0 {
+            return Ok(tried);
+        }
+        tried += took;
     }
+}
+
+/// A movie this process fetches, and on PostgreSQL the lock that says so (released when the
+/// transaction ends).
+struct Claim {
+    movie: movie::Model,
+    lock: Option<DatabaseTransaction>,
+}
+
+/// Takes a due movie for this process's job. Several instances may share a PostgreSQL
+/// database, each running the job: a transaction-scoped advisory lock on the movie, held while
+/// it is fetched, lets one of them fetch it and the others skip it. The lock goes with its
+/// connection, so a server killed mid-fetch leaves the movie to the next round of any
+/// instance, itself after a restart included. The movie is read again under the lock: another
+/// instance may have fetched it since the batch was listed. (SQLite has one server.)
+async fn claim(state: &AppState, id: i32) -> Result<Option<Claim>, DbErr> {
+    let lock = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        let txn = state.db.begin().await?;
+        let taken = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock($1, $2) AS taken",
+                [FETCH_LOCK.into(), id.into()],
+            ))
+            .await?
+            .map(|row| row.try_get::<bool>("", "taken"))
+            .transpose()?
+            .unwrap_or(false);
+        if !taken {
+            return Ok(None);
+        }
+        Some(txn)
+    } else {
+        None
+    };
+    let movie = due()
+        .filter(movie::Column::Id.eq(id))
+        .one(&state.db)
+        .await?;
+    Ok(movie.map(|movie| Claim { movie, lock }))
 }
 
 /// Queues a movie's fetch again, due at once, and wakes the job.

@@ -4,7 +4,9 @@
 //! Bumping a cache beside the commit, by hand, was easy to forget (a forgotten bump meant stale
 //! permissions for up to [`crate::access::MAX_AGE`]) and easy to do too early (before the
 //! commit, a reader could cache what was about to change). Here the bump is part of the commit.
-//! It is also the one place that will tell other server instances what changed.
+//! It is also the one place that tells other server instances what changed ([`peers`]).
+
+pub mod peers;
 
 use crate::AppState;
 use sea_orm::{DatabaseTransaction, DbErr};
@@ -22,10 +24,15 @@ pub enum Cache {
 }
 
 impl Cache {
+    const ALL: [Cache; 3] = [Cache::Access, Cache::Catalog, Cache::Watched];
+
     fn bit(self) -> u8 {
         1 << self as u8
     }
 }
+
+/// Every cache's bit: what may have changed when notices from other instances were missed.
+const EVERY_CACHE: u8 = 0b111;
 
 /// A write transaction that bumps the caches it touched when it commits; dropped without a
 /// commit, it rolls back and bumps nothing.
@@ -60,18 +67,28 @@ impl<'s> Write<'s> {
     /// write, and one that read during it does not keep what it read.
     pub async fn commit(self) -> Result<(), DbErr> {
         let touched = self.touched.load(Ordering::Relaxed);
+        if touched != 0 {
+            // Inside the transaction: PostgreSQL sends it at the commit, and never on a rollback.
+            peers::announce(&self.txn, &self.state.instance_id, touched).await?;
+        }
         self.txn.commit().await?;
-        let has = |cache: Cache| touched & cache.bit() != 0;
-        if has(Cache::Access) {
-            self.state.access.changed();
-        }
-        if has(Cache::Catalog) {
-            self.state.catalogs.changed();
-        }
-        if has(Cache::Watched) {
-            self.state.access.watched_changed();
-        }
+        tell_caches(self.state, touched);
         Ok(())
+    }
+}
+
+/// Tells this process's caches that what `touched` names has changed: after a commit here, or
+/// when another instance announces one of its own.
+fn tell_caches(state: &AppState, touched: u8) {
+    for cache in Cache::ALL {
+        if touched & cache.bit() == 0 {
+            continue;
+        }
+        match cache {
+            Cache::Access => state.access.changed(),
+            Cache::Catalog => state.catalogs.changed(),
+            Cache::Watched => state.access.watched_changed(),
+        }
     }
 }
 
@@ -112,5 +129,11 @@ mod tests {
         assert!(cached(&state), "nothing is told before the commit");
         write.commit().await.unwrap();
         assert!(!cached(&state));
+    }
+
+    #[test]
+    fn every_cache_names_them_all() {
+        let all = Cache::ALL.iter().fold(0, |bits, cache| bits | cache.bit());
+        assert_eq!(all, EVERY_CACHE);
     }
 }

@@ -123,6 +123,11 @@ impl ClientCaps {
         Ok(caps)
     }
 
+    /// Reads what [`Self::to_query`] wrote (a playback session kept in the database).
+    pub fn from_query(query: &str) -> Result<Self, CapsError> {
+        Self::from_query_pairs(query.split('&').filter_map(|pair| pair.split_once('=')))
+    }
+
     /// The query string the player sends (no characters need escaping).
     pub fn to_query(&self) -> String {
         let supported: Vec<&str> = self.supported.iter().map(String::as_str).collect();
@@ -151,7 +156,7 @@ mod tests {
     use super::*;
 
     fn parse(query: &str) -> Result<ClientCaps, CapsError> {
-        ClientCaps::from_query_pairs(query.split('&').filter_map(|p| p.split_once('=')))
+        ClientCaps::from_query(query)
     }
 
     #[test]

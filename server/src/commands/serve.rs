@@ -46,6 +46,7 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(conn, config);
     spawn_housekeeping(state.clone());
     tokio::spawn(backend::metadata::ingest::run(state.clone()));
+    tokio::spawn(backend::write::peers::listen(state.clone()));
     spawn_backfill(state.clone());
 
     let listener = TcpListener::bind(addr).await.with_context(|| {
@@ -65,8 +66,10 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(from) = args.redirect_http {
         spawn_redirect(from, local.port(), limits.clone()).await?;
     }
+    spawn_heartbeat(state.clone(), local);
     let uploads = state.uploads.clone();
     let sessions = state.hls.clone();
+    let stopping = state.clone();
     let router = web::router(state, leptos);
     let shutdown = shutdown_signal()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -81,6 +84,10 @@ pub async fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let _ = tokio::task::spawn_blocking(move || uploads.flush_all()).await;
     // No ffmpeg outlives the server, and no session folder is left.
     sessions.end_all().await;
+    // The monitor no longer lists this instance.
+    if let Err(e) = backend::monitor::leave(&stopping).await {
+        tracing::warn!("could not remove this instance from the monitor's list: {e}");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -165,6 +172,20 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 
 /// Files uploaded before this server analysed files (or by an older reading of ffprobe's
 /// output) are queued for probing, behind any new upload.
+/// This instance's row in the monitor's list of instances, refreshed while it runs.
+fn spawn_heartbeat(state: AppState, local: SocketAddr) {
+    tokio::spawn(async move {
+        let address = local.to_string();
+        let mut tick = tokio::time::interval(backend::monitor::HEARTBEAT);
+        loop {
+            tick.tick().await;
+            if let Err(e) = backend::monitor::heartbeat(&state, &address).await {
+                tracing::warn!("could not write this instance's heartbeat: {e}");
+            }
+        }
+    });
+}
+
 fn spawn_backfill(state: AppState) {
     tokio::spawn(async move {
         match backend::media::info::backfill(&state).await {
@@ -187,7 +208,7 @@ fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
-            playback.hls.sweep(idle).await;
+            playback.hls.sweep(&playback, idle).await;
         }
     });
     let traffic = state.clone();
@@ -208,6 +229,12 @@ fn spawn_housekeeping(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
                 Err(e) => tracing::warn!("could not remove expired sessions: {e}"),
+            }
+            if let Err(e) = backend::hls::forget_old(&state).await {
+                tracing::warn!("could not forget old playback sessions: {e}");
+            }
+            if let Err(e) = backend::auth::rate_limit::forget_recovered(&state).await {
+                tracing::warn!("could not forget old login attempts: {e}");
             }
             let sweeper = state.clone();
             match tokio::task::spawn_blocking(move || backend::uploads::sweep(&sweeper)).await {

@@ -31,6 +31,10 @@ pub const SLOW_FOR: Duration = Duration::from_secs(3);
 pub const SEVEN: &str = "tt0114369";
 /// An IMDb id whose title page gives a trailer as a direct video address.
 pub const WITH_TRAILER: &str = "tt0103064";
+/// IMDb ids that only the instances test asks for, whose title pages take [`SHARED_FOR`]: long
+/// enough that two metadata jobs started together would both be fetching them.
+pub const SHARED_TITLES: [&str; 4] = ["tt0990001", "tt0990002", "tt0990003", "tt0990004"];
+pub const SHARED_FOR: Duration = Duration::from_secs(1);
 pub const TMDB_KEY: &str = "tmdb-test-key";
 pub const OMDB_KEY: &str = "omdb-test-key";
 /// Shaped like TMDB's API Read Access Token (a JWT), which goes in the Authorization header.
@@ -176,6 +180,10 @@ async fn title_page(Path(id): Path<String>) -> Response {
             html(made_up_page(SLOW_TITLE, "Fight Club", 1999))
         }
         SEVEN => html(made_up_page(SEVEN, "Se7en", 1995)),
+        shared if SHARED_TITLES.contains(&shared) => {
+            tokio::time::sleep(SHARED_FOR).await;
+            html(made_up_page(shared, "Shared", 2001))
+        }
         WITH_TRAILER => html(made_up_page(WITH_TRAILER, "Terminator 2", 1991).replace(
             r#""genre""#,
             &format!(

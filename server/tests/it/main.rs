@@ -9,6 +9,7 @@ mod cli;
 pub mod clips;
 mod fixtures;
 mod hls;
+mod instances;
 mod invites;
 mod libraries;
 mod media;

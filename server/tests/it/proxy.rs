@@ -61,17 +61,23 @@ async fn a_trusted_proxy_names_the_client_and_its_scheme() {
     .await;
 }
 
-/// Debian's nginx with the deploy file, ports rewritten, in front of `upstream_port`.
-struct Nginx {
+/// Debian's nginx with the deploy file, ports rewritten, in front of one or more servers.
+pub struct Nginx {
     dir: TempDir,
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Nginx {
     /// `bind` is the address nginx connects to the server from, so that the server can tell
     /// the proxy apart from clients that connect directly (all of them are on loopback here).
     fn start(upstream_port: u16, bind: IpAddr) -> Nginx {
+        Self::start_before(&[upstream_port], bind)
+    }
+
+    /// In front of several servers, one `server` line each in the deploy file's upstream:
+    /// nginx sends requests to them in turn (round robin).
+    pub fn start_before(upstream_ports: &[u16], bind: IpAddr) -> Nginx {
         assert!(
             Path::new(NGINX).exists(),
             "{NGINX} is missing: scripts/test installs Debian's nginx"
@@ -82,7 +88,7 @@ impl Nginx {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nginx/open-ott.conf"),
         )
         .unwrap();
-        let site = rewrite_site(&deploy, port, upstream_port, bind);
+        let site = rewrite_site(&deploy, port, upstream_ports, bind);
         std::fs::write(dir.path().join("open-ott.conf"), site).unwrap();
         let d = dir.path().display();
         let user = if running_as_root() {
@@ -93,7 +99,8 @@ impl Nginx {
         let main = format!(
             "{user}worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
              events {{ worker_connections 64; }}\n\
-             http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  \
+             http {{\n  access_log {d}/access.log;\n  log_format upstream '$upstream_addr';\n  \
+             access_log {d}/upstream.log upstream;\n  client_body_temp_path {d}/body;\n  \
              proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  \
              scgi_temp_path {d}/scgi;\n  include {d}/open-ott.conf;\n}}\n"
         );
@@ -134,8 +141,17 @@ impl Nginx {
         }
     }
 
-    fn error_log(&self) -> String {
+    pub fn error_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+
+    /// The server (`127.0.0.1:port`) each request so far went to, in order.
+    pub fn upstreams_used(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("upstream.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -164,10 +180,10 @@ fn running_as_root() -> bool {
             .unwrap_or(false)
 }
 
-/// The deploy file with its ports on loopback: nginx on `port`, the server on `upstream`, and
-/// nginx's connections to the server made from `bind`. Fails if the file no longer has the
+/// The deploy file with its ports on loopback: nginx on `port`, the servers on `upstreams`,
+/// and nginx's connections to them made from `bind`. Fails if the file no longer has the
 /// lines it rewrites, so the test always runs the file users get.
-fn rewrite_site(deploy: &str, port: u16, upstream: u16, bind: IpAddr) -> String {
+fn rewrite_site(deploy: &str, port: u16, upstreams_at: &[u16], bind: IpAddr) -> String {
     let mut out = String::new();
     let (mut listens, mut upstreams) = (0, 0);
     for line in deploy.lines() {
@@ -179,7 +195,9 @@ fn rewrite_site(deploy: &str, port: u16, upstream: u16, bind: IpAddr) -> String 
             continue;
         } else if trimmed == "server 127.0.0.1:3000;" {
             upstreams += 1;
-            out.push_str(&format!("    server 127.0.0.1:{upstream};\n"));
+            for upstream in upstreams_at {
+                out.push_str(&format!("    server 127.0.0.1:{upstream};\n"));
+            }
         } else if trimmed == "client_max_body_size 0;" {
             out.push_str(line);
             out.push_str(&format!("\n    proxy_bind {bind};\n"));

@@ -195,7 +195,7 @@ pub async fn end(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> StatusCode {
-    state.hls.end(user.id, &id).await;
+    state.hls.end(&state, user.id, &id).await;
     StatusCode::NO_CONTENT
 }
 

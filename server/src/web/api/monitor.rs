@@ -1,4 +1,5 @@
-//! `GET /api/monitor`: storage, traffic and activity, for the admin and library managers.
+//! `GET /api/monitor`: storage, traffic, activity and server instances, for the admin and
+//! library managers.
 
 use crate::web::error::{ErrorBody, Failure};
 use crate::web::extract::{CurrentUser, Params};
@@ -8,11 +9,12 @@ use backend::AppState;
 use domain::monitor::MonitorReport;
 
 /// Storage per library and filesystem (with a warning when space runs low), bytes received
-/// and sent (since start, and per minute / hour / day), and streams and uploads in progress.
-/// `?parts=storage,traffic,activity` picks parts; all by default. Owners and managers see
-/// their libraries' storage; the admin sees every library and the data dir.
+/// and sent (since start, and per minute / hour / day), streams and uploads in progress, and
+/// the server processes on the database. `?parts=storage,traffic,activity,instances` picks
+/// parts; all by default. Owners and managers see their libraries' storage; the admin sees
+/// every library, the data dir and the instances.
 #[utoipa::path(get, path = "/api/monitor", tag = "server",
-    params(("parts" = Option<String>, Query, description = "Comma-separated: storage, traffic, activity")),
+    params(("parts" = Option<String>, Query, description = "Comma-separated: storage, traffic, activity, instances")),
     security(("session" = []), ("token" = [])),
     responses(
         (status = OK, body = MonitorReport),
