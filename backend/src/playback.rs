@@ -5,6 +5,7 @@
 use crate::access::{self, Need};
 use crate::entities::{collection_movie, library, movie, movie_file, watch_progress};
 use crate::error::Missing;
+use crate::storage::{StorageError, Store};
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -24,6 +25,7 @@ fn file_not_found() -> ApiError {
 
 /// A file the user may play, with its movie and library.
 pub struct Playable {
+    /// What ffmpeg reads: the path on disk, or a presigned URL for a file in a bucket.
     pub path: PathBuf,
     pub file: movie_file::Model,
     pub movie: movie::Model,
@@ -31,11 +33,9 @@ pub struct Playable {
 }
 
 impl Playable {
-    /// `<library>/<imdb id>/srt/`, where the movie's subtitles are.
-    fn subtitle_dir(&self) -> PathBuf {
-        std::path::Path::new(&self.library.path)
-            .join(&self.movie.imdb_id)
-            .join("srt")
+    /// `<imdb id>/srt`, where the movie's subtitles are in its library.
+    fn subtitle_dir(&self) -> String {
+        format!("{}/srt", self.movie.imdb_id)
     }
 }
 
@@ -63,7 +63,7 @@ pub async fn playable_for(
         .await
         .map_err(|denied| denied.hidden_as(file_not_found))?;
     Ok(Playable {
-        path: std::path::Path::new(&library.path).join(&file.relative_path),
+        path: crate::storage::media_input(state, &library, &file.relative_path).await?,
         file,
         movie,
         library,
@@ -74,21 +74,29 @@ pub async fn playable_for(
 /// and the owner only). A member who may not delete gets 403; anyone else 404.
 pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result<(), ApiError> {
     let p = playable_for(state, user_id, file_id, Need::Manage).await?;
-    let root = std::path::Path::new(&p.library.path);
-    crate::uploads::finish::remove_files(state, root, &[crate::movies::file_info(p.file)])
+    let store = crate::storage::of(state, &p.library)?;
+    crate::uploads::finish::remove_files(state, &store, &[crate::movies::file_info(p.file)])
         .await
         .map_err(ApiError::from)?;
     Ok(())
 }
 
-/// The movie's subtitle files (`.srt` and `.vtt`), by name.
-fn subtitle_files(p: &Playable) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(p.subtitle_dir())
+/// The movie's subtitle files (`.srt` and `.vtt`), by name. A bucket that cannot be read
+/// lists none (the movie still plays).
+async fn subtitle_files(state: &AppState, p: &Playable) -> Vec<String> {
+    let listed = match crate::storage::of(state, &p.library) {
+        Ok(Store::Folder(root)) => std::fs::read_dir(root.join(p.subtitle_dir()))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect(),
+        Ok(Store::Bucket(bucket)) => bucket.names(&p.subtitle_dir()).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let mut names: Vec<String> = listed
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| {
             let lower = n.to_ascii_lowercase();
             !n.starts_with('.') && (lower.ends_with(".srt") || lower.ends_with(".vtt"))
@@ -98,19 +106,28 @@ fn subtitle_files(p: &Playable) -> Vec<String> {
     names
 }
 
-/// The path of subtitle `name` of the file's movie; 404 for anything else.
+/// Subtitle `name` of the file's movie, opened for reading; 404 for anything else.
 pub async fn subtitle(
     state: &AppState,
     user_id: i32,
     file_id: i32,
     name: &str,
-) -> Result<PathBuf, ApiError> {
+) -> Result<crate::storage::Opened, ApiError> {
     let p = playable(state, user_id, file_id).await?;
     // Only names listed in the folder: no path tricks.
-    if !subtitle_files(&p).iter().any(|n| n == name) {
+    if !subtitle_files(state, &p).await.iter().any(|n| n == name) {
         return Err(Missing::SubtitleFile.into());
     }
-    Ok(p.subtitle_dir().join(name))
+    let relative = format!("{}/{name}", p.subtitle_dir());
+    crate::storage::open(state, &p.library, &relative)
+        .await
+        .map_err(|e| match e {
+            StorageError::NotFound | StorageError::Io(_) => {
+                tracing::warn!(file = %relative, error = %e, "could not read a subtitle file");
+                Missing::SubtitleFile.into()
+            }
+            other => other.into(),
+        })
 }
 
 /// Everything the player page needs.
@@ -124,7 +141,8 @@ pub async fn watch(state: &AppState, user_id: i32, file_id: i32) -> Result<Watch
         .map(|w| w.position_seconds);
     let access = access::of_user(state, user_id).await?;
     let preferences = &access.preferences;
-    let mut subtitles: Vec<SubtitleTrack> = subtitle_files(&p)
+    let mut subtitles: Vec<SubtitleTrack> = subtitle_files(state, &p)
+        .await
         .into_iter()
         .map(|name| {
             let track = domain::languages::track(&name);

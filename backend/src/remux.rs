@@ -108,6 +108,10 @@ pub enum Refused {
 /// already remuxed, being remuxed, when ffmpeg is missing, or the disk has no room.
 pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<RemuxStatus, ApiError> {
     let p = playable_for(state, user_id, file_id, Need::Manage).await?;
+    if domain::storage::is_bucket(&p.library.path) {
+        // Bucket files play through on-the-fly sessions instead (`hls`).
+        return Err(crate::storage::StorageError::NotYet("Converting a file to MP4").into());
+    }
     let f = &p.file;
     let how = plan(
         &f.relative_path,

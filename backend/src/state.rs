@@ -18,6 +18,8 @@ pub struct AppState {
     /// The gate every argon2 hash and check passes through (at most one per core at once).
     pub hashing: Arc<Hashing>,
     pub uploads: Arc<UploadService>,
+    /// The buckets of bucket libraries, opened once (`storage`).
+    pub buckets: Arc<crate::storage::Buckets>,
     pub metadata: Arc<crate::metadata::Metadata>,
     /// Each library's movies in memory, for the home rows.
     pub catalogs: Arc<crate::catalog::Catalogs>,
@@ -54,6 +56,7 @@ impl AppState {
             probes: Arc::default(),
             hls: Arc::default(),
             access: Arc::default(),
+            buckets: Arc::default(),
             config: Arc::new(config),
             instance_id: crate::write::peers::new_instance_id().into(),
             limits,

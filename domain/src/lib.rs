@@ -24,6 +24,7 @@ pub mod role;
 pub mod rows;
 pub mod search;
 pub mod settings;
+pub mod storage;
 pub mod streaming;
 pub mod subtitles;
 pub mod upload;

@@ -164,7 +164,8 @@ pub enum LibraryCommand {
         /// Library name.
         #[arg(long)]
         name: String,
-        /// Folder for the library [default: a folder under DATA_DIR/libraries].
+        /// Folder for the library, or a bucket as s3://STORE/BUCKET/PREFIX (a store of the
+        /// object_stores setting) [default: a folder under DATA_DIR/libraries].
         #[arg(long, value_name = "DIR")]
         path: Option<String>,
     },

@@ -64,6 +64,20 @@ struct FileConfig {
     copy_session_limit: Option<usize>,
     playback_idle_secs: Option<u64>,
     slow_machine: Option<bool>,
+    object_stores: Option<std::collections::BTreeMap<String, FileObjectStore>>,
+}
+
+/// An entry of `object_stores`; the keys may come from the environment instead.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileObjectStore {
+    endpoint: String,
+    region: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    /// `proxy` (default: the bytes pass through the server) or `redirect` (players get a
+    /// signed link to the store).
+    streams: Option<String>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -237,12 +251,72 @@ pub fn resolve(global: &GlobalArgs, addr_flag: Option<SocketAddr>) -> anyhow::Re
         config.trusted_proxies = backend::proxies::TrustedProxies::parse(&list)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
     }
+    for (name, store) in file.object_stores.unwrap_or_default() {
+        let store = object_store(&name, store, |var| std::env::var(var).ok())?;
+        config.object_stores.insert(name, store);
+    }
     let addr = addr_flag.or(file.addr).unwrap_or(leptos.site_addr);
     Ok(Settings {
         config,
         config_file: global.config.clone(),
         addr,
         leptos,
+    })
+}
+
+/// Checks an entry of `object_stores` and fills in its keys: the environment's
+/// `OTT_OBJECT_STORE_<NAME>_ACCESS_KEY_ID` / `_SECRET_ACCESS_KEY` win over the file's, so that
+/// the secret need not be written in it.
+fn object_store(
+    name: &str,
+    file: FileObjectStore,
+    env: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<backend::config::ObjectStore> {
+    if !domain::storage::is_store_name(name) {
+        bail!(
+            "object_stores: {name:?} is not a store name (1 to 32 lowercase letters, digits, '-' or '_')"
+        );
+    }
+    let endpoint = file.endpoint.trim().trim_end_matches('/').to_owned();
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        bail!("object_stores.{name}.endpoint must start with http:// or https://");
+    }
+    let var = |key: &str| {
+        format!(
+            "OTT_OBJECT_STORE_{}_{key}",
+            name.to_uppercase().replace('-', "_")
+        )
+    };
+    let key = |key: &str, from_file: Option<String>| {
+        env(&var(key))
+            .or(from_file)
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "object_stores.{name}: set {} in the file or {} in the environment",
+                    key.to_lowercase(),
+                    var(key)
+                )
+            })
+    };
+    let redirect_streams = match file.streams.as_deref().map(str::trim) {
+        None | Some("proxy") => false,
+        Some("redirect") => true,
+        Some(other) => {
+            bail!("object_stores.{name}.streams: {other:?} is neither \"proxy\" nor \"redirect\"")
+        }
+    };
+    Ok(backend::config::ObjectStore {
+        redirect_streams,
+        endpoint,
+        region: file
+            .region
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: key("ACCESS_KEY_ID", file.access_key_id)?,
+        secret_access_key: key("SECRET_ACCESS_KEY", file.secret_access_key)?,
     })
 }
 
@@ -309,6 +383,53 @@ mod tests {
         }
         let page = crate::config_keys::describe();
         assert!(listed.iter().all(|k| page.contains(k)));
+    }
+
+    #[test]
+    fn object_store_keys_come_from_the_environment_first() {
+        let file = |secret: Option<&str>| FileObjectStore {
+            endpoint: "http://127.0.0.1:8333/".into(),
+            region: None,
+            access_key_id: Some("from-file".into()),
+            secret_access_key: secret.map(Into::into),
+            streams: None,
+        };
+        let env = |var: &str| {
+            (var == "OTT_OBJECT_STORE_NAS_2_SECRET_ACCESS_KEY").then(|| "from-env".to_owned())
+        };
+        let store = object_store("nas-2", file(None), env).unwrap();
+        assert_eq!(store.endpoint, "http://127.0.0.1:8333");
+        assert_eq!(store.region, "us-east-1");
+        assert_eq!(store.access_key_id, "from-file");
+        assert_eq!(store.secret_access_key, "from-env");
+        assert!(
+            !format!("{store:?}").contains("from-env"),
+            "the secret is never printed"
+        );
+        assert!(
+            !store.redirect_streams,
+            "bytes pass through the server by default"
+        );
+        let mut redirect = file(Some("s"));
+        redirect.streams = Some("redirect".into());
+        assert!(
+            object_store("home", redirect, |_| None)
+                .unwrap()
+                .redirect_streams
+        );
+        let mut unknown = file(Some("s"));
+        unknown.streams = Some("direct".into());
+        assert!(object_store("home", unknown, |_| None).is_err());
+        let missing = object_store("home", file(None), |_| None).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("OTT_OBJECT_STORE_HOME_SECRET_ACCESS_KEY")
+        );
+        assert!(object_store("Home", file(Some("s")), |_| None).is_err());
+        let mut bad = file(Some("s"));
+        bad.endpoint = "127.0.0.1:8333".into();
+        assert!(object_store("home", bad, |_| None).is_err());
     }
 
     fn write_config(dir: &Path, text: &str) -> PathBuf {

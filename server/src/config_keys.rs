@@ -168,6 +168,12 @@ pub const GROUPS: &[(&str, &[Key])] = &[
                 "folders in which non-admins may put a library",
             ),
             key(
+                "object_stores",
+                "none",
+                "{ home = { endpoint = \"http://127.0.0.1:8333\", region = \"us-east-1\", access_key_id = \"ott\", secret_access_key = \"…\", streams = \"proxy\" } }",
+                "S3-compatible stores for libraries at s3://<name>/<bucket>/<prefix>; keys also from OTT_OBJECT_STORE_<NAME>_ACCESS_KEY_ID / _SECRET_ACCESS_KEY; streams = \"redirect\" sends players to the store",
+            ),
+            key(
                 "storage_warning_percent",
                 "10",
                 "10",

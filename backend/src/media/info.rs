@@ -481,6 +481,12 @@ async fn file_path(state: &AppState, file_id: i32) -> Result<Option<PathBuf>, Pr
     let Some((file, Some(library))) = found else {
         return Ok(None);
     };
+    if domain::storage::is_bucket(&library.path) {
+        return crate::storage::media_input(state, &library, &file.relative_path)
+            .await
+            .map(Some)
+            .map_err(|e| ProbeFailure::Unopenable(e.to_string()));
+    }
     inside(&library.path, &file.relative_path)
         .map(Some)
         .ok_or_else(|| ProbeFailure::NotAVideo("its path leaves the library's folder".into()))
@@ -496,7 +502,11 @@ fn inside(root: &str, relative: &str) -> Option<PathBuf> {
 }
 
 async fn probe_file(program: &Path, path: &Path, file_id: i32) -> Outcome {
-    if let Err(e) = tokio::fs::File::open(path).await {
+    // A file in a bucket is read through a URL; ffprobe says itself when that fails.
+    let url = path
+        .to_str()
+        .is_some_and(|p| p.starts_with("http://") || p.starts_with("https://"));
+    if !url && let Err(e) = tokio::fs::File::open(path).await {
         return Err(ProbeFailure::Unopenable(e.kind().to_string()));
     }
     let input = path.to_string_lossy();
@@ -652,9 +662,16 @@ fn without_path(e: ProbeFailure, path: &Path) -> ProbeFailure {
 }
 
 fn cleaned(message: &str, path: &Path) -> String {
+    // A presigned URL's signature stays out of what is stored and shown.
     let name = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| {
+            n.to_string_lossy()
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .unwrap_or_default();
     let full = path.to_string_lossy();
     message

@@ -296,6 +296,8 @@ async fn movie_folders(
         .all(db)
         .await?
         .into_iter()
+        // Bucket libraries keep no covers or trailers yet: their pages use the poster cache.
+        .filter(|l| !domain::storage::is_bucket(&l.path))
         .map(|l| Path::new(&l.path).join(&movie.imdb_id))
         .collect())
 }

@@ -25,6 +25,8 @@ pub enum MatchError {
         "The right movie already has files in this library; delete one side's files first, then fix the match."
     )]
     TargetHasFiles(Vec<MovieFileInfo>),
+    #[error("{0}")]
+    Storage(#[from] crate::storage::StorageError),
     #[error("disk: {0}")]
     Io(#[from] std::io::Error),
     #[error("database: {0}")]
@@ -62,6 +64,9 @@ pub async fn rematch(
     }
     if from == to {
         return Ok(files);
+    }
+    if domain::storage::is_bucket(&library.path) {
+        return Err(crate::storage::StorageError::NotYet("Fixing the match of a movie").into());
     }
     let root = PathBuf::from(&library.path);
     let (old_dir, new_dir) = (root.join(from), root.join(to));

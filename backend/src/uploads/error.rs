@@ -63,6 +63,8 @@ pub enum UploadError {
     Incomplete { offset: u64, size: u64 },
     #[error("This movie already has files in the library; choose replace or version.")]
     MovieHasFiles(Vec<MovieFileInfo>),
+    #[error("{0}")]
+    Storage(#[from] crate::storage::StorageError),
     #[error("disk: {0}")]
     Io(#[from] std::io::Error),
     #[error("database: {0}")]

@@ -7,6 +7,7 @@ use crate::access::{self, Denied, Need};
 use crate::entities::{movie, movie_file, uploaded_file};
 use crate::media::probe::{MediaInfo, probe};
 use crate::movies::{files_of, movie_for};
+use crate::storage::{Bucket, Store};
 use crate::write::{Cache, Write};
 use chrono::Utc;
 use domain::ImdbId;
@@ -16,7 +17,7 @@ use domain::upload::{self as rules, EndMode, FileKind, Manifest};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -79,29 +80,41 @@ pub async fn end(
     }
 
     let source = service.staging.data_path(&req.upload_id);
-    let root = PathBuf::from(&library.path);
-    let movie_dir = root.join(&req.imdb_id);
-    let (info, folder, label) = match kind {
+    let store = crate::storage::of(state, &library)?;
+    let (info, label) = match kind {
         FileKind::Video => {
             let info = probe(&source, PROBE_TIMEOUT).await;
             let label = info.resolution_label();
-            let taken = subfolders(&movie_dir)?;
-            let folder = first_free(&label, |c| taken.iter().any(|t| t == c));
-            (info, folder, Some(label))
+            (info, Some(label))
         }
-        FileKind::Subtitle => (MediaInfo::default(), "srt".to_owned(), None),
+        FileKind::Subtitle => (MediaInfo::default(), None),
     };
-    let dir = movie_dir.join(&folder);
-    std::fs::create_dir_all(&dir)?;
-    let name = first_free(&rules::stored_name(kind, &manifest.filename), |c| {
-        dir.join(c).exists()
-    });
-    let target = dir.join(&name);
-    move_file(&source, &target)?;
-
-    let relative = format!("{}/{folder}/{name}", req.imdb_id);
+    let folder_wanted = label.clone().unwrap_or_else(|| "srt".to_owned());
+    let stored_name = rules::stored_name(kind, &manifest.filename);
+    let placed = match &store {
+        Store::Folder(root) => place_in_folder(
+            root,
+            &source,
+            &req.imdb_id,
+            kind,
+            &folder_wanted,
+            &stored_name,
+        )?,
+        Store::Bucket(bucket) => {
+            place_in_bucket(
+                bucket,
+                &source,
+                &req.imdb_id,
+                kind,
+                &folder_wanted,
+                &stored_name,
+            )
+            .await?
+        }
+    };
+    let folder = &placed.folder;
     let version_label = match (&label, req.mode) {
-        (Some(label), _) if *label != folder => Some(folder.clone()),
+        (Some(label), _) if label != folder => Some(folder.clone()),
         (Some(_), EndMode::Version) => Some(folder.clone()),
         _ => None,
     };
@@ -112,7 +125,7 @@ pub async fn end(
         &req.imdb_id,
         &manifest,
         kind,
-        &relative,
+        &placed.relative,
         &info,
         version_label,
     )
@@ -120,12 +133,8 @@ pub async fn end(
     let movie_file_id = match saved {
         Ok(id) => id,
         Err(e) => {
-            // Keep the upload finishable: put the bytes back where they came from.
-            if let Err(undo) = move_file(&target, &source) {
-                tracing::error!(error = %undo, from = %target.display(), "could not move a file back after a database error");
-            }
-            // And the folders made for it, if empty, so a retry gets the same folder name.
-            let _ = std::fs::remove_dir(&dir).and_then(|()| std::fs::remove_dir(&movie_dir));
+            // Keep the upload finishable: the bytes go back where they came from.
+            placed.undo(&store, &source).await;
             return Err(e.into());
         }
     };
@@ -133,20 +142,25 @@ pub async fn end(
     // From here the upload is done: its file and rows exist. Clean-up failures are logged,
     // never reported as a failed upload.
     service.discard(&req.upload_id)?;
-    let mut path = relative;
+    let mut path = placed.relative.clone();
     if req.mode == EndMode::Replace && kind == FileKind::Video {
-        match replace(
-            state,
-            &root,
-            &movie_dir,
-            &existing,
-            &dir,
-            &name,
-            label.as_deref(),
-            movie_file_id,
-        )
-        .await
-        {
+        let replaced = match &store {
+            Store::Folder(root) => {
+                replace(
+                    state,
+                    root,
+                    &existing,
+                    &placed,
+                    label.as_deref(),
+                    movie_file_id,
+                )
+                .await
+            }
+            // Objects are not renamed (a copy of the whole file in most stores): the new
+            // file keeps its folder.
+            Store::Bucket(_) => remove_files(state, &store, &existing).await.map(|()| None),
+        };
+        match replaced {
             Ok(Some(moved)) => path = moved,
             Ok(None) => {}
             Err(e) => {
@@ -160,8 +174,10 @@ pub async fn end(
         crate::media::info::queue(state, id);
     }
     // A new movie is queued for its metadata (its row says `pending`); one fetched before but
-    // new to this library is queued again, so that its cover lands here too.
-    if !movie_dir.join("cover").exists()
+    // new to this library is queued again, so that its cover lands here too. (Bucket libraries
+    // keep no covers yet: their pages show the poster cache's.)
+    if let Store::Folder(root) = &store
+        && !root.join(req.imdb_id.as_str()).join("cover").exists()
         && let Err(e) = requeue_for_cover(state, &req.imdb_id).await
     {
         tracing::warn!(imdb = %req.imdb_id, error = %e, "could not queue the movie's cover for this library");
@@ -173,30 +189,120 @@ pub async fn end(
     })
 }
 
-/// After a replacing upload: removes the old files, then gives the new file the plain
-/// resolution folder if the old one held it. Returns the new path when it moved.
-#[allow(clippy::too_many_arguments)]
+/// Where a finished upload went: `<imdb id>/<folder>/<name>` in its library.
+struct Placed {
+    folder: String,
+    name: String,
+    relative: String,
+}
+
+impl Placed {
+    fn new(imdb_id: &ImdbId, folder: String, name: String) -> Placed {
+        let relative = format!("{imdb_id}/{folder}/{name}");
+        Placed {
+            folder,
+            name,
+            relative,
+        }
+    }
+
+    /// Takes the file out of the library again (its rows could not be saved), so that the
+    /// upload can be finished later: moved back to staging, or the object deleted (a bucket
+    /// got a copy; staging still has the bytes).
+    async fn undo(&self, store: &Store, source: &Path) {
+        match store {
+            Store::Folder(root) => {
+                let target = root.join(&self.relative);
+                if let Err(undo) = move_file(&target, source) {
+                    tracing::error!(error = %undo, from = %target.display(), "could not move a file back after a database error");
+                }
+                // And the folders made for it, if empty, so a retry gets the same folder name.
+                if let Some(dir) = target.parent() {
+                    let _ = std::fs::remove_dir(dir)
+                        .and_then(|()| std::fs::remove_dir(dir.parent().unwrap_or(dir)));
+                }
+            }
+            Store::Bucket(bucket) => {
+                if let Err(e) = bucket.delete(&self.relative).await {
+                    tracing::error!(error = %e, key = %self.relative, "could not delete an object after a database error");
+                }
+            }
+        }
+    }
+}
+
+/// Moves the staged file into `<root>/<imdb id>/<folder>/`: the first free folder named like
+/// `folder` for a video (`1080p`, `1080p-2`, ...), and a free name inside it.
+fn place_in_folder(
+    root: &Path,
+    source: &Path,
+    imdb_id: &ImdbId,
+    kind: FileKind,
+    folder: &str,
+    name: &str,
+) -> Result<Placed, UploadError> {
+    let movie_dir = root.join(imdb_id.as_str());
+    let folder = match kind {
+        FileKind::Video => {
+            let taken = subfolders(&movie_dir)?;
+            first_free(folder, |c| taken.iter().any(|t| t == c))
+        }
+        FileKind::Subtitle => folder.to_owned(),
+    };
+    let dir = movie_dir.join(&folder);
+    std::fs::create_dir_all(&dir)?;
+    let name = first_free(name, |c| dir.join(c).exists());
+    move_file(source, &dir.join(&name))?;
+    Ok(Placed::new(imdb_id, folder, name))
+}
+
+/// Copies the staged file into the bucket under `<imdb id>/<folder>/<name>`, with the same
+/// choice of folder and name as on disk. The staged file stays until the upload is recorded.
+async fn place_in_bucket(
+    bucket: &Bucket,
+    source: &Path,
+    imdb_id: &ImdbId,
+    kind: FileKind,
+    folder: &str,
+    name: &str,
+) -> Result<Placed, UploadError> {
+    let folder = match kind {
+        FileKind::Video => {
+            let taken = bucket.names(imdb_id.as_str()).await?;
+            first_free(folder, |c| taken.iter().any(|t| t == c))
+        }
+        FileKind::Subtitle => folder.to_owned(),
+    };
+    let taken = bucket.names(&format!("{imdb_id}/{folder}")).await?;
+    let name = first_free(name, |c| taken.iter().any(|t| t == c));
+    let placed = Placed::new(imdb_id, folder, name);
+    let size = bucket.put_file(source, &placed.relative).await?;
+    tracing::info!(bucket = %bucket.location, key = %placed.relative, size, "upload copied into the bucket");
+    Ok(placed)
+}
+
+/// After a replacing upload into a folder: removes the old files, then gives the new file the
+/// plain resolution folder if the old one held it. Returns the new path when it moved.
 async fn replace(
     state: &AppState,
     root: &Path,
-    movie_dir: &Path,
     old: &[MovieFileInfo],
-    dir: &Path,
-    name: &str,
+    placed: &Placed,
     label: Option<&str>,
     movie_file_id: Option<i32>,
 ) -> Result<Option<String>, UploadError> {
-    remove_files(state, root, old).await?;
+    remove_files(state, &Store::Folder(root.to_owned()), old).await?;
     let (Some(label), Some(id)) = (label, movie_file_id) else {
         return Ok(None);
     };
-    let plain = movie_dir.join(label);
+    let imdb = placed.relative.split('/').next().unwrap_or_default();
+    let movie_dir = root.join(imdb);
+    let (dir, plain) = (movie_dir.join(&placed.folder), movie_dir.join(label));
     if dir == plain || plain.exists() {
         return Ok(None);
     }
-    std::fs::rename(dir, &plain)?;
-    let imdb = movie_dir.file_name().unwrap_or_default().to_string_lossy();
-    let path = format!("{imdb}/{label}/{name}");
+    std::fs::rename(&dir, &plain)?;
+    let path = format!("{imdb}/{label}/{}", placed.name);
     let write = Write::begin(state).await?;
     let mut row: movie_file::ActiveModel = movie_file::Entity::find_by_id(id)
         .one(write.db())
@@ -315,21 +421,27 @@ fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Deletes files (replaced, or deleted by a manager): the file, its row, and its folder when
-/// that is left empty.
+/// Deletes files (replaced, or deleted by a manager): the file (or object), its row, and its
+/// folder when that is left empty.
 pub(crate) async fn remove_files(
     state: &AppState,
-    root: &Path,
+    store: &Store,
     files: &[MovieFileInfo],
 ) -> Result<(), UploadError> {
     for file in files {
-        let path = root.join(&file.path);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
-            _ => {}
-        }
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::remove_dir(dir); // only succeeds when empty
+        match store {
+            Store::Folder(root) => {
+                let path = root.join(&file.path);
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::remove_dir(dir); // only succeeds when empty
+                }
+            }
+            // A bucket has no folders: the object is all there is.
+            Store::Bucket(bucket) => bucket.delete(&file.path).await?,
         }
         // Its upload record goes too, so that the old file may be uploaded again later.
         let write = Write::begin(state).await?;
@@ -342,7 +454,7 @@ pub(crate) async fn remove_files(
             .await?;
         write.touch(Cache::Catalog);
         write.commit().await?;
-        tracing::info!(path = %path.display(), "movie file removed");
+        tracing::info!(path = %file.path, "movie file removed");
     }
     Ok(())
 }

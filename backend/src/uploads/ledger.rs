@@ -88,15 +88,19 @@ pub(super) async fn disks(
     others: &[Open],
 ) -> Result<Vec<Disk>, UploadError> {
     let staging = state.uploads.staging.root();
-    let library = Path::new(library_path);
     let staging_dev = space::device(staging)?;
-    let library_dev = space::device(library)?;
     // Every upload is staged first: what it has still to receive lands on the staging disk.
     let mut disks = vec![Disk {
         free: space::available(staging)?,
         promised: others.iter().map(Open::remaining).sum(),
         staging: true,
     }];
+    // A bucket has no disk of ours to fill: its store keeps its own limits.
+    if domain::storage::is_bucket(library_path) {
+        return Ok(disks);
+    }
+    let library = Path::new(library_path);
+    let library_dev = space::device(library)?;
     if library_dev != staging_dev {
         // Uploads into libraries on this other disk arrive there whole, at `end`.
         let ids: Vec<i32> = others.iter().map(|o| o.library_id).collect();

@@ -26,12 +26,18 @@ pub async fn space_for(
         .map(|d| d.free.saturating_sub(d.promised).saturating_sub(reserve))
         .min()
         .unwrap_or(0);
-    // The same threshold as the monitor's warning, for the library's own disk.
-    let (_, total) = crate::media::disk::available_and_total(std::path::Path::new(&library.path))?;
+    // The same threshold as the monitor's warning, for the library's own disk (for a bucket
+    // library, the staging disk every upload passes through).
+    let disk = if domain::storage::is_bucket(&library.path) {
+        state.uploads.staging.root().display().to_string()
+    } else {
+        library.path.clone()
+    };
+    let (_, total) = crate::media::disk::available_and_total(std::path::Path::new(&disk))?;
     let warn_below =
         domain::monitor::warn_below(total, state.config.storage_warning_percent, reserve);
     let warning = (free < warn_below)
-        .then(|| domain::monitor::low_space_message(&library.path, free, total, reserve));
+        .then(|| domain::monitor::low_space_message(&disk, free, total, reserve));
     Ok(UploadSpace {
         free,
         reserve,

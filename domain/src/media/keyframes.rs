@@ -14,7 +14,7 @@ pub const MAX_KEYFRAMES: usize = 1_000_000;
 /// ffprobe's arguments for the scan of the video stream with this absolute index (an index,
 /// not `v:0`, since cover art is a video stream too). Its output goes to [`parse_keyframes`].
 pub fn ffprobe_args(input: &str, video_index: usize) -> Vec<String> {
-    [
+    let mut args = [
         "-v",
         "error",
         "-protocol_whitelist",
@@ -25,10 +25,13 @@ pub fn ffprobe_args(input: &str, video_index: usize) -> Vec<String> {
         "packet=pts_time,dts_time,flags",
         "-of",
         "csv=p=0",
-        &format!("file:{input}"),
     ]
     .map(str::to_owned)
-    .to_vec()
+    .to_vec();
+    let (options, input) = crate::media::input(input);
+    args.extend(options);
+    args.push(input);
+    args
 }
 
 /// The time of a keyframe from one line of the scan (`5.006000,N/A,K_`, or `5.006000,K_` when

@@ -35,6 +35,32 @@ pub fn ffmpeg_preamble() -> Vec<String> {
     .to_vec()
 }
 
+/// The demuxers a file read over the network may use: the containers movies come in, and none
+/// that opens other addresses (playlists such as HLS, `concat`, DASH manifests).
+const NETWORK_FORMATS: &str = "matroska,webm,mov,mp4,m4a,3gp,3g2,mj2,avi,mpegts,mpeg,flv,ogg,asf";
+
+/// How ffmpeg and ffprobe are given `input`: the options that go just before it, and its
+/// name. A local path is read as `file:…` (with the preamble's `file`-only whitelist). A signed
+/// link to an object in a bucket (`http://…`, `https://…`) may use only the protocols that link
+/// needs and only movie containers, so that a file made to look like a playlist cannot make
+/// the server fetch other addresses.
+pub fn input(input: &str) -> (Vec<String>, String) {
+    let protocols = if input.starts_with("https://") {
+        "https,tls,tcp"
+    } else if input.starts_with("http://") {
+        "http,tcp"
+    } else {
+        return (Vec::new(), format!("file:{input}"));
+    };
+    let options = [
+        "-protocol_whitelist",
+        protocols,
+        "-format_whitelist",
+        NETWORK_FORMATS,
+    ];
+    (options.map(str::to_owned).to_vec(), input.to_owned())
+}
+
 /// What a container header tells about a video.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HeaderInfo {

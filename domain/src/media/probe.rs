@@ -20,7 +20,7 @@ const MAX_TITLE_CHARS: usize = 200;
 
 /// ffprobe's arguments for [`parse_probe`]; the file is read as a plain file only.
 pub fn ffprobe_args(input: &str) -> Vec<String> {
-    [
+    let mut args = [
         "-v",
         "error",
         "-protocol_whitelist",
@@ -29,10 +29,13 @@ pub fn ffprobe_args(input: &str) -> Vec<String> {
         "json",
         "-show_format",
         "-show_streams",
-        &format!("file:{input}"),
     ]
     .map(str::to_owned)
-    .to_vec()
+    .to_vec();
+    let (options, input) = crate::media::input(input);
+    args.extend(options);
+    args.push(input);
+    args
 }
 
 /// Everything playback needs to know about a file.
@@ -784,6 +787,21 @@ mod tests {
     fn ffprobe_reads_only_plain_files() {
         let args = ffprobe_args("concat:a|b");
         assert_eq!(args.last().unwrap(), "file:concat:a|b");
+        // A bucket's signed link: only what it needs, and only movie containers.
+        let args = ffprobe_args("https://store.example/b/k.mkv?X-Amz-Signature=1");
+        assert_eq!(
+            args.last().unwrap(),
+            "https://store.example/b/k.mkv?X-Amz-Signature=1"
+        );
+        let last = |name: &str| {
+            args.windows(2)
+                .rfind(|w| w[0] == name)
+                .map(|w| w[1].clone())
+                .unwrap()
+        };
+        assert_eq!(last("-protocol_whitelist"), "https,tls,tcp");
+        assert!(!last("-format_whitelist").contains("hls"));
+        assert!(!last("-format_whitelist").contains("concat"));
         assert!(
             args.windows(2)
                 .any(|w| w == ["-protocol_whitelist", "file"])

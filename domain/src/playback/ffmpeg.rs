@@ -59,7 +59,9 @@ pub fn session_args(
     if let Some(seek) = plan.seek(start_gop) {
         args.extend(["-ss".into(), format!("{seek:.3}")]);
     }
-    args.extend(["-copyts".into(), "-i".into(), format!("file:{input}")]);
+    let (options, input) = crate::media::input(input);
+    args.extend(options);
+    args.extend(["-copyts".into(), "-i".into(), input]);
     if let Some(video) = &decision.video {
         args.extend(["-map".into(), format!("0:{}", video.stream())]);
     }
@@ -219,11 +221,13 @@ fn video_filter(
 /// [`crate::media::probe::SubtitleKind::Text`] first.
 pub fn extract_subtitle_args(input: &str, stream_index: usize, out: &str) -> Vec<String> {
     let mut args = crate::media::ffmpeg_preamble();
+    let (options, input) = crate::media::input(input);
+    args.extend(options);
     // The file's own times: cues line up with the video however the audio starts.
     args.extend([
         "-copyts".into(),
         "-i".into(),
-        format!("file:{input}"),
+        input,
         "-map".into(),
         format!("0:{stream_index}"),
     ]);

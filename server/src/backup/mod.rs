@@ -85,7 +85,13 @@ pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow
     for lib in &libraries {
         let folder = format!("libraries/{}", lib.id);
         let path = PathBuf::from(&lib.path);
-        if path.is_dir() {
+        if domain::storage::is_bucket(&lib.path) {
+            // Copying a bucket is the object store's job (its replication or its own backup).
+            eprintln!(
+                "note: library \"{}\" is kept in the bucket {}; its objects are not copied into the backup",
+                lib.name, lib.path
+            );
+        } else if path.is_dir() {
             copy_tree(&path, &work, &folder, &reuse, &mut files, &mut totals)?;
         } else {
             tracing::warn!(library = %lib.name, path = %path.display(), "the library's folder is missing; backed up without files");

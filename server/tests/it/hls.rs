@@ -16,7 +16,7 @@ use std::time::Duration;
 /// A browser as the player describes it: which codec strings it accepts, whether it plays a
 /// container as it is, and how it plays HLS.
 #[derive(Clone, Copy)]
-struct Browser {
+pub(crate) struct Browser {
     accepts: fn(&str) -> bool,
     plays_container: fn(&str) -> bool,
     hls: &'static str,
@@ -24,7 +24,7 @@ struct Browser {
 
 /// Chromium: H.264, VP9, AV1, AAC, Opus, MP3, FLAC; no HEVC, AC-3, E-AC-3 or DTS; MP4 and
 /// WebM files as they are; HLS through hls.js.
-const CHROMIUM: Browser = Browser {
+pub(crate) const CHROMIUM: Browser = Browser {
     accepts: |c| {
         ["avc1.", "vp09.", "av01.", "mp4a.40."]
             .iter()
@@ -83,7 +83,13 @@ async fn probed_upload(srv: &TestServer, m: &Member, name: &str, bytes: &[u8], i
 }
 
 /// `GET /api/files/{id}/playback` as `browser` asks it, with `extra` query parameters.
-async fn playback(srv: &TestServer, who: &As, file: i64, browser: Browser, extra: &str) -> Reply {
+pub(crate) async fn playback(
+    srv: &TestServer,
+    who: &As,
+    file: i64,
+    browser: Browser,
+    extra: &str,
+) -> Reply {
     let watch = srv.get(&format!("/api/files/{file}/watch"), who).await;
     assert_eq!(watch.status, StatusCode::OK, "{}", watch.text);
     let probe = &watch.body["playback"];
@@ -98,7 +104,7 @@ async fn playback(srv: &TestServer, who: &As, file: i64, browser: Browser, extra
 }
 
 /// The session's media playlist: the segments' lengths in seconds.
-async fn segment_lengths(srv: &TestServer, who: &As, session: &str) -> Vec<f64> {
+pub(crate) async fn segment_lengths(srv: &TestServer, who: &As, session: &str) -> Vec<f64> {
     let playlist = srv
         .get(&format!("/api/playback/{session}/index.m3u8"), who)
         .await;
@@ -118,7 +124,7 @@ async fn segment_lengths(srv: &TestServer, who: &As, session: &str) -> Vec<f64> 
 }
 
 /// The bytes of one of the session's files, which must be there.
-async fn fetch(srv: &TestServer, who: &As, session: &str, file: &str) -> Vec<u8> {
+pub(crate) async fn fetch(srv: &TestServer, who: &As, session: &str, file: &str) -> Vec<u8> {
     let reply = srv
         .get(&format!("/api/playback/{session}/{file}"), who)
         .await;

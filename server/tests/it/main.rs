@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod backup;
+mod buckets;
 mod categories;
 mod cli;
 pub mod clips;
@@ -22,6 +23,7 @@ mod remux;
 mod routes;
 mod rows;
 mod search;
+mod seaweed;
 mod settings;
 mod support;
 mod timeouts;

@@ -7,22 +7,43 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use backend::storage::StorageError;
 use backend::{ApiError, AppState, playback};
 use domain::api::{RemuxStatus, WatchView};
 use domain::streaming::{self, Answer};
+use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use std::io::SeekFrom;
 use std::time::SystemTime;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use utoipa::ToSchema;
-
-/// Bytes read from disk at a time: large enough for few system calls and thread hops, small
-/// enough that many streams do not hold much memory.
-const READ_BUFFER: usize = 1024 * 1024;
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `Content-Disposition` that offers the file as a download named after its movie.
+fn attachment(p: &playback::Playable) -> String {
+    let name = format!(
+        "{}{}.{}",
+        p.movie.title.replace(['"', '/', '\\'], ""),
+        p.movie.year.map(|y| format!(" ({y})")).unwrap_or_default(),
+        p.file.relative_path.rsplit('.').next().unwrap_or("mp4")
+    );
+    // A header value takes printable ASCII only; the full name goes percent-encoded.
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        domain::metadata::percent_encode(&name)
+    )
 }
 
 /// Streams a movie file. Single byte ranges (`bytes=a-b`, `a-`, `-n`) get 206 with
@@ -50,20 +71,47 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
     let p = playback::playable(&state, user.id, id).await?;
-    let gone = |e: std::io::Error| {
-        tracing::warn!(file = %p.path.display(), error = %e, "a movie file in the database is missing on disk");
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "file_missing",
-            "The movie file is missing from the library's folder.",
-        )
-    };
-    let mut file = tokio::fs::File::open(&p.path).await.map_err(gone)?;
-    // Each read is a hop to tokio's blocking threads: fewer, larger reads stream faster.
-    file.set_max_buf_size(READ_BUFFER);
-    let meta = file.metadata().await.map_err(gone)?;
-    let size = meta.len();
-    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let content_type = streaming::content_type(&p.file.relative_path);
+    let disposition = query
+        .0
+        .as_deref()
+        .is_some_and(|q| {
+            q.split('&')
+                .any(|kv| kv == "download=1" || kv == "download=true")
+        })
+        .then(|| attachment(&p));
+    // A bucket whose store players can reach serves the bytes itself.
+    if let Some(link) = backend::storage::stream_link(
+        &state,
+        &p.library,
+        &p.file.relative_path,
+        content_type,
+        disposition.as_deref(),
+    )
+    .await?
+    {
+        return Ok(Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, link)
+            .header(header::CACHE_CONTROL, "private, no-store")
+            .body(Body::empty())
+            .map_err(ApiError::internal)?);
+    }
+    let opened = backend::storage::open(&state, &p.library, &p.file.relative_path)
+        .await
+        .map_err(|e| {
+            tracing::warn!(library = p.library.id, file = %p.file.relative_path, error = %e, "a movie file in the database cannot be read");
+            match e {
+                StorageError::NotFound | StorageError::Io(_) => ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "file_missing",
+                    "The movie file is missing from the library's folder.",
+                ),
+                other => other.into(),
+            }
+        })?;
+    let size = opened.size;
+    let modified = opened.modified;
     let nanos = modified
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -75,38 +123,9 @@ pub async fn stream(
         .header(header::ETAG, &etag)
         .header(header::LAST_MODIFIED, &last_modified)
         .header(header::CACHE_CONTROL, "private, no-cache")
-        .header(
-            header::CONTENT_TYPE,
-            streaming::content_type(&p.file.relative_path),
-        );
-    if query.0.as_deref().is_some_and(|q| {
-        q.split('&')
-            .any(|kv| kv == "download=1" || kv == "download=true")
-    }) {
-        let name = format!(
-            "{}{}.{}",
-            p.movie.title.replace(['"', '/', '\\'], ""),
-            p.movie.year.map(|y| format!(" ({y})")).unwrap_or_default(),
-            p.file.relative_path.rsplit('.').next().unwrap_or("mp4")
-        );
-        // A header value takes printable ASCII only; the full name goes percent-encoded.
-        let ascii: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_graphic() || c == ' ' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        res = res.header(
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                domain::metadata::percent_encode(&name)
-            ),
-        );
+        .header(header::CONTENT_TYPE, content_type);
+    if let Some(disposition) = &disposition {
+        res = res.header(header::CONTENT_DISPOSITION, disposition);
     }
 
     let not_modified = match header_str(&headers, header::IF_NONE_MATCH) {
@@ -145,13 +164,7 @@ pub async fn stream(
                 .map_err(ApiError::internal)?);
         }
     };
-    if start > 0 {
-        file.seek(SeekFrom::Start(start)).await.map_err(gone)?;
-    }
-    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-        file.take(len),
-        READ_BUFFER,
-    ));
+    let body = Body::from_stream(opened.bytes(start, len).await?);
     Ok(res
         .status(status)
         .header(header::CONTENT_LENGTH, len)
@@ -178,9 +191,9 @@ pub async fn subtitles(
     CurrentUser(user): CurrentUser,
     ApiPath((id, name)): ApiPath<(i32, String)>,
 ) -> Result<Response, Failure> {
-    let path = playback::subtitle(&state, user.id, id, &name).await?;
+    let opened = playback::subtitle(&state, user.id, id, &name).await?;
     let unreadable = |e: std::io::Error| {
-        tracing::warn!(file = %path.display(), error = %e, "could not read a subtitle file");
+        tracing::warn!(file = id, %name, error = %e, "could not read a subtitle file");
         ApiError::new(
             StatusCode::NOT_FOUND,
             "subtitle_not_found",
@@ -189,7 +202,7 @@ pub async fn subtitles(
     };
     let max = state.config.subtitle_max_size;
     let too_large = |size: u64| {
-        tracing::info!(file = %path.display(), size, max, "a subtitle file too large to convert was asked for");
+        tracing::info!(file = id, %name, size, max, "a subtitle file too large to convert was asked for");
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "subtitle_too_large",
@@ -198,20 +211,16 @@ pub async fn subtitles(
         .with_detail("size", size)
         .with_detail("max", max)
     };
-    let file = tokio::fs::File::open(&path).await.map_err(unreadable)?;
-    let size = file.metadata().await.map_err(unreadable)?.len();
+    let size = opened.size;
     if size > max {
         return Err(too_large(size).into());
     }
     let _turn = CONVERSIONS.acquire().await.map_err(ApiError::internal)?;
-    // At most one byte past the limit, in case the file grew since its size was read.
-    let mut bytes = Vec::with_capacity(size as usize + 1);
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large(bytes.len() as u64).into());
+    // No more than the size read above, however the file changed since: memory stays bounded.
+    let mut bytes = Vec::with_capacity(size as usize);
+    let mut pieces = opened.bytes(0, size).await?;
+    while let Some(piece) = pieces.next().await {
+        bytes.extend_from_slice(&piece.map_err(unreadable)?);
     }
     let is_vtt = name.to_ascii_lowercase().ends_with(".vtt");
     // Converting a few megabytes takes a while: not on the async workers.
@@ -229,7 +238,7 @@ pub async fn subtitles(
     .await
     .map_err(ApiError::internal)?;
     if converted.skipped > 0 {
-        tracing::info!(file = %path.display(), cues = converted.cues, skipped = converted.skipped, "malformed subtitle cues skipped");
+        tracing::info!(file = id, %name, cues = converted.cues, skipped = converted.skipped, "malformed subtitle cues skipped");
     }
     Ok((
         [

@@ -1,0 +1,364 @@
+//! Libraries kept in a bucket of an S3-compatible store: a real SeaweedFS (`seaweed.rs`) with
+//! keys, the server's `object_stores` pointing at it. An upload becomes an object with the same
+//! bytes (read back from SeaweedFS itself, not through the server), streams keep their ranges,
+//! deleting a version deletes the object, and a bucket that is down gives 503s and loses
+//! nothing: the same upload finishes once it is back. Files in a bucket are analysed and play
+//! through on-the-fly sessions (ffprobe and ffmpeg read them through signed links), and their
+//! subtitle files are listed and served.
+
+use crate::seaweed::SeaweedFs;
+use crate::support::{As, TestServer};
+use crate::uploads::{MATRIX, Member, chunk, end, init, sha256};
+use backend::config::ObjectStore;
+use backend::testing::TestDatabase;
+use http::{Method, Request, StatusCode, header};
+use serde_json::json;
+use tempfile::TempDir;
+
+/// Larger than two multipart parts (8 MiB), so the object is made of several.
+const SIZE: usize = 20 * 1024 * 1024 + 12_345;
+/// What the uploader sends per chunk here.
+const CHUNK: usize = 4 * 1024 * 1024;
+
+fn movie_bytes(seed: u32) -> Vec<u8> {
+    // A cheap generator: every 4 bytes differ, so a misplaced part is seen.
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..SIZE)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+async fn server(weed: &SeaweedFs, redirect_streams: bool) -> TestServer {
+    let dir = TempDir::new().unwrap();
+    let database = TestDatabase {
+        kind: "sqlite",
+        url: backend::config::default_database_url(dir.path()),
+    };
+    let store = ObjectStore {
+        endpoint: weed.endpoint.clone(),
+        region: "us-east-1".into(),
+        access_key_id: weed.access_key_id.clone(),
+        secret_access_key: weed.secret_access_key.clone(),
+        redirect_streams,
+    };
+    TestServer::start_with(&database, dir, move |config| {
+        config.object_stores.insert("home".into(), store);
+    })
+    .await
+}
+
+/// Sends every chunk of `data`; returns the upload id, ready for `end`.
+async fn send_all(srv: &TestServer, m: &Member, name: &str, data: &[u8]) -> String {
+    let started = init(srv, m, name, data.len(), 1_700_000_000_000).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let id = started.body["uploadId"].as_str().unwrap().to_owned();
+    let mut offset = 0;
+    for (nr, piece) in (1..).zip(data.chunks(CHUNK)) {
+        let r = chunk(srv, m, &id, nr, offset as u64, piece).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        offset += piece.len();
+    }
+    id
+}
+
+async fn get(srv: &TestServer, path: &str, who: &As, range: Option<&str>) -> crate::support::Reply {
+    let mut req = Request::builder().method(Method::GET).uri(path);
+    if let Some(cookie) = &who.cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    if let Some(range) = range {
+        req = req.header(header::RANGE, range);
+    }
+    srv.send(req.body(axum::body::Body::empty()).unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_libraries_keep_uploads_as_objects_and_stream_them_with_ranges() {
+    let Some(mut weed) = SeaweedFs::start("movies") else {
+        return;
+    };
+    let srv = server(&weed, false).await;
+    let admin = As::cookie(&srv.register("admin").await);
+    let location = format!("s3://home/{}/households/ours", weed.bucket);
+
+    // Only the administrator chooses a bucket, and a wrong one is named as such.
+    let bea = As::cookie(&srv.register("bea").await);
+    let create = |who: As, path: String| {
+        let srv = &srv;
+        async move {
+            srv.post(
+                "/api/libraries",
+                &who,
+                json!({"name": "Bucket films", "path": path}),
+            )
+            .await
+        }
+    };
+    create(bea.clone(), location.clone())
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "path_not_allowed");
+    create(admin.clone(), format!("s3://nas/{}", weed.bucket))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "unknown_object_store");
+    create(admin.clone(), "s3://home/Not_A_Bucket".into())
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_bucket_name");
+    let made = create(admin.clone(), format!("{location}/")).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(
+        made.body["path"],
+        location.as_str(),
+        "kept in its plain form"
+    );
+    create(admin.clone(), format!("{location}/kids"))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "path_inside_library");
+    let anna = Member {
+        who: admin.clone(),
+        library: made.body["id"].as_i64().unwrap(),
+        path: location.clone().into(),
+    };
+
+    // An upload of several parts becomes one object with the same bytes.
+    let data = movie_bytes(1);
+    let id = send_all(&srv, &anna, "The Matrix.mp4", &data).await;
+    let done = end(&srv, &anna, &id, MATRIX, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let relative = done.body["path"].as_str().unwrap().to_owned();
+    assert!(relative.starts_with(&format!("{MATRIX}/")), "{relative}");
+    let key = format!("households/ours/{relative}");
+    let stored = weed
+        .object(&key)
+        .await
+        .expect("the object is in the bucket");
+    assert_eq!(sha256(&stored), sha256(&data));
+    let staged = srv.state.config.uploads_dir();
+    assert!(
+        crate::support::files_under(&staged)
+            .iter()
+            .all(|f| !f.to_string_lossy().contains(&id)),
+        "the staged copy is gone once the object is recorded"
+    );
+
+    // Streams: whole, ranges (one across the parts' seam), past the end; members only.
+    let file_id = done.body["movieFileId"].as_i64().unwrap();
+    let url = format!("/stream/{file_id}");
+    let full = get(&srv, &url, &admin, None).await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(
+        full.headers[header::CONTENT_LENGTH],
+        SIZE.to_string().as_str()
+    );
+    assert_eq!(sha256(&full.bytes), sha256(&data));
+    assert!(full.headers.contains_key(header::ETAG));
+    let seam = 8 * 1024 * 1024;
+    for (range, start, end) in [
+        ("bytes=0-99".to_owned(), 0, 99),
+        (
+            format!("bytes={}-{}", seam - 10, seam + 10),
+            seam - 10,
+            seam + 10,
+        ),
+        ("bytes=-1000".to_owned(), SIZE - 1000, SIZE - 1),
+    ] {
+        let part = get(&srv, &url, &admin, Some(&range)).await;
+        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(
+            part.headers[header::CONTENT_RANGE],
+            format!("bytes {start}-{end}/{SIZE}").as_str()
+        );
+        assert_eq!(part.bytes, data[start..=end], "{range}");
+    }
+    let past = get(&srv, &url, &admin, Some(&format!("bytes={SIZE}-"))).await;
+    assert_eq!(past.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    get(&srv, &url, &bea, None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "file_not_found");
+
+    // A bucket that is down: a clear 503, and nothing lost. The second upload's bytes wait in
+    // staging and it finishes once the bucket is back.
+    let second = movie_bytes(2);
+    let id2 = send_all(&srv, &anna, "The Matrix Reloaded.mkv", &second).await;
+    weed.stop();
+    let refused = end(&srv, &anna, &id2, "tt0234215", "new").await;
+    refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
+    assert!(refused.headers.contains_key(header::RETRY_AFTER));
+    get(&srv, &url, &admin, Some("bytes=0-99"))
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
+    weed.resume();
+    let finished = end(&srv, &anna, &id2, "tt0234215", "new").await;
+    assert_eq!(
+        finished.status,
+        StatusCode::OK,
+        "{}\n{}",
+        finished.text,
+        weed.log()
+    );
+    let key2 = format!(
+        "households/ours/{}",
+        finished.body["path"].as_str().unwrap()
+    );
+    assert_eq!(sha256(&weed.object(&key2).await.unwrap()), sha256(&second));
+
+    // Deleting a version deletes its object; its stream is gone.
+    let deleted = srv
+        .call(
+            Method::DELETE,
+            &format!("/api/files/{file_id}"),
+            &admin,
+            None,
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text);
+    assert!(weed.object(&key).await.is_none(), "the object was deleted");
+    get(&srv, &url, &admin, None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "file_not_found");
+    assert!(
+        weed.object(&key2).await.is_some(),
+        "the other movie's object stays"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
+    let Some(weed) = SeaweedFs::start("films") else {
+        return;
+    };
+    let srv = server(&weed, true).await;
+    let admin = As::cookie(&srv.register("admin").await);
+    let made = srv
+        .post(
+            "/api/libraries",
+            &admin,
+            json!({"name": "Films", "path": format!("s3://home/{}", weed.bucket)}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let m = Member {
+        who: admin.clone(),
+        library: made.body["id"].as_i64().unwrap(),
+        path: made.body["path"].as_str().unwrap().into(),
+    };
+    // One part: a small file is a plain PUT.
+    let data = movie_bytes(3)[..1_000_000].to_vec();
+    let started = init(&srv, &m, "Heat.mp4", data.len(), 1_700_000_000_000).await;
+    let id = started.body["uploadId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        chunk(&srv, &m, &id, 1, 0, &data).await.status,
+        StatusCode::OK
+    );
+    let done = end(&srv, &m, &id, "tt0113277", "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let file_id = done.body["movieFileId"].as_i64().unwrap();
+
+    let sent = get(&srv, &format!("/stream/{file_id}?download=1"), &admin, None).await;
+    assert_eq!(sent.status, StatusCode::FOUND);
+    let link = sent.headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(link.starts_with(&weed.endpoint), "{link}");
+    assert!(
+        !link.contains(&weed.secret_access_key),
+        "the link carries a signature, not the key"
+    );
+    // The player's request goes to the store, ranges and all, with no cookie of ours.
+    let part = reqwest::Client::new()
+        .get(&link)
+        .header(header::RANGE, "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status().as_u16(), 206);
+    assert_eq!(part.headers()[header::CONTENT_TYPE], "video/mp4");
+    assert!(
+        part.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &data[1000..2000]);
+    // Still members only: the link is given to nobody else.
+    let bea = As::cookie(&srv.register("bea").await);
+    get(&srv, &format!("/stream/{file_id}"), &bea, None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "file_not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_files_are_analysed_and_play_through_sessions_with_their_subtitles() {
+    use crate::clips::{self, Clip};
+    use crate::hls::{CHROMIUM, codec_of, fetch, ffprobe, playback, segment_lengths};
+    let Some(weed) = SeaweedFs::start("clips") else {
+        return;
+    };
+    let srv = server(&weed, false).await;
+    let admin = As::cookie(&srv.register("admin").await);
+    let made = srv
+        .post(
+            "/api/libraries",
+            &admin,
+            json!({"name": "Clips", "path": format!("s3://home/{}/clips", weed.bucket)}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let m = Member {
+        who: admin.clone(),
+        library: made.body["id"].as_i64().unwrap(),
+        path: made.body["path"].as_str().unwrap().into(),
+    };
+    let clip = Clip::MkvTwoAudioSrt;
+    let done = crate::uploads::upload(
+        &srv,
+        &m,
+        &clip.file_name(),
+        &clips::bytes(clip),
+        MATRIX,
+        "new",
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let file = done.body["movieFileId"].as_i64().unwrap();
+    // ffprobe read the object through a signed link.
+    let probed = crate::media::probed(&srv, file).await;
+    assert!(probed.probe.video.is_some(), "{:?}", probed.probe);
+    let srt = b"1\n00:00:01,000 --> 00:00:02,000\nFrom the bucket\n";
+    let sub = crate::uploads::upload(&srv, &m, "The Matrix.en.srt", srt, MATRIX, "new").await;
+    assert_eq!(sub.status, StatusCode::OK, "{}", sub.text);
+
+    // Chromium cannot play E-AC-3: the audio is converted, the video copied, by an ffmpeg
+    // reading the object.
+    let view = playback(&srv, &admin, file, CHROMIUM, "").await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.text);
+    assert_eq!(view.body["mode"], "audio", "{}", view.text);
+    let session = view.body["session"].as_str().unwrap().to_owned();
+    let lengths = segment_lengths(&srv, &admin, &session).await;
+    let mut joined = fetch(&srv, &admin, &session, "init.mp4").await;
+    for n in 0..lengths.len() {
+        joined.extend(fetch(&srv, &admin, &session, &format!("{n}.m4s")).await);
+    }
+    let read = ffprobe(&joined);
+    assert_eq!(codec_of(&read, "video"), ["h264"]);
+    assert_eq!(codec_of(&read, "audio"), ["aac"]);
+    assert!(
+        (read.duration - Clip::SECONDS).abs() < 0.35,
+        "{}",
+        read.duration
+    );
+
+    // The uploaded subtitle file is listed and served from the bucket as WebVTT.
+    let watch = srv.get(&format!("/api/files/{file}/watch"), &admin).await;
+    let track = &watch.body["subtitles"][0];
+    assert_eq!(track["lang"], "en", "{}", watch.text);
+    let vtt = get(&srv, track["url"].as_str().unwrap(), &admin, None).await;
+    assert_eq!(vtt.status, StatusCode::OK, "{}", vtt.text);
+    assert!(
+        vtt.text.starts_with("WEBVTT") && vtt.text.contains("From the bucket"),
+        "{}",
+        vtt.text
+    );
+}
