@@ -52,6 +52,24 @@ async fn server(weed: &SeaweedFs, redirect_streams: bool) -> TestServer {
     .await
 }
 
+/// The first account (the administrator) with a new library at the bucket `location`.
+async fn admin_library(srv: &TestServer, location: &str) -> Member {
+    let admin = As::cookie(&srv.register("admin").await);
+    let made = srv
+        .post(
+            "/api/libraries",
+            &admin,
+            json!({"name": "In the bucket", "path": location}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    Member {
+        who: admin,
+        library: made.body["id"].as_i64().unwrap(),
+        path: made.body["path"].as_str().unwrap().into(),
+    }
+}
+
 /// Sends every chunk of `data`; returns the upload id, ready for `end`.
 async fn send_all(srv: &TestServer, m: &Member, name: &str, data: &[u8]) -> String {
     let started = init(srv, m, name, data.len(), 1_700_000_000_000).await;
@@ -232,20 +250,8 @@ async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
         return;
     };
     let srv = server(&weed, true).await;
-    let admin = As::cookie(&srv.register("admin").await);
-    let made = srv
-        .post(
-            "/api/libraries",
-            &admin,
-            json!({"name": "Films", "path": format!("s3://home/{}", weed.bucket)}),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
-    let m = Member {
-        who: admin.clone(),
-        library: made.body["id"].as_i64().unwrap(),
-        path: made.body["path"].as_str().unwrap().into(),
-    };
+    let m = admin_library(&srv, &format!("s3://home/{}", weed.bucket)).await;
+    let admin = m.who.clone();
     // One part: a small file is a plain PUT.
     let data = movie_bytes(3)[..1_000_000].to_vec();
     let started = init(&srv, &m, "Heat.mp4", data.len(), 1_700_000_000_000).await;
@@ -297,20 +303,8 @@ async fn bucket_files_are_analysed_and_play_through_sessions_with_their_subtitle
         return;
     };
     let srv = server(&weed, false).await;
-    let admin = As::cookie(&srv.register("admin").await);
-    let made = srv
-        .post(
-            "/api/libraries",
-            &admin,
-            json!({"name": "Clips", "path": format!("s3://home/{}/clips", weed.bucket)}),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
-    let m = Member {
-        who: admin.clone(),
-        library: made.body["id"].as_i64().unwrap(),
-        path: made.body["path"].as_str().unwrap().into(),
-    };
+    let m = admin_library(&srv, &format!("s3://home/{}/clips", weed.bucket)).await;
+    let admin = m.who.clone();
     let clip = Clip::MkvTwoAudioSrt;
     let done = crate::uploads::upload(
         &srv,

@@ -189,6 +189,24 @@ async fn library_ids(client: &reqwest::Client, base: &str, token: &str) -> Vec<i
 
 /// Whether `base` lets `token`'s user into the library: its home rows (through the access
 /// cache, unlike the list of libraries, which is read from the database each time).
+/// A new invite to `library` as a viewer, made by its owner through `base`: its token.
+async fn viewer_invite(client: &reqwest::Client, base: &str, owner: &str, library: i64) -> String {
+    let invite: Value = client
+        .post(format!("{base}/api/libraries/{library}/invites"))
+        .bearer_auth(owner)
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    invite["token"]
+        .as_str()
+        .expect("an invite token")
+        .to_owned()
+}
+
 async fn lets_in(client: &reqwest::Client, base: &str, token: &str, library: i64) -> bool {
     let res = client
         .get(format!("{base}/api/rows?library={library}"))
@@ -238,17 +256,7 @@ async fn a_membership_changed_through_one_instance_is_honoured_by_the_other_with
     assert!(!library_ids(&client, &b.url, &bert).await.contains(&library));
 
     // Anna invites bert through A; bert joins through A.
-    let invite: Value = client
-        .post(format!("{}/api/libraries/{library}/invites", a.url))
-        .bearer_auth(&anna)
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = invite["token"].as_str().expect("an invite token");
+    let token = viewer_invite(&client, &a.url, &anna, library).await;
     let joined = client
         .post(format!("{}/api/invites/{token}/accept", a.url))
         .bearer_auth(&bert)
@@ -322,17 +330,7 @@ async fn a_membership_changed_through_one_instance_is_honoured_by_the_other_with
         login.text().await.unwrap()
     );
     let cookie = cookie.expect("a session cookie");
-    let again: Value = client
-        .post(format!("{}/api/libraries/{library}/invites", nginx.url))
-        .bearer_auth(&anna)
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = again["token"].as_str().expect("an invite token");
+    let token = viewer_invite(&client, &nginx.url, &anna, library).await;
     let joined = client
         .post(format!("{}/api/invites/{token}/accept", nginx.url))
         .header(http::header::COOKIE, &cookie)

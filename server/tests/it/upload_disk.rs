@@ -129,7 +129,12 @@ async fn a_full_disk_is_refused_up_front_and_mid_upload_without_losing_anything(
     // Space is freed: the same chunk goes through and the upload finishes intact.
     std::fs::remove_file(filler).unwrap();
     let again = init(&srv, &anna, "movie.mkv", movie.len(), 1).await;
-    assert_eq!(again.body["offset"].as_u64(), Some((2 * MIB) as u64));
+    assert_eq!(
+        again.body["offset"].as_u64(),
+        Some((2 * MIB) as u64),
+        "{}",
+        again.text
+    );
     let r = chunk(
         &srv,
         &anna,
