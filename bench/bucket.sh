@@ -38,7 +38,8 @@ stop() { local pid="${!1}"; [ -n "$pid" ] || return 0; kill "$pid" 2>/dev/null |
 BENCH_DIR="${BENCH_DIR:-/tmp}"
 mkdir -p "$BENCH_DIR"
 WORK="$(mktemp -d "$BENCH_DIR/ott-bucket-bench.XXXXXX")"
-cleanup() { stop OTT_PID; stop WEED_PID; if [ -n "${KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi; }
+# weed takes its time over SIGTERM; its data is thrown away anyway.
+cleanup() { stop OTT_PID; [ -z "$WEED_PID" ] || kill -9 "$WEED_PID" 2>/dev/null; stop WEED_PID; if [ -n "${KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
