@@ -3,10 +3,12 @@
 //! client of our own; the folder keeps the plain filesystem code that was there before.
 //!
 //! What works on a bucket library so far: an upload joins it (the staged file is copied into
-//! the object with a multipart upload, so memory stays flat), its files stream with HTTP
-//! ranges, and deleting a version deletes the object. A bucket that cannot be reached gives
-//! [`StorageError::Unavailable`] (503 at the edge); nothing is lost, the upload stays
-//! finishable.
+//! the object with a multipart upload), its files stream with HTTP ranges (through this server,
+//! or by a redirect to a signed link), ffprobe and ffmpeg read them through signed links
+//! ([`media_input`]), its subtitle files are listed and served, and deleting a version deletes
+//! the object. A bucket that cannot be reached gives [`StorageError::Unavailable`] (503 at the
+//! edge); nothing is lost, the upload stays finishable. Covers, trailers, fixing a match and
+//! conversion to MP4 are not done for buckets yet ([`StorageError::NotYet`]).
 
 use crate::AppState;
 use crate::entities::library;
