@@ -37,7 +37,7 @@ pub enum LibraryError {
     #[error("{0}")]
     Denied(#[from] Denied),
     #[error("{0}")]
-    Bucket(#[from] crate::storage::StorageError),
+    Bucket(#[from] StorageError),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -56,7 +56,6 @@ impl From<LibraryError> for ApiError {
             LibraryError::Denied(denied) => denied.into(),
             // Said to the administrator choosing the bucket: what to fix in it or the config.
             LibraryError::Bucket(e) => {
-                use crate::storage::StorageError;
                 let code = match &e {
                     StorageError::Location(e) => e.code(),
                     StorageError::UnknownStore(_) => "unknown_object_store",
@@ -522,7 +521,6 @@ pub fn delete_files_choice(files: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-/// Deletes `root/<imdb id>` for each id, then `root` itself if nothing else is left in it.
 /// The bucket's twin of [`delete_movie_folders`]: every object under each movie's prefix.
 async fn delete_movie_objects(state: &AppState, lib: &library::Model, imdb_ids: &BTreeSet<String>) {
     let bucket = match crate::storage::of(state, lib) {
@@ -543,6 +541,7 @@ async fn delete_movie_objects(state: &AppState, lib: &library::Model, imdb_ids: 
     }
 }
 
+/// Deletes `root/<imdb id>` for each id, then `root` itself if nothing else is left in it.
 fn delete_movie_folders(root: &Path, imdb_ids: &BTreeSet<String>) {
     for id in imdb_ids {
         // Ids come from the database, but a path is only ever one plain folder name.
