@@ -25,14 +25,18 @@ fn file_not_found() -> ApiError {
 
 /// A file the user may play, with its movie and library.
 pub struct Playable {
-    /// What ffmpeg reads: the path on disk, or a presigned URL for a file in a bucket.
-    pub path: PathBuf,
     pub file: movie_file::Model,
     pub movie: movie::Model,
     pub library: library::Model,
 }
 
 impl Playable {
+    /// What ffmpeg and ffprobe read: the path on disk, or a signed link for a file in a
+    /// bucket. Made only where they run, not for every stream, segment or progress request.
+    pub async fn media_input(&self, state: &AppState) -> Result<PathBuf, ApiError> {
+        Ok(crate::storage::media_input(state, &self.library, &self.file.relative_path).await?)
+    }
+
     /// `<imdb id>/srt`, where the movie's subtitles are in its library.
     fn subtitle_dir(&self) -> String {
         format!("{}/srt", self.movie.imdb_id)
@@ -63,7 +67,6 @@ pub async fn playable_for(
         .await
         .map_err(|denied| denied.hidden_as(file_not_found))?;
     Ok(Playable {
-        path: crate::storage::media_input(state, &library, &file.relative_path).await?,
         file,
         movie,
         library,

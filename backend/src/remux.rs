@@ -264,7 +264,9 @@ fn partial_path(final_path: &Path) -> PathBuf {
 
 /// Runs ffmpeg, keeping the job's percentage up to date from its progress lines.
 async fn ffmpeg(state: &AppState, p: &Playable, how: RemuxPlan, out: &Path) -> Result<(), String> {
-    let args = ffmpeg_args(&p.path.to_string_lossy(), &out.to_string_lossy(), how);
+    // A file on disk: `start` refuses files in a bucket.
+    let input = Path::new(&p.library.path).join(&p.file.relative_path);
+    let args = ffmpeg_args(&input.to_string_lossy(), &out.to_string_lossy(), how);
     let mut child = tokio::process::Command::new(&state.config.ffmpeg)
         .args(&args)
         .stdin(std::process::Stdio::null())

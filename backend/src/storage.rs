@@ -145,6 +145,24 @@ fn unavailable(location: &BucketLocation, e: opendal::Error) -> StorageError {
     }
 }
 
+impl Store {
+    /// The names of what is directly inside `dir` (a path inside the library): files and
+    /// folders; none when it does not exist.
+    pub async fn names(&self, dir: &str) -> Result<Vec<String>, StorageError> {
+        match self {
+            Store::Folder(root) => match std::fs::read_dir(root.join(dir)) {
+                Ok(entries) => Ok(entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(e.into()),
+            },
+            Store::Bucket(bucket) => bucket.names(dir).await,
+        }
+    }
+}
+
 impl Bucket {
     fn error(&self, e: opendal::Error) -> StorageError {
         unavailable(&self.location, e)

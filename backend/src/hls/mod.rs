@@ -230,12 +230,14 @@ async fn decide(
     let p = playable(state, user_id, file_id).await?;
     let probed = match crate::media::info::load(state, file_id).await? {
         Some(probed) => probed,
-        None => crate::media::info::ensure(state, file_id, &p.path, PROBE_WAIT)
-            .await
-            .map_err(|e| match e.pending() {
-                true => PlaybackError::ProbePending,
-                false => PlaybackError::NotAVideo(e.to_string()),
-            })?,
+        None => {
+            crate::media::info::ensure(state, file_id, &p.media_input(state).await?, PROBE_WAIT)
+                .await
+                .map_err(|e| match e.pending() {
+                    true => PlaybackError::ProbePending,
+                    false => PlaybackError::NotAVideo(e.to_string()),
+                })?
+        }
     };
     let probe = probed.probe;
     let server = ServerCaps {
@@ -280,7 +282,7 @@ async fn decide(
         decision,
         probe,
         plan,
-        input: p.path,
+        input: p.media_input(state).await?,
     };
     Ok((view, Some(made)))
 }

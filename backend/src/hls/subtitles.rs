@@ -54,8 +54,9 @@ pub async fn embedded(
         .await
         .map_err(|e| failed(e.to_string()))?;
     let partial = dir.join(format!(".{file_id}-{index}.vtt.partial"));
+    let input = p.media_input(state).await?;
     let args = domain::playback::ffmpeg::extract_subtitle_args(
-        &p.path.to_string_lossy(),
+        &input.to_string_lossy(),
         index,
         &partial.to_string_lossy(),
     );

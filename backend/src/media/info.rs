@@ -503,10 +503,8 @@ fn inside(root: &str, relative: &str) -> Option<PathBuf> {
 
 async fn probe_file(program: &Path, path: &Path, file_id: i32) -> Outcome {
     // A file in a bucket is read through a URL; ffprobe says itself when that fails.
-    let url = path
-        .to_str()
-        .is_some_and(|p| p.starts_with("http://") || p.starts_with("https://"));
-    if !url && let Err(e) = tokio::fs::File::open(path).await {
+    let link = path.to_str().is_some_and(domain::media::is_link);
+    if !link && let Err(e) = tokio::fs::File::open(path).await {
         return Err(ProbeFailure::Unopenable(e.kind().to_string()));
     }
     let input = path.to_string_lossy();

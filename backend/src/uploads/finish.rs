@@ -7,7 +7,7 @@ use crate::access::{self, Denied, Need};
 use crate::entities::{movie, movie_file, uploaded_file};
 use crate::media::probe::{MediaInfo, probe};
 use crate::movies::{files_of, movie_for};
-use crate::storage::{Bucket, Store};
+use crate::storage::Store;
 use crate::write::{Cache, Write};
 use chrono::Utc;
 use domain::ImdbId;
@@ -91,27 +91,15 @@ pub async fn end(
     };
     let folder_wanted = label.clone().unwrap_or_else(|| "srt".to_owned());
     let stored_name = rules::stored_name(kind, &manifest.filename);
-    let placed = match &store {
-        Store::Folder(root) => place_in_folder(
-            root,
-            &source,
-            &req.imdb_id,
-            kind,
-            &folder_wanted,
-            &stored_name,
-        )?,
-        Store::Bucket(bucket) => {
-            place_in_bucket(
-                bucket,
-                &source,
-                &req.imdb_id,
-                kind,
-                &folder_wanted,
-                &stored_name,
-            )
-            .await?
-        }
-    };
+    let placed = place(
+        &store,
+        &source,
+        &req.imdb_id,
+        kind,
+        &folder_wanted,
+        &stored_name,
+    )
+    .await?;
     let folder = &placed.folder;
     let version_label = match (&label, req.mode) {
         (Some(label), _) if label != folder => Some(folder.clone()),
@@ -231,53 +219,39 @@ impl Placed {
     }
 }
 
-/// Moves the staged file into `<root>/<imdb id>/<folder>/`: the first free folder named like
-/// `folder` for a video (`1080p`, `1080p-2`, ...), and a free name inside it.
-fn place_in_folder(
-    root: &Path,
+/// Puts the staged file into the library at `<imdb id>/<folder>/<name>`: for a video the first
+/// free folder named like `folder` (`1080p`, `1080p-2`, ...), and a free name inside it. A
+/// folder's file is moved; a bucket gets a copy, and the staged file stays until the upload is
+/// recorded.
+async fn place(
+    store: &Store,
     source: &Path,
     imdb_id: &ImdbId,
     kind: FileKind,
     folder: &str,
     name: &str,
 ) -> Result<Placed, UploadError> {
-    let movie_dir = root.join(imdb_id.as_str());
+    let untaken =
+        |wanted: &str, taken: Vec<String>| first_free(wanted, |c| taken.iter().any(|t| t == c));
     let folder = match kind {
-        FileKind::Video => {
-            let taken = subfolders(&movie_dir)?;
-            first_free(folder, |c| taken.iter().any(|t| t == c))
-        }
+        FileKind::Video => untaken(folder, store.names(imdb_id.as_str()).await?),
         FileKind::Subtitle => folder.to_owned(),
     };
-    let dir = movie_dir.join(&folder);
-    std::fs::create_dir_all(&dir)?;
-    let name = first_free(name, |c| dir.join(c).exists());
-    move_file(source, &dir.join(&name))?;
-    Ok(Placed::new(imdb_id, folder, name))
-}
-
-/// Copies the staged file into the bucket under `<imdb id>/<folder>/<name>`, with the same
-/// choice of folder and name as on disk. The staged file stays until the upload is recorded.
-async fn place_in_bucket(
-    bucket: &Bucket,
-    source: &Path,
-    imdb_id: &ImdbId,
-    kind: FileKind,
-    folder: &str,
-    name: &str,
-) -> Result<Placed, UploadError> {
-    let folder = match kind {
-        FileKind::Video => {
-            let taken = bucket.names(imdb_id.as_str()).await?;
-            first_free(folder, |c| taken.iter().any(|t| t == c))
-        }
-        FileKind::Subtitle => folder.to_owned(),
-    };
-    let taken = bucket.names(&format!("{imdb_id}/{folder}")).await?;
-    let name = first_free(name, |c| taken.iter().any(|t| t == c));
+    let name = untaken(name, store.names(&format!("{imdb_id}/{folder}")).await?);
     let placed = Placed::new(imdb_id, folder, name);
-    let size = bucket.put_file(source, &placed.relative).await?;
-    tracing::info!(bucket = %bucket.location, key = %placed.relative, size, "upload copied into the bucket");
+    match store {
+        Store::Folder(root) => {
+            let target = root.join(&placed.relative);
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            move_file(source, &target)?;
+        }
+        Store::Bucket(bucket) => {
+            let size = bucket.put_file(source, &placed.relative).await?;
+            tracing::info!(bucket = %bucket.location, key = %placed.relative, size, "upload copied into the bucket");
+        }
+    }
     Ok(placed)
 }
 
@@ -390,17 +364,6 @@ async fn record(
     .await?;
     write.commit().await?;
     Ok(movie_file_id)
-}
-
-fn subfolders(dir: &Path) -> io::Result<Vec<String>> {
-    match std::fs::read_dir(dir) {
-        Ok(entries) => Ok(entries
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-            .collect()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
 }
 
 /// Moves a file: a rename on the same filesystem, else copy, flush and delete.

@@ -45,12 +45,13 @@ const NETWORK_FORMATS: &str = "matroska,webm,mov,mp4,m4a,3gp,3g2,mj2,avi,mpegts,
 /// needs and only movie containers, so that a file made to look like a playlist cannot make
 /// the server fetch other addresses.
 pub fn input(input: &str) -> (Vec<String>, String) {
+    if !is_link(input) {
+        return (Vec::new(), format!("file:{input}"));
+    }
     let protocols = if input.starts_with("https://") {
         "https,tls,tcp"
-    } else if input.starts_with("http://") {
-        "http,tcp"
     } else {
-        return (Vec::new(), format!("file:{input}"));
+        "http,tcp"
     };
     let options = [
         "-protocol_whitelist",
@@ -59,6 +60,11 @@ pub fn input(input: &str) -> (Vec<String>, String) {
         NETWORK_FORMATS,
     ];
     (options.map(str::to_owned).to_vec(), input.to_owned())
+}
+
+/// Whether ffmpeg's `input` is a link (a bucket's signed URL) rather than a path on disk.
+pub fn is_link(input: &str) -> bool {
+    input.starts_with("http://") || input.starts_with("https://")
 }
 
 /// What a container header tells about a video.
