@@ -474,7 +474,7 @@ pub async fn remove(
     write.touch(Cache::Access);
     write.touch(Cache::Catalog);
     write.commit().await?;
-    if let Err(e) = crate::uploads::discard_library(state, lib.id) {
+    if let Err(e) = crate::uploads::discard_library(state, &lib).await {
         tracing::warn!(
             library = lib.id,
             "could not clear the library's unfinished uploads: {e}"
@@ -503,6 +503,7 @@ pub async fn remove(
             movies: size.movies,
             files: size.files,
             bytes: size.bytes,
+            bucket: None,
         },
         files_deleted: delete_files,
     })

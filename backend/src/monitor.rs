@@ -7,7 +7,9 @@ use crate::access::Need;
 use crate::entities::{instance, library, traffic_minute};
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
-use domain::monitor::{self as figures, Activity, Filesystem, LibraryStorage, MonitorReport};
+use domain::monitor::{
+    self as figures, Activity, BucketUsage, Filesystem, LibraryStorage, MonitorReport,
+};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
@@ -187,14 +189,16 @@ pub async fn report(
         out.activity = Some(Activity {
             streams: state.traffic.streams.load(Ordering::Relaxed),
             uploads: state.traffic.uploads.load(Ordering::Relaxed),
-            // Staging folders: one per upload that was started and has not ended.
+            // Staging folders (one per upload started here and not ended), and uploads
+            // into buckets (any instance's).
             unfinished_uploads: std::fs::read_dir(state.uploads.staging.root())
                 .map(|dir| {
                     dir.filter_map(Result::ok)
                         .filter(|e| e.path().is_dir())
                         .count() as u64
                 })
-                .unwrap_or(0),
+                .unwrap_or(0)
+                + crate::uploads::in_buckets(state).await.unwrap_or(0),
         });
     }
     Ok(out)
@@ -362,6 +366,7 @@ async fn storage(
             movies: size.movies,
             files: size.files,
             bytes: size.bytes,
+            bucket: bucket_usage(state, lib).await,
         });
     }
     if is_admin {
@@ -376,6 +381,24 @@ async fn storage(
         filesystems,
         libraries: out_libraries,
         warning,
+    })
+}
+
+/// What a bucket library's store holds; `None` for a library in a folder.
+async fn bucket_usage(state: &AppState, lib: &library::Model) -> Option<BucketUsage> {
+    let Ok(crate::storage::Store::Bucket(bucket)) = crate::storage::of(state, lib) else {
+        return None;
+    };
+    Some(match bucket.usage().await {
+        Ok((objects, bytes)) => BucketUsage {
+            reachable: true,
+            objects,
+            bytes,
+        },
+        Err(e) => {
+            tracing::warn!(library = %lib.name, "could not list the library's bucket: {e}");
+            BucketUsage::default()
+        }
     })
 }
 

@@ -1,34 +1,43 @@
 //! Where a library's files are kept: its folder on this machine, or a bucket of an
-//! S3-compatible object store (`domain::storage`). Bucket access goes through OpenDAL, not a
-//! client of our own; the folder keeps the plain filesystem code that was there before.
+//! S3-compatible object store (`domain::storage`). Bucket access goes through the
+//! `object_store` crate (Apache Arrow's), not a client of our own; the folder keeps the plain
+//! filesystem code that was there before.
 //!
-//! What works on a bucket library so far: an upload joins it (the staged file is copied into
-//! the object with a multipart upload), its files stream with HTTP ranges (through this server,
-//! or by a redirect to a signed link), ffprobe and ffmpeg read them through signed links
-//! ([`media_input`]), its subtitle files are listed and served, and deleting a version deletes
-//! the object. A bucket that cannot be reached gives [`StorageError::Unavailable`] (503 at the
-//! edge); nothing is lost, the upload stays finishable. Covers, trailers, fixing a match and
-//! conversion to MP4 are not done for buckets yet ([`StorageError::NotYet`]).
+//! What works on a bucket library so far: uploads go straight into the bucket as the parts of
+//! a multipart upload that any instance can continue (`uploads::remote`), its files stream
+//! with HTTP ranges (through this server, or by a redirect to a signed link), ffprobe and
+//! ffmpeg read them through signed links ([`media_input`]), its subtitle files are listed and
+//! served, and deleting a version deletes the object. A bucket that cannot be reached gives
+//! [`StorageError::Unavailable`] (503 at the edge); nothing is lost, the upload stays
+//! finishable. Covers, trailers, fixing a match and conversion to MP4 are not done for buckets
+//! yet ([`StorageError::NotYet`]).
 
 use crate::AppState;
 use crate::entities::library;
 use bytes::Bytes;
 use domain::storage::{BucketLocation, LocationError};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use opendal::layers::{RetryLayer, TimeoutLayer};
-use opendal::{ErrorKind, Operator};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::multipart::{MultipartStore, PartId};
+use object_store::path::Path as Key;
+use object_store::signer::Signer;
+use object_store::{
+    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload,
+    RetryConfig,
+};
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// Bytes read or written at a time: as the streaming code's disk reads.
 pub const CHUNK: usize = 1024 * 1024;
-/// The part size of multipart uploads into a bucket (S3's minimum part is 5 MiB); with two
-/// parts in flight and one being read, a copy holds about three parts in memory.
-const PART: usize = 8 * 1024 * 1024;
+/// How long a request that is not a stream of a file's bytes may take: a store that is down
+/// answers within seconds, not after minutes of retries.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -50,11 +59,11 @@ pub enum StorageError {
     Io(#[from] io::Error),
 }
 
-/// The buckets this process has opened, by location (an OpenDAL operator keeps its HTTP
-/// connections, so it is made once).
+/// The buckets this process has opened, by location (a client keeps its HTTP connections, so
+/// it is made once).
 #[derive(Default)]
 pub struct Buckets {
-    open: Mutex<HashMap<BucketLocation, Operator>>,
+    open: Mutex<HashMap<BucketLocation, Arc<AmazonS3>>>,
 }
 
 /// A library's storage.
@@ -69,7 +78,7 @@ pub struct Bucket {
     pub location: BucketLocation,
     /// Players are sent to the store for the bytes ([`crate::config::ObjectStore`]).
     pub redirect_streams: bool,
-    op: Operator,
+    s3: Arc<AmazonS3>,
 }
 
 /// The storage of `library`.
@@ -83,58 +92,77 @@ pub fn of(state: &AppState, library: &library::Model) -> Result<Store, StorageEr
 
 /// The bucket at `location`, opened with the keys of its store.
 pub fn bucket(state: &AppState, location: BucketLocation) -> Result<Bucket, StorageError> {
-    let store = state
-        .config
+    open_bucket(&state.config, &state.buckets, location)
+}
+
+/// The bucket at `location`, opened with the keys of its store in `config` (also outside a
+/// running server: backups), kept in `buckets`.
+pub fn open_bucket(
+    config: &crate::Config,
+    buckets: &Buckets,
+    location: BucketLocation,
+) -> Result<Bucket, StorageError> {
+    let store = config
         .object_stores
         .get(&location.store)
         .ok_or_else(|| StorageError::UnknownStore(location.store.clone()))?;
     let redirect_streams = store.redirect_streams;
-    let mut open = state.buckets.open.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(op) = open.get(&location) {
+    let mut open = buckets.open.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s3) = open.get(&location) {
         return Ok(Bucket {
             location,
             redirect_streams,
-            op: op.clone(),
+            s3: s3.clone(),
         });
     }
-    let builder = opendal::services::S3::default()
-        .endpoint(&store.endpoint)
-        .region(&store.region)
-        .bucket(&location.bucket)
-        .root(&format!("/{}", location.prefix))
-        .access_key_id(&store.access_key_id)
-        .secret_access_key(&store.secret_access_key)
-        // Only what the config file says: no ~/.aws files, no cloud metadata service.
-        .disable_config_load()
-        .disable_ec2_metadata();
-    let op = Operator::new(builder)
-        .map_err(|e| unavailable(&location, e))?
-        // A store that is down answers within seconds, not after minutes of retries.
-        .layer(
-            RetryLayer::new()
-                .with_max_times(2)
-                .with_min_delay(Duration::from_millis(100))
-                .with_max_delay(Duration::from_secs(1)),
-        )
-        .layer(
-            TimeoutLayer::new()
-                .with_timeout(Duration::from_secs(30))
-                .with_io_timeout(Duration::from_secs(20)),
-        )
-        .finish();
-    open.insert(location.clone(), op.clone());
+    // Objects carry the content type players need (a redirected player gets it from the
+    // store); uploads name their objects with the file's extension for that.
+    let mut options = ClientOptions::new()
+        .with_allow_http(true)
+        .with_connect_timeout(Duration::from_secs(5))
+        // A whole film streams through one request: only the requests that are not streams
+        // are bounded (`REQUEST_TIMEOUT`).
+        .with_timeout_disabled();
+    for (extension, mime) in domain::streaming::CONTENT_TYPES {
+        options = options.with_content_type_for_suffix(*extension, *mime);
+    }
+    // Only what the config file says: no ~/.aws files, no cloud metadata service.
+    let s3 = AmazonS3Builder::new()
+        .with_endpoint(&store.endpoint)
+        .with_region(&store.region)
+        .with_bucket_name(&location.bucket)
+        .with_access_key_id(&store.access_key_id)
+        .with_secret_access_key(&store.secret_access_key)
+        .with_virtual_hosted_style_request(false)
+        .with_client_options(options)
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(1),
+                base: 2.0,
+            },
+            max_retries: 2,
+            retry_timeout: Duration::from_secs(10),
+        })
+        .build()
+        .map_err(|e| unavailable(&location, e))?;
+    let s3 = Arc::new(s3);
+    open.insert(location.clone(), s3.clone());
     Ok(Bucket {
         location,
         redirect_streams,
-        op,
+        s3,
     })
 }
 
 /// Says what went wrong in words for people; the store's own error goes to the log.
-fn unavailable(location: &BucketLocation, e: opendal::Error) -> StorageError {
-    match e.kind() {
-        ErrorKind::NotFound => StorageError::NotFound,
-        ErrorKind::PermissionDenied | ErrorKind::ConfigInvalid => {
+fn unavailable(location: &BucketLocation, e: object_store::Error) -> StorageError {
+    use object_store::Error as E;
+    match e {
+        E::NotFound { .. } => StorageError::NotFound,
+        E::PermissionDenied { .. }
+        | E::Unauthenticated { .. }
+        | E::UnknownConfigurationKey { .. } => {
             tracing::warn!(bucket = %location, error = %e, "the bucket refused a request");
             StorageError::Refused(location.to_string())
         }
@@ -163,112 +191,283 @@ impl Store {
     }
 }
 
+/// A name as the object store keeps it (a few characters percent-encoded), as it was given.
+fn decoded(part: &str) -> String {
+    percent_encoding::percent_decode_str(part)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 impl Bucket {
-    fn error(&self, e: opendal::Error) -> StorageError {
+    fn error(&self, e: object_store::Error) -> StorageError {
         unavailable(&self.location, e)
+    }
+
+    /// The object key of `relative` (a path inside the library).
+    fn key(&self, relative: &str) -> Key {
+        self.location
+            .prefix
+            .split('/')
+            .chain(relative.split('/'))
+            .filter(|part| !part.is_empty())
+            .collect()
+    }
+
+    /// Runs a request that is not a stream, bounded by [`REQUEST_TIMEOUT`].
+    async fn bounded<T>(
+        &self,
+        request: impl Future<Output = object_store::Result<T>>,
+    ) -> Result<T, StorageError> {
+        match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
+            Ok(answer) => answer.map_err(|e| self.error(e)),
+            Err(_) => {
+                tracing::warn!(bucket = %self.location, "the bucket did not answer in time");
+                Err(StorageError::Unavailable(self.location.to_string()))
+            }
+        }
     }
 
     /// Checks that the bucket answers and takes the server's keys.
     pub async fn check(&self) -> Result<(), StorageError> {
-        self.op.check().await.map_err(|e| self.error(e))
+        let prefix = self.key("");
+        self.bounded(self.s3.list_with_delimiter(Some(&prefix)))
+            .await
+            .map(drop)
     }
 
     /// Whether `key` (a path inside the library) exists.
     pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
-        self.op.exists(key).await.map_err(|e| self.error(e))
+        match self.bounded(self.s3.head(&self.key(key))).await {
+            Ok(_) => Ok(true),
+            Err(StorageError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The size of object `key`.
+    pub async fn size(&self, key: &str) -> Result<u64, StorageError> {
+        Ok(self.bounded(self.s3.head(&self.key(key))).await?.size)
+    }
+
+    /// How many objects the bucket holds under the library's prefix, and their bytes.
+    pub async fn usage(&self) -> Result<(u64, u64), StorageError> {
+        let listing = self
+            .s3
+            .list(Some(&self.key("")))
+            .try_fold((0u64, 0u64), |(n, bytes), meta| async move {
+                Ok((n + 1, bytes + meta.size))
+            });
+        self.bounded(listing).await
+    }
+
+    /// Every object of the library (keys inside it), but what unfinished uploads hold.
+    pub async fn objects(&self) -> Result<Vec<StoredObject>, StorageError> {
+        let prefix = self.key("");
+        let listing = self.s3.list(Some(&prefix)).try_collect::<Vec<_>>();
+        let listed = self.bounded(listing).await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|meta| {
+                let parts: Vec<String> = meta
+                    .location
+                    .prefix_match(&prefix)?
+                    .map(|part| decoded(part.as_ref()))
+                    .collect();
+                (parts.first().map(String::as_str) != Some(UPLOADS_FOLDER)).then(|| StoredObject {
+                    key: parts.join("/"),
+                    size: meta.size,
+                    etag: meta.e_tag.unwrap_or_default(),
+                })
+            })
+            .collect())
+    }
+
+    /// Object `key`'s size and tag, `None` when there is no such object.
+    pub async fn stat(&self, key: &str) -> Result<Option<StoredObject>, StorageError> {
+        match self.bounded(self.s3.head(&self.key(key))).await {
+            Ok(meta) => Ok(Some(StoredObject {
+                key: key.to_owned(),
+                size: meta.size,
+                etag: meta.e_tag.unwrap_or_default(),
+            })),
+            Err(StorageError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The names of what is directly inside `dir` (a path inside the library): files, and
     /// the folders that the keys below it make.
     pub async fn names(&self, dir: &str) -> Result<Vec<String>, StorageError> {
-        let dir = format!("{}/", dir.trim_end_matches('/'));
-        let entries = match self.op.list(&dir).await {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.error(e)),
-        };
-        Ok(entries
-            .iter()
-            .filter(|e| e.path() != dir)
-            .map(|e| e.name().trim_end_matches('/').to_owned())
+        let listed = self
+            .bounded(self.s3.list_with_delimiter(Some(&self.key(dir))))
+            .await?;
+        let folders = listed.common_prefixes.iter();
+        let files = listed.objects.iter().map(|o| &o.location);
+        Ok(folders
+            .chain(files)
+            .filter_map(|key| key.filename().map(decoded))
             .collect())
     }
 
-    /// Copies the local file `from` into object `key`, part by part (memory stays at a few
-    /// parts however large the file); returns its size.
-    pub async fn put_file(&self, from: &Path, key: &str) -> Result<u64, StorageError> {
-        let mut file = tokio::fs::File::open(from).await?;
-        let mut writer = self
-            .op
-            .writer_with(key)
-            .chunk(PART)
-            .concurrent(2)
+    /// Writes object `key` whole (small objects).
+    pub async fn put(&self, key: &str, bytes: Vec<Bytes>) -> Result<(), StorageError> {
+        let payload: PutPayload = bytes.into_iter().collect();
+        self.bounded(self.s3.put(&self.key(key), payload))
             .await
-            .map_err(|e| self.error(e))?;
-        let mut sent = 0u64;
-        loop {
-            let mut buf = Vec::with_capacity(PART);
-            let read = (&mut file).take(PART as u64).read_to_end(&mut buf).await;
-            let n = match read {
-                Ok(n) => n,
+            .map(drop)
+    }
+
+    /// Reads object `key` whole (small objects).
+    pub async fn read(&self, key: &str) -> Result<Bytes, StorageError> {
+        let key = self.key(key);
+        let s3 = self.s3.clone();
+        self.bounded(async move { s3.get(&key).await?.bytes().await })
+            .await
+    }
+
+    /// Copies object `from` (of `size` bytes) to `to` inside the bucket. The store copies (no
+    /// byte passes here); a store that copies at most 5 GiB in one request (Amazon S3) gets
+    /// larger objects copied through this server, a part at a time.
+    pub async fn copy(&self, from: &str, to: &str, size: u64) -> Result<(), StorageError> {
+        const ONE_REQUEST_MAX: u64 = 5 * 1024 * 1024 * 1024;
+        let (from_key, to_key) = (self.key(from), self.key(to));
+        // A copy of a large object takes the store a while: no time limit here.
+        match self.s3.copy(&from_key, &to_key).await {
+            Ok(()) => Ok(()),
+            Err(e)
+                if size > ONE_REQUEST_MAX && !matches!(e, object_store::Error::NotFound { .. }) =>
+            {
+                tracing::info!(bucket = %self.location, error = %e, size, "the store did not copy the object itself; copying it through this server");
+                self.copy_through(&from_key, &to_key, size).await
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Copies `from` to `to` by reading it a part at a time and writing the parts.
+    async fn copy_through(&self, from: &Key, to: &Key, size: u64) -> Result<(), StorageError> {
+        const PART: u64 = 64 * 1024 * 1024;
+        let upload = self.bounded(self.s3.put_multipart(to)).await?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART as usize);
+        let mut at = 0;
+        while at < size {
+            let end = (at + PART).min(size);
+            let read = match self.bounded(self.s3.get_range(from, at..end)).await {
+                Ok(bytes) => bytes,
                 Err(e) => {
                     let _ = writer.abort().await;
-                    return Err(e.into());
+                    return Err(e);
                 }
             };
-            if n == 0 {
-                break;
-            }
-            sent += n as u64;
-            if let Err(e) = writer.write(buf).await {
-                let _ = writer.abort().await;
+            if let Err(e) = writer.wait_for_capacity(1).await {
                 return Err(self.error(e));
             }
+            writer.put(read);
+            at = end;
         }
-        writer.close().await.map_err(|e| self.error(e))?;
-        Ok(sent)
+        writer.finish().await.map(drop).map_err(|e| self.error(e))
+    }
+
+    /// Starts a multipart upload into object `key`; its id lets any instance continue it.
+    pub async fn start_parts(&self, key: &str) -> Result<String, StorageError> {
+        self.bounded(self.s3.create_multipart(&self.key(key))).await
+    }
+
+    /// Uploads part `index` (from 0) of the multipart upload `id` into `key`; returns the
+    /// part's tag, which [`Bucket::finish_parts`] needs. Sending the same part again
+    /// replaces it.
+    pub async fn put_part(
+        &self,
+        key: &str,
+        id: &str,
+        index: usize,
+        bytes: Vec<Bytes>,
+    ) -> Result<String, StorageError> {
+        let payload: PutPayload = bytes.into_iter().collect();
+        let id = id.to_owned();
+        let part = self
+            .bounded(self.s3.put_part(&self.key(key), &id, index, payload))
+            .await?;
+        Ok(part.content_id)
+    }
+
+    /// Joins the parts (their tags in order) into object `key`.
+    pub async fn finish_parts(
+        &self,
+        key: &str,
+        id: &str,
+        tags: Vec<String>,
+    ) -> Result<(), StorageError> {
+        let parts = tags
+            .into_iter()
+            .map(|content_id| PartId { content_id })
+            .collect();
+        let id = id.to_owned();
+        // Joining many parts takes the store a while; it answers once done.
+        self.s3
+            .complete_multipart(&self.key(key), &id, parts)
+            .await
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Abandons the multipart upload `id` into `key`: the store drops its parts.
+    pub async fn abort_parts(&self, key: &str, id: &str) -> Result<(), StorageError> {
+        let id = id.to_owned();
+        match self
+            .bounded(self.s3.abort_multipart(&self.key(key), &id))
+            .await
+        {
+            Err(StorageError::NotFound) => Ok(()),
+            other => other,
+        }
     }
 
     /// A URL that reads object `key` without the keys for `valid` (ffmpeg and ffprobe read
     /// bucket files through it, with ranges, as they read local files).
     pub async fn presigned_read(&self, key: &str, valid: Duration) -> Result<String, StorageError> {
-        let request = self
-            .op
-            .presign_read(key, valid)
-            .await
-            .map_err(|e| self.error(e))?;
-        Ok(request.uri().to_string())
-    }
-
-    /// A signed link a player can stream object `key` from, ranges and all, for
-    /// [`STREAM_LINK_VALID`]; the store answers with `content_type` (and `disposition`).
-    pub async fn stream_link(
-        &self,
-        key: &str,
-        content_type: &str,
-        disposition: Option<&str>,
-    ) -> Result<String, StorageError> {
-        let mut presign = self
-            .op
-            .presign_read_with(key, STREAM_LINK_VALID)
-            .override_content_type(content_type);
-        if let Some(disposition) = disposition {
-            presign = presign.override_content_disposition(disposition);
-        }
-        let request = presign.await.map_err(|e| self.error(e))?;
-        Ok(request.uri().to_string())
+        let url = self
+            .bounded(self.s3.signed_url(http::Method::GET, &self.key(key), valid))
+            .await?;
+        Ok(url.to_string())
     }
 
     /// Deletes every object under `dir/` (a path inside the library).
     pub async fn remove_folder(&self, dir: &str) -> Result<(), StorageError> {
-        let dir = format!("{}/", dir.trim_end_matches('/'));
-        self.op.remove_all(&dir).await.map_err(|e| self.error(e))
+        let prefix = self.key(dir);
+        let keys = self
+            .s3
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .boxed();
+        self.s3
+            .delete_stream(keys)
+            .try_collect::<Vec<_>>()
+            .await
+            .map(drop)
+            .map_err(|e| self.error(e))
     }
 
     /// Deletes object `key` (one already gone is deleted).
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.op.delete(key).await.map_err(|e| self.error(e))
+        match self.bounded(self.s3.delete(&self.key(key))).await {
+            Err(StorageError::NotFound) => Ok(()),
+            other => other,
+        }
     }
+}
+
+/// Where unfinished uploads keep their objects inside a bucket library (`uploads::in_bucket`).
+pub const UPLOADS_FOLDER: &str = ".ott-uploads";
+
+/// An object as the store lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Inside the library, `/`-separated.
+    pub key: String,
+    pub size: u64,
+    /// The store's tag (for S3, the MD5 of an object written whole, or of its parts' MD5s).
+    pub etag: String,
 }
 
 /// A stored file opened for reading: its size and last change, and its bytes on demand.
@@ -303,12 +502,14 @@ impl Opened {
                 }
                 // One ranged GET streamed as it arrives: reading in chunks would make a
                 // request per chunk.
-                let reader = bucket.op.reader(&key).await.map_err(|e| bucket.error(e))?;
-                let stream = reader
-                    .into_bytes_stream(start..start + len)
-                    .await
-                    .map_err(|e| bucket.error(e))?;
-                Ok(stream.map_err(io::Error::other).boxed())
+                let options = GetOptions {
+                    range: Some(GetRange::Bounded(start..start + len)),
+                    ..GetOptions::default()
+                };
+                let answer = bucket
+                    .bounded(bucket.s3.get_opts(&bucket.key(&key), options))
+                    .await?;
+                Ok(answer.into_stream().map_err(io::Error::other).boxed())
             }
         }
     }
@@ -336,15 +537,11 @@ pub async fn open(
         }
         Store::Bucket(bucket) => {
             let meta = bucket
-                .op
-                .stat(relative)
-                .await
-                .map_err(|e| bucket.error(e))?;
+                .bounded(bucket.s3.head(&bucket.key(relative)))
+                .await?;
             Ok(Opened {
-                size: meta.content_length(),
-                modified: meta
-                    .last_modified()
-                    .map_or(SystemTime::UNIX_EPOCH, SystemTime::from),
+                size: meta.size,
+                modified: SystemTime::from(meta.last_modified),
                 source: Source::Object {
                     bucket,
                     key: relative.to_owned(),
@@ -356,19 +553,17 @@ pub async fn open(
 
 /// Where a player fetches the file at `relative` itself: a signed link when the library is in a
 /// bucket whose store serves players (`redirect_streams`); `None` when the bytes go through
-/// this server.
+/// this server. The object carries its content type; a download (which needs a
+/// `Content-Disposition` the object does not have) goes through this server.
 pub async fn stream_link(
     state: &AppState,
     library: &library::Model,
     relative: &str,
-    content_type: &str,
-    disposition: Option<&str>,
+    download: bool,
 ) -> Result<Option<String>, StorageError> {
     match of(state, library)? {
-        Store::Bucket(bucket) if bucket.redirect_streams => Ok(Some(
-            bucket
-                .stream_link(relative, content_type, disposition)
-                .await?,
+        Store::Bucket(bucket) if bucket.redirect_streams && !download => Ok(Some(
+            bucket.presigned_read(relative, STREAM_LINK_VALID).await?,
         )),
         _ => Ok(None),
     }

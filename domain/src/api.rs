@@ -152,7 +152,8 @@ pub enum FileStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadSpace {
-    /// Bytes free on the disk (the smaller of the library's and the staging area's).
+    /// Bytes free on the disk (the smaller of the library's and the staging area's);
+    /// `u64::MAX` for a library in a bucket ([`UploadSpace::unbounded`]).
     pub free: u64,
     /// Bytes always left free; an upload that would eat into them is refused.
     pub reserve: u64,
@@ -163,6 +164,24 @@ pub struct UploadSpace {
     /// Set when the disk is nearly full (below the monitor's warning threshold).
     #[serde(default)]
     pub warning: Option<String>,
+}
+
+impl UploadSpace {
+    /// The space of a library in a bucket: no disk of the server's fills up (the store keeps
+    /// its own limits); `free` and `usable` are `u64::MAX`.
+    pub fn unbounded(max_file_size: u64) -> UploadSpace {
+        UploadSpace {
+            free: u64::MAX,
+            reserve: 0,
+            usable: u64::MAX,
+            max_file_size,
+            warning: None,
+        }
+    }
+
+    pub fn is_unbounded(&self) -> bool {
+        self.usable == u64::MAX
+    }
 }
 
 /// An unfinished upload of the user.

@@ -83,6 +83,22 @@ pub struct LibraryStorage {
     pub files: u64,
     /// The size of its movie files.
     pub bytes: u64,
+    /// For a library in a bucket: what its store holds under the library's prefix.
+    #[serde(default)]
+    pub bucket: Option<BucketUsage>,
+}
+
+/// What a bucket library's store holds, as it lists it (finished files, subtitles, and the
+/// held chunks of unfinished uploads; the parts of multipart uploads in progress are not
+/// listed by S3).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BucketUsage {
+    /// The store answered; when not, the counts are 0.
+    pub reachable: bool,
+    pub objects: u64,
+    pub bytes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

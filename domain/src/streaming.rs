@@ -112,17 +112,23 @@ pub fn content_type(file_name: &str) -> &'static str {
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
-        "mp4" | "m4v" => "video/mp4",
-        "webm" => "video/webm",
-        "mkv" => "video/x-matroska",
-        "mov" => "video/quicktime",
-        "avi" => "video/x-msvideo",
-        "vtt" => "text/vtt; charset=utf-8",
-        "srt" => "application/x-subrip",
-        _ => "application/octet-stream",
-    }
+    CONTENT_TYPES
+        .iter()
+        .find(|(known, _)| *known == ext)
+        .map_or("application/octet-stream", |(_, mime)| mime)
 }
+
+/// The content type of each file extension the library holds (lowercase).
+pub const CONTENT_TYPES: &[(&str, &str)] = &[
+    ("mp4", "video/mp4"),
+    ("m4v", "video/mp4"),
+    ("webm", "video/webm"),
+    ("mkv", "video/x-matroska"),
+    ("mov", "video/quicktime"),
+    ("avi", "video/x-msvideo"),
+    ("vtt", "text/vtt; charset=utf-8"),
+    ("srt", "application/x-subrip"),
+];
 
 #[cfg(test)]
 mod tests {

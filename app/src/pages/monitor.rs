@@ -77,10 +77,17 @@ fn Figures(
             {storage.filesystems.iter().map(|fs| view! { <Gauge fs=fs.clone() /> }).collect_view()}
         </div>
         <table class="library-sizes">
-            <thead><tr><th scope="col">"Library"</th><th scope="col">"Movies"</th><th scope="col">"Files"</th><th scope="col">"Size"</th></tr></thead>
+            <thead><tr><th scope="col">"Library"</th><th scope="col">"Movies"</th><th scope="col">"Files"</th><th scope="col">"Size"</th><th scope="col">"In its bucket"</th></tr></thead>
             <tbody>
-                {storage.libraries.iter().map(|l| view! {
-                    <tr><td>{l.name.clone()}</td><td>{l.movies}</td><td>{l.files}</td><td>{format::size(l.bytes)}</td></tr>
+                {storage.libraries.iter().map(|l| {
+                    let bucket = match &l.bucket {
+                        None => "—".to_owned(),
+                        Some(b) if !b.reachable => "cannot be reached".to_owned(),
+                        Some(b) => format!("{} in {} object(s)", format::size(b.bytes), b.objects),
+                    };
+                    view! {
+                        <tr><td>{l.name.clone()}</td><td>{l.movies}</td><td>{l.files}</td><td>{format::size(l.bytes)}</td><td>{bucket}</td></tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>

@@ -131,7 +131,12 @@ fn Uploader(library: LibraryInfo, parallel: usize) -> impl IntoView {
             e.set_return_value("Uploads are still running.");
         }
     });
-    on_cleanup(move || guard.remove());
+    on_cleanup(move || {
+        guard.remove();
+        // A movie database that could not be reached is not searched again for a page that
+        // is gone.
+        selection.stop_searching();
+    });
 
     let title = move || {
         let (done, all) = queue.totals();
@@ -178,7 +183,11 @@ fn Uploader(library: LibraryInfo, parallel: usize) -> impl IntoView {
                     space.await.ok().map(|s| view! {
                         {s.warning.clone().map(|w| view! { <p class="notice warning low-space" role="alert">{w}</p> })}
                         <p class="hint space-line">
-                            {format!("{} free for uploads", format::size(s.usable))}
+                            {if s.is_unbounded() {
+                                "This library is kept in a bucket: its storage service sets the limits.".to_owned()
+                            } else {
+                                format!("{} free for uploads", format::size(s.usable))
+                            }}
                             {(s.reserve > 0).then(|| format!(" ({} is kept free)", format::size(s.reserve)))}
                         </p>
                         {move || {

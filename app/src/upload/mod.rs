@@ -150,6 +150,16 @@ impl Default for Selection {
 }
 
 impl Selection {
+    /// Stops the searches waiting to try again (the page is being left): each pick's round
+    /// moves on, which makes a waiting retry give up.
+    pub fn stop_searching(&self) {
+        self.picks.try_with_untracked(|picks| {
+            for pick in picks {
+                pick.round.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+
     fn new_id(self) -> u32 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);

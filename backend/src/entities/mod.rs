@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table (see `migration` for the schema itself).
 
 pub mod api_token;
+pub mod bucket_upload;
 pub mod category;
 pub mod category_movie;
 pub mod collection;
@@ -27,6 +28,7 @@ pub mod watch_progress;
 /// The entity types under short names, e.g. `use crate::entities::prelude::*; User::find()`.
 pub mod prelude {
     pub use super::api_token::Entity as ApiToken;
+    pub use super::bucket_upload::Entity as BucketUpload;
     pub use super::category::Entity as Category;
     pub use super::category_movie::Entity as CategoryMovie;
     pub use super::collection::Entity as Collection;

@@ -46,7 +46,14 @@ where
         return Err(UploadError::ChunkTooLarge { len, max });
     }
     let service = &state.uploads;
-    let (lock, mut manifest) = service.lock_owned(user_id, &req.upload_id)?;
+    let (lock, mut manifest) = match service.lock_owned(user_id, &req.upload_id) {
+        // Not staged here: an upload into a bucket, which the database knows.
+        Err(UploadError::UploadNotFound) => {
+            let row = super::in_bucket::owned(state, user_id, &req.upload_id).await?;
+            return super::in_bucket::chunk(state, row, &req, len, body).await;
+        }
+        other => other?,
+    };
     // Membership can change during a long upload: someone removed from the library, or no
     // longer allowed to upload, stops here rather than at `end`.
     crate::access::library(
@@ -144,8 +151,7 @@ where
     let (to_disk, from_net) = tokio::sync::mpsc::channel::<Vec<Bytes>>(WRITES_IN_FLIGHT);
     let writer = tokio::task::spawn_blocking(move || write_all(file, from_net));
     let received = async {
-        let mut hasher = sha256.map(|_| Sha256::new());
-        let mut received: u64 = 0;
+        let mut tally = Tally::new(len, sha256);
         let mut batch = Vec::new();
         let mut batched = 0;
         while let Some(frame) = body.next().await {
@@ -153,13 +159,7 @@ where
                 tracing::info!(error = %e, "a chunk's body was cut off");
                 UploadError::BodyInterrupted
             })?;
-            received += frame.len() as u64;
-            if received > len {
-                return Err(UploadError::LengthMismatch);
-            }
-            if let Some(h) = hasher.as_mut() {
-                h.update(&frame);
-            }
+            tally.take(&frame)?;
             batched += frame.len();
             batch.push(frame);
             if batched >= WRITE_BATCH {
@@ -170,24 +170,60 @@ where
                 }
             }
         }
-        if received != len {
-            return Err(UploadError::LengthMismatch);
-        }
-        if let (Some(h), Some(expected)) = (hasher, sha256)
-            && hex::encode(h.finalize()) != expected
-        {
-            return Err(UploadError::ChecksumMismatch);
-        }
+        tally.finish()?;
         if !batch.is_empty() {
             let _ = to_disk.send(batch).await;
         }
-        Ok(())
+        Ok::<(), UploadError>(())
     }
     .await;
     drop(to_disk);
     let written = writer.await.map_err(io::Error::other)?;
     received?;
     Ok(written?)
+}
+
+/// Checks a chunk's bytes as they arrive: no more than announced, and at the end exactly
+/// that many, with the sha256 the client sent (if it sent one).
+pub(super) struct Tally<'a> {
+    len: u64,
+    received: u64,
+    hasher: Option<Sha256>,
+    expected: Option<&'a str>,
+}
+
+impl<'a> Tally<'a> {
+    pub fn new(len: u64, sha256: Option<&'a str>) -> Tally<'a> {
+        Tally {
+            len,
+            received: 0,
+            hasher: sha256.map(|_| Sha256::new()),
+            expected: sha256,
+        }
+    }
+
+    pub fn take(&mut self, frame: &[u8]) -> Result<(), UploadError> {
+        self.received += frame.len() as u64;
+        if self.received > self.len {
+            return Err(UploadError::LengthMismatch);
+        }
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(frame);
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<(), UploadError> {
+        if self.received != self.len {
+            return Err(UploadError::LengthMismatch);
+        }
+        if let (Some(h), Some(expected)) = (self.hasher, self.expected)
+            && hex::encode(h.finalize()) != expected
+        {
+            return Err(UploadError::ChecksumMismatch);
+        }
+        Ok(())
+    }
 }
 
 /// The writing thread: writes each batch as it comes.

@@ -1,13 +1,13 @@
 //! `end`: a complete upload joins the library as `<imdb id>/<resolution>/movie.<ext>`, or
 //! `<imdb id>/srt/subtitle[.<lang>].<ext>` for subtitles of any format, with its database rows.
 
-use super::{UploadError, upload_library};
+use super::{UploadError, in_bucket, upload_library};
 use crate::AppState;
 use crate::access::{self, Denied, Need};
-use crate::entities::{movie, movie_file, uploaded_file};
+use crate::entities::{library, movie, movie_file, uploaded_file};
 use crate::media::probe::{MediaInfo, probe};
 use crate::movies::{files_of, movie_for};
-use crate::storage::Store;
+use crate::storage::{Bucket, Store};
 use crate::write::{Cache, Write};
 use chrono::Utc;
 use domain::ImdbId;
@@ -17,7 +17,7 @@ use domain::upload::{self as rules, EndMode, FileKind, Manifest};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,7 +36,14 @@ pub async fn end(
 ) -> Result<UploadFinished, UploadError> {
     rules::check_upload_id(&req.upload_id)?;
     let service = &state.uploads;
-    let (_lock, manifest) = service.lock_owned(user_id, &req.upload_id)?;
+    let (_lock, manifest) = match service.lock_owned(user_id, &req.upload_id) {
+        // Not staged here: an upload into a bucket, which the database knows.
+        Err(UploadError::UploadNotFound) => {
+            let row = in_bucket::owned(state, user_id, &req.upload_id).await?;
+            return in_bucket::end(state, row, req).await;
+        }
+        other => other?,
+    };
     if !manifest.is_complete() {
         return Err(UploadError::Incomplete {
             offset: manifest.offset,
@@ -60,6 +67,76 @@ pub async fn end(
         }
     }
     let library = upload_library(state, user_id, Some(manifest.library_id)).await?;
+    let Store::Folder(root) = crate::storage::of(state, &library)? else {
+        // Uploads into buckets are never staged (`in_bucket`).
+        return Err(UploadError::UploadNotFound);
+    };
+    let arrived = Arrived::Staged {
+        root,
+        file: service.staging.data_path(&req.upload_id),
+        id: req.upload_id.clone(),
+    };
+    finish(state, user_id, req, &manifest, &library, arrived).await
+}
+
+/// Where a complete upload's bytes are before they join the library.
+pub(super) enum Arrived {
+    /// In this instance's staging folder, for a library in the folder `root`.
+    Staged {
+        root: PathBuf,
+        file: PathBuf,
+        id: String,
+    },
+    /// Joined into a temporary object of the library's bucket (`in_bucket`).
+    Object {
+        bucket: Bucket,
+        key: String,
+        id: String,
+    },
+}
+
+impl Arrived {
+    fn store(&self) -> Store {
+        match self {
+            Arrived::Staged { root, .. } => Store::Folder(root.clone()),
+            Arrived::Object { bucket, .. } => Store::Bucket(bucket.clone()),
+        }
+    }
+
+    /// What ffprobe reads: the file, or a signed link to the object.
+    async fn media_input(&self) -> Result<PathBuf, UploadError> {
+        Ok(match self {
+            Arrived::Staged { file, .. } => file.clone(),
+            Arrived::Object { bucket, key, .. } => PathBuf::from(
+                bucket
+                    .presigned_read(key, crate::storage::MEDIA_URL_VALID)
+                    .await?,
+            ),
+        })
+    }
+
+    /// Removes what is left of the upload once its file is in the library.
+    async fn discard(&self, state: &AppState) -> Result<(), UploadError> {
+        match self {
+            Arrived::Staged { id, .. } => Ok(state.uploads.discard(id)?),
+            Arrived::Object { bucket, id, .. } => {
+                in_bucket::discard_finished(state, bucket, id).await
+            }
+        }
+    }
+}
+
+/// Puts a complete upload into the library, with its rows: the part of `end` that staged
+/// uploads and uploads into buckets share. The caller holds the upload and checked that the
+/// user may upload into `library`.
+pub(super) async fn finish(
+    state: &AppState,
+    user_id: i32,
+    req: EndRequest,
+    manifest: &Manifest,
+    library: &library::Model,
+    arrived: Arrived,
+) -> Result<UploadFinished, UploadError> {
     let kind = rules::check_filename(&manifest.filename)?;
     // Replacing deletes the movie's other videos: it needs what deleting a file needs, and is
     // refused before anything moves, so the upload stays finishable as a version.
@@ -79,11 +156,10 @@ pub async fn end(
         return Err(UploadError::MovieHasFiles(existing));
     }
 
-    let source = service.staging.data_path(&req.upload_id);
-    let store = crate::storage::of(state, &library)?;
+    let store = arrived.store();
     let (info, label) = match kind {
         FileKind::Video => {
-            let info = probe(&source, PROBE_TIMEOUT).await;
+            let info = probe(&arrived.media_input().await?, PROBE_TIMEOUT).await;
             let label = info.resolution_label();
             (info, Some(label))
         }
@@ -93,7 +169,8 @@ pub async fn end(
     let stored_name = rules::stored_name(kind, &manifest.filename);
     let placed = place(
         &store,
-        &source,
+        &arrived,
+        manifest.size,
         &req.imdb_id,
         kind,
         &folder_wanted,
@@ -111,7 +188,7 @@ pub async fn end(
         user_id,
         library.id,
         &req.imdb_id,
-        &manifest,
+        manifest,
         kind,
         &placed.relative,
         &info,
@@ -122,14 +199,14 @@ pub async fn end(
         Ok(id) => id,
         Err(e) => {
             // Keep the upload finishable: the bytes go back where they came from.
-            placed.undo(&store, &source).await;
+            placed.undo(&arrived).await;
             return Err(e.into());
         }
     };
 
     // From here the upload is done: its file and rows exist. Clean-up failures are logged,
     // never reported as a failed upload.
-    service.discard(&req.upload_id)?;
+    arrived.discard(state).await?;
     let mut path = placed.relative.clone();
     if req.mode == EndMode::Replace && kind == FileKind::Video {
         let replaced = match &store {
@@ -195,13 +272,13 @@ impl Placed {
     }
 
     /// Takes the file out of the library again (its rows could not be saved), so that the
-    /// upload can be finished later: moved back to staging, or the object deleted (a bucket
-    /// got a copy; staging still has the bytes).
-    async fn undo(&self, store: &Store, source: &Path) {
-        match store {
-            Store::Folder(root) => {
+    /// upload can be finished later: moved back to staging, or the copy of the upload's
+    /// object deleted.
+    async fn undo(&self, arrived: &Arrived) {
+        match arrived {
+            Arrived::Staged { root, file, .. } => {
                 let target = root.join(&self.relative);
-                if let Err(undo) = move_file(&target, source) {
+                if let Err(undo) = move_file(&target, file) {
                     tracing::error!(error = %undo, from = %target.display(), "could not move a file back after a database error");
                 }
                 // And the folders made for it, if empty, so a retry gets the same folder name.
@@ -210,7 +287,7 @@ impl Placed {
                         .and_then(|()| std::fs::remove_dir(dir.parent().unwrap_or(dir)));
                 }
             }
-            Store::Bucket(bucket) => {
+            Arrived::Object { bucket, .. } => {
                 if let Err(e) = bucket.delete(&self.relative).await {
                     tracing::error!(error = %e, key = %self.relative, "could not delete an object after a database error");
                 }
@@ -219,13 +296,14 @@ impl Placed {
     }
 }
 
-/// Puts the staged file into the library at `<imdb id>/<folder>/<name>`: for a video the first
+/// Puts the upload into the library at `<imdb id>/<folder>/<name>`: for a video the first
 /// free folder named like `folder` (`1080p`, `1080p-2`, ...), and a free name inside it. A
-/// folder's file is moved; a bucket gets a copy, and the staged file stays until the upload is
-/// recorded.
+/// staged file is moved; an upload's object is copied by the store, and stays until the
+/// upload is recorded.
 async fn place(
     store: &Store,
-    source: &Path,
+    arrived: &Arrived,
+    size: u64,
     imdb_id: &ImdbId,
     kind: FileKind,
     folder: &str,
@@ -239,17 +317,17 @@ async fn place(
     };
     let name = untaken(name, store.names(&format!("{imdb_id}/{folder}")).await?);
     let placed = Placed::new(imdb_id, folder, name);
-    match store {
-        Store::Folder(root) => {
+    match arrived {
+        Arrived::Staged { root, file, .. } => {
             let target = root.join(&placed.relative);
             if let Some(dir) = target.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            move_file(source, &target)?;
+            move_file(file, &target)?;
         }
-        Store::Bucket(bucket) => {
-            let size = bucket.put_file(source, &placed.relative).await?;
-            tracing::info!(bucket = %bucket.location, key = %placed.relative, size, "upload copied into the bucket");
+        Arrived::Object { bucket, key, .. } => {
+            bucket.copy(key, &placed.relative, size).await?;
+            tracing::info!(bucket = %bucket.location, key = %placed.relative, "upload copied into its place in the bucket");
         }
     }
     Ok(placed)

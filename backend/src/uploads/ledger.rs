@@ -24,6 +24,8 @@ pub(super) struct Open {
     pub size: u64,
     /// Bytes received (acknowledged).
     pub offset: u64,
+    /// Staged on this instance's disk; an upload into a bucket (`in_bucket`) is not.
+    pub staged: bool,
 }
 
 impl Open {
@@ -51,10 +53,30 @@ impl UploadService {
                     library_id: m.library_id,
                     size: m.size,
                     offset: m.offset,
+                    staged: true,
                 })
             })
             .collect())
     }
+}
+
+/// Every unfinished upload but `except`: staged here, and into buckets (from any instance).
+pub(super) async fn open(state: &AppState, except: Option<&str>) -> Result<Vec<Open>, UploadError> {
+    let mut all = state.uploads.open_uploads(except)?;
+    all.extend(
+        super::in_bucket::all(state)
+            .await?
+            .into_iter()
+            .filter(|row| Some(row.id.as_str()) != except)
+            .map(|row| Open {
+                user_id: row.user_id,
+                library_id: row.library_id,
+                size: row.size as u64,
+                offset: row.received as u64,
+                staged: false,
+            }),
+    );
+    Ok(all)
 }
 
 /// A filesystem an upload writes to.
@@ -90,9 +112,10 @@ pub(super) async fn disks(
     let staging = state.uploads.staging.root();
     let staging_dev = space::device(staging)?;
     // Every upload is staged first: what it has still to receive lands on the staging disk.
+    let others: Vec<&Open> = others.iter().filter(|o| o.staged).collect();
     let mut disks = vec![Disk {
         free: space::available(staging)?,
-        promised: others.iter().map(Open::remaining).sum(),
+        promised: others.iter().map(|o| o.remaining()).sum(),
         staging: true,
     }];
     // A bucket has no disk of ours to fill: its store keeps its own limits.

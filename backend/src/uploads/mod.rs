@@ -1,12 +1,15 @@
 //! The resumable upload service: `init`, `chunk` and `end` of the protocol described in
 //! `docs/upload-protocol.md`, plus the batch check, listing, cancelling and the sweep of
 //! abandoned uploads. The rules themselves are in `domain::upload`; this module applies them
-//! to files and database rows.
+//! to files and database rows. Uploads into a folder library are staged on this instance's
+//! disk; uploads into a bucket library keep their state in the database and their bytes in
+//! the bucket (`in_bucket`), so that any instance can continue them.
 
 mod chunk;
 pub mod durability;
 mod error;
 pub(crate) mod finish;
+mod in_bucket;
 mod ledger;
 mod service;
 pub mod staging;
@@ -23,6 +26,14 @@ pub use finish::{EndRequest, end};
 pub use service::{UploadLock, UploadService, service, size_modified_hash, upload_id};
 pub use start::{check, init, space_for};
 pub use unfinished::{cancel, discard_library, pending, sweep};
+
+/// How many uploads into buckets are unfinished (whichever instance received them).
+pub async fn in_buckets(state: &AppState) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    crate::entities::bucket_upload::Entity::find()
+        .count(&state.db)
+        .await
+}
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()

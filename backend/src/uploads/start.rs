@@ -1,8 +1,9 @@
 //! Before bytes flow: the space an uploader may fill, the batch check of what the server
 //! already has, and `init`, which starts an upload or answers where an unfinished one stands.
 
-use super::{UploadError, ledger, now, size_modified_hash, upload_id, upload_library};
+use super::{UploadError, in_bucket, ledger, now, size_modified_hash, upload_id, upload_library};
 use crate::entities::{movie, movie_file, uploaded_file};
+use crate::storage::Store;
 use crate::{ApiError, AppState};
 use domain::api::{FileDescription, FileStatus, UploadSpace, UploadState};
 use domain::upload::{self as rules, Manifest, UploadRuleError};
@@ -16,7 +17,11 @@ pub async fn space_for(
     library_id: i32,
 ) -> Result<UploadSpace, UploadError> {
     let library = upload_library(state, user_id, Some(library_id)).await?;
-    let open = state.uploads.open_uploads(None)?;
+    if domain::storage::is_bucket(&library.path) {
+        // Uploads go straight into the bucket, whose store keeps its own limits.
+        return Ok(UploadSpace::unbounded(state.config.upload_max_size));
+    }
+    let open = ledger::open(state, None).await?;
     let disks = ledger::disks(state, &library.path, &open).await?;
     let free = disks.iter().map(|d| d.free).min().unwrap_or(0);
     let reserve = state.config.storage_reserve;
@@ -26,13 +31,8 @@ pub async fn space_for(
         .map(|d| d.free.saturating_sub(d.promised).saturating_sub(reserve))
         .min()
         .unwrap_or(0);
-    // The same threshold as the monitor's warning, for the library's own disk (for a bucket
-    // library, the staging disk every upload passes through).
-    let disk = if domain::storage::is_bucket(&library.path) {
-        state.uploads.staging.root().display().to_string()
-    } else {
-        library.path.clone()
-    };
+    // The same threshold as the monitor's warning, for the library's own disk.
+    let disk = library.path.clone();
     let (_, total) = crate::media::disk::available_and_total(std::path::Path::new(&disk))?;
     let warn_below =
         domain::monitor::warn_below(total, state.config.storage_warning_percent, reserve);
@@ -88,6 +88,9 @@ pub async fn init(
     }
     let service = &state.uploads;
     let id = upload_id(service.secret(&state.db).await?, user_id, library.id, &file);
+    if let Store::Bucket(bucket) = crate::storage::of(state, &library)? {
+        return in_bucket::init(state, user_id, bucket, library.id, id, file).await;
+    }
     let answer = |m: &Manifest| UploadState {
         upload_id: id.clone(),
         offset: m.offset,
@@ -96,7 +99,7 @@ pub async fn init(
     };
     if let Some(existing) = service.current(&id)? {
         // Resuming promises nothing new; the space for what is still to come must be there.
-        let others = service.open_uploads(Some(&id))?;
+        let others = ledger::open(state, Some(&id)).await?;
         ledger::check_room(
             state,
             &library.path,
@@ -109,7 +112,7 @@ pub async fn init(
     }
     // One new upload at a time is weighed against the others and created.
     let _admitting = service.admitting.lock().await;
-    let others = service.open_uploads(Some(&id))?;
+    let others = ledger::open(state, Some(&id)).await?;
     ledger::check_open_count(state, user_id, &others)?;
     ledger::check_quota(state, user_id, file.size, &others).await?;
     ledger::check_room(state, &library.path, file.size, 0, &others).await?;
@@ -152,6 +155,7 @@ pub async fn check(
         .filter_map(|(f, c)| c.is_ok().then_some(f))
         .collect();
     let mut known = previous_uploads(&state.db, library.id, &valid).await?;
+    let in_bucket = domain::storage::is_bucket(&library.path);
     let mut out = Vec::with_capacity(files.len());
     for (file, checked) in files.iter().zip(checked) {
         if let Err(e) = checked {
@@ -170,10 +174,17 @@ pub async fn check(
             continue;
         }
         let id = upload_id(secret, user_id, library.id, file);
-        out.push(match state.uploads.current(&id)? {
-            Some(m) => FileStatus::Partial {
+        let received = if in_bucket {
+            in_bucket::find(state, &id)
+                .await?
+                .map(|row| row.received as u64)
+        } else {
+            state.uploads.current(&id)?.map(|m| m.offset)
+        };
+        out.push(match received {
+            Some(offset) => FileStatus::Partial {
                 upload_id: id,
-                offset: m.offset,
+                offset,
             },
             None => FileStatus::New,
         });

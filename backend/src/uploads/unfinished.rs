@@ -1,12 +1,13 @@
 //! Uploads that have not ended: the user's list, cancelling one, and removing those of a
 //! deleted library or untouched for too long (the sweep).
 
-use super::{UploadError, now};
+use super::{UploadError, in_bucket, now};
 use crate::AppState;
+use crate::entities::library;
 use domain::api::PendingUpload;
 
-/// The user's unfinished uploads, most recently active first.
-pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, UploadError> {
+/// The user's unfinished uploads (staged here, and into buckets), most recently active first.
+pub async fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, UploadError> {
     let mut out: Vec<PendingUpload> = state
         .uploads
         .staging
@@ -30,14 +31,21 @@ pub fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, Upl
             updated: m.updated,
         })
         .collect();
+    out.extend(in_bucket::pending(state, user_id).await?);
     out.sort_by_key(|u| std::cmp::Reverse(u.updated));
     Ok(out)
 }
 
 /// Cancels an unfinished upload of the user and deletes what arrived.
-pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadError> {
+pub async fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadError> {
     let service = &state.uploads;
-    let (_lock, _) = service.lock_owned(user_id, id)?;
+    let (_lock, _) = match service.lock_owned(user_id, id) {
+        Err(UploadError::UploadNotFound) => {
+            let row = in_bucket::owned(state, user_id, id).await?;
+            return in_bucket::cancel(state, row).await;
+        }
+        other => other?,
+    };
     service.discard(id)?;
     tracing::info!(upload = %id, user = user_id, "upload cancelled");
     Ok(())
@@ -45,11 +53,14 @@ pub fn cancel(state: &AppState, user_id: i32, id: &str) -> Result<(), UploadErro
 
 /// Removes the unfinished uploads into a library that is being removed; one with a chunk in
 /// flight is left to the sweep. Returns how many were removed.
-pub fn discard_library(state: &AppState, library_id: i32) -> Result<usize, UploadError> {
+pub async fn discard_library(
+    state: &AppState,
+    library: &library::Model,
+) -> Result<usize, UploadError> {
     let service = &state.uploads;
-    let mut removed = 0;
+    let mut removed = in_bucket::discard_library(state, library).await?;
     for (id, manifest) in service.staging.all()? {
-        if manifest.is_some_and(|m| m.library_id == library_id)
+        if manifest.is_some_and(|m| m.library_id == library.id)
             && let Ok(_lock) = service.lock(&id)
         {
             service.discard(&id)?;
@@ -59,10 +70,20 @@ pub fn discard_library(state: &AppState, library_id: i32) -> Result<usize, Uploa
     Ok(removed)
 }
 
-/// Removes uploads untouched for longer than the configured age; returns how many.
-pub fn sweep(state: &AppState) -> Result<usize, UploadError> {
+/// Removes uploads untouched for longer than the configured age (staged here, and into
+/// buckets, whichever instance received them); returns how many.
+pub async fn sweep(state: &AppState) -> Result<usize, UploadError> {
     let max_age = i64::from(state.config.upload_max_age_days) * 86_400;
     let cutoff = now() - max_age;
+    let staged = state.clone();
+    let removed = tokio::task::spawn_blocking(move || sweep_staged(&staged, cutoff))
+        .await
+        .map_err(std::io::Error::other)??;
+    Ok(removed + in_bucket::sweep(state, cutoff).await?)
+}
+
+/// Removes the staged uploads untouched since `cutoff`. Blocking.
+fn sweep_staged(state: &AppState, cutoff: i64) -> Result<usize, UploadError> {
     let service = &state.uploads;
     let mut removed = 0;
     for (id, manifest) in service.staging.all()? {

@@ -236,12 +236,10 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(e) = backend::auth::rate_limit::forget_recovered(&state).await {
                 tracing::warn!("could not forget old login attempts: {e}");
             }
-            let sweeper = state.clone();
-            match tokio::task::spawn_blocking(move || backend::uploads::sweep(&sweeper)).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(uploads = n, "removed abandoned uploads"),
-                Ok(Err(e)) => tracing::warn!("could not sweep abandoned uploads: {e}"),
-                Err(e) => tracing::warn!("the upload sweep failed: {e}"),
+            match backend::uploads::sweep(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, "removed abandoned uploads"),
+                Err(e) => tracing::warn!("could not sweep abandoned uploads: {e}"),
             }
         }
     });

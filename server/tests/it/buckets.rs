@@ -1,8 +1,9 @@
 //! Libraries kept in a bucket of an S3-compatible store: a real SeaweedFS (`seaweed.rs`) with
-//! keys, the server's `object_stores` pointing at it. An upload becomes an object with the same
-//! bytes (read back from SeaweedFS itself, not through the server), streams keep their ranges,
-//! deleting a version deletes the object, and a bucket that is down gives 503s and loses
-//! nothing: the same upload finishes once it is back. Files in a bucket are analysed and play
+//! keys, the server's `object_stores` pointing at it. An upload goes straight into the bucket
+//! (chunks smaller than S3's parts are held until they make one) and becomes an object with
+//! the same bytes (read back from SeaweedFS itself, not through the server), streams keep
+//! their ranges, deleting a version deletes the object, and a bucket that is down gives 503s
+//! and loses nothing: the same upload finishes once it is back. Files in a bucket are analysed and play
 //! through on-the-fly sessions (ffprobe and ffmpeg read them through signed links), and their
 //! subtitle files are listed and served.
 
@@ -15,9 +16,10 @@ use http::{Method, Request, StatusCode, header};
 use serde_json::json;
 use tempfile::TempDir;
 
-/// Larger than two multipart parts (8 MiB), so the object is made of several.
+/// Several parts.
 const SIZE: usize = 20 * 1024 * 1024 + 12_345;
-/// What the uploader sends per chunk here.
+/// What the uploader sends per chunk here: less than S3's 5 MiB part, so that chunks are
+/// held and joined into parts of 8 MiB (the seam tested below).
 const CHUNK: usize = 4 * 1024 * 1024;
 
 fn movie_bytes(seed: u32) -> Vec<u8> {
@@ -157,10 +159,14 @@ async fn bucket_libraries_keep_uploads_as_objects_and_stream_them_with_ranges() 
     assert_eq!(sha256(&stored), sha256(&data));
     let staged = srv.state.config.uploads_dir();
     assert!(
-        crate::support::files_under(&staged)
-            .iter()
-            .all(|f| !f.to_string_lossy().contains(&id)),
-        "the staged copy is gone once the object is recorded"
+        crate::support::files_under(&staged).is_empty(),
+        "nothing of an upload into a bucket is staged on the server's disk"
+    );
+    assert!(
+        weed.object(&format!("households/ours/.ott-uploads/{id}/upload.mp4"))
+            .await
+            .is_none(),
+        "the upload's own object is gone once the file is in its place"
     );
 
     // Streams: whole, ranges (one across the parts' seam), past the end; members only.
@@ -198,15 +204,73 @@ async fn bucket_libraries_keep_uploads_as_objects_and_stream_them_with_ranges() 
         .await
         .assert_error(StatusCode::NOT_FOUND, "file_not_found");
 
-    // A bucket that is down: a clear 503, and nothing lost. The second upload's bytes wait in
-    // staging and it finishes once the bucket is back.
+    // The monitor says what the store holds for the library.
+    let usage =
+        |report: &crate::support::Reply| report.body["storage"]["libraries"][0]["bucket"].clone();
+    let report = srv.get("/api/monitor?parts=storage", &admin).await;
+    let held = usage(&report);
+    assert_eq!(held["reachable"], true, "{}", report.text);
+    assert_eq!(held["objects"], 1, "{}", report.text);
+    assert_eq!(held["bytes"].as_u64(), Some(SIZE as u64), "{}", report.text);
+
+    // A bucket that is down: clear 503s, and nothing lost. The upload's state is in the
+    // database: `init` still answers where it stands, and the chunk refused while the bucket
+    // was away, then `end`, go through once it is back.
     let second = movie_bytes(2);
-    let id2 = send_all(&srv, &anna, "The Matrix Reloaded.mkv", &second).await;
+    let started = init(&srv, &anna, "The Matrix Reloaded.mkv", SIZE, 1).await;
+    let id2 = started.body["uploadId"].as_str().unwrap().to_owned();
+    let pieces: Vec<&[u8]> = second.chunks(CHUNK).collect();
+    let last = pieces.len();
+    for (nr, piece) in (1..last).zip(&pieces) {
+        let r = chunk(
+            &srv,
+            &anna,
+            &id2,
+            nr as u64,
+            ((nr - 1) * CHUNK) as u64,
+            piece,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let last_offset = ((last - 1) * CHUNK) as u64;
     weed.stop();
-    let refused = end(&srv, &anna, &id2, "tt0234215", "new").await;
+    let refused = chunk(
+        &srv,
+        &anna,
+        &id2,
+        last as u64,
+        last_offset,
+        pieces[last - 1],
+    )
+    .await;
     refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
     assert!(refused.headers.contains_key(header::RETRY_AFTER));
+    let stands = init(&srv, &anna, "The Matrix Reloaded.mkv", SIZE, 1).await;
+    assert_eq!(
+        stands.body["offset"].as_u64(),
+        Some(last_offset),
+        "{}",
+        stands.text
+    );
     get(&srv, &url, &admin, Some("bytes=0-99"))
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
+    let report = srv.get("/api/monitor?parts=storage", &admin).await;
+    assert_eq!(usage(&report)["reachable"], false, "{}", report.text);
+    weed.resume();
+    let r = chunk(
+        &srv,
+        &anna,
+        &id2,
+        last as u64,
+        last_offset,
+        pieces[last - 1],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    weed.stop();
+    end(&srv, &anna, &id2, "tt0234215", "new")
         .await
         .assert_error(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
     weed.resume();
@@ -252,7 +316,7 @@ async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
     let srv = server(&weed, true).await;
     let m = admin_library(&srv, &format!("s3://home/{}", weed.bucket)).await;
     let admin = m.who.clone();
-    // One part: a small file is a plain PUT.
+    // One chunk, one (last, short) part.
     let data = movie_bytes(3)[..1_000_000].to_vec();
     let started = init(&srv, &m, "Heat.mp4", data.len(), 1_700_000_000_000).await;
     let id = started.body["uploadId"].as_str().unwrap().to_owned();
@@ -264,7 +328,7 @@ async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     let file_id = done.body["movieFileId"].as_i64().unwrap();
 
-    let sent = get(&srv, &format!("/stream/{file_id}?download=1"), &admin, None).await;
+    let sent = get(&srv, &format!("/stream/{file_id}"), &admin, None).await;
     assert_eq!(sent.status, StatusCode::FOUND);
     let link = sent.headers[header::LOCATION].to_str().unwrap().to_owned();
     assert!(link.starts_with(&weed.endpoint), "{link}");
@@ -272,7 +336,8 @@ async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
         !link.contains(&weed.secret_access_key),
         "the link carries a signature, not the key"
     );
-    // The player's request goes to the store, ranges and all, with no cookie of ours.
+    // The player's request goes to the store, ranges and all, with no cookie of ours; the
+    // object carries the file's content type.
     let part = reqwest::Client::new()
         .get(&link)
         .header(header::RANGE, "bytes=1000-1999")
@@ -281,13 +346,17 @@ async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
         .unwrap();
     assert_eq!(part.status().as_u16(), 206);
     assert_eq!(part.headers()[header::CONTENT_TYPE], "video/mp4");
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &data[1000..2000]);
+    // A download needs a file name the object does not carry: it goes through the server.
+    let download = get(&srv, &format!("/stream/{file_id}?download=1"), &admin, None).await;
+    assert_eq!(download.status, StatusCode::OK);
     assert!(
-        part.headers()[header::CONTENT_DISPOSITION]
+        download.headers[header::CONTENT_DISPOSITION]
             .to_str()
             .unwrap()
             .starts_with("attachment;")
     );
-    assert_eq!(part.bytes().await.unwrap().as_ref(), &data[1000..2000]);
+    assert_eq!(download.bytes, data);
     // Still members only: the link is given to nobody else.
     let bea = As::cookie(&srv.register("bea").await);
     get(&srv, &format!("/stream/{file_id}"), &bea, None)

@@ -3,8 +3,9 @@
 //! instance is honoured by the other within a second (cache notices, `backend::write::peers`),
 //! a login made through one works on every one, login limits count every instance's attempts,
 //! the metadata job of each instance never fetches a movie another one has taken, a playback
-//! session plays to the end whichever instance each of its requests reaches, and the monitor
-//! lists every instance.
+//! session plays to the end whichever instance each of its requests reaches, the monitor
+//! lists every instance, and an upload into a bucket continues on whichever instance each
+//! chunk reaches, even when one of them is killed in the middle of a chunk.
 
 use crate::cli::{OTT, ott, stdout};
 use crate::clips;
@@ -54,8 +55,14 @@ struct Instance {
 
 impl Instance {
     fn spawn(database_url: &str) -> Instance {
+        Instance::spawn_with(database_url, "")
+    }
+
+    /// An instance whose config file has `more` after the test fixtures' settings.
+    fn spawn_with(database_url: &str, more: &str) -> Instance {
         let data = TempDir::new().unwrap();
-        std::fs::write(data.path().join("ott.toml"), fixtures::config_file()).unwrap();
+        let config = format!("{}{more}", fixtures::config_file());
+        std::fs::write(data.path().join("ott.toml"), config).unwrap();
         let port = free_port();
         let log = std::fs::File::create(data.path().join("server.log")).unwrap();
         let child = Command::new(OTT)
@@ -618,4 +625,185 @@ async fn a_playback_session_plays_to_the_end_whichever_instance_each_request_rea
         .await
         .unwrap();
     assert_eq!(kept, None);
+}
+
+/// `POST base + path` with `token` and `body`; the status and the JSON answer (or an error
+/// saying why the request failed, for a killed instance).
+async fn post_bytes(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> Result<(u16, Value), String> {
+    let res = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = res.status().as_u16();
+    let text = res.text().await.map_err(|e| e.to_string())?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_into_a_bucket_continues_on_any_instance_even_after_one_is_killed() {
+    use crate::uploads::sha256;
+    let Some(db) = postgres().await else { return };
+    let Some(weed) = crate::seaweed::SeaweedFs::start("shared") else {
+        return;
+    };
+    let store = format!(
+        "\n[object_stores.home]\nendpoint = {:?}\nregion = \"us-east-1\"\n\
+         access_key_id = {:?}\nsecret_access_key = {:?}\n",
+        weed.endpoint, weed.access_key_id, weed.secret_access_key
+    );
+    let cli = TempDir::new().unwrap();
+    let admin = user_made(&cli, &db, "admin", &["--admin"]);
+    let (mut a, mut b) = (
+        Instance::spawn_with(&db, &store),
+        Instance::spawn_with(&db, &store),
+    );
+    a.ready().await;
+    b.ready().await;
+    let client = reqwest::Client::new();
+    let made = client
+        .post(format!("{}/api/libraries", a.url))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Shared", "path": format!("s3://home/{}/films", weed.bucket)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201, "{}", made.text().await.unwrap());
+    let library = made.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    // 100 MiB, every byte position telling, sent in the chunks the server suggests.
+    let size = 100 * 1024 * 1024;
+    let mut x: u32 = 0x9e37_79b9;
+    let data: Vec<u8> = (0..size)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let init = format!(
+        "/api/upload?type=init&filename=Heat.mkv&size={size}&lastModified=1700000000000&library={library}"
+    );
+    let (status, started) = post_bytes(&client, &a.url, &init, &admin, Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{started}");
+    let id = started["uploadId"].as_str().unwrap().to_owned();
+    let chunk_size = started["chunkSize"].as_u64().unwrap() as usize;
+    let chunk_path = |nr: usize, offset: usize| {
+        format!("/api/upload?type=chunk&uploadId={id}&chunkNr={nr}&offset={offset}")
+    };
+
+    let pieces: Vec<&[u8]> = data.chunks(chunk_size).collect();
+    let kill_at = pieces.len() / 2;
+    for (i, piece) in pieces.iter().enumerate() {
+        let (nr, offset) = (i + 1, i * chunk_size);
+        if i == kill_at {
+            // A is killed while this chunk is on its way to it; the client sends it to B.
+            let (url, token, path, body) = (
+                a.url.clone(),
+                admin.clone(),
+                chunk_path(nr, offset),
+                piece.to_vec(),
+            );
+            let in_flight = tokio::spawn(async move {
+                post_bytes(&reqwest::Client::new(), &url, &path, &token, body).await
+            });
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let _ = a.child.kill();
+            let _ = a.child.wait();
+            // (Receiving 8 MiB, storing the part and recording it takes A longer than that.)
+            let cut = in_flight.await.unwrap();
+            assert!(cut.is_err(), "A died before it answered: {cut:?}");
+            let (status, answer) = post_bytes(
+                &client,
+                &b.url,
+                &chunk_path(nr, offset),
+                &admin,
+                piece.to_vec(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(status, 200, "B takes the chunk A was killed with: {answer}");
+            assert_eq!(
+                answer["offset"].as_u64(),
+                Some((offset + piece.len()) as u64)
+            );
+            // A comes back (a new process, nothing of the upload in it) and takes its turns.
+            a = Instance::spawn_with(&db, &store);
+            a.ready().await;
+            continue;
+        }
+        let to = if i % 2 == 0 { &a } else { &b };
+        let (status, answer) = post_bytes(
+            &client,
+            &to.url,
+            &chunk_path(nr, offset),
+            &admin,
+            piece.to_vec(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "chunk {nr} through {}: {answer}", to.url);
+    }
+    // Either instance answers where the upload stands.
+    let (_, again) = post_bytes(&client, &a.url, &init, &admin, Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(again["offset"].as_u64(), Some(size as u64), "{again}");
+    let end = format!("/api/upload?type=end&uploadId={id}&imdbId=tt0113277&mode=new");
+    let (status, done) = post_bytes(&client, &b.url, &end, &admin, Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{done}\n{}", b.log());
+    let relative = done["path"].as_str().unwrap();
+    let stored = weed
+        .object(&format!("films/{relative}"))
+        .await
+        .expect("the object is in the bucket");
+    assert_eq!(
+        sha256(&stored),
+        sha256(&data),
+        "the object has the file's bytes"
+    );
+    for instance in [&a, &b] {
+        assert!(
+            crate::support::files_under(&instance.data.path().join("uploads")).is_empty(),
+            "nothing was staged on {}",
+            instance.url
+        );
+    }
+
+    // Both instances stream it with exact ranges.
+    let file = done["movieFileId"].as_i64().unwrap();
+    for (instance, start) in [(&a, 0usize), (&b, 37 * 1024 * 1024 - 5)] {
+        let res = client
+            .get(format!("{}/stream/{file}", instance.url))
+            .bearer_auth(&admin)
+            .header("range", format!("bytes={start}-{}", start + 99_999))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 206);
+        assert_eq!(
+            res.headers()["content-range"],
+            format!("bytes {start}-{}/{size}", start + 99_999).as_str()
+        );
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            &data[start..start + 100_000]
+        );
+    }
 }

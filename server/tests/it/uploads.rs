@@ -1064,7 +1064,7 @@ async fn abandoned_uploads_are_swept_after_the_configured_age() {
             manifest["updated"] = json!(chrono::Utc::now().timestamp() - 8 * 86_400);
             std::fs::write(&manifest_path, manifest.to_string()).unwrap();
 
-            assert_eq!(backend::uploads::sweep(&srv.state).unwrap(), 1);
+            assert_eq!(backend::uploads::sweep(&srv.state).await.unwrap(), 1);
             assert_eq!(staged(&srv), vec![recent]);
             assert!(!Path::new(&manifest_path).exists());
         },

@@ -85,8 +85,7 @@ pub async fn stream(
         &state,
         &p.library,
         &p.file.relative_path,
-        content_type,
-        disposition.as_deref(),
+        disposition.is_some(),
     )
     .await?
     {

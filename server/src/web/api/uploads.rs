@@ -169,7 +169,7 @@ pub async fn post(
             )))
         }
         "cancel" => {
-            uploads::cancel(&state, user.id, &upload_id)?;
+            uploads::cancel(&state, user.id, &upload_id).await?;
             Ok(Json(PostAnswer::Cancelled { cancelled: true }))
         }
         other => Err(wrong_type(other, "POST", "type=init, chunk, end or cancel")),
@@ -207,7 +207,7 @@ pub async fn delete(
     CurrentUser(user): CurrentUser,
     params: Params,
 ) -> Result<StatusCode, Failure> {
-    uploads::cancel(&state, user.id, params.required("uploadId")?)?;
+    uploads::cancel(&state, user.id, params.required("uploadId")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -254,7 +254,7 @@ pub async fn pending(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<PendingUpload>>, Failure> {
-    Ok(Json(uploads::pending(&state, user.id)?))
+    Ok(Json(uploads::pending(&state, user.id).await?))
 }
 
 /// The files a movie already has in a library, so an uploader can offer to replace them or

@@ -1,0 +1,536 @@
+//! Uploads into a library kept in a bucket: the state lives in the database
+//! (`bucket_uploads`) and the bytes go straight into the bucket as the parts of one multipart
+//! upload, so that any instance can take the next chunk, and an instance that dies loses at
+//! most the chunk it was receiving. The protocol seen by clients is the staged uploads' one.
+//!
+//! A chunk is acknowledged once its part is in the store and the database records it; the
+//! record is conditional on the state the chunk was judged against, so two instances that
+//! get the same chunk (a client's retry) record it once and the other answers from the
+//! record. Chunks smaller than a part are held as small objects until enough follows
+//! (`domain::upload::parts`). At `end` the parts are joined into a temporary object, which
+//! ffprobe reads through a signed link and the store copies to its place in the library.
+
+use super::chunk::Tally;
+use super::finish::{Arrived, EndRequest};
+use super::{UploadError, ledger, now};
+use crate::AppState;
+use crate::access::{self, Need};
+use crate::entities::{bucket_upload, library};
+use crate::storage::{Bucket, StorageError, Store};
+use bytes::Bytes;
+use domain::api::{ChunkAccepted, FileDescription, PendingUpload, UploadFinished, UploadState};
+use domain::upload::parts::{self, Parts, Placement};
+use domain::upload::{ChunkDecision, Manifest};
+use futures::{Stream, StreamExt};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use std::fmt::Display;
+
+type Row = bucket_upload::Model;
+use bucket_upload::Column as C;
+
+/// How long an `end` in progress holds an upload against an `end` on another instance (a
+/// crashed one's hold runs out).
+const ENDING_HOLD_SECS: i64 = 600;
+
+/// The protocol's view of a row.
+fn manifest(row: &Row) -> Manifest {
+    Manifest {
+        filename: row.filename.clone(),
+        size: row.size as u64,
+        last_modified: row.last_modified as u64,
+        user_id: row.user_id,
+        library_id: row.library_id,
+        created: row.created,
+        updated: row.updated,
+        offset: row.received as u64,
+        chunk_nr: row.chunk_nr as u64,
+        last_chunk_len: row.last_chunk_len as u64,
+    }
+}
+
+fn parts_of(row: &Row) -> Result<Parts, UploadError> {
+    let bad = |e: serde_json::Error| UploadError::Io(std::io::Error::other(e));
+    Ok(Parts {
+        tags: serde_json::from_str(&row.parts).map_err(bad)?,
+        held: serde_json::from_str(&row.held).map_err(bad)?,
+    })
+}
+
+/// The upload's objects live under `.ott-uploads/<id>/` in the library's bucket (not
+/// `.uploads/`, which some stores, SeaweedFS among them, use for their own multipart parts).
+fn folder(id: &str) -> String {
+    format!("{}/{id}", crate::storage::UPLOADS_FOLDER)
+}
+
+/// The object the parts make, named with the file's extension so that the store gives it
+/// the right content type (kept by the copy into the library).
+fn object_key(id: &str, filename: &str) -> String {
+    let extension = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    format!("{}/upload.{extension}", folder(id))
+}
+
+/// A held chunk's object.
+fn held_key(id: &str, offset: u64) -> String {
+    format!("{}/held-{offset:020}", folder(id))
+}
+
+fn answer(state: &AppState, row: &Row) -> UploadState {
+    UploadState {
+        upload_id: row.id.clone(),
+        offset: row.received as u64,
+        chunk_nr: row.chunk_nr as u64,
+        chunk_size: parts::chunk_size(
+            state.config.upload_chunk_size,
+            state.config.upload_max_chunk_size,
+            row.size as u64,
+        ),
+    }
+}
+
+/// The upload `id` into a bucket, if there is one.
+pub(super) async fn find(state: &AppState, id: &str) -> Result<Option<Row>, DbErr> {
+    bucket_upload::Entity::find_by_id(id).one(&state.db).await
+}
+
+/// The user's upload `id`, answered like a missing one when it is someone else's.
+pub(super) async fn owned(state: &AppState, user_id: i32, id: &str) -> Result<Row, UploadError> {
+    match find(state, id).await? {
+        Some(row) if row.user_id == user_id => Ok(row),
+        _ => Err(UploadError::UploadNotFound),
+    }
+}
+
+async fn bucket_of(state: &AppState, library_id: i32) -> Result<Bucket, UploadError> {
+    let library = library::Entity::find_by_id(library_id)
+        .one(&state.db)
+        .await?
+        .ok_or(UploadError::UploadNotFound)?;
+    match crate::storage::of(state, &library)? {
+        Store::Bucket(bucket) => Ok(bucket),
+        Store::Folder(_) => Err(UploadError::UploadNotFound),
+    }
+}
+
+/// Every unfinished upload into a bucket, for the ledger's limits.
+pub(super) async fn all(state: &AppState) -> Result<Vec<Row>, DbErr> {
+    bucket_upload::Entity::find().all(&state.db).await
+}
+
+/// `init` for a library in a bucket: the state of the upload `id`, started if new.
+pub(super) async fn init(
+    state: &AppState,
+    user_id: i32,
+    bucket: Bucket,
+    library_id: i32,
+    id: String,
+    file: FileDescription,
+) -> Result<UploadState, UploadError> {
+    if let Some(row) = find(state, &id).await? {
+        return Ok(answer(state, &row));
+    }
+    let _admitting = state.uploads.admitting.lock().await;
+    let others = ledger::open(state, Some(&id)).await?;
+    ledger::check_open_count(state, user_id, &others)?;
+    ledger::check_quota(state, user_id, file.size, &others).await?;
+    let key = object_key(&id, &file.filename);
+    let multipart_id = bucket.start_parts(&key).await?;
+    let row = bucket_upload::ActiveModel {
+        id: Set(id.clone()),
+        user_id: Set(user_id),
+        library_id: Set(library_id),
+        filename: Set(file.filename.clone()),
+        size: Set(file.size as i64),
+        last_modified: Set(file.last_modified as i64),
+        created: Set(now()),
+        updated: Set(now()),
+        received: Set(0),
+        chunk_nr: Set(0),
+        last_chunk_len: Set(0),
+        object_key: Set(key.clone()),
+        multipart_id: Set(multipart_id.clone()),
+        parts: Set("[]".into()),
+        held: Set("[]".into()),
+        joined: Set(false),
+        ending_until: Set(None),
+    };
+    match row.insert(&state.db).await {
+        Ok(row) => {
+            tracing::info!(upload = %id, user = user_id, library = library_id, bucket = %bucket.location, file = %file.filename, size = file.size, "upload into a bucket started");
+            Ok(answer(state, &row))
+        }
+        // Another instance started the same upload a moment ago: theirs is the one.
+        Err(e) => match find(state, &id).await? {
+            Some(theirs) => {
+                let _ = bucket.abort_parts(&key, &multipart_id).await;
+                Ok(answer(state, &theirs))
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// Appends a chunk to an upload into a bucket (`row`, the user's).
+pub(super) async fn chunk<S, E>(
+    state: &AppState,
+    row: Row,
+    req: &super::ChunkRequest,
+    len: u64,
+    body: S,
+) -> Result<ChunkAccepted, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    access::library(state, row.user_id, row.library_id, Need::Upload).await?;
+    let m = manifest(&row);
+    match m.decide(req.chunk_nr, req.offset, len) {
+        ChunkDecision::Repeat => return Ok(accepted(&m)),
+        ChunkDecision::OutOfOrder => return Err(out_of_order(&m)),
+        ChunkDecision::Append => {}
+    }
+    let bytes = gather(body, len, req.sha256.as_deref()).await?;
+    let bucket = bucket_of(state, row.library_id).await?;
+    let mut parts = parts_of(&row)?;
+    let held = parts.held.clone();
+    let completes = m.offset + len == m.size;
+    let placement = parts.place(len, m.size, completes);
+    let stored = match placement {
+        Placement::Hold => bucket
+            .put(&held_key(&row.id, m.offset), bytes)
+            .await
+            .map(|()| parts.hold(m.offset, len)),
+        Placement::Part { index } => send_part(&bucket, &row, &held, index, bytes)
+            .await
+            .map(|tag| parts.sent(tag)),
+    };
+    if let Err(e) = stored {
+        // Another instance may have taken a retry of this chunk meanwhile (and removed the
+        // held chunks this one was reading): if its record has the chunk, that answers.
+        return match recorded(state, req, len).await? {
+            (stands, ChunkDecision::Repeat) => Ok(accepted(&stands)),
+            _ => Err(e.into()),
+        };
+    }
+    let mut next = m.clone();
+    next.accept(len, now());
+    if !record(state, &row, &next, &parts).await? {
+        // Another request moved the upload on meanwhile: answer from its record.
+        return match recorded(state, req, len).await? {
+            (stands, ChunkDecision::Repeat) => Ok(accepted(&stands)),
+            (stands, _) => Err(out_of_order(&stands)),
+        };
+    }
+    if let Placement::Part { .. } = placement {
+        // The held chunks are in a part now.
+        for (offset, _) in held {
+            if let Err(e) = bucket.delete(&held_key(&row.id, offset)).await {
+                tracing::warn!(upload = %row.id, error = %e, "could not delete a held chunk; the upload's end removes it");
+            }
+        }
+    }
+    Ok(accepted(&next))
+}
+
+fn accepted(m: &Manifest) -> ChunkAccepted {
+    ChunkAccepted {
+        offset: m.offset,
+        chunk_nr: m.chunk_nr,
+    }
+}
+
+fn out_of_order(m: &Manifest) -> UploadError {
+    UploadError::OutOfOrder {
+        offset: m.offset,
+        chunk_nr: m.chunk_nr,
+    }
+}
+
+/// The upload as the database records it now, and what that makes of the chunk.
+async fn recorded(
+    state: &AppState,
+    req: &super::ChunkRequest,
+    len: u64,
+) -> Result<(Manifest, ChunkDecision), UploadError> {
+    let row = find(state, &req.upload_id)
+        .await?
+        .ok_or(UploadError::UploadNotFound)?;
+    let m = manifest(&row);
+    let decision = m.decide(req.chunk_nr, req.offset, len);
+    Ok((m, decision))
+}
+
+/// Sends the held chunks (`held`) and the new `bytes` as part `index`; returns its tag.
+async fn send_part(
+    bucket: &Bucket,
+    row: &Row,
+    held: &[(u64, u64)],
+    index: usize,
+    bytes: Vec<Bytes>,
+) -> Result<String, StorageError> {
+    let mut data = Vec::with_capacity(held.len() + bytes.len());
+    for (offset, _) in held {
+        data.push(bucket.read(&held_key(&row.id, *offset)).await?);
+    }
+    data.extend(bytes);
+    bucket
+        .put_part(&row.object_key, &row.multipart_id, index, data)
+        .await
+}
+
+/// Records the accepted chunk, if the upload still stands where it stood when the chunk was
+/// judged; `false` when another request moved it on.
+async fn record(
+    state: &AppState,
+    row: &Row,
+    next: &Manifest,
+    parts: &Parts,
+) -> Result<bool, UploadError> {
+    let done = bucket_upload::Entity::update_many()
+        .col_expr(C::Received, Expr::value(next.offset as i64))
+        .col_expr(C::ChunkNr, Expr::value(next.chunk_nr as i64))
+        .col_expr(C::LastChunkLen, Expr::value(next.last_chunk_len as i64))
+        .col_expr(C::Updated, Expr::value(next.updated))
+        .col_expr(C::Parts, Expr::value(json(&parts.tags)))
+        .col_expr(C::Held, Expr::value(json(&parts.held)))
+        .filter(C::Id.eq(&row.id))
+        .filter(C::Received.eq(row.received))
+        .filter(C::ChunkNr.eq(row.chunk_nr))
+        .exec(&state.db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// A JSON column's text (a `Vec` of tags or of pairs always serialises).
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+/// A chunk's body, checked against its length and checksum, in memory: a part is sent whole.
+async fn gather<S, E>(
+    mut body: S,
+    len: u64,
+    sha256: Option<&str>,
+) -> Result<Vec<Bytes>, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    let mut tally = Tally::new(len, sha256);
+    let mut frames = Vec::new();
+    while let Some(frame) = body.next().await {
+        let frame = frame.map_err(|e| {
+            tracing::info!(error = %e, "a chunk's body was cut off");
+            UploadError::BodyInterrupted
+        })?;
+        tally.take(&frame)?;
+        frames.push(frame);
+    }
+    tally.finish()?;
+    Ok(frames)
+}
+
+/// `end` for an upload into a bucket: joins the parts (once), then places the object like a
+/// staged file.
+pub(super) async fn end(
+    state: &AppState,
+    row: Row,
+    req: EndRequest,
+) -> Result<UploadFinished, UploadError> {
+    let m = manifest(&row);
+    if !m.is_complete() {
+        return Err(UploadError::Incomplete {
+            offset: m.offset,
+            size: m.size,
+        });
+    }
+    if !hold_for_ending(state, &row.id).await? {
+        return Err(UploadError::Busy);
+    }
+    let finished = join_and_finish(state, &row, &m, req).await;
+    if finished.is_err() {
+        // Let a retry (here or on another instance) have it.
+        let _ = bucket_upload::Entity::update_many()
+            .col_expr(C::EndingUntil, Expr::value(Option::<i64>::None))
+            .filter(C::Id.eq(&row.id))
+            .exec(&state.db)
+            .await;
+    }
+    finished
+}
+
+/// Takes the upload for this `end`; `false` when an `end` elsewhere holds it.
+async fn hold_for_ending(state: &AppState, id: &str) -> Result<bool, DbErr> {
+    let now = now();
+    let done = bucket_upload::Entity::update_many()
+        .col_expr(C::EndingUntil, Expr::value(now + ENDING_HOLD_SECS))
+        .filter(C::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(C::EndingUntil.is_null())
+                .add(C::EndingUntil.lt(now)),
+        )
+        .exec(&state.db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+async fn join_and_finish(
+    state: &AppState,
+    row: &Row,
+    m: &Manifest,
+    req: EndRequest,
+) -> Result<UploadFinished, UploadError> {
+    let library = super::upload_library(state, row.user_id, Some(row.library_id)).await?;
+    let Store::Bucket(bucket) = crate::storage::of(state, &library)? else {
+        return Err(UploadError::UploadNotFound);
+    };
+    if !row.joined {
+        let parts = parts_of(row)?;
+        let joined = if parts.tags.is_empty() {
+            // An empty file has no part to join.
+            bucket.put(&row.object_key, Vec::new()).await
+        } else {
+            bucket
+                .finish_parts(&row.object_key, &row.multipart_id, parts.tags)
+                .await
+        };
+        match joined {
+            Ok(()) => {}
+            // An earlier `end` joined them and stopped before recording it.
+            Err(StorageError::NotFound)
+                if bucket.size(&row.object_key).await.ok() == Some(m.size) => {}
+            Err(e) => return Err(e.into()),
+        }
+        bucket_upload::Entity::update_many()
+            .col_expr(C::Joined, Expr::value(true))
+            .filter(C::Id.eq(&row.id))
+            .exec(&state.db)
+            .await?;
+    }
+    let arrived = Arrived::Object {
+        bucket,
+        key: row.object_key.clone(),
+        id: row.id.clone(),
+    };
+    super::finish::finish(state, row.user_id, req, m, &library, arrived).await
+}
+
+/// Removes what an upload left in the bucket and its row (finished, cancelled or swept).
+pub(super) async fn discard(
+    state: &AppState,
+    bucket: &Bucket,
+    row: &Row,
+) -> Result<(), UploadError> {
+    if !row.joined {
+        bucket
+            .abort_parts(&row.object_key, &row.multipart_id)
+            .await?;
+    }
+    bucket.remove_folder(&folder(&row.id)).await?;
+    bucket_upload::Entity::delete_by_id(&row.id)
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Removes a finished upload's object and row: its file is in the library now. The object
+/// left behind by a failure is only logged (the library's file is what counts).
+pub(super) async fn discard_finished(
+    state: &AppState,
+    bucket: &Bucket,
+    id: &str,
+) -> Result<(), UploadError> {
+    if let Err(e) = bucket.remove_folder(&folder(id)).await {
+        tracing::warn!(upload = %id, error = %e, "could not delete a finished upload's object");
+    }
+    bucket_upload::Entity::delete_by_id(id)
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Cancels the user's upload `row` and deletes what arrived.
+pub(super) async fn cancel(state: &AppState, row: Row) -> Result<(), UploadError> {
+    let bucket = bucket_of(state, row.library_id).await?;
+    discard(state, &bucket, &row).await?;
+    tracing::info!(upload = %row.id, user = row.user_id, "upload into a bucket cancelled");
+    Ok(())
+}
+
+/// The user's unfinished uploads into buckets.
+pub(super) async fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, DbErr> {
+    Ok(bucket_upload::Entity::find()
+        .filter(C::UserId.eq(user_id))
+        .all(&state.db)
+        .await?
+        .iter()
+        .map(|row| {
+            let m = manifest(row);
+            PendingUpload {
+                upload_id: row.id.clone(),
+                library_id: m.library_id,
+                filename: m.filename,
+                size: m.size,
+                last_modified: m.last_modified,
+                offset: m.offset,
+                chunk_nr: m.chunk_nr,
+                updated: m.updated,
+            }
+        })
+        .collect())
+}
+
+/// Removes the uploads into buckets untouched since `cutoff` (unix seconds); returns how
+/// many. One whose bucket cannot be reached stays for the next sweep.
+pub(super) async fn sweep(state: &AppState, cutoff: i64) -> Result<usize, UploadError> {
+    let stale = bucket_upload::Entity::find()
+        .filter(C::Updated.lt(cutoff))
+        .all(&state.db)
+        .await?;
+    let mut removed = 0;
+    for row in stale {
+        let bucket = match bucket_of(state, row.library_id).await {
+            Ok(bucket) => bucket,
+            // Its library is gone (and with it, the library's objects).
+            Err(UploadError::UploadNotFound) => {
+                bucket_upload::Entity::delete_by_id(&row.id)
+                    .exec(&state.db)
+                    .await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match discard(state, &bucket, &row).await {
+            Ok(()) => {
+                removed += 1;
+                tracing::info!(upload = %row.id, "removed an abandoned upload from its bucket");
+            }
+            Err(e) => {
+                tracing::warn!(upload = %row.id, error = %e, "could not remove an abandoned upload; the next sweep tries again")
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes the unfinished uploads into `library` (being removed); returns how many.
+pub(super) async fn discard_library(
+    state: &AppState,
+    library: &library::Model,
+) -> Result<usize, UploadError> {
+    let Store::Bucket(bucket) = crate::storage::of(state, library)? else {
+        return Ok(0);
+    };
+    let rows = bucket_upload::Entity::find()
+        .filter(C::LibraryId.eq(library.id))
+        .all(&state.db)
+        .await?;
+    for row in &rows {
+        discard(state, &bucket, row).await?;
+    }
+    Ok(rows.len())
+}
