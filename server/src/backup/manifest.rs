@@ -23,6 +23,21 @@ pub struct Manifest {
     pub config: Option<String>,
     pub libraries: Vec<LibraryEntry>,
     pub files: Vec<FileEntry>,
+    /// The objects of the libraries kept in buckets, as their stores listed them: not copied
+    /// (keeping them is the store's job), recorded so that a restore can say whether the
+    /// bucket still holds them unchanged.
+    #[serde(default)]
+    pub objects: Vec<ObjectEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectEntry {
+    pub library_id: i32,
+    /// Inside the library, `/`-separated.
+    pub key: String,
+    pub size: u64,
+    /// The store's checksum of the object (its S3 ETag).
+    pub etag: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

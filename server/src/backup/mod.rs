@@ -82,15 +82,29 @@ pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow
         files: &previous_files,
     };
     let mut entries = Vec::new();
+    let mut objects = Vec::new();
+    let buckets = backend::storage::Buckets::default();
     for lib in &libraries {
         let folder = format!("libraries/{}", lib.id);
         let path = PathBuf::from(&lib.path);
         if domain::storage::is_bucket(&lib.path) {
-            // Copying a bucket is the object store's job (its replication or its own backup).
+            // Copying a bucket is the object store's job (its replication or its own backup):
+            // the backup records what it holds.
+            let listed = record_objects(config, &buckets, lib)
+                .await
+                .with_context(|| {
+                    format!(
+                        "listing the objects of library \"{}\" ({})",
+                        lib.name, lib.path
+                    )
+                })?;
             eprintln!(
-                "note: library \"{}\" is kept in the bucket {}; its objects are not copied into the backup",
-                lib.name, lib.path
+                "note: library \"{}\" is kept in the bucket {}: its {} object(s) are recorded with their checksums, not copied",
+                lib.name,
+                lib.path,
+                listed.len()
             );
+            objects.extend(listed);
         } else if path.is_dir() {
             copy_tree(&path, &work, &folder, &reuse, &mut files, &mut totals)?;
         } else {
@@ -131,6 +145,7 @@ pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow
         config: config_copy,
         libraries: entries,
         files,
+        objects,
     };
     let mut out = std::fs::File::create(work.join(MANIFEST))?;
     out.write_all(serde_json::to_string_pretty(&manifest)?.as_bytes())?;
@@ -153,6 +168,27 @@ pub async fn backup(settings: &Settings, to: &Path, keep: Option<u32>) -> anyhow
         totals.linked,
     );
     Ok(done)
+}
+
+/// The objects of a library in a bucket, with the store's checksums.
+async fn record_objects(
+    config: &backend::Config,
+    buckets: &backend::storage::Buckets,
+    lib: &library::Model,
+) -> anyhow::Result<Vec<manifest::ObjectEntry>> {
+    let location = domain::storage::BucketLocation::parse(&lib.path)?;
+    let bucket = backend::storage::open_bucket(config, buckets, location)?;
+    Ok(bucket
+        .objects()
+        .await?
+        .into_iter()
+        .map(|o| manifest::ObjectEntry {
+            library_id: lib.id,
+            key: o.key,
+            size: o.size,
+            etag: o.etag,
+        })
+        .collect())
 }
 
 async fn snapshot_database(

@@ -37,9 +37,11 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
     // Refuse before touching anything: nothing that exists is ever overwritten.
     let url = &config.database_url;
     ensure_empty_database(url).await?;
+    // Libraries in buckets stay where they are: only folders move.
     let moves: Vec<(i32, PathBuf)> = manifest
         .libraries
         .iter()
+        .filter(|lib| !domain::storage::is_bucket(&lib.path.to_string_lossy()))
         .map(|lib| {
             (
                 lib.id,
@@ -131,7 +133,72 @@ pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
         config.data_dir.display(),
         folder.display()
     );
+    check_objects(config, &manifest).await;
     Ok(())
+}
+
+/// Says whether the buckets still hold the objects the backup recorded, unchanged (same size
+/// and checksum). Only said: the objects are the stores' to keep.
+async fn check_objects(config: &backend::Config, manifest: &Manifest) {
+    let buckets = backend::storage::Buckets::default();
+    for lib in &manifest.libraries {
+        let recorded: Vec<_> = manifest
+            .objects
+            .iter()
+            .filter(|o| o.library_id == lib.id)
+            .collect();
+        let path = lib.path.to_string_lossy();
+        if recorded.is_empty() || !domain::storage::is_bucket(&path) {
+            continue;
+        }
+        let opened = domain::storage::BucketLocation::parse(&path)
+            .map_err(backend::storage::StorageError::from)
+            .and_then(|l| backend::storage::open_bucket(config, &buckets, l));
+        let bucket = match opened {
+            Ok(bucket) => bucket,
+            Err(e) => {
+                println!(
+                    "Could not check the objects of library \"{}\" ({path}): {e}",
+                    lib.name
+                );
+                continue;
+            }
+        };
+        match differences(&bucket, &recorded).await {
+            Ok(differ) if differ.is_empty() => println!(
+                "Library \"{}\" ({path}): its bucket holds the {} object(s) the backup recorded, unchanged.",
+                lib.name,
+                recorded.len()
+            ),
+            Ok(differ) => println!(
+                "Library \"{}\" ({path}): {} of the {} object(s) the backup recorded are missing or changed in the bucket: {}",
+                lib.name,
+                differ.len(),
+                recorded.len(),
+                differ.join(", ")
+            ),
+            Err(e) => println!(
+                "Could not check the objects of library \"{}\" ({path}): {e}",
+                lib.name
+            ),
+        }
+    }
+}
+
+/// The recorded objects the bucket no longer holds as they were, each with what became of it.
+async fn differences(
+    bucket: &backend::storage::Bucket,
+    recorded: &[&manifest::ObjectEntry],
+) -> Result<Vec<String>, backend::storage::StorageError> {
+    let mut differ = Vec::new();
+    for object in recorded {
+        match bucket.stat(&object.key).await? {
+            Some(now) if now.size == object.size && now.etag == object.etag => {}
+            Some(_) => differ.push(format!("{} (changed)", object.key)),
+            None => differ.push(format!("{} (missing)", object.key)),
+        }
+    }
+    Ok(differ)
 }
 
 /// Where a backed-up file goes: into its library's (possibly moved) folder, or the data dir.

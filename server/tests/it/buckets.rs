@@ -425,3 +425,105 @@ async fn bucket_files_are_analysed_and_play_through_sessions_with_their_subtitle
         vtt.text
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_records_the_bucket_objects_and_a_restore_says_which_are_gone() {
+    use crate::cli::OTT;
+    use std::process::Command;
+    let Some(weed) = SeaweedFs::start("kept") else {
+        return;
+    };
+    let srv = server(&weed, false).await;
+    let m = admin_library(&srv, &format!("s3://home/{}/lib", weed.bucket)).await;
+    let mut files = Vec::new();
+    for (seed, imdb) in [(5, MATRIX), (6, "tt0113277")] {
+        let data = movie_bytes(seed)[..700_000].to_vec();
+        let done =
+            crate::uploads::upload(&srv, &m, &format!("{imdb}.mp4"), &data, imdb, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        files.push((
+            done.body["movieFileId"].as_i64().unwrap(),
+            done.body["path"].as_str().unwrap().to_owned(),
+        ));
+    }
+    // The CLI reads the store's keys from a config file, as a real server's backup job would.
+    let config = srv.dir.path().join("ott.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[object_stores.home]\nendpoint = {:?}\nregion = \"us-east-1\"\naccess_key_id = {:?}\nsecret_access_key = {:?}\n",
+            weed.endpoint, weed.access_key_id, weed.secret_access_key
+        ),
+    )
+    .unwrap();
+    let run = |data: &std::path::Path, url: &str, args: &[&str]| {
+        let out = Command::new(OTT)
+            .args(["--data-dir", data.to_str().unwrap(), "--database-url", url])
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{said}");
+        said
+    };
+    let backups = TempDir::new().unwrap();
+    let url = srv.state.config.database_url.clone();
+    let said = run(
+        srv.dir.path(),
+        &url,
+        &["backup", "--to", backups.path().to_str().unwrap()],
+    );
+    assert!(said.contains("2 object(s) are recorded"), "{said}");
+    let folder = std::fs::read_dir(backups.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).unwrap())
+            .unwrap();
+    let objects = manifest["objects"].as_array().unwrap();
+    let mut keys: Vec<&str> = objects.iter().map(|o| o["key"].as_str().unwrap()).collect();
+    keys.sort();
+    let mut expected: Vec<&str> = files.iter().map(|(_, path)| path.as_str()).collect();
+    expected.sort();
+    assert_eq!(keys, expected, "every file's object, and nothing else");
+    for o in objects {
+        assert_eq!(o["size"], 700_000);
+        assert!(!o["etag"].as_str().unwrap().is_empty(), "{o}");
+    }
+
+    // One version is deleted after the backup: a restore elsewhere says which object is gone.
+    let deleted = srv
+        .call(
+            Method::DELETE,
+            &format!("/api/files/{}", files[0].0),
+            &m.who,
+            None,
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text);
+    let elsewhere = TempDir::new().unwrap();
+    let fresh = backend::config::default_database_url(elsewhere.path());
+    let said = run(
+        elsewhere.path(),
+        &fresh,
+        &["restore", "--from", folder.to_str().unwrap()],
+    );
+    assert!(
+        said.contains("1 of the 2 object(s) the backup recorded are missing or changed")
+            && said.contains(&format!("{} (missing)", files[0].1)),
+        "{said}"
+    );
+    assert!(
+        !elsewhere.path().join("s3:").exists(),
+        "a bucket library is not made a folder by the restore"
+    );
+}
