@@ -66,6 +66,7 @@ fn Figures(
         libraries: vec![],
         warning: None,
     });
+    let any_bucket = storage.libraries.iter().any(|l| l.bucket.is_some());
     let traffic = report.traffic;
     let activity = report.activity.unwrap_or_default();
     // The administrator sees the server processes; one alone says nothing worth a table.
@@ -77,16 +78,23 @@ fn Figures(
             {storage.filesystems.iter().map(|fs| view! { <Gauge fs=fs.clone() /> }).collect_view()}
         </div>
         <table class="library-sizes">
-            <thead><tr><th scope="col">"Library"</th><th scope="col">"Movies"</th><th scope="col">"Files"</th><th scope="col">"Size"</th><th scope="col">"In its bucket"</th></tr></thead>
+            <thead><tr>
+                <th scope="col">"Library"</th><th scope="col">"Movies"</th><th scope="col">"Files"</th><th scope="col">"Size"</th>
+                {any_bucket.then(|| view! { <th scope="col">"In its bucket"</th> })}
+            </tr></thead>
             <tbody>
                 {storage.libraries.iter().map(|l| {
-                    let bucket = match &l.bucket {
+                    // What the store holds, for libraries in buckets (a column only they need).
+                    let bucket = any_bucket.then(|| match &l.bucket {
                         None => "—".to_owned(),
                         Some(b) if !b.reachable => "cannot be reached".to_owned(),
                         Some(b) => format!("{} in {} object(s)", format::size(b.bytes), b.objects),
-                    };
+                    });
                     view! {
-                        <tr><td>{l.name.clone()}</td><td>{l.movies}</td><td>{l.files}</td><td>{format::size(l.bytes)}</td><td>{bucket}</td></tr>
+                        <tr>
+                            <td>{l.name.clone()}</td><td>{l.movies}</td><td>{l.files}</td><td>{format::size(l.bytes)}</td>
+                            {bucket.map(|b| view! { <td>{b}</td> })}
+                        </tr>
                     }
                 }).collect_view()}
             </tbody>

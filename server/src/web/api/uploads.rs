@@ -133,6 +133,7 @@ pub enum PostAnswer {
         (status = PAYLOAD_TOO_LARGE, description = "`chunk_too_large`; init: `file_too_large`, `subtitle_too_large`", body = ErrorBody),
         (status = TOO_MANY_REQUESTS, description = "init: `too_many_open_uploads` (with `max`)", body = ErrorBody),
         (status = INSUFFICIENT_STORAGE, description = "`insufficient_storage`: the disk has no room (nothing of a chunk was kept); init: also `quota_exceeded`", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "`storage_unavailable` (with `Retry-After`): a library in a bucket whose store cannot be reached; nothing is lost, send the same request again", body = ErrorBody),
     ))]
 pub async fn post(
     State(state): State<AppState>,
