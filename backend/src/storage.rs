@@ -4,7 +4,7 @@
 //! filesystem code that was there before.
 //!
 //! What works on a bucket library so far: uploads go straight into the bucket as the parts of
-//! a multipart upload that any instance can continue (`uploads::remote`), its files stream
+//! a multipart upload that any instance can continue (`uploads::in_bucket`), its files stream
 //! with HTTP ranges (through this server, or by a redirect to a signed link), ffprobe and
 //! ffmpeg read them through signed links ([`media_input`]), its subtitle files are listed and
 //! served, and deleting a version deletes the object. A bucket that cannot be reached gives
@@ -218,7 +218,26 @@ impl Bucket {
         &self,
         request: impl Future<Output = object_store::Result<T>>,
     ) -> Result<T, StorageError> {
-        match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
+        self.bounded_by(REQUEST_TIMEOUT, request).await
+    }
+
+    /// Runs a request that sends `bytes`: [`REQUEST_TIMEOUT`] and a second per MiB, so that a
+    /// slow link to the store still gets a large part through.
+    async fn sending<T>(
+        &self,
+        bytes: u64,
+        request: impl Future<Output = object_store::Result<T>>,
+    ) -> Result<T, StorageError> {
+        let time = REQUEST_TIMEOUT + Duration::from_secs(bytes / (1024 * 1024));
+        self.bounded_by(time, request).await
+    }
+
+    async fn bounded_by<T>(
+        &self,
+        time: Duration,
+        request: impl Future<Output = object_store::Result<T>>,
+    ) -> Result<T, StorageError> {
+        match tokio::time::timeout(time, request).await {
             Ok(answer) => answer.map_err(|e| self.error(e)),
             Err(_) => {
                 tracing::warn!(bucket = %self.location, "the bucket did not answer in time");
@@ -312,7 +331,8 @@ impl Bucket {
     /// Writes object `key` whole (small objects).
     pub async fn put(&self, key: &str, bytes: Vec<Bytes>) -> Result<(), StorageError> {
         let payload: PutPayload = bytes.into_iter().collect();
-        self.bounded(self.s3.put(&self.key(key), payload))
+        let len = payload.content_length() as u64;
+        self.sending(len, self.s3.put(&self.key(key), payload))
             .await
             .map(drop)
     }
@@ -352,7 +372,10 @@ impl Bucket {
         let mut at = 0;
         while at < size {
             let end = (at + PART).min(size);
-            let read = match self.bounded(self.s3.get_range(from, at..end)).await {
+            let read = match self
+                .sending(end - at, self.s3.get_range(from, at..end))
+                .await
+            {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     let _ = writer.abort().await;
@@ -384,9 +407,10 @@ impl Bucket {
         bytes: Vec<Bytes>,
     ) -> Result<String, StorageError> {
         let payload: PutPayload = bytes.into_iter().collect();
+        let len = payload.content_length() as u64;
         let id = id.to_owned();
         let part = self
-            .bounded(self.s3.put_part(&self.key(key), &id, index, payload))
+            .sending(len, self.s3.put_part(&self.key(key), &id, index, payload))
             .await?;
         Ok(part.content_id)
     }

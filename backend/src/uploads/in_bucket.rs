@@ -348,8 +348,16 @@ pub(super) async fn end(
         });
     }
     if !hold_for_ending(state, &row.id).await? {
-        return Err(UploadError::Busy);
+        // Another `end` holds it, or finished it a moment ago.
+        return Err(match find(state, &row.id).await? {
+            Some(_) => UploadError::Busy,
+            None => UploadError::UploadNotFound,
+        });
     }
+    // As it stands now that this `end` holds it (an earlier one may have joined the parts).
+    let row = find(state, &row.id)
+        .await?
+        .ok_or(UploadError::UploadNotFound)?;
     let finished = join_and_finish(state, &row, &m, req).await;
     if finished.is_err() {
         // Let a retry (here or on another instance) have it.
@@ -468,19 +476,7 @@ pub(super) async fn pending(state: &AppState, user_id: i32) -> Result<Vec<Pendin
         .all(&state.db)
         .await?
         .iter()
-        .map(|row| {
-            let m = manifest(row);
-            PendingUpload {
-                upload_id: row.id.clone(),
-                library_id: m.library_id,
-                filename: m.filename,
-                size: m.size,
-                last_modified: m.last_modified,
-                offset: m.offset,
-                chunk_nr: m.chunk_nr,
-                updated: m.updated,
-            }
-        })
+        .map(|row| super::unfinished::pending_upload(row.id.clone(), manifest(row)))
         .collect())
 }
 

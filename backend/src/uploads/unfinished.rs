@@ -5,6 +5,7 @@ use super::{UploadError, in_bucket, now};
 use crate::AppState;
 use crate::entities::library;
 use domain::api::PendingUpload;
+use domain::upload::Manifest;
 
 /// The user's unfinished uploads (staged here, and into buckets), most recently active first.
 pub async fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload>, UploadError> {
@@ -20,20 +21,25 @@ pub async fn pending(state: &AppState, user_id: i32) -> Result<Vec<PendingUpload
             Some(live) => (id, live.ahead()),
             None => (id, m),
         })
-        .map(|(upload_id, m)| PendingUpload {
-            upload_id,
-            library_id: m.library_id,
-            filename: m.filename,
-            size: m.size,
-            last_modified: m.last_modified,
-            offset: m.offset,
-            chunk_nr: m.chunk_nr,
-            updated: m.updated,
-        })
+        .map(|(upload_id, m)| pending_upload(upload_id, m))
         .collect();
     out.extend(in_bucket::pending(state, user_id).await?);
     out.sort_by_key(|u| std::cmp::Reverse(u.updated));
     Ok(out)
+}
+
+/// How the list of unfinished uploads shows one.
+pub(super) fn pending_upload(upload_id: String, m: Manifest) -> PendingUpload {
+    PendingUpload {
+        upload_id,
+        library_id: m.library_id,
+        filename: m.filename,
+        size: m.size,
+        last_modified: m.last_modified,
+        offset: m.offset,
+        chunk_nr: m.chunk_nr,
+        updated: m.updated,
+    }
 }
 
 /// Cancels an unfinished upload of the user and deletes what arrived.

@@ -72,6 +72,19 @@ async fn admin_library(srv: &TestServer, location: &str) -> Member {
     }
 }
 
+/// A SeaweedFS with `bucket`, a server using it, and the administrator's library at
+/// `s3://home/<bucket><prefix>`; `None` where SeaweedFS is not available (outside CI).
+async fn with_library(
+    bucket: &str,
+    redirect_streams: bool,
+    prefix: &str,
+) -> Option<(SeaweedFs, TestServer, Member)> {
+    let weed = SeaweedFs::start(bucket)?;
+    let srv = server(&weed, redirect_streams).await;
+    let m = admin_library(&srv, &format!("s3://home/{}{prefix}", weed.bucket)).await;
+    Some((weed, srv, m))
+}
+
 /// Sends every chunk of `data`; returns the upload id, ready for `end`.
 async fn send_all(srv: &TestServer, m: &Member, name: &str, data: &[u8]) -> String {
     let started = init(srv, m, name, data.len(), 1_700_000_000_000).await;
@@ -310,11 +323,9 @@ async fn bucket_libraries_keep_uploads_as_objects_and_stream_them_with_ranges() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
-    let Some(weed) = SeaweedFs::start("films") else {
+    let Some((weed, srv, m)) = with_library("films", true, "").await else {
         return;
     };
-    let srv = server(&weed, true).await;
-    let m = admin_library(&srv, &format!("s3://home/{}", weed.bucket)).await;
     let admin = m.who.clone();
     // One chunk, one (last, short) part.
     let data = movie_bytes(3)[..1_000_000].to_vec();
@@ -368,11 +379,9 @@ async fn stores_that_serve_players_get_them_redirected_to_a_signed_link() {
 async fn bucket_files_are_analysed_and_play_through_sessions_with_their_subtitles() {
     use crate::clips::{self, Clip};
     use crate::hls::{CHROMIUM, codec_of, fetch, ffprobe, playback, segment_lengths};
-    let Some(weed) = SeaweedFs::start("clips") else {
+    let Some((_weed, srv, m)) = with_library("clips", false, "/clips").await else {
         return;
     };
-    let srv = server(&weed, false).await;
-    let m = admin_library(&srv, &format!("s3://home/{}/clips", weed.bucket)).await;
     let admin = m.who.clone();
     let clip = Clip::MkvTwoAudioSrt;
     let done = crate::uploads::upload(
@@ -430,11 +439,9 @@ async fn bucket_files_are_analysed_and_play_through_sessions_with_their_subtitle
 async fn a_backup_records_the_bucket_objects_and_a_restore_says_which_are_gone() {
     use crate::cli::OTT;
     use std::process::Command;
-    let Some(weed) = SeaweedFs::start("kept") else {
+    let Some((weed, srv, m)) = with_library("kept", false, "/lib").await else {
         return;
     };
-    let srv = server(&weed, false).await;
-    let m = admin_library(&srv, &format!("s3://home/{}/lib", weed.bucket)).await;
     let mut files = Vec::new();
     for (seed, imdb) in [(5, MATRIX), (6, "tt0113277")] {
         let data = movie_bytes(seed)[..700_000].to_vec();
