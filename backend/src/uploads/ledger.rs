@@ -102,8 +102,9 @@ impl Disk {
     }
 }
 
-/// The disks an upload into the library at `library_path` writes to (one when staging and
-/// the library share a filesystem), with what `others` are promised on each.
+/// The disks an upload into the library folder `library_path` writes to (one when staging
+/// and the library share a filesystem), with what `others` are promised on each. (Uploads
+/// into buckets fill no disk of ours: their store keeps its own limits.)
 pub(super) async fn disks(
     state: &AppState,
     library_path: &str,
@@ -111,17 +112,14 @@ pub(super) async fn disks(
 ) -> Result<Vec<Disk>, UploadError> {
     let staging = state.uploads.staging.root();
     let staging_dev = space::device(staging)?;
-    // Every upload is staged first: what it has still to receive lands on the staging disk.
+    // Uploads into folders are staged first: what they have still to receive lands on the
+    // staging disk.
     let others: Vec<&Open> = others.iter().filter(|o| o.staged).collect();
     let mut disks = vec![Disk {
         free: space::available(staging)?,
         promised: others.iter().map(|o| o.remaining()).sum(),
         staging: true,
     }];
-    // A bucket has no disk of ours to fill: its store keeps its own limits.
-    if domain::storage::is_bucket(library_path) {
-        return Ok(disks);
-    }
     let library = Path::new(library_path);
     let library_dev = space::device(library)?;
     if library_dev != staging_dev {
