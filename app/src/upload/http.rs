@@ -78,12 +78,19 @@ pub async fn check(library: i32, files: &[FileDescription]) -> Result<Vec<FileSt
     .await
 }
 
-pub async fn init(library: i32, file: &FileDescription) -> Result<UploadState, Failure> {
+/// `imdb_id`: the movie the user confirmed (an upload into a bucket library then goes
+/// straight to its place instead of being copied there at the end).
+pub async fn init(
+    library: i32,
+    file: &FileDescription,
+    imdb_id: &str,
+) -> Result<UploadState, Failure> {
     let url = format!(
-        "/api/upload?type=init&library={library}&filename={}&size={}&lastModified={}",
+        "/api/upload?type=init&library={library}&filename={}&size={}&lastModified={}&imdbId={}",
         encode(&file.filename),
         file.size,
-        file.last_modified
+        file.last_modified,
+        encode(imdb_id)
     );
     // POST: a request that changes state (GET init is kept for old clients, behind a header).
     call("POST", &url, None, None).await

@@ -197,7 +197,7 @@ impl Queue {
         let library = self.library;
         leptos::task::spawn_local(async move {
             // `init` names the upload (it is derived from the file), then it is dropped.
-            if let Ok(state) = http::init(library, &item.file).await {
+            if let Ok(state) = http::init(library, &item.file, &item.imdb_id).await {
                 let _ = http::cancel(&state.upload_id).await;
             }
         });
@@ -315,7 +315,9 @@ impl Queue {
                 break None;
             }
             match driver.next() {
-                Action::Init => driver.initialised(http::init(self.library, &item.file).await),
+                Action::Init => {
+                    driver.initialised(http::init(self.library, &item.file, &item.imdb_id).await)
+                }
                 Action::Chunk(plan) => {
                     let Some(signal) = controller.as_ref().map(|c| c.signal()) else {
                         break Some(Outcome::Failed("This browser cannot upload.".into()));

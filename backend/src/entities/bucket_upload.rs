@@ -33,6 +33,10 @@ pub struct Model {
     pub joined: bool,
     /// Seconds since 1970 until which an `end` in progress holds the upload.
     pub ending_until: Option<i64>,
+    /// The movie the client named at `init`: the first chunk then aims the parts at the
+    /// file's place in the library (`object_key`), so that `end` need not copy the object.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub imdb_hint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

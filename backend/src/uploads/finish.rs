@@ -13,7 +13,7 @@ use chrono::Utc;
 use domain::ImdbId;
 use domain::api::{MovieFileInfo, UploadFinished};
 use domain::naming::first_free;
-use domain::upload::{self as rules, EndMode, FileKind, Manifest};
+use domain::upload::{self as rules, EndMode, FileKind, Manifest, target};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::io;
@@ -115,12 +115,12 @@ impl Arrived {
         })
     }
 
-    /// Removes what is left of the upload once its file is in the library.
-    async fn discard(&self, state: &AppState) -> Result<(), UploadError> {
+    /// Removes what is left of the upload once its file is in the library at `placed`.
+    async fn discard(&self, state: &AppState, placed: &Placed) -> Result<(), UploadError> {
         match self {
             Arrived::Staged { id, .. } => Ok(state.uploads.discard(id)?),
-            Arrived::Object { bucket, id, .. } => {
-                in_bucket::discard_finished(state, bucket, id).await
+            Arrived::Object { bucket, key, id } => {
+                in_bucket::discard_finished(state, bucket, id, key, &placed.relative).await
             }
         }
     }
@@ -167,9 +167,16 @@ pub(super) async fn finish(
     };
     let folder_wanted = label.clone().unwrap_or_else(|| "srt".to_owned());
     let stored_name = rules::stored_name(kind, &manifest.filename);
+    // Folders that uploads still receiving their parts are aimed at are taken too.
+    let reserved = match &arrived {
+        Arrived::Object { id, .. } => {
+            in_bucket::reserved(state, library.id, req.imdb_id.as_str(), id).await?
+        }
+        Arrived::Staged { .. } => Vec::new(),
+    };
     let placed = place(
-        &store,
         &arrived,
+        reserved,
         manifest.size,
         &req.imdb_id,
         kind,
@@ -206,7 +213,7 @@ pub(super) async fn finish(
 
     // From here the upload is done: its file and rows exist. Clean-up failures are logged,
     // never reported as a failed upload.
-    arrived.discard(state).await?;
+    arrived.discard(state, &placed).await?;
     let mut path = placed.relative.clone();
     if req.mode == EndMode::Replace && kind == FileKind::Video {
         let replaced = match &store {
@@ -287,6 +294,8 @@ impl Placed {
                         .and_then(|()| std::fs::remove_dir(dir.parent().unwrap_or(dir)));
                 }
             }
+            // Joined at its place: it stays there, where the upload's row says.
+            Arrived::Object { key, .. } if *key == self.relative => {}
             Arrived::Object { bucket, .. } => {
                 if let Err(e) = bucket.delete(&self.relative).await {
                     tracing::error!(error = %e, key = %self.relative, "could not delete an object after a database error");
@@ -297,22 +306,34 @@ impl Placed {
 }
 
 /// Puts the upload into the library at `<imdb id>/<folder>/<name>`: for a video the first
-/// free folder named like `folder` (`1080p`, `1080p-2`, ...), and a free name inside it. A
-/// staged file is moved; an upload's object is copied by the store, and stays until the
+/// free folder named like `folder` (`1080p`, `1080p-2`, ...; not one of `reserved`), and a
+/// free name inside it. A
+/// staged file is moved; an upload's object stays where it was joined when that is such a
+/// place (`domain::upload::target`), else the store copies it, and it stays until the
 /// upload is recorded.
 async fn place(
-    store: &Store,
     arrived: &Arrived,
+    reserved: Vec<String>,
     size: u64,
     imdb_id: &ImdbId,
     kind: FileKind,
     folder: &str,
     name: &str,
 ) -> Result<Placed, UploadError> {
+    if let (Arrived::Object { key, .. }, FileKind::Video) = (arrived, kind)
+        && let Some((folder, name)) = target::fits(key, imdb_id.as_str(), folder, name)
+    {
+        return Ok(Placed::new(imdb_id, folder, name));
+    }
+    let store = arrived.store();
     let untaken =
         |wanted: &str, taken: Vec<String>| first_free(wanted, |c| taken.iter().any(|t| t == c));
     let folder = match kind {
-        FileKind::Video => untaken(folder, store.names(imdb_id.as_str()).await?),
+        FileKind::Video => {
+            let mut taken = store.names(imdb_id.as_str()).await?;
+            taken.extend(reserved);
+            untaken(folder, taken)
+        }
         FileKind::Subtitle => folder.to_owned(),
     };
     let name = untaken(name, store.names(&format!("{imdb_id}/{folder}")).await?);

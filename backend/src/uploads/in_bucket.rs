@@ -7,8 +7,11 @@
 //! record is conditional on the state the chunk was judged against, so two instances that
 //! get the same chunk (a client's retry) record it once and the other answers from the
 //! record. Chunks smaller than a part are held as small objects until enough follows
-//! (`domain::upload::parts`). At `end` the parts are joined into a temporary object, which
-//! ffprobe reads through a signed link and the store copies to its place in the library.
+//! (`domain::upload::parts`). At `end` the parts are joined into one object, which ffprobe
+//! reads through a signed link. That object is the file's place in the library when the
+//! client named the movie at `init` (the first chunk shows the frame size, which names the
+//! folder: `domain::upload::target`); otherwise it is a temporary object, which the store
+//! copies into place.
 
 use super::chunk::Tally;
 use super::finish::{Arrived, EndRequest};
@@ -18,9 +21,11 @@ use crate::access::{self, Need};
 use crate::entities::{bucket_upload, library};
 use crate::storage::{Bucket, StorageError, Store};
 use bytes::Bytes;
+use domain::ImdbId;
 use domain::api::{ChunkAccepted, FileDescription, PendingUpload, UploadFinished, UploadState};
+use domain::naming::first_free;
 use domain::upload::parts::{self, Parts, Placement};
-use domain::upload::{ChunkDecision, Manifest};
+use domain::upload::{self as rules, ChunkDecision, FileKind, Manifest, target};
 use futures::{Stream, StreamExt};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -71,6 +76,13 @@ fn object_key(id: &str, filename: &str) -> String {
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     format!("{}/upload.{extension}", folder(id))
+}
+
+/// Whether the upload's parts go to the file's place in the library (not a temporary object
+/// in the uploads folder).
+fn is_aimed(row: &Row) -> bool {
+    !row.object_key
+        .starts_with(&format!("{}/", crate::storage::UPLOADS_FOLDER))
 }
 
 /// A held chunk's object.
@@ -128,6 +140,7 @@ pub(super) async fn init(
     library_id: i32,
     id: String,
     file: FileDescription,
+    movie: Option<ImdbId>,
 ) -> Result<UploadState, UploadError> {
     if let Some(row) = find(state, &id).await? {
         return Ok(answer(state, &row));
@@ -156,6 +169,10 @@ pub(super) async fn init(
         held: Set("[]".into()),
         joined: Set(false),
         ending_until: Set(None),
+        // Only a video has a place that its first chunk can tell.
+        imdb_hint: Set(movie
+            .filter(|_| rules::check_filename(&file.filename) == Ok(FileKind::Video))
+            .map(|m| m.as_str().to_owned())),
     };
     match row.insert(&state.db).await {
         Ok(row) => {
@@ -192,8 +209,15 @@ where
         ChunkDecision::OutOfOrder => return Err(out_of_order(&m)),
         ChunkDecision::Append => {}
     }
+    let started = std::time::Instant::now();
     let bytes = gather(body, len, req.sha256.as_deref()).await?;
+    let gathered = started.elapsed();
     let bucket = bucket_of(state, row.library_id).await?;
+    let row = if m.offset == 0 && row.imdb_hint.is_some() && !is_aimed(&row) {
+        aim(state, &bucket, row, &bytes).await
+    } else {
+        row
+    };
     let mut parts = parts_of(&row)?;
     let held = parts.held.clone();
     let completes = m.offset + len == m.size;
@@ -215,9 +239,12 @@ where
             _ => Err(e.into()),
         };
     }
+    let stored_at = started.elapsed();
     let mut next = m.clone();
     next.accept(len, now());
-    if !record(state, &row, &next, &parts).await? {
+    let recorded_ok = record(state, &row, &next, &parts).await?;
+    tracing::debug!(upload = %row.id, len, received_ms = gathered.as_millis() as u64, stored_ms = (stored_at - gathered).as_millis() as u64, recorded_ms = (started.elapsed() - stored_at).as_millis() as u64, "chunk of an upload into a bucket");
+    if !recorded_ok {
         // Another request moved the upload on meanwhile: answer from its record.
         return match recorded(state, req, len).await? {
             (stands, ChunkDecision::Repeat) => Ok(accepted(&stands)),
@@ -233,6 +260,110 @@ where
         }
     }
     Ok(accepted(&next))
+}
+
+/// Aims the parts of an upload that named its movie at the file's place in the library:
+/// `<imdb id>/<frame size of the first chunk>/movie.<ext>`, in a folder that neither the
+/// bucket nor another unfinished upload holds. Answers the row as it stands then; when it
+/// cannot aim (the store or the database failed, another request got there first), the
+/// upload goes on as it was.
+async fn aim(state: &AppState, bucket: &Bucket, row: Row, first: &[Bytes]) -> Row {
+    match try_aim(state, bucket, &row, first).await {
+        Ok(Some(aimed)) => aimed,
+        Ok(None) => find(state, &row.id).await.ok().flatten().unwrap_or(row),
+        Err(e) => {
+            tracing::warn!(upload = %row.id, error = %e, "could not aim the upload at its place in the library; it is copied there at the end");
+            row
+        }
+    }
+}
+
+async fn try_aim(
+    state: &AppState,
+    bucket: &Bucket,
+    row: &Row,
+    first: &[Bytes],
+) -> Result<Option<Row>, UploadError> {
+    let Some(imdb) = &row.imdb_hint else {
+        return Ok(None);
+    };
+    let label = first_chunk_label(&row.id, first).await;
+    let mut taken = bucket.names(imdb).await?;
+    taken.extend(reserved(state, row.library_id, imdb, &row.id).await?);
+    let folder = first_free(&label, |c| taken.iter().any(|t| t == c));
+    let name = rules::stored_name(FileKind::Video, &row.filename);
+    let key = target::key(imdb, &folder, &name);
+    let multipart_id = bucket.start_parts(&key).await?;
+    // Only while nothing has arrived, and never two uploads at one object (a unique index).
+    let switched = bucket_upload::Entity::update_many()
+        .col_expr(C::ObjectKey, Expr::value(key.clone()))
+        .col_expr(C::MultipartId, Expr::value(multipart_id.clone()))
+        .filter(C::Id.eq(&row.id))
+        .filter(C::Received.eq(0))
+        .filter(C::ChunkNr.eq(0))
+        .filter(C::ObjectKey.eq(&row.object_key))
+        .exec(&state.db)
+        .await;
+    if !matches!(switched, Ok(ref done) if done.rows_affected == 1) {
+        let _ = bucket.abort_parts(&key, &multipart_id).await;
+        return Ok(None);
+    }
+    if let Err(e) = bucket.abort_parts(&row.object_key, &row.multipart_id).await {
+        tracing::warn!(upload = %row.id, error = %e, "could not abandon the upload's temporary object; the bucket's lifecycle rule removes its parts");
+    }
+    tracing::info!(upload = %row.id, key = %key, "upload aimed at its place in the library");
+    Ok(Some(Row {
+        object_key: key,
+        multipart_id,
+        ..row.clone()
+    }))
+}
+
+/// The folders of movie `imdb` in the library that other unfinished uploads (not `id`) are
+/// aimed at: not in the bucket's listing until their parts are joined, yet taken.
+pub(super) async fn reserved(
+    state: &AppState,
+    library_id: i32,
+    imdb: &str,
+    id: &str,
+) -> Result<Vec<String>, DbErr> {
+    Ok(bucket_upload::Entity::find()
+        .filter(C::LibraryId.eq(library_id))
+        .filter(C::ObjectKey.starts_with(format!("{imdb}/")))
+        .filter(C::Id.ne(id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|other| other.object_key.split('/').nth(1).map(str::to_owned))
+        .collect())
+}
+
+/// The frame size label (`1080p`, `unknown`) of a video from its first chunk: enough for
+/// Matroska, WebM, AVI and MP4 files with their index in front. The bytes are probed from a
+/// temporary file, removed at once.
+async fn first_chunk_label(id: &str, first: &[Bytes]) -> String {
+    use tokio::io::AsyncWriteExt;
+    const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+    let path = std::env::temp_dir().join(format!("ott-first-chunk-{id}-{}", rand::random::<u32>()));
+    let written = async {
+        let mut file = tokio::fs::File::create(&path).await?;
+        for bytes in first {
+            file.write_all(bytes).await?;
+        }
+        file.flush().await
+    }
+    .await;
+    let label = match written {
+        Ok(()) => crate::media::probe::probe(&path, PROBE_TIMEOUT)
+            .await
+            .resolution_label(),
+        Err(e) => {
+            tracing::warn!(upload = %id, error = %e, "could not write the first chunk for ffprobe");
+            domain::upload::resolution_label(0, 0)
+        }
+    };
+    let _ = tokio::fs::remove_file(&path).await;
+    label
 }
 
 fn accepted(m: &Manifest) -> ChunkAccepted {
@@ -437,6 +568,9 @@ pub(super) async fn discard(
         bucket
             .abort_parts(&row.object_key, &row.multipart_id)
             .await?;
+    } else if is_aimed(row) && !in_library(state, row).await? {
+        // Joined at its place, but never recorded (an `end` refused it).
+        bucket.delete(&row.object_key).await?;
     }
     bucket.remove_folder(&folder(&row.id)).await?;
     bucket_upload::Entity::delete_by_id(&row.id)
@@ -445,13 +579,34 @@ pub(super) async fn discard(
     Ok(())
 }
 
-/// Removes a finished upload's object and row: its file is in the library now. The object
-/// left behind by a failure is only logged (the library's file is what counts).
+/// Whether a library file's row names the upload's object (an upload finished at its place,
+/// whose own row outlived it): that object is the library's, never an upload's to remove.
+async fn in_library(state: &AppState, row: &Row) -> Result<bool, DbErr> {
+    use crate::entities::movie_file;
+    Ok(movie_file::Entity::find()
+        .filter(movie_file::Column::LibraryId.eq(row.library_id))
+        .filter(movie_file::Column::RelativePath.eq(&row.object_key))
+        .one(&state.db)
+        .await?
+        .is_some())
+}
+
+/// Removes a finished upload's objects and row: its file is in the library now (at `placed`;
+/// the joined object too when that is where it was aimed). What a failure leaves behind is only
+/// logged (the library's file is what counts).
 pub(super) async fn discard_finished(
     state: &AppState,
     bucket: &Bucket,
     id: &str,
+    joined: &str,
+    placed: &str,
 ) -> Result<(), UploadError> {
+    if joined != placed
+        && !joined.starts_with(&format!("{}/", crate::storage::UPLOADS_FOLDER))
+        && let Err(e) = bucket.delete(joined).await
+    {
+        tracing::warn!(upload = %id, key = %joined, error = %e, "could not delete an upload's object after copying it into place");
+    }
     if let Err(e) = bucket.remove_folder(&folder(id)).await {
         tracing::warn!(upload = %id, error = %e, "could not delete a finished upload's object");
     }

@@ -5,6 +5,7 @@ use super::{UploadError, in_bucket, ledger, now, size_modified_hash, upload_id, 
 use crate::entities::{movie, movie_file, uploaded_file};
 use crate::storage::Store;
 use crate::{ApiError, AppState};
+use domain::ImdbId;
 use domain::api::{FileDescription, FileStatus, UploadSpace, UploadState};
 use domain::upload::{self as rules, Manifest, UploadRuleError};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -72,11 +73,14 @@ fn check_description(state: &AppState, file: &FileDescription) -> Result<(), Upl
 }
 
 /// `init`: starts an upload, or answers the state of the unfinished one for the same file.
+/// `movie`, when the client knows it already, lets an upload into a bucket be written straight
+/// to its place (folder libraries need no such hint: their files are moved, not copied).
 pub async fn init(
     state: &AppState,
     user_id: i32,
     library_id: Option<i32>,
     file: FileDescription,
+    movie: Option<ImdbId>,
 ) -> Result<UploadState, UploadError> {
     check_description(state, &file)?;
     let library = upload_library(state, user_id, library_id).await?;
@@ -89,7 +93,7 @@ pub async fn init(
     let service = &state.uploads;
     let id = upload_id(service.secret(&state.db).await?, user_id, library.id, &file);
     if let Store::Bucket(bucket) = crate::storage::of(state, &library)? {
-        return in_bucket::init(state, user_id, bucket, library.id, id, file).await;
+        return in_bucket::init(state, user_id, bucket, library.id, id, file, movie).await;
     }
     let answer = |m: &Manifest| UploadState {
         upload_id: id.clone(),

@@ -7,5 +7,6 @@ pub mod batch;
 pub mod client;
 pub mod parts;
 pub mod protocol;
+pub mod target;
 
 pub use protocol::*;

@@ -88,12 +88,15 @@ impl ApiClient {
         &self,
         library: Option<i32>,
         file: &FileDescription,
+        imdb_id: &str,
     ) -> Result<UploadState, Failure> {
         let mut query = vec![
             ("type", "init".to_owned()),
             ("filename", file.filename.clone()),
             ("size", file.size.to_string()),
             ("lastModified", file.last_modified.to_string()),
+            // Known already: an upload into a bucket library then goes straight to its place.
+            ("imdbId", imdb_id.to_owned()),
         ];
         if let Some(id) = library {
             query.push(("library", id.to_string()));
@@ -113,6 +116,17 @@ impl ApiClient {
         bytes: Vec<u8>,
     ) -> Result<ChunkAccepted, Failure> {
         let sum = hex::encode(Sha256::digest(&bytes));
+        self.chunk_summed(upload_id, plan, bytes, &sum).await
+    }
+
+    /// A chunk whose sha256 (`sum`, hex) the caller computed already.
+    pub async fn chunk_summed(
+        &self,
+        upload_id: &str,
+        plan: ChunkPlan,
+        bytes: Vec<u8>,
+        sum: &str,
+    ) -> Result<ChunkAccepted, Failure> {
         let req = self
             .request(reqwest::Method::POST, "/api/upload")
             .query(&[
@@ -120,7 +134,7 @@ impl ApiClient {
                 ("uploadId", upload_id),
                 ("chunkNr", &plan.chunk_nr.to_string()),
                 ("offset", &plan.offset.to_string()),
-                ("sha256", &sum),
+                ("sha256", sum),
             ])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(bytes);

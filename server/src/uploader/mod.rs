@@ -6,10 +6,9 @@ pub mod identify;
 
 use client::ApiClient;
 use domain::api::FileDescription;
-use domain::upload::client::{Action, Backoff, ChunkPlan, Driver, Outcome as Finished};
+use domain::upload::client::{Action, Backoff, Driver, Outcome as Finished};
 use std::io::SeekFrom;
 use std::path::PathBuf;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// A file to upload.
 #[derive(Clone, Debug)]
@@ -53,23 +52,36 @@ pub async fn upload(
         return failed("which movie is this? Pass --imdb tt…");
     };
     let mut driver = Driver::new(job.file.size, options.chunk_size, options.backoff);
-    let mut file = None;
+    let mut next: Option<Prefetch> = None;
     loop {
         match driver.next() {
             Action::Init => {
-                driver.initialised(api.init(options.library, &job.file).await);
+                driver.initialised(api.init(options.library, &job.file, imdb_id).await);
                 on_progress(driver.stored());
             }
             Action::Chunk(plan) => {
-                let bytes = match read(&mut file, &job.path, plan).await {
-                    Ok(bytes) => bytes,
+                let read = match next.take() {
+                    Some(p) if p.offset == plan.offset && p.len == plan.len => p.bytes().await,
+                    _ => read_and_sum(job.path.clone(), plan.offset, plan.len).await,
+                };
+                let (bytes, sum) = match read {
+                    Ok(read) => read,
                     Err(e) => {
                         driver.unreadable(&e.to_string());
                         continue;
                     }
                 };
+                // The next chunk is read and summed while this one travels.
+                let after = plan.offset + plan.len;
+                if after < job.file.size {
+                    next = Some(Prefetch::start(
+                        job.path.clone(),
+                        after,
+                        plan.len.min(job.file.size - after),
+                    ));
+                }
                 let upload_id = driver.upload_id().unwrap_or_default().to_owned();
-                driver.chunk_sent(api.chunk(&upload_id, plan, bytes).await);
+                driver.chunk_sent(api.chunk_summed(&upload_id, plan, bytes, &sum).await);
                 on_progress(driver.stored());
             }
             Action::End => {
@@ -96,18 +108,44 @@ pub async fn upload(
     }
 }
 
-/// Reads one chunk's bytes, opening the file on first use.
-async fn read(
-    file: &mut Option<tokio::fs::File>,
-    path: &std::path::Path,
-    plan: ChunkPlan,
-) -> std::io::Result<Vec<u8>> {
-    if file.is_none() {
-        *file = Some(tokio::fs::File::open(path).await?);
+/// A chunk being read ahead, in case the server asks for it next (it does unless a chunk
+/// failed: then the driver's plan differs and the chunk is read again).
+struct Prefetch {
+    offset: u64,
+    len: u64,
+    task: tokio::task::JoinHandle<std::io::Result<Summed>>,
+}
+
+/// A chunk's bytes and their sha256 (hex).
+type Summed = (Vec<u8>, String);
+
+impl Prefetch {
+    fn start(path: PathBuf, offset: u64, len: u64) -> Prefetch {
+        Prefetch {
+            offset,
+            len,
+            task: tokio::spawn(read_and_sum(path, offset, len)),
+        }
     }
-    let f = file.as_mut().expect("opened above");
-    let mut bytes = vec![0u8; plan.len as usize];
-    f.seek(SeekFrom::Start(plan.offset)).await?;
-    f.read_exact(&mut bytes).await?;
-    Ok(bytes)
+
+    async fn bytes(self) -> std::io::Result<Summed> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// `len` bytes of the file at `path` from `offset`, and their sha256 (hex), read and summed
+/// off the async threads.
+async fn read_and_sum(path: PathBuf, offset: u64, len: u64) -> std::io::Result<Summed> {
+    tokio::task::spawn_blocking(move || {
+        use sha2::{Digest, Sha256};
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(&path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut bytes = vec![0u8; len as usize];
+        file.read_exact(&mut bytes)?;
+        let sum = hex::encode(Sha256::digest(&bytes));
+        Ok((bytes, sum))
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }

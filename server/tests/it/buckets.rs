@@ -534,3 +534,147 @@ async fn a_backup_records_the_bucket_objects_and_a_restore_says_which_are_gone()
         "a bucket library is not made a folder by the restore"
     );
 }
+
+/// `init` with the movie: the parts go straight to the file's place (no copy at `end`).
+async fn init_for(srv: &TestServer, m: &Member, name: &str, data: &[u8], imdb: &str) -> String {
+    let started = srv
+        .call(
+            Method::POST,
+            &format!(
+                "/api/upload?type=init&filename={}&size={}&lastModified=1700000000000&library={}&imdbId={imdb}",
+                name.replace(' ', "%20"),
+                data.len(),
+                m.library
+            ),
+            &m.who,
+            None,
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    started.body["uploadId"].as_str().unwrap().to_owned()
+}
+
+/// The object the upload's parts go to, as the database records it.
+async fn aimed_at(srv: &TestServer, id: &str) -> String {
+    use backend::entities::bucket_upload;
+    use sea_orm::EntityTrait;
+    bucket_upload::Entity::find_by_id(id)
+        .one(&srv.state.db)
+        .await
+        .unwrap()
+        .expect("the upload's row")
+        .object_key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_that_names_its_movie_at_init_is_written_straight_to_its_place() {
+    use crate::clips::{self, Clip};
+    let Some((weed, srv, m)) = with_library("aimed", false, "/lib").await else {
+        return;
+    };
+    let clip = Clip::MkvTwoAudioSrt;
+    let data = clips::bytes(clip);
+    let id = init_for(&srv, &m, &clip.file_name(), &data, MATRIX).await;
+    assert!(
+        aimed_at(&srv, &id).await.starts_with(".ott-uploads/"),
+        "before any byte the parts go to a temporary object"
+    );
+    // The first chunk shows the frame size: the parts are aimed at the file's place.
+    let r = chunk(&srv, &m, &id, 1, 0, &data).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let aimed = aimed_at(&srv, &id).await;
+    assert!(
+        aimed.starts_with(&format!("{MATRIX}/"))
+            && aimed.ends_with("/movie.mkv")
+            && !aimed.contains("unknown"),
+        "{aimed}"
+    );
+    let done = end(&srv, &m, &id, MATRIX, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert_eq!(done.body["path"], aimed.as_str(), "{}", done.text);
+    assert_eq!(
+        sha256(&weed.object(&format!("lib/{aimed}")).await.unwrap()),
+        sha256(&data)
+    );
+    use sea_orm::EntityTrait;
+    let names: Vec<String> = match backend::storage::of(
+        &srv.state,
+        &backend::entities::library::Entity::find_by_id(m.library as i32)
+            .one(&srv.state.db)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap()
+    {
+        backend::storage::Store::Bucket(bucket) => bucket
+            .objects()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect(),
+        _ => unreachable!("a bucket library"),
+    };
+    assert_eq!(
+        names,
+        std::slice::from_ref(&aimed),
+        "one object, at its place"
+    );
+
+    // Named one movie at init and another at end: the file goes to the other's folder, and
+    // nothing is left at the first place.
+    let second = movie_bytes(3);
+    let id = init_for(&srv, &m, "Second.mkv", &second, MATRIX).await;
+    for (nr, piece) in (1..).zip(second.chunks(8 * 1024 * 1024)) {
+        let offset = (nr as usize - 1) * 8 * 1024 * 1024;
+        let r = chunk(&srv, &m, &id, nr, offset as u64, piece).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let misaimed = aimed_at(&srv, &id).await;
+    assert!(
+        misaimed.starts_with(&format!("{MATRIX}/unknown")),
+        "{misaimed}"
+    );
+    let other = "tt0234215";
+    let done = end(&srv, &m, &id, other, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let placed = done.body["path"].as_str().unwrap().to_owned();
+    assert!(placed.starts_with(&format!("{other}/")), "{placed}");
+    assert_eq!(
+        sha256(&weed.object(&format!("lib/{placed}")).await.unwrap()),
+        sha256(&second)
+    );
+    assert!(weed.object(&format!("lib/{misaimed}")).await.is_none());
+
+    // Joined at its place, refused by `end` (the movie has a file), then cancelled: the
+    // joined object goes, the movie's file stays.
+    let third = movie_bytes(4);
+    let id = init_for(&srv, &m, "Third.mkv", &third, other).await;
+    for (nr, piece) in (1..).zip(third.chunks(8 * 1024 * 1024)) {
+        let offset = (nr as usize - 1) * 8 * 1024 * 1024;
+        let r = chunk(&srv, &m, &id, nr, offset as u64, piece).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let third_key = aimed_at(&srv, &id).await;
+    assert_ne!(third_key, placed, "a free folder, not the file's");
+    end(&srv, &m, &id, other, "new")
+        .await
+        .assert_error(StatusCode::CONFLICT, "movie_has_files");
+    assert!(weed.object(&format!("lib/{third_key}")).await.is_some());
+    let cancelled = srv
+        .call(
+            Method::DELETE,
+            &format!("/api/upload?uploadId={id}"),
+            &m.who,
+            None,
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.text);
+    assert!(weed.object(&format!("lib/{third_key}")).await.is_none());
+    assert_eq!(
+        sha256(&weed.object(&format!("lib/{placed}")).await.unwrap()),
+        sha256(&second),
+        "the movie's file stays"
+    );
+}

@@ -558,7 +558,7 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
             .as_millis() as u64,
     };
     let state = api
-        .init(Some(srv.library as i32), &described)
+        .init(Some(srv.library as i32), &described, "tt0133093")
         .await
         .unwrap();
     let plan = domain::upload::client::ChunkPlan {
@@ -783,7 +783,7 @@ async fn a_metadata_job_cut_short_by_a_kill_finishes_after_the_restart() {
         last_modified: 1,
     };
     let state = api
-        .init(Some(srv.library as i32), &described)
+        .init(Some(srv.library as i32), &described, "tt0133093")
         .await
         .unwrap();
     let plan = domain::upload::client::ChunkPlan {

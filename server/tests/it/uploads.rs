@@ -369,6 +369,16 @@ async fn bad_init_parameters_are_refused_and_create_nothing() {
                     "invalid_number",
                 ),
                 (
+                    "type=init&filename=a.mp4&size=10&lastModified=1&imdbId=tt12".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_imdb_id",
+                ),
+                (
+                    "type=init&filename=a.mp4&size=10&lastModified=1&imdbId=../tt0133093".into(),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_imdb_id",
+                ),
+                (
                     format!(
                         "type=init&filename={}&size=10&lastModified=1",
                         enc("../../etc/x.mp4")

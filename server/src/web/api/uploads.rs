@@ -51,6 +51,7 @@ pub const UPLOAD_HEADER: &str = "x-ott-upload";
         ("size" = u64, Query, description = "File size in bytes"),
         ("lastModified" = u64, Query, description = "The file's last modification, in milliseconds since the epoch"),
         ("library" = Option<i32>, Query, description = "Target library [default: the user's active library]"),
+        ("imdbId" = Option<String>, Query, description = "The movie, if already known (e.g. tt0133093): an upload into a bucket library is then written straight to its place"),
     ),
     responses(
         (status = OK, body = UploadState),
@@ -94,7 +95,13 @@ async fn start(
         last_modified: params.count("lastModified")?,
     };
     let library = params.library()?;
-    Ok(Json(uploads::init(state, user_id, library, file).await?))
+    let movie = match params.get("imdbId") {
+        None | Some("") => None,
+        Some(_) => Some(params.imdb_id("imdbId")?),
+    };
+    Ok(Json(
+        uploads::init(state, user_id, library, file, movie).await?,
+    ))
 }
 
 /// The answer to a chunk, an end or a cancel.
@@ -119,7 +126,7 @@ pub enum PostAnswer {
         ("chunkNr" = Option<u64>, Query, description = "chunk: the number of this chunk (the last accepted + 1)"),
         ("offset" = Option<u64>, Query, description = "chunk: where the bytes start (the stored offset)"),
         ("sha256" = Option<String>, Query, description = "chunk: hex sha256 of the bytes, checked before they are kept"),
-        ("imdbId" = Option<String>, Query, description = "end: the movie, e.g. tt0133093"),
+        ("imdbId" = Option<String>, Query, description = "end: the movie, e.g. tt0133093; init: the same, if already known (optional)"),
         ("mode" = Option<String>, Query, description = "end: `new` (default), `replace` or `version`"),
     ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "chunk: the bytes (with Content-Length)"),
