@@ -127,6 +127,22 @@ async fn bucket_of(state: &AppState, library_id: i32) -> Result<Bucket, UploadEr
     }
 }
 
+/// How far each of the user's unfinished uploads into `library_id` got, by upload id.
+pub(super) async fn received(
+    state: &AppState,
+    user_id: i32,
+    library_id: i32,
+) -> Result<std::collections::HashMap<String, u64>, DbErr> {
+    Ok(bucket_upload::Entity::find()
+        .filter(C::UserId.eq(user_id))
+        .filter(C::LibraryId.eq(library_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row.received as u64))
+        .collect())
+}
+
 /// Every unfinished upload into a bucket, for the ledger's limits.
 pub(super) async fn all(state: &AppState) -> Result<Vec<Row>, DbErr> {
     bucket_upload::Entity::find().all(&state.db).await
@@ -202,7 +218,9 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    access::library(state, row.user_id, row.library_id, Need::Upload).await?;
+    let library = access::library(state, row.user_id, row.library_id, Need::Upload)
+        .await?
+        .0;
     let m = manifest(&row);
     match m.decide(req.chunk_nr, req.offset, len) {
         ChunkDecision::Repeat => return Ok(accepted(&m)),
@@ -212,7 +230,9 @@ where
     let started = std::time::Instant::now();
     let bytes = gather(body, len, req.sha256.as_deref()).await?;
     let gathered = started.elapsed();
-    let bucket = bucket_of(state, row.library_id).await?;
+    let Store::Bucket(bucket) = crate::storage::of(state, &library)? else {
+        return Err(UploadError::UploadNotFound);
+    };
     let row = if m.offset == 0 && row.imdb_hint.is_some() && !is_aimed(&row) {
         aim(state, &bucket, row, &bytes).await
     } else {
@@ -485,20 +505,69 @@ pub(super) async fn end(
             None => UploadError::UploadNotFound,
         });
     }
+    let hold = Hold {
+        db: state.db.clone(),
+        id: row.id.clone(),
+        done: false,
+    };
     // As it stands now that this `end` holds it (an earlier one may have joined the parts).
     let row = find(state, &row.id)
         .await?
         .ok_or(UploadError::UploadNotFound)?;
     let finished = join_and_finish(state, &row, &m, req).await;
-    if finished.is_err() {
+    match &finished {
+        // The upload and its row are gone.
+        Ok(_) => hold.forget(),
         // Let a retry (here or on another instance) have it.
-        let _ = bucket_upload::Entity::update_many()
-            .col_expr(C::EndingUntil, Expr::value(Option::<i64>::None))
-            .filter(C::Id.eq(&row.id))
-            .exec(&state.db)
-            .await;
+        Err(_) => hold.release().await,
     }
     finished
+}
+
+/// An `end`'s hold on an upload, let go however the `end` stops: with an answer, or dropped
+/// with its request (a client that gave up while the store was slow), so that a retry need
+/// not wait for the hold to run out.
+struct Hold {
+    db: sea_orm::DatabaseConnection,
+    id: String,
+    done: bool,
+}
+
+impl Hold {
+    async fn release(mut self) {
+        self.done = true;
+        let _ = let_go(&self.db, &self.id).await;
+    }
+
+    fn forget(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (db, id) = (self.db.clone(), std::mem::take(&mut self.id));
+            runtime.spawn(async move {
+                match let_go(&db, &id).await {
+                    Ok(()) => tracing::info!(upload = %id, "an end was dropped by its client; the upload is free for a retry"),
+                    Err(e) => tracing::warn!(upload = %id, error = %e, "could not let go of a dropped end's hold; it runs out by itself"),
+                }
+            });
+        }
+    }
+}
+
+async fn let_go(db: &sea_orm::DatabaseConnection, id: &str) -> Result<(), DbErr> {
+    bucket_upload::Entity::update_many()
+        .col_expr(C::EndingUntil, Expr::value(Option::<i64>::None))
+        .filter(C::Id.eq(id))
+        .exec(db)
+        .await
+        .map(drop)
 }
 
 /// Takes the upload for this `end`; `false` when an `end` elsewhere holds it.
@@ -616,8 +685,12 @@ pub(super) async fn discard_finished(
     Ok(())
 }
 
-/// Cancels the user's upload `row` and deletes what arrived.
+/// Cancels the user's upload `row` and deletes what arrived; not while an `end` holds it
+/// (its objects would go from under it).
 pub(super) async fn cancel(state: &AppState, row: Row) -> Result<(), UploadError> {
+    if row.ending_until.is_some_and(|until| until >= now()) {
+        return Err(UploadError::Busy);
+    }
     let bucket = bucket_of(state, row.library_id).await?;
     discard(state, &bucket, &row).await?;
     tracing::info!(upload = %row.id, user = row.user_id, "upload into a bucket cancelled");

@@ -159,7 +159,11 @@ pub async fn check(
         .filter_map(|(f, c)| c.is_ok().then_some(f))
         .collect();
     let mut known = previous_uploads(&state.db, library.id, &valid).await?;
-    let in_bucket = domain::storage::is_bucket(&library.path);
+    // Uploads into a bucket are rows: one query for the whole list.
+    let in_bucket = match domain::storage::is_bucket(&library.path) {
+        true => Some(in_bucket::received(state, user_id, library.id).await?),
+        false => None,
+    };
     let mut out = Vec::with_capacity(files.len());
     for (file, checked) in files.iter().zip(checked) {
         if let Err(e) = checked {
@@ -178,12 +182,9 @@ pub async fn check(
             continue;
         }
         let id = upload_id(secret, user_id, library.id, file);
-        let received = if in_bucket {
-            in_bucket::find(state, &id)
-                .await?
-                .map(|row| row.received as u64)
-        } else {
-            state.uploads.current(&id)?.map(|m| m.offset)
+        let received = match &in_bucket {
+            Some(rows) => rows.get(&id).copied(),
+            None => state.uploads.current(&id)?.map(|m| m.offset),
         };
         out.push(match received {
             Some(offset) => FileStatus::Partial {

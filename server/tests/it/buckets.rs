@@ -554,16 +554,29 @@ async fn init_for(srv: &TestServer, m: &Member, name: &str, data: &[u8], imdb: &
     started.body["uploadId"].as_str().unwrap().to_owned()
 }
 
-/// The object the upload's parts go to, as the database records it.
-async fn aimed_at(srv: &TestServer, id: &str) -> String {
-    use backend::entities::bucket_upload;
+/// The upload's row, as the database has it now.
+async fn row_of(srv: &TestServer, id: &str) -> backend::entities::bucket_upload::Model {
     use sea_orm::EntityTrait;
-    bucket_upload::Entity::find_by_id(id)
+    backend::entities::bucket_upload::Entity::find_by_id(id)
         .one(&srv.state.db)
         .await
         .unwrap()
         .expect("the upload's row")
-        .object_key
+}
+
+/// The object the upload's parts go to, as the database records it.
+async fn aimed_at(srv: &TestServer, id: &str) -> String {
+    row_of(srv, id).await.object_key
+}
+
+/// Sends all of `data` to the upload `id` in chunks of 8 MiB (one part each).
+async fn send_parts(srv: &TestServer, m: &Member, id: &str, data: &[u8]) {
+    const PART: usize = 8 * 1024 * 1024;
+    for (nr, piece) in (1..).zip(data.chunks(PART)) {
+        let offset = (nr as usize - 1) * PART;
+        let r = chunk(srv, m, id, nr, offset as u64, piece).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -626,11 +639,7 @@ async fn an_upload_that_names_its_movie_at_init_is_written_straight_to_its_place
     // nothing is left at the first place.
     let second = movie_bytes(3);
     let id = init_for(&srv, &m, "Second.mkv", &second, MATRIX).await;
-    for (nr, piece) in (1..).zip(second.chunks(8 * 1024 * 1024)) {
-        let offset = (nr as usize - 1) * 8 * 1024 * 1024;
-        let r = chunk(&srv, &m, &id, nr, offset as u64, piece).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    }
+    send_parts(&srv, &m, &id, &second).await;
     let misaimed = aimed_at(&srv, &id).await;
     assert!(
         misaimed.starts_with(&format!("{MATRIX}/unknown")),
@@ -651,11 +660,7 @@ async fn an_upload_that_names_its_movie_at_init_is_written_straight_to_its_place
     // joined object goes, the movie's file stays.
     let third = movie_bytes(4);
     let id = init_for(&srv, &m, "Third.mkv", &third, other).await;
-    for (nr, piece) in (1..).zip(third.chunks(8 * 1024 * 1024)) {
-        let offset = (nr as usize - 1) * 8 * 1024 * 1024;
-        let r = chunk(&srv, &m, &id, nr, offset as u64, piece).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    }
+    send_parts(&srv, &m, &id, &third).await;
     let third_key = aimed_at(&srv, &id).await;
     assert_ne!(third_key, placed, "a free folder, not the file's");
     end(&srv, &m, &id, other, "new")
@@ -676,5 +681,83 @@ async fn an_upload_that_names_its_movie_at_init_is_written_straight_to_its_place
         sha256(&weed.object(&format!("lib/{placed}")).await.unwrap()),
         sha256(&second),
         "the movie's file stays"
+    );
+}
+
+/// Seconds since 1970 until which an `end` holds the upload, if one does.
+async fn held_until(srv: &TestServer, id: &str) -> Option<i64> {
+    row_of(srv, id).await.ending_until
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_end_the_client_gave_up_on_lets_go_of_the_upload_and_cancel_waits_for_an_end() {
+    let Some((weed, srv, m)) = with_library("held", false, "").await else {
+        return;
+    };
+    let data = movie_bytes(5);
+    let id = send_all(&srv, &m, "Held.mkv", &data).await;
+    // `check` finds it complete (the rows of uploads into buckets, read in one query).
+    let checked = srv
+        .post(
+            "/api/upload/check",
+            &m.who,
+            json!({"library": m.library, "files": [
+                {"filename": "Held.mkv", "size": data.len(), "lastModified": 1_700_000_000_000u64},
+                {"filename": "Other.mkv", "size": data.len(), "lastModified": 1_700_000_000_000u64},
+            ]}),
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.text);
+    assert_eq!(
+        checked.body,
+        json!([{"status": "partial", "uploadId": id, "offset": data.len()}, {"status": "new"}])
+    );
+    // A store that hangs: `end` waits for the join of the parts, holding the upload.
+    weed.freeze();
+    let uri = format!("/api/upload?type=end&uploadId={id}&imdbId={MATRIX}&mode=new");
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(&uri)
+        .header(header::HOST, "127.0.0.1:3000");
+    if let Some(cookie) = &m.who.cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    let router = srv.router.clone();
+    let ending = tokio::spawn(crate::support::send_to(
+        router,
+        req.body(axum::body::Body::empty()).unwrap(),
+    ));
+    let mut waited = 0;
+    while held_until(&srv, &id).await.is_none() {
+        assert!(waited < 200, "the end never held the upload");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        waited += 1;
+    }
+    // Cancelling now would delete the parts from under the `end`.
+    srv.call(
+        Method::DELETE,
+        &format!("/api/upload?uploadId={id}"),
+        &m.who,
+        None,
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "busy");
+
+    // The client gives up (its request is dropped): the hold goes with it.
+    ending.abort();
+    let mut waited = 0;
+    while held_until(&srv, &id).await.is_some() {
+        assert!(waited < 200, "the dropped end still holds the upload");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        waited += 1;
+    }
+    weed.thaw();
+    let done = end(&srv, &m, &id, MATRIX, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let key = done.body["path"].as_str().unwrap();
+    assert_eq!(
+        sha256(&weed.object(key).await.unwrap()),
+        sha256(&data),
+        "the retried end finished the upload whole"
     );
 }

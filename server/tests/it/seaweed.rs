@@ -105,6 +105,25 @@ impl SeaweedFs {
         }
     }
 
+    /// Freezes the process (SIGSTOP): connections are still accepted, requests get no answer,
+    /// as from a store that hangs. `thaw` lets it go on.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("weed runs").id();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill {signal} {pid}");
+    }
+
     /// Starts it again on the same data and ports, and waits until it answers.
     pub fn resume(&mut self) {
         assert!(self.child.is_none(), "resume() without stop()");

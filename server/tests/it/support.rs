@@ -16,7 +16,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestServer {
     pub state: AppState,
-    router: Router,
+    pub router: Router,
     pub dir: TempDir,
 }
 
