@@ -169,10 +169,10 @@ pub(super) async fn finish(
     let stored_name = rules::stored_name(kind, &manifest.filename);
     // Folders that uploads still receiving their parts are aimed at are taken too.
     let reserved = match &arrived {
-        Arrived::Object { id, .. } => {
+        Arrived::Object { id, .. } if kind == FileKind::Video => {
             in_bucket::reserved(state, library.id, req.imdb_id.as_str(), id).await?
         }
-        Arrived::Staged { .. } => Vec::new(),
+        _ => Vec::new(),
     };
     let placed = place(
         &arrived,
@@ -307,10 +307,9 @@ impl Placed {
 
 /// Puts the upload into the library at `<imdb id>/<folder>/<name>`: for a video the first
 /// free folder named like `folder` (`1080p`, `1080p-2`, ...; not one of `reserved`), and a
-/// free name inside it. A
-/// staged file is moved; an upload's object stays where it was joined when that is such a
-/// place (`domain::upload::target`), else the store copies it, and it stays until the
-/// upload is recorded.
+/// free name inside it. A staged file is moved; an upload's object stays where it was joined
+/// when that is such a place (`domain::upload::target`), else the store copies it, and it
+/// stays until the upload is recorded.
 async fn place(
     arrived: &Arrived,
     reserved: Vec<String>,
