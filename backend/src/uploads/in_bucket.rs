@@ -78,11 +78,10 @@ fn object_key(id: &str, filename: &str) -> String {
     format!("{}/upload.{extension}", folder(id))
 }
 
-/// Whether the upload's parts go to the file's place in the library (not a temporary object
-/// in the uploads folder).
-fn is_aimed(row: &Row) -> bool {
-    !row.object_key
-        .starts_with(&format!("{}/", crate::storage::UPLOADS_FOLDER))
+/// Whether an upload's object `key` is the file's place in the library (the parts were aimed
+/// there), not a temporary object in the uploads folder.
+fn is_aimed(key: &str) -> bool {
+    !key.starts_with(&format!("{}/", crate::storage::UPLOADS_FOLDER))
 }
 
 /// A held chunk's object.
@@ -233,7 +232,7 @@ where
     let Store::Bucket(bucket) = crate::storage::of(state, &library)? else {
         return Err(UploadError::UploadNotFound);
     };
-    let row = if m.offset == 0 && row.imdb_hint.is_some() && !is_aimed(&row) {
+    let row = if m.offset == 0 && row.imdb_hint.is_some() && !is_aimed(&row.object_key) {
         aim(state, &bucket, row, &bytes).await
     } else {
         row
@@ -637,7 +636,7 @@ pub(super) async fn discard(
         bucket
             .abort_parts(&row.object_key, &row.multipart_id)
             .await?;
-    } else if is_aimed(row) && !in_library(state, row).await? {
+    } else if is_aimed(&row.object_key) && !in_library(state, row).await? {
         // Joined at its place, but never recorded (an `end` refused it).
         bucket.delete(&row.object_key).await?;
     }
@@ -671,7 +670,7 @@ pub(super) async fn discard_finished(
     placed: &str,
 ) -> Result<(), UploadError> {
     if joined != placed
-        && !joined.starts_with(&format!("{}/", crate::storage::UPLOADS_FOLDER))
+        && is_aimed(joined)
         && let Err(e) = bucket.delete(joined).await
     {
         tracing::warn!(upload = %id, key = %joined, error = %e, "could not delete an upload's object after copying it into place");

@@ -9,7 +9,7 @@
 
 use crate::seaweed::SeaweedFs;
 use crate::support::{As, TestServer};
-use crate::uploads::{MATRIX, Member, chunk, end, init, sha256};
+use crate::uploads::{MATRIX, Member, chunk, end, init, init_with, sha256};
 use backend::config::ObjectStore;
 use backend::testing::TestDatabase;
 use http::{Method, Request, StatusCode, header};
@@ -537,19 +537,8 @@ async fn a_backup_records_the_bucket_objects_and_a_restore_says_which_are_gone()
 
 /// `init` with the movie: the parts go straight to the file's place (no copy at `end`).
 async fn init_for(srv: &TestServer, m: &Member, name: &str, data: &[u8], imdb: &str) -> String {
-    let started = srv
-        .call(
-            Method::POST,
-            &format!(
-                "/api/upload?type=init&filename={}&size={}&lastModified=1700000000000&library={}&imdbId={imdb}",
-                name.replace(' ', "%20"),
-                data.len(),
-                m.library
-            ),
-            &m.who,
-            None,
-        )
-        .await;
+    let extra = format!("&imdbId={imdb}");
+    let started = init_with(srv, m, name, data.len(), 1_700_000_000_000, &extra).await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.text);
     started.body["uploadId"].as_str().unwrap().to_owned()
 }

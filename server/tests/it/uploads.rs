@@ -130,10 +130,22 @@ pub async fn started(
 
 /// `init` as the clients send it: a POST.
 pub async fn init(srv: &TestServer, m: &Member, name: &str, size: usize, modified: u64) -> Reply {
+    init_with(srv, m, name, size, modified, "").await
+}
+
+/// `init` with more of the query (`extra`, e.g. `&imdbId=tt0133093`).
+pub async fn init_with(
+    srv: &TestServer,
+    m: &Member,
+    name: &str,
+    size: usize,
+    modified: u64,
+    extra: &str,
+) -> Reply {
     srv.call(
         Method::POST,
         &format!(
-            "/api/upload?type=init&filename={}&size={size}&lastModified={modified}&library={}",
+            "/api/upload?type=init&filename={}&size={size}&lastModified={modified}&library={}{extra}",
             enc(name),
             m.library
         ),
