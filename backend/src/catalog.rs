@@ -123,6 +123,21 @@ impl Catalogs {
     }
 }
 
+/// The version (seconds) of a movie's picture at `relative` in the library at `library_path`,
+/// when the library has it: the file's modification time in a folder; in a bucket (where a
+/// look costs a request per movie) the time the metadata job last wrote the pictures.
+pub fn picture_version(
+    library_path: &str,
+    relative: Option<&str>,
+    written: Option<DateTime<Utc>>,
+) -> Option<u64> {
+    let relative = relative?;
+    if domain::storage::is_bucket(library_path) {
+        return written.map(|at| at.timestamp().max(0) as u64);
+    }
+    file_version(&Path::new(library_path).join(relative))
+}
+
 /// The modification time (seconds) of a file, when it is one.
 pub fn file_version(path: &Path) -> Option<u64> {
     let meta = std::fs::metadata(path).ok()?;
@@ -178,10 +193,11 @@ async fn build(
     let entries: Vec<Entry> = sorted
         .into_iter()
         .map(|(_, m)| Entry {
-            poster_version: m
-                .poster_path
-                .as_deref()
-                .and_then(|p| file_version(&Path::new(library_path).join(p))),
+            poster_version: picture_version(
+                library_path,
+                m.poster_path.as_deref(),
+                m.metadata_updated_at,
+            ),
             added: added.get(&m.id).copied().unwrap_or(m.created_at),
             findable: findable(&m),
             id: m.id,

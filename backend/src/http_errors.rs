@@ -54,9 +54,6 @@ impl From<StorageError> for ApiError {
                 e.retry_after = Some(BUSY_RETRY_SECS);
                 e
             }
-            StorageError::NotYet(_) => {
-                ApiError::new(StatusCode::CONFLICT, "not_supported_in_bucket", message)
-            }
             StorageError::Io(e) => ApiError::internal(format!("storage: {e}")),
         }
     }

@@ -480,6 +480,10 @@ pub async fn remove(
             "could not clear the library's unfinished uploads: {e}"
         );
     }
+    // What this instance made from the library's files: resized posters, copies of a
+    // bucket's covers and trailers.
+    let _ = std::fs::remove_dir_all(crate::posters::cache_of(state, lib.id));
+    let _ = std::fs::remove_dir_all(crate::storage::copies_of(state, lib.id));
     if delete_files && domain::storage::is_bucket(&lib.path) {
         delete_movie_objects(state, &lib, &folders).await;
     } else if delete_files {

@@ -12,24 +12,24 @@ use chrono::Utc;
 use domain::ImdbId;
 use domain::api::{CollectionInfo, MovieFileInfo, MovieLink, MovieView, RatingInfo};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn movie_not_found() -> ApiError {
     Missing::Movie.into()
 }
 
-/// Whether `<library>/<relative>` is a file (a cover that was written there).
-fn present(library: &library::Model, relative: Option<&str>) -> bool {
-    version(library, relative).is_some()
+/// Whether the library has the movie's picture at `relative`.
+fn present(library: &library::Model, m: &movie::Model, relative: Option<&str>) -> bool {
+    version(library, m, relative).is_some()
 }
 
-/// The modification time (seconds) of `<library>/<relative>`, when it is a file.
-fn version(library: &library::Model, relative: Option<&str>) -> Option<u64> {
-    crate::catalog::file_version(&Path::new(&library.path).join(relative?))
+/// The version of the movie's picture at `relative`, when the library has it.
+fn version(library: &library::Model, m: &movie::Model, relative: Option<&str>) -> Option<u64> {
+    crate::catalog::picture_version(&library.path, relative, m.metadata_updated_at)
 }
 
 fn link(library: &library::Model, m: &movie::Model) -> MovieLink {
-    let poster_version = version(library, m.poster_path.as_deref());
+    let poster_version = version(library, m, m.poster_path.as_deref());
     MovieLink {
         imdb_id: m.imdb_id.clone(),
         title: m.title.clone(),
@@ -142,7 +142,7 @@ pub async fn view(
     } else {
         Vec::new()
     };
-    let trailer = match local_trailer(&library, &m.imdb_id) {
+    let trailer = match library_trailer(state, &library, &m.imdb_id).await {
         Some(file) => Some(format!("file:{file}")),
         // A downloaded trailer that is no longer on disk is not offered.
         None => m.trailer_ref.clone().filter(|t| !t.starts_with("file:")),
@@ -165,8 +165,8 @@ pub async fn view(
         .collect();
     Ok(MovieView {
         library_id,
-        has_poster: present(&library, m.poster_path.as_deref()),
-        has_backdrop: present(&library, m.backdrop_path.as_deref()),
+        has_poster: present(&library, &m, m.poster_path.as_deref()),
+        has_backdrop: present(&library, &m, m.backdrop_path.as_deref()),
         genres,
         other_ratings,
         collection,
@@ -199,27 +199,35 @@ pub enum Picture {
 }
 
 /// The trailer in `<library>/<imdb id>/trailer/` (downloaded with the metadata, or put there
-/// by hand), relative to the library: the first video file by name.
-fn local_trailer(library: &library::Model, imdb_id: &str) -> Option<String> {
-    let folder = Path::new(&library.path).join(imdb_id).join("trailer");
-    let mut names: Vec<String> = std::fs::read_dir(folder)
+/// by hand), relative to the library: the first video file by name. A bucket that cannot be
+/// read has none (the page still shows).
+async fn library_trailer(
+    state: &AppState,
+    library: &library::Model,
+    imdb_id: &str,
+) -> Option<String> {
+    let folder = format!("{imdb_id}/trailer");
+    let names = crate::storage::of(state, library)
         .ok()?
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let name = e.file_name().into_string().ok()?;
+        .files(&folder)
+        .await
+        .ok()?;
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|name| {
             // What a browser's <video> plays; the downloader keeps to these too.
             let video = matches!(
-                domain::upload::extension(&name).as_str(),
+                domain::upload::extension(name).as_str(),
                 "mp4" | "m4v" | "webm"
             );
-            (video && !name.starts_with('.') && e.file_type().ok()?.is_file()).then_some(name)
+            video && !name.starts_with('.')
         })
         .collect();
     names.sort();
-    Some(format!("{imdb_id}/trailer/{}", names.first()?))
+    Some(format!("{folder}/{}", names.first()?))
 }
 
-/// The movie's trailer file in the library, for members.
+/// The movie's trailer file in the library (for a bucket, this machine's copy), for members.
 pub async fn trailer(
     state: &AppState,
     user_id: i32,
@@ -228,12 +236,14 @@ pub async fn trailer(
 ) -> Result<PathBuf, ApiError> {
     let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, _) = movie_in(state, library_id, imdb_id).await?;
-    local_trailer(&library, &m.imdb_id)
-        .map(|r| Path::new(&library.path).join(r))
-        .ok_or_else(|| Missing::Trailer.into())
+    let relative = library_trailer(state, &library, &m.imdb_id)
+        .await
+        .ok_or(Missing::Trailer)?;
+    local_file(state, &library, &m, &relative, Missing::Trailer).await
 }
 
-/// The file of a movie's poster or backdrop in the library, for members.
+/// The file of a movie's poster or backdrop in the library (for a bucket, this machine's
+/// copy), for members.
 pub async fn picture(
     state: &AppState,
     user_id: i32,
@@ -244,13 +254,28 @@ pub async fn picture(
     let (library, _) = access::library(state, user_id, library_id, Need::Member).await?;
     let (m, _) = movie_in(state, library_id, imdb_id).await?;
     let relative = match which {
-        Picture::Poster => m.poster_path,
-        Picture::Backdrop => m.backdrop_path,
+        Picture::Poster => m.poster_path.clone(),
+        Picture::Backdrop => m.backdrop_path.clone(),
     };
-    relative
-        .map(|r| Path::new(&library.path).join(r))
-        .filter(|p| p.is_file())
-        .ok_or_else(|| Missing::Picture.into())
+    let relative = relative.ok_or(Missing::Picture)?;
+    local_file(state, &library, &m, &relative, Missing::Picture).await
+}
+
+/// The movie's file at `relative` on this machine's disk; `missing` when the library does not
+/// have it. A bucket that cannot be reached is a 503, not a 404.
+async fn local_file(
+    state: &AppState,
+    library: &library::Model,
+    m: &movie::Model,
+    relative: &str,
+    missing: Missing,
+) -> Result<PathBuf, ApiError> {
+    let written = m.metadata_updated_at.map(std::time::SystemTime::from);
+    match crate::storage::local_copy(state, library, relative, written).await {
+        Ok(path) => Ok(path),
+        Err(crate::storage::StorageError::NotFound) => Err(missing.into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A file row as clients see it (no stream details: those come from `media::info`).

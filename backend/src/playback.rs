@@ -5,7 +5,7 @@
 use crate::access::{self, Need};
 use crate::entities::{collection_movie, library, movie, movie_file, watch_progress};
 use crate::error::Missing;
-use crate::storage::{StorageError, Store};
+use crate::storage::StorageError;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -88,14 +88,7 @@ pub async fn delete_file(state: &AppState, user_id: i32, file_id: i32) -> Result
 /// lists none (the movie still plays).
 async fn subtitle_files(state: &AppState, p: &Playable) -> Vec<String> {
     let listed = match crate::storage::of(state, &p.library) {
-        Ok(Store::Folder(root)) => std::fs::read_dir(root.join(p.subtitle_dir()))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect(),
-        Ok(Store::Bucket(bucket)) => bucket.names(&p.subtitle_dir()).await.unwrap_or_default(),
+        Ok(store) => store.files(&p.subtitle_dir()).await.unwrap_or_default(),
         Err(_) => Vec::new(),
     };
     let mut names: Vec<String> = listed

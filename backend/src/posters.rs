@@ -27,12 +27,7 @@ pub async fn resized(
             format!("The width must be one of {WIDTHS:?}."),
         ));
     }
-    let target = state
-        .config
-        .cache_dir()
-        .join("posters")
-        .join(library_id.to_string())
-        .join(format!("{imdb_id}-{width}.jpg"));
+    let target = cache_of(state, library_id).join(format!("{imdb_id}-{width}.jpg"));
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if let (Some(made), Some(source)) = (modified(&target), modified(&cover))
         && made >= source
@@ -47,6 +42,15 @@ pub async fn resized(
             tracing::warn!(error = %e, "could not resize a poster");
             ApiError::from(Missing::UnreadablePoster)
         })
+}
+
+/// Where the resized posters of a library are kept.
+pub fn cache_of(state: &AppState, library_id: i32) -> PathBuf {
+    state
+        .config
+        .cache_dir()
+        .join("posters")
+        .join(library_id.to_string())
 }
 
 /// Writes `cover` at `width` pixels wide to `target` (through a temp file); returns the path

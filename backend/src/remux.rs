@@ -2,12 +2,15 @@
 //! which files and how), so it plays in every browser. The MP4 becomes another version of the
 //! movie; the MKV stays. One job runs at a time (they are disk-bound); others wait their turn.
 //! ffmpeg writes into a hidden `.partial` file that is renamed only when it succeeded, so a
-//! failed or interrupted job never leaves a half file among the versions.
+//! failed or interrupted job never leaves a half file among the versions. A file in a bucket
+//! is read through a signed link and converted into this machine's temp dir, then sent to the
+//! bucket as an object of its own.
 
 use crate::access::Need;
 use crate::entities::movie_file;
 use crate::media::probe;
 use crate::playback::{Playable, playable, playable_for};
+use crate::storage::Store;
 use crate::write::{Cache, Write};
 use crate::{ApiError, AppState};
 use chrono::Utc;
@@ -108,10 +111,6 @@ pub enum Refused {
 /// already remuxed, being remuxed, when ffmpeg is missing, or the disk has no room.
 pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<RemuxStatus, ApiError> {
     let p = playable_for(state, user_id, file_id, Need::Manage).await?;
-    if domain::storage::is_bucket(&p.library.path) {
-        // Bucket files play through on-the-fly sessions instead (`hls`).
-        return Err(crate::storage::StorageError::NotYet("Converting a file to MP4").into());
-    }
     let f = &p.file;
     let how = plan(
         &f.relative_path,
@@ -126,21 +125,29 @@ pub async fn start(state: &AppState, user_id: i32, file_id: i32) -> Result<Remux
         return Err(Refused::Running.into());
     }
     let target = output_path(&f.relative_path);
-    let root = PathBuf::from(&p.library.path);
+    let store = crate::storage::of(state, &p.library)?;
     let taken = movie_file::Entity::find()
         .filter(movie_file::Column::LibraryId.eq(p.library.id))
         .filter(movie_file::Column::RelativePath.eq(&target))
         .count(&state.db)
         .await?
         > 0;
-    if taken || root.join(&target).exists() {
+    let on_store = match &store {
+        Store::Folder(root) => root.join(&target).exists(),
+        Store::Bucket(bucket) => bucket.exists(&target).await?,
+    };
+    if taken || on_store {
         return Err(Refused::AlreadyConverted(target).into());
     }
     if !ffmpeg_runs(&state.config.ffmpeg).await {
         return Err(Refused::FfmpegMissing.into());
     }
-    let free =
-        crate::media::disk::available(&root.join(&f.relative_path)).map_err(ApiError::internal)?;
+    // Where ffmpeg writes: next to the file, or for a bucket this machine's temp dir.
+    let writes_to = match &store {
+        Store::Folder(root) => root.join(&f.relative_path),
+        Store::Bucket(_) => std::env::temp_dir(),
+    };
+    let free = crate::media::disk::available(&writes_to).map_err(ApiError::internal)?;
     let needed = u64::try_from(f.size_bytes).unwrap_or(0) + SPACE_MARGIN;
     if free < needed {
         return Err(Refused::NoRoom { needed, free }.into());
@@ -193,10 +200,19 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
             ..status("running")
         },
     );
-    let root = Path::new(&p.library.path);
-    let final_path = root.join(target);
+    let store = crate::storage::of(state, &p.library).map_err(|e| e.to_string())?;
+    let input = crate::storage::media_input(state, &p.library, &p.file.relative_path)
+        .await
+        .map_err(|e| e.to_string())?;
+    let final_path = match &store {
+        Store::Folder(root) => root.join(target),
+        // ffmpeg seeks back in its output (the index goes first): a local file, sent after.
+        Store::Bucket(_) => {
+            std::env::temp_dir().join(format!("ott-remux-{file_id}-{}.mp4", rand::random::<u32>()))
+        }
+    };
     let partial = partial_path(&final_path);
-    let result = ffmpeg(state, p, how, &partial).await;
+    let result = ffmpeg(state, p, how, &input, &partial).await;
     if let Err(e) = result {
         let _ = tokio::fs::remove_file(&partial).await;
         return Err(e);
@@ -210,6 +226,18 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
         .await
         .map(|m| m.len())
         .unwrap_or(0);
+    if let Store::Bucket(bucket) = &store {
+        let sent = bucket.put_file(target, &final_path).await;
+        let _ = tokio::fs::remove_file(&final_path).await;
+        sent.map_err(|e| format!("could not put the MP4 into the bucket: {e}"))?;
+    }
+    // Takes the MP4 back: without its row it would be a stray file nobody sees.
+    let take_back = || async {
+        match &store {
+            Store::Folder(_) => drop(tokio::fs::remove_file(&final_path).await),
+            Store::Bucket(bucket) => drop(bucket.delete(target).await),
+        }
+    };
     // The new version's row, and the catalogue told once it is committed.
     let saved = async {
         let write = Write::begin(state).await?;
@@ -246,8 +274,7 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
             Ok(row.id)
         }
         Err(e) => {
-            // Without its row the MP4 would be a stray file nobody sees; take it back.
-            let _ = tokio::fs::remove_file(&final_path).await;
+            take_back().await;
             Err(format!("could not record the MP4: {e}"))
         }
     }
@@ -263,9 +290,14 @@ fn partial_path(final_path: &Path) -> PathBuf {
 }
 
 /// Runs ffmpeg, keeping the job's percentage up to date from its progress lines.
-async fn ffmpeg(state: &AppState, p: &Playable, how: RemuxPlan, out: &Path) -> Result<(), String> {
-    // A file on disk: `start` refuses files in a bucket.
-    let input = Path::new(&p.library.path).join(&p.file.relative_path);
+/// `input` is the file's path on disk, or a signed link to its object.
+async fn ffmpeg(
+    state: &AppState,
+    p: &Playable,
+    how: RemuxPlan,
+    input: &Path,
+    out: &Path,
+) -> Result<(), String> {
     let args = ffmpeg_args(&input.to_string_lossy(), &out.to_string_lossy(), how);
     let mut child = tokio::process::Command::new(&state.config.ffmpeg)
         .args(&args)

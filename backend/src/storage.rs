@@ -9,8 +9,8 @@
 //! ffmpeg read them through signed links ([`media_input`]), its subtitle files are listed and
 //! served, and deleting a version deletes the object. A bucket that cannot be reached gives
 //! [`StorageError::Unavailable`] (503 at the edge); nothing is lost, the upload stays
-//! finishable. Covers, trailers, fixing a match and conversion to MP4 are not done for buckets
-//! yet ([`StorageError::NotYet`]).
+//! finishable. Covers and trailers are objects like the rest (`tt…/cover/`, `tt…/trailer/`);
+//! pages serve them from a copy on this machine ([`local_copy`]).
 
 use crate::AppState;
 use crate::entities::library;
@@ -53,8 +53,6 @@ pub enum StorageError {
     Refused(String),
     #[error("The library's bucket {0} cannot be reached right now; try again in a moment.")]
     Unavailable(String),
-    #[error("{0} is not possible yet for a library kept in a bucket.")]
-    NotYet(&'static str),
     #[error("{0}")]
     Io(#[from] io::Error),
 }
@@ -189,6 +187,32 @@ impl Store {
             Store::Bucket(bucket) => bucket.names(dir).await,
         }
     }
+
+    /// The names of the files directly inside `dir` (a path inside the library); none when
+    /// it does not exist.
+    pub async fn files(&self, dir: &str) -> Result<Vec<String>, StorageError> {
+        match self {
+            Store::Folder(root) => match std::fs::read_dir(root.join(dir)) {
+                Ok(entries) => Ok(entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(e.into()),
+            },
+            Store::Bucket(bucket) => {
+                let listed = bucket
+                    .bounded(bucket.s3.list_with_delimiter(Some(&bucket.key(dir))))
+                    .await?;
+                Ok(listed
+                    .objects
+                    .iter()
+                    .filter_map(|o| o.location.filename().map(decoded))
+                    .collect())
+            }
+        }
+    }
 }
 
 /// A name as the object store keeps it (a few characters percent-encoded), as it was given.
@@ -281,8 +305,14 @@ impl Bucket {
 
     /// Every object of the library (keys inside it), but what unfinished uploads hold.
     pub async fn objects(&self) -> Result<Vec<StoredObject>, StorageError> {
+        self.objects_in("").await
+    }
+
+    /// The objects under `dir/` (a path inside the library; `""` for all of it), but what
+    /// unfinished uploads hold; their keys are inside the library.
+    pub async fn objects_in(&self, dir: &str) -> Result<Vec<StoredObject>, StorageError> {
         let prefix = self.key("");
-        let listing = self.s3.list(Some(&prefix)).try_collect::<Vec<_>>();
+        let listing = self.s3.list(Some(&self.key(dir))).try_collect::<Vec<_>>();
         let listed = self.bounded(listing).await?;
         Ok(listed
             .into_iter()
@@ -335,6 +365,32 @@ impl Bucket {
         self.sending(len, self.s3.put(&self.key(key), payload))
             .await
             .map(drop)
+    }
+
+    /// Writes the local file at `path` into object `key`, a part at a time (a trailer, a
+    /// converted film): memory stays at a few parts however large the file.
+    pub async fn put_file(&self, key: &str, path: &std::path::Path) -> Result<(), StorageError> {
+        const PART: usize = 8 * 1024 * 1024;
+        let mut file = tokio::fs::File::open(path).await?;
+        let upload = self.bounded(self.s3.put_multipart(&self.key(key))).await?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART);
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let read = match file.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(e.into());
+                }
+            };
+            // At most two parts travel while the next is filled.
+            if let Err(e) = writer.wait_for_capacity(2).await {
+                return Err(self.error(e));
+            }
+            writer.write(&buf[..read]);
+        }
+        writer.finish().await.map(drop).map_err(|e| self.error(e))
     }
 
     /// Reads object `key` whole (small objects).
@@ -614,6 +670,81 @@ pub async fn media_input(
             bucket.presigned_read(relative, MEDIA_URL_VALID).await?,
         )),
     }
+}
+
+/// The file at `relative` in `library` on this machine's disk, for the code that serves small
+/// files from disk (covers, trailers): in a folder library the file itself; for a bucket, a
+/// copy in [`copies_of`] made on first use, and again when it is older than `since` (when the
+/// metadata job last wrote the movie's pictures). Every instance makes its own copy.
+pub async fn local_copy(
+    state: &AppState,
+    library: &library::Model,
+    relative: &str,
+    since: Option<SystemTime>,
+) -> Result<PathBuf, StorageError> {
+    // Paths come from the database and the store's listings: never one that climbs out.
+    if relative
+        .split('/')
+        .any(|p| p.is_empty() || p == "." || p == "..")
+    {
+        return Err(StorageError::NotFound);
+    }
+    let bucket = match of(state, library)? {
+        Store::Folder(root) => {
+            let path = root.join(relative);
+            return if path.is_file() {
+                Ok(path)
+            } else {
+                Err(StorageError::NotFound)
+            };
+        }
+        Store::Bucket(bucket) => bucket,
+    };
+    let copy = copies_of(state, library.id).join(relative);
+    let made = std::fs::metadata(&copy).and_then(|m| m.modified()).ok();
+    if made.is_some_and(|made| since.is_none_or(|since| made >= since)) {
+        return Ok(copy);
+    }
+    let meta = bucket
+        .bounded(bucket.s3.head(&bucket.key(relative)))
+        .await?;
+    let opened = Opened {
+        size: meta.size,
+        modified: SystemTime::from(meta.last_modified),
+        source: Source::Object {
+            bucket,
+            key: relative.to_owned(),
+        },
+    };
+    let dir = copy.parent().unwrap_or(&copy).to_path_buf();
+    tokio::fs::create_dir_all(&dir).await?;
+    // A name of its own: two requests may copy the same file at once.
+    let tmp = dir.join(format!(".{}.partial", rand::random::<u64>()));
+    let written = async {
+        let mut out = tokio::fs::File::create(&tmp).await?;
+        let mut bytes = opened.bytes(0, meta.size).await?;
+        while let Some(piece) = bytes.next().await {
+            tokio::io::AsyncWriteExt::write_all(&mut out, &piece?).await?;
+        }
+        tokio::io::AsyncWriteExt::flush(&mut out).await?;
+        tokio::fs::rename(&tmp, &copy).await?;
+        Ok::<_, StorageError>(())
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    Ok(copy)
+}
+
+/// Where this instance keeps its copies of a bucket library's small files ([`local_copy`]).
+pub fn copies_of(state: &AppState, library_id: i32) -> PathBuf {
+    state
+        .config
+        .cache_dir()
+        .join("bucket-files")
+        .join(library_id.to_string())
 }
 
 fn missing(e: io::Error) -> StorageError {

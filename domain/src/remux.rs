@@ -104,13 +104,15 @@ pub fn plan(
     })
 }
 
-/// ffmpeg's arguments: the first video and the first audio stream (if any) into an MP4 at
-/// `output`, with progress as `key=value` lines on stdout.
+/// ffmpeg's arguments: the first video and the first audio stream (if any) of `input` (a path,
+/// or a bucket's signed link) into an MP4 at `output`, with progress as `key=value` lines on
+/// stdout.
 pub fn ffmpeg_args(input: &str, output: &str, plan: RemuxPlan) -> Vec<String> {
-    // Plain files only, named as files (see ffmpeg_preamble).
-    let input = format!("file:{input}");
+    // Plain files only, named as files (see ffmpeg_preamble); a link only as a movie.
+    let (options, input) = crate::media::input(input);
     let output = format!("file:{output}");
     let mut args = crate::media::ffmpeg_preamble();
+    args.extend(options);
     args.extend(
         [
             "-i", &input, "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy",
@@ -231,6 +233,12 @@ mod tests {
         assert!(joined.ends_with("-progress pipe:1 -nostats file:out.part"));
         let copy = ffmpeg_args("in.mkv", "out.mp4", RemuxPlan { copy_audio: true }).join(" ");
         assert!(copy.contains("-c:a copy") && !copy.contains("aac"));
+        // An object's signed link: read over HTTP as a movie container only.
+        let link = "http://store:8333/b/tt1/sd/movie.mkv?X-Amz-Signature=0";
+        let read = ffmpeg_args(link, "out.mp4", RemuxPlan { copy_audio: true }).join(" ");
+        assert!(read.contains("-protocol_whitelist http,tcp -format_whitelist"));
+        assert!(read.contains(&format!("-i {link} ")), "{read}");
+        assert!(read.ends_with("file:out.mp4"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::entities::{
     collection, collection_movie, genre, library, movie, movie_file, movie_genre,
 };
+use crate::storage::{StorageError, Store};
 use crate::write::{Cache, Write};
 use chrono::Utc;
 use domain::metadata::details::MovieDetails;
@@ -23,7 +24,7 @@ use sea_orm::{
     DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     Set, Statement, TransactionTrait,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Failed fetches before a movie is marked `failed`.
@@ -203,16 +204,17 @@ struct Covers {
 }
 
 /// Downloads the poster, backdrop and a directly playable trailer once and puts them into
-/// every library that has the movie. A failure here costs the picture or the trailer, not the
-/// metadata.
+/// every library that has the movie (a folder or a bucket). A failure here costs the picture
+/// or the trailer, not the metadata.
 async fn store_files(state: &AppState, movie: &movie::Model, details: &MovieDetails) -> Covers {
-    let folders = match movie_folders(&state.db, movie).await {
-        Ok(f) => f,
+    let stores = match movie_stores(state, movie).await {
+        Ok(stores) => stores,
         Err(e) => {
             tracing::warn!(imdb = %movie.imdb_id, error = %e, "could not list the movie's libraries");
             return Covers::default();
         }
     };
+    let imdb = movie.imdb_id.as_str();
     let mut covers = Covers::default();
     for (url, stem, slot) in [
         (&details.poster_url, "cover", &mut covers.poster),
@@ -228,39 +230,93 @@ async fn store_files(state: &AppState, movie: &movie::Model, details: &MovieDeta
         };
         let name = format!("{stem}.{ext}");
         let mut written = false;
-        for folder in &folders {
-            match write_atomically(&folder.join("cover"), &name, &bytes) {
-                Ok(()) => written = true,
-                Err(e) => {
-                    tracing::warn!(folder = %folder.display(), error = %e, "could not store an image")
+        for store in &stores {
+            let stored = match store {
+                Store::Folder(root) => {
+                    write_atomically(&root.join(imdb).join("cover"), &name, &bytes)
+                        .map_err(StorageError::from)
                 }
+                Store::Bucket(bucket) => {
+                    let key = format!("{imdb}/cover/{name}");
+                    bucket.put(&key, vec![bytes.clone()]).await
+                }
+            };
+            match stored {
+                Ok(()) => written = true,
+                Err(e) => tracing::warn!(imdb, error = %e, "could not store an image"),
             }
         }
         if written {
-            *slot = Some(format!("{}/cover/{name}", movie.imdb_id));
+            *slot = Some(format!("{imdb}/cover/{name}"));
         }
     }
     if let Some(trailer) = &details.trailer
         && trailer.direct_video
-        && let (Some(url), Some(first)) = (&trailer.url, folders.first())
+        && let Some(url) = &trailer.url
+        && !stores.is_empty()
     {
-        match providers::trailer(state, url, &first.join("trailer")).await {
-            Ok(path) => {
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                for other in &folders[1..] {
-                    if let Err(e) = link_or_copy(&path, &other.join("trailer"), &name) {
-                        tracing::warn!(folder = %other.display(), error = %e, "could not store the trailer");
-                    }
-                }
-                tracing::info!(imdb = %movie.imdb_id, %url, "trailer downloaded");
-                covers.trailer = Some(format!("{}/trailer/{name}", movie.imdb_id));
+        match store_trailer(state, url, imdb, &stores).await {
+            Ok(name) => {
+                tracing::info!(imdb, %url, "trailer downloaded");
+                covers.trailer = Some(format!("{imdb}/trailer/{name}"));
             }
-            Err(e) => {
-                tracing::info!(imdb = %movie.imdb_id, %url, error = %e, "could not download the trailer")
-            }
+            Err(e) => tracing::info!(imdb, %url, error = %e, "could not download the trailer"),
         }
     }
     covers
+}
+
+/// Downloads the trailer at `url` once, into the first folder library of the movie (or a
+/// temporary folder when all are buckets), and puts it into the other libraries; returns its
+/// file name.
+async fn store_trailer(
+    state: &AppState,
+    url: &str,
+    imdb: &str,
+    stores: &[Store],
+) -> Result<String, FetchError> {
+    let first_folder = stores.iter().find_map(|s| match s {
+        Store::Folder(root) => Some(root.join(imdb).join("trailer")),
+        Store::Bucket(_) => None,
+    });
+    // All buckets: a folder of its own in the system's temp dir, removed once shared out.
+    let scratch = first_folder
+        .is_none()
+        .then(|| std::env::temp_dir().join(format!("ott-trailer-{}", rand::random::<u64>())));
+    let dir = first_folder.or_else(|| scratch.clone()).unwrap_or_default();
+    let shared = async {
+        let path = providers::trailer(state, url, &dir).await?;
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        for store in stores {
+            let stored = match store {
+                Store::Folder(root) => {
+                    let target = root.join(imdb).join("trailer");
+                    if target == dir {
+                        continue;
+                    }
+                    link_or_copy(&path, &target, &name).map_err(StorageError::from)
+                }
+                Store::Bucket(bucket) => {
+                    bucket
+                        .put_file(&format!("{imdb}/trailer/{name}"), &path)
+                        .await
+                }
+            };
+            if let Err(e) = stored {
+                tracing::warn!(imdb, error = %e, "could not store the trailer");
+            }
+        }
+        Ok(name)
+    }
+    .await;
+    if let Some(scratch) = scratch {
+        let _ = std::fs::remove_dir_all(scratch);
+    }
+    shared
 }
 
 /// Puts `file` into `dir` under `name`: a hard link when both are on one filesystem, else a
@@ -278,27 +334,29 @@ fn link_or_copy(file: &Path, dir: &Path, name: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, target)
 }
 
-/// `<library>/<imdb id>` of every library with a file of the movie.
-async fn movie_folders(
-    db: &impl ConnectionTrait,
-    movie: &movie::Model,
-) -> Result<Vec<PathBuf>, DbErr> {
+/// The storage of every library with a file of the movie.
+async fn movie_stores(state: &AppState, movie: &movie::Model) -> Result<Vec<Store>, DbErr> {
     let library_ids: Vec<i32> = movie_file::Entity::find()
         .filter(movie_file::Column::MovieId.eq(movie.id))
         .select_only()
         .column(movie_file::Column::LibraryId)
         .distinct()
         .into_tuple()
-        .all(db)
+        .all(&state.db)
         .await?;
-    Ok(library::Entity::find()
+    let libraries = library::Entity::find()
         .filter(library::Column::Id.is_in(library_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        // Bucket libraries keep no covers or trailers yet: their pages use the poster cache.
-        .filter(|l| !domain::storage::is_bucket(&l.path))
-        .map(|l| Path::new(&l.path).join(&movie.imdb_id))
+        .all(&state.db)
+        .await?;
+    Ok(libraries
+        .iter()
+        .filter_map(|l| match crate::storage::of(state, l) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                tracing::warn!(library = l.id, error = %e, "cannot store the movie's pictures in this library");
+                None
+            }
+        })
         .collect())
 }
 

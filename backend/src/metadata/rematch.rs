@@ -1,18 +1,20 @@
 //! What a manager may do to a movie already in a library: fetch its metadata again, or
 //! "fix match": the files a library holds under one IMDb id belong to another movie. Their
 //! folder moves (`<library>/<from>/` → `<library>/<to>/`, one rename), their rows point at the
-//! other movie, the old cover goes, and the right movie's metadata is fetched.
+//! other movie, the old cover goes, and the right movie's metadata is fetched. A bucket has no
+//! rename: there the objects are copied by the store and the old ones removed.
 
 use crate::AppState;
 use crate::access::{self, Denied, Need};
 use crate::entities::movie_file;
 use crate::movies::{files_of, movie_for};
+use crate::storage::{Bucket, Store};
 use crate::write::{Cache, Write};
 use domain::ImdbId;
 use domain::api::MovieFileInfo;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
-use std::path::PathBuf;
+use std::path::Path;
 
 /// Why a movie's metadata cannot be fetched again or its files matched to another movie.
 #[derive(Debug, thiserror::Error)]
@@ -65,14 +67,10 @@ pub async fn rematch(
     if from == to {
         return Ok(files);
     }
-    if domain::storage::is_bucket(&library.path) {
-        return Err(crate::storage::StorageError::NotYet("Fixing the match of a movie").into());
-    }
-    let root = PathBuf::from(&library.path);
-    let (old_dir, new_dir) = (root.join(from), root.join(to));
-    // Merging two folders' versions is the user's call: ask them to remove one first.
+    // Merging two movies' versions is the user's call: ask them to remove one first.
     let taken = files_of(&state.db, library.id, to).await?;
-    if new_dir.exists() || !taken.is_empty() {
+    let store = crate::storage::of(state, &library)?;
+    if !taken.is_empty() || !store.names(to.as_str()).await?.is_empty() {
         return Err(MatchError::TargetHasFiles(taken));
     }
     let filename = files
@@ -80,43 +78,115 @@ pub async fn rematch(
         .and_then(|f| f.path.rsplit('/').next())
         .unwrap_or(to.as_str())
         .to_owned();
-
-    std::fs::rename(&old_dir, &new_dir)?;
-    crate::media::disk::sync_dir(&root)?;
-    let moved = async {
-        let write = Write::begin(state).await?;
-        write.touch(Cache::Catalog);
-        let target = movie_for(write.db(), to, &filename).await?;
-        // Paths are `<imdb id>/<folder>/<file>`: the first segment is the one that changes.
-        for file in &files {
-            let rest = file.path.strip_prefix(from.as_str()).unwrap_or(&file.path);
-            movie_file::Entity::update_many()
-                .col_expr(movie_file::Column::MovieId, Expr::value(target.id))
-                .col_expr(
-                    movie_file::Column::RelativePath,
-                    Expr::value(format!("{to}{rest}")),
-                )
-                .filter(movie_file::Column::Id.eq(file.id))
-                .exec(write.db())
-                .await?;
-        }
-        write.commit().await
+    match &store {
+        Store::Folder(root) => move_folder(state, root, &files, from, to, &filename).await?,
+        Store::Bucket(bucket) => move_objects(state, bucket, &files, from, to, &filename).await?,
     }
-    .await;
-    if let Err(e) = moved {
+    super::ingest::requeue(state, to).await?;
+    tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
+    Ok(files_of(&state.db, library.id, to).await?)
+}
+
+/// Points the files' rows at movie `to` (made when new), their paths under `to/`, in one
+/// transaction.
+async fn repoint(
+    state: &AppState,
+    files: &[MovieFileInfo],
+    from: &ImdbId,
+    to: &ImdbId,
+    filename: &str,
+) -> Result<(), DbErr> {
+    let write = Write::begin(state).await?;
+    write.touch(Cache::Catalog);
+    let target = movie_for(write.db(), to, filename).await?;
+    // Paths are `<imdb id>/<folder>/<file>`: the first segment is the one that changes.
+    for file in files {
+        let rest = file.path.strip_prefix(from.as_str()).unwrap_or(&file.path);
+        movie_file::Entity::update_many()
+            .col_expr(movie_file::Column::MovieId, Expr::value(target.id))
+            .col_expr(
+                movie_file::Column::RelativePath,
+                Expr::value(format!("{to}{rest}")),
+            )
+            .filter(movie_file::Column::Id.eq(file.id))
+            .exec(write.db())
+            .await?;
+    }
+    write.commit().await
+}
+
+/// Whether `rest` (a path inside a movie's folder, from its `/`) is the movie's cover or
+/// downloaded trailer: the wrong movie's, which do not come along.
+fn belongs_to_the_old_movie(rest: &str) -> bool {
+    rest.starts_with("/cover/") || rest.starts_with("/trailer/trailer.")
+}
+
+/// A folder library: `<library>/<from>/` becomes `<library>/<to>/` in one rename.
+async fn move_folder(
+    state: &AppState,
+    root: &Path,
+    files: &[MovieFileInfo],
+    from: &ImdbId,
+    to: &ImdbId,
+    filename: &str,
+) -> Result<(), MatchError> {
+    let (old_dir, new_dir) = (root.join(from), root.join(to));
+    std::fs::rename(&old_dir, &new_dir)?;
+    crate::media::disk::sync_dir(root)?;
+    if let Err(e) = repoint(state, files, from, to, filename).await {
         // Put the folder back, so files and rows agree again.
         if let Err(undo) = std::fs::rename(&new_dir, &old_dir) {
             tracing::error!(error = %undo, from = %new_dir.display(), "could not move a folder back after a database error");
         }
         return Err(e.into());
     }
-    // The old movie's cover and downloaded trailer came along; the right ones are fetched
-    // with its details.
     let _ = std::fs::remove_dir_all(new_dir.join("cover"));
     for ext in ["mp4", "webm"] {
         let _ = std::fs::remove_file(new_dir.join("trailer").join(format!("trailer.{ext}")));
     }
-    super::ingest::requeue(state, to).await?;
-    tracing::info!(library = library.id, %from, %to, files = files.len(), "files matched to another movie");
-    Ok(files_of(&state.db, library.id, to).await?)
+    Ok(())
+}
+
+/// A bucket library, which has no rename: the objects under `<from>/` are copied under
+/// `<to>/` (by the store), the rows repointed, then `<from>/` is removed. A failure on the
+/// way removes the copies and leaves the old objects whole.
+async fn move_objects(
+    state: &AppState,
+    bucket: &Bucket,
+    files: &[MovieFileInfo],
+    from: &ImdbId,
+    to: &ImdbId,
+    filename: &str,
+) -> Result<(), MatchError> {
+    let objects = bucket.objects_in(from.as_str()).await?;
+    let mut copies = Vec::new();
+    let moved = async {
+        for object in &objects {
+            let rest = object
+                .key
+                .strip_prefix(from.as_str())
+                .unwrap_or(&object.key);
+            if belongs_to_the_old_movie(rest) {
+                continue;
+            }
+            let copy = format!("{to}{rest}");
+            bucket.copy(&object.key, &copy, object.size).await?;
+            copies.push(copy);
+        }
+        repoint(state, files, from, to, filename).await?;
+        Ok::<_, MatchError>(())
+    }
+    .await;
+    if let Err(e) = moved {
+        for copy in &copies {
+            if let Err(undo) = bucket.delete(copy).await {
+                tracing::error!(bucket = %bucket.location, key = %copy, error = %undo, "could not remove a copy after a failed fix of a match");
+            }
+        }
+        return Err(e);
+    }
+    if let Err(e) = bucket.remove_folder(from.as_str()).await {
+        tracing::warn!(bucket = %bucket.location, %from, error = %e, "the files moved; their old objects could not all be removed");
+    }
+    Ok(())
 }

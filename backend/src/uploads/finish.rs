@@ -246,10 +246,12 @@ pub(super) async fn finish(
         crate::media::info::queue(state, id);
     }
     // A new movie is queued for its metadata (its row says `pending`); one fetched before but
-    // new to this library is queued again, so that its cover lands here too. (Bucket libraries
-    // keep no covers yet: their pages show the poster cache's.)
-    if let Store::Folder(root) = &store
-        && !root.join(req.imdb_id.as_str()).join("cover").exists()
+    // new to this library is queued again, so that its cover lands here too.
+    let cover_dir = format!("{}/cover", req.imdb_id);
+    if store
+        .files(&cover_dir)
+        .await
+        .is_ok_and(|names| names.is_empty())
         && let Err(e) = requeue_for_cover(state, &req.imdb_id).await
     {
         tracing::warn!(imdb = %req.imdb_id, error = %e, "could not queue the movie's cover for this library");

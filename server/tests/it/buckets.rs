@@ -5,7 +5,8 @@
 //! their ranges, deleting a version deletes the object, and a bucket that is down gives 503s
 //! and loses nothing: the same upload finishes once it is back. Files in a bucket are analysed and play
 //! through on-the-fly sessions (ffprobe and ffmpeg read them through signed links), and their
-//! subtitle files are listed and served.
+//! subtitle files are listed and served. Covers and trailers are objects too, fixing a match
+//! moves the objects, and an MKV is converted to an MP4 object.
 
 use crate::seaweed::SeaweedFs;
 use crate::support::{As, TestServer};
@@ -49,6 +50,7 @@ async fn server(weed: &SeaweedFs, redirect_streams: bool) -> TestServer {
         redirect_streams,
     };
     TestServer::start_with(&database, dir, move |config| {
+        crate::fixtures::use_fixtures(config);
         config.object_stores.insert("home".into(), store);
     })
     .await
@@ -749,4 +751,106 @@ async fn an_end_the_client_gave_up_on_lets_go_of_the_upload_and_cancel_waits_for
         sha256(&data),
         "the retried end finished the upload whole"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn covers_trailers_fixed_matches_and_conversions_live_in_the_bucket() {
+    use crate::fixtures::{WITH_TRAILER, trailer_bytes};
+    use crate::remux::{finished, h264_mkv, remux};
+    use backend::metadata::ingest;
+    const ALIEN: &str = "tt0078748";
+    let Some((weed, srv, m)) = with_library("covers", false, "/films").await else {
+        return;
+    };
+    let object = |key: &str| {
+        let key = format!("films/{key}");
+        let weed = &weed;
+        async move { weed.object(&key).await }
+    };
+    let lib = m.library;
+    let mkv = h264_mkv();
+    // Uploaded under Alien by mistake; Alien's cover is fetched into the bucket.
+    let done = crate::uploads::upload(&srv, &m, "The Matrix.mkv", &mkv, ALIEN, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let mkv_id = done.body["movieFileId"].as_i64().unwrap();
+    let mkv_path = done.body["path"].as_str().unwrap().to_owned();
+    assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+    let cover = object("tt0078748/cover/cover.jpg")
+        .await
+        .expect("the cover is an object of the library");
+    let list = srv.get(&format!("/api/movies?library={lib}"), &m.who).await;
+    assert_eq!(list.body[0]["hasPoster"], true, "{}", list.text);
+    let poster = format!("/api/movies/{ALIEN}/poster?library={lib}");
+    let served = get(&srv, &poster, &m.who, None).await;
+    assert_eq!(served.status, StatusCode::OK, "{}", served.text);
+    assert_eq!(served.bytes, cover);
+    let small = get(&srv, &format!("{poster}&w=160"), &m.who, None).await;
+    assert_eq!(small.status, StatusCode::OK, "{}", small.text);
+    assert_eq!(image::load_from_memory(&small.bytes).unwrap().width(), 160);
+    // Another user sees no cover of a library that is not theirs.
+    let eve = As::cookie(&srv.register("eve").await);
+    get(&srv, &poster, &eve, None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "library_not_found");
+
+    // Fix match: the file's object moves under The Matrix; Alien's cover does not come along.
+    let url = format!("/api/movies/{ALIEN}/match?library={lib}&to={MATRIX}");
+    let moved = srv.post(&url, &m.who, json!({})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let path = moved.body[0]["path"].as_str().unwrap().to_owned();
+    assert_eq!(path, mkv_path.replace(ALIEN, MATRIX));
+    assert_eq!(sha256(&object(&path).await.unwrap()), sha256(&mkv));
+    assert!(object(&mkv_path).await.is_none(), "the old object is gone");
+    assert!(object("tt0078748/cover/cover.jpg").await.is_none());
+    assert!(object("tt0133093/cover/cover.jpg").await.is_none());
+    assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+    assert_eq!(
+        object("tt0133093/cover/cover.jpg").await,
+        Some(crate::metadata::poster_bytes())
+    );
+    let stream = get(
+        &srv,
+        &format!("/stream/{mkv_id}"),
+        &m.who,
+        Some("bytes=0-99"),
+    )
+    .await;
+    assert_eq!(stream.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(stream.bytes, mkv[..100]);
+
+    // The MKV becomes an MP4 object: read through a signed link, sent back whole.
+    let queued = remux(&srv, &m.who, mkv_id).await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
+    let job = finished(&srv, &m.who, mkv_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let mp4_path = path.replace(".mkv", ".mp4");
+    let mp4 = object(&mp4_path).await.expect("the MP4 is an object");
+    let read = crate::hls::ffprobe(&mp4);
+    assert_eq!(crate::hls::codec_of(&read, "video"), ["h264"]);
+    assert_eq!(crate::hls::codec_of(&read, "audio"), ["aac"]);
+    let files = srv
+        .get(&format!("/api/movies/{MATRIX}/files?library={lib}"), &m.who)
+        .await;
+    let mp4_row = &files.body[1];
+    assert_eq!(mp4_row["path"], mp4_path.as_str(), "{}", files.text);
+    assert_eq!(mp4_row["size"], mp4.len());
+    remux(&srv, &m.who, mkv_id)
+        .await
+        .assert_error(StatusCode::CONFLICT, "already_converted");
+
+    // A trailer given as a direct video goes into the bucket and plays with ranges.
+    let done =
+        crate::uploads::upload(&srv, &m, "Unforgiven.mkv", b"a film", WITH_TRAILER, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+    let key = format!("{WITH_TRAILER}/trailer/trailer.mp4");
+    assert_eq!(object(&key).await, Some(trailer_bytes()));
+    let page = srv
+        .get(&format!("/api/movies/{WITH_TRAILER}?library={lib}"), &m.who)
+        .await;
+    assert_eq!(page.body["trailer"], format!("file:{key}"), "{}", page.text);
+    let trailer = format!("/api/movies/{WITH_TRAILER}/trailer?library={lib}");
+    let part = get(&srv, &trailer, &m.who, Some("bytes=4-11")).await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{}", part.text);
+    assert_eq!(part.bytes, trailer_bytes()[4..12]);
 }

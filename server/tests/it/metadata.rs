@@ -37,7 +37,7 @@ async fn genres_of(db: &sea_orm::DatabaseConnection, movie_id: i32) -> Vec<Strin
     names
 }
 
-fn poster_bytes() -> Vec<u8> {
+pub(crate) fn poster_bytes() -> Vec<u8> {
     std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/images/poster.jpg"),
     )

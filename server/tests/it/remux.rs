@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// A 3-second MKV with H.264 video and AC-3 audio (which browsers cannot decode).
-fn h264_mkv() -> Vec<u8> {
+pub(crate) fn h264_mkv() -> Vec<u8> {
     static VIDEO: OnceLock<Vec<u8>> = OnceLock::new();
     VIDEO
         .get_or_init(|| {
@@ -31,13 +31,13 @@ fn h264_mkv() -> Vec<u8> {
         .clone()
 }
 
-async fn remux(srv: &TestServer, who: &As, file: i64) -> crate::support::Reply {
+pub(crate) async fn remux(srv: &TestServer, who: &As, file: i64) -> crate::support::Reply {
     srv.call(Method::POST, &format!("/api/files/{file}/remux"), who, None)
         .await
 }
 
 /// Polls the job until it ends.
-async fn finished(srv: &TestServer, who: &As, file: i64) -> Value {
+pub(crate) async fn finished(srv: &TestServer, who: &As, file: i64) -> Value {
     for _ in 0..600 {
         let job = srv.get(&format!("/api/files/{file}/remux"), who).await;
         assert_eq!(job.status, StatusCode::OK, "{}", job.text);
