@@ -30,13 +30,15 @@ use futures::{Stream, StreamExt};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::fmt::Display;
+use std::future::Future;
 
 type Row = bucket_upload::Model;
 use bucket_upload::Column as C;
 
-/// How long an `end` in progress holds an upload against an `end` on another instance (a
-/// crashed one's hold runs out).
-const ENDING_HOLD_SECS: i64 = 600;
+/// How long an `end` in progress holds an upload against an `end` on another instance: the
+/// `end` renews it every third of that while it works (a join or copy of a large object takes
+/// minutes), so a crashed instance's hold runs out soon after.
+const ENDING_HOLD_SECS: i64 = 120;
 
 /// The protocol's view of a row.
 fn manifest(row: &Row) -> Manifest {
@@ -513,7 +515,8 @@ pub(super) async fn end(
     let row = find(state, &row.id)
         .await?
         .ok_or(UploadError::UploadNotFound)?;
-    let finished = join_and_finish(state, &row, &m, req).await;
+    let work = join_and_finish(state, &row, &m, req);
+    let finished = renewing(state, &row.id, RENEW_EVERY, work).await;
     match &finished {
         // The upload and its row are gone.
         Ok(_) => hold.forget(),
@@ -556,6 +559,36 @@ impl Drop for Hold {
                     Err(e) => tracing::warn!(upload = %id, error = %e, "could not let go of a dropped end's hold; it runs out by itself"),
                 }
             });
+        }
+    }
+}
+
+/// How often an `end` renews its hold.
+const RENEW_EVERY: std::time::Duration =
+    std::time::Duration::from_secs(ENDING_HOLD_SECS as u64 / 3);
+
+/// Runs `work` while renewing the `end`'s hold on upload `id` `every` so often.
+async fn renewing<T>(
+    state: &AppState,
+    id: &str,
+    every: std::time::Duration,
+    work: impl Future<Output = T>,
+) -> T {
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = renew.tick() => {
+                let renewed = bucket_upload::Entity::update_many()
+                    .col_expr(C::EndingUntil, Expr::value(now() + ENDING_HOLD_SECS))
+                    .filter(C::Id.eq(id))
+                    .exec(&state.db)
+                    .await;
+                if let Err(e) = renewed {
+                    tracing::warn!(upload = %id, error = %e, "could not renew an end's hold on its upload");
+                }
+            }
         }
     }
 }
@@ -756,4 +789,56 @@ pub(super) async fn discard_library(
         discard(state, &bucket, row).await?;
     }
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn an_end_that_works_long_keeps_renewing_its_hold() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let config = crate::Config::new(dir.path().to_path_buf());
+        let url = crate::config::default_database_url(dir.path());
+        let state = AppState::new(crate::db::open(&url).await.unwrap(), config);
+        let anna = crate::auth::users::create(&state, "anna", "a long password", false)
+            .await
+            .unwrap();
+        bucket_upload::ActiveModel {
+            id: Set("u1".into()),
+            user_id: Set(anna.id),
+            library_id: Set(1),
+            filename: Set("Alien.mkv".into()),
+            size: Set(10),
+            last_modified: Set(0),
+            created: Set(now()),
+            updated: Set(now()),
+            received: Set(10),
+            chunk_nr: Set(1),
+            last_chunk_len: Set(10),
+            object_key: Set("tt0078748/sd/movie.mkv".into()),
+            multipart_id: Set("m1".into()),
+            parts: Set("[]".into()),
+            held: Set("[]".into()),
+            joined: Set(false),
+            // A hold about to run out.
+            ending_until: Set(Some(now())),
+            imdb_hint: Set(None),
+        }
+        .insert(&state.db)
+        .await
+        .unwrap();
+        let work = async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "joined"
+        };
+        let renewed = renewing(&state, "u1", Duration::from_millis(50), work).await;
+        assert_eq!(renewed, "joined", "the work's own answer");
+        let until = find(&state, "u1").await.unwrap().unwrap().ending_until;
+        assert!(
+            until.is_some_and(|until| until >= now() + ENDING_HOLD_SECS - 5),
+            "{until:?}"
+        );
+    }
 }
