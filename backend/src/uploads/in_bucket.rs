@@ -248,9 +248,9 @@ where
             .put(&held_key(&row.id, m.offset), bytes)
             .await
             .map(|()| parts.hold(m.offset, len)),
-        Placement::Part { index } => send_part(&bucket, &row, &held, index, bytes)
+        Placement::Parts { first, count } => send_parts(&bucket, &row, &held, first, count, bytes)
             .await
-            .map(|tag| parts.sent(tag)),
+            .map(|tags| parts.sent(tags)),
     };
     if let Err(e) = stored {
         // Another instance may have taken a retry of this chunk meanwhile (and removed the
@@ -272,7 +272,7 @@ where
             (stands, _) => Err(out_of_order(&stands)),
         };
     }
-    if let Placement::Part { .. } = placement {
+    if let Placement::Parts { .. } = placement {
         // The held chunks are in a part now.
         for (offset, _) in held {
             if let Err(e) = bucket.delete(&held_key(&row.id, offset)).await {
@@ -415,22 +415,47 @@ async fn recorded(
     Ok((m, decision))
 }
 
-/// Sends the held chunks (`held`) and the new `bytes` as part `index`; returns its tag.
-async fn send_part(
+/// Sends the held chunks (`held`) and the new `bytes`, end to end, as the `count` parts from
+/// index `first`, all at once; returns their tags in order.
+async fn send_parts(
     bucket: &Bucket,
     row: &Row,
     held: &[(u64, u64)],
-    index: usize,
+    first: usize,
+    count: usize,
     bytes: Vec<Bytes>,
-) -> Result<String, StorageError> {
+) -> Result<Vec<String>, StorageError> {
     let mut data = Vec::with_capacity(held.len() + bytes.len());
     for (offset, _) in held {
         data.push(bucket.read(&held_key(&row.id, *offset)).await?);
     }
     data.extend(bytes);
-    bucket
-        .put_part(&row.object_key, &row.multipart_id, index, data)
-        .await
+    let total = data.iter().map(|b| b.len() as u64).sum();
+    let sends = parts::cut(total, count)
+        .into_iter()
+        .enumerate()
+        .map(|(i, range)| {
+            let piece = slices(&data, range);
+            bucket.put_part(&row.object_key, &row.multipart_id, first + i, piece)
+        });
+    futures::future::try_join_all(sends).await
+}
+
+/// The bytes of `range` within `frames` (end to end), without copying them.
+fn slices(frames: &[Bytes], range: std::ops::Range<u64>) -> Vec<Bytes> {
+    let mut at = 0u64;
+    let mut out = Vec::new();
+    for frame in frames {
+        let (start, end) = (at, at + frame.len() as u64);
+        at = end;
+        if end <= range.start || start >= range.end {
+            continue;
+        }
+        let from = range.start.max(start) - start;
+        let to = range.end.min(end) - start;
+        out.push(frame.slice(from as usize..to as usize));
+    }
+    out
 }
 
 /// Records the accepted chunk, if the upload still stands where it stood when the chunk was
@@ -795,6 +820,24 @@ pub(super) async fn discard_library(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn parts_are_cut_from_the_frames_without_copying() {
+        let frames: Vec<Bytes> = ["abc", "", "defgh", "ij"]
+            .into_iter()
+            .map(|s| Bytes::from_static(s.as_bytes()))
+            .collect();
+        let text = |range| {
+            let joined: Vec<u8> = slices(&frames, range).concat();
+            String::from_utf8(joined).unwrap()
+        };
+        assert_eq!(text(0..10), "abcdefghij");
+        assert_eq!(text(2..4), "cd");
+        assert_eq!(text(3..8), "defgh");
+        assert_eq!(text(8..10), "ij");
+        let pieces: Vec<String> = parts::cut(10, 3).into_iter().map(text).collect();
+        assert_eq!(pieces, ["abc", "def", "ghij"]);
+    }
 
     #[tokio::test]
     async fn an_end_that_works_long_keeps_renewing_its_hold() {

@@ -1,11 +1,13 @@
 //! How the chunks of an upload into a bucket become the parts of one multipart upload.
 //!
 //! S3 wants every part but the last to be at least 5 MiB, and at most 10,000 parts. `init`
-//! suggests chunks of at least [`part_min`] bytes, so that each chunk is one part; a client
-//! may still send smaller ones (`ott upload --chunk-size`): those are held as small objects
-//! until, with the chunk that follows, they make a part. Every decision depends only on the
-//! state recorded in the database, so whichever instance receives the next chunk decides the
-//! same.
+//! suggests chunks of several parts ([`chunk_size`]): a chunk is cut into parts of about
+//! [`part_size`] that travel to the store together, so that the store's cost per part (a
+//! request and its bookkeeping, which made one part at a time half as fast as one whole
+//! upload) is paid in parallel. A client may still send smaller chunks (`ott upload
+//! --chunk-size`): those under [`part_min`] are held as small objects until, with the chunk
+//! that follows, they make a part. Every decision depends only on the state recorded in the
+//! database, so whichever instance receives the next chunk decides the same.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +24,21 @@ pub fn part_min(size: u64) -> u64 {
     MIN_PART.max(size.div_ceil(PART_BUDGET).div_ceil(MIB) * MIB)
 }
 
+/// The part a chunk is cut into when it holds several: 8 MiB, or [`part_min`] when larger.
+pub fn part_size(size: u64) -> u64 {
+    PART.max(part_min(size))
+}
+
+/// The part size for most files.
+const PART: u64 = 8 * MIB;
+/// Parts per suggested chunk: sent together.
+const PARTS_PER_CHUNK: u64 = 4;
+
 /// The chunk size `init` suggests for an upload of `size` bytes into a bucket: the configured
-/// one, but not below [`part_min`] unless that is above the largest chunk accepted (`max`);
-/// smaller chunks are then held until they make a part.
+/// one, but not below [`PARTS_PER_CHUNK`] parts unless that is above the largest chunk
+/// accepted (`max`). Smaller chunks are one part each, or held until they make one.
 pub fn chunk_size(configured: u64, max: u64, size: u64) -> u64 {
-    configured.max(part_min(size)).min(max)
+    configured.max(PARTS_PER_CHUNK * part_size(size)).min(max)
 }
 
 /// What has been sent of an upload's parts, and what is held back.
@@ -42,10 +54,28 @@ pub struct Parts {
 /// What becomes of an accepted chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
-    /// The held chunks and this one make part `index` (from 0).
-    Part { index: usize },
+    /// The held chunks and this one make `count` parts from index `first` (from 0), cut by
+    /// [`cut`].
+    Parts { first: usize, count: usize },
     /// The chunk is held until enough follows.
     Hold,
+}
+
+/// Where the `count` parts of `total` bytes (the held chunks and the new one, end to end)
+/// start and end: equal pieces, the last taking the odd bytes, so each is at least
+/// `total / count`.
+pub fn cut(total: u64, count: usize) -> Vec<std::ops::Range<u64>> {
+    let count = count.max(1) as u64;
+    let piece = total / count;
+    (0..count)
+        .map(|i| {
+            i * piece..if i + 1 == count {
+                total
+            } else {
+                (i + 1) * piece
+            }
+        })
+        .collect()
 }
 
 impl Parts {
@@ -56,18 +86,21 @@ impl Parts {
     /// Where a chunk of `len` bytes goes in an upload of `size` bytes; `completes` when it is
     /// the file's last.
     pub fn place(&self, len: u64, size: u64, completes: bool) -> Placement {
-        if completes || self.held_bytes() + len >= part_min(size) {
-            Placement::Part {
-                index: self.tags.len(),
+        let total = self.held_bytes() + len;
+        if completes || total >= part_min(size) {
+            Placement::Parts {
+                first: self.tags.len(),
+                // Each piece at least a part's size; fewer bytes make one part.
+                count: (total / part_size(size)).max(1) as usize,
             }
         } else {
             Placement::Hold
         }
     }
 
-    /// Records part `tag` sent: the held chunks are in it now.
-    pub fn sent(&mut self, tag: String) {
-        self.tags.push(tag);
+    /// Records the parts sent (their tags in order): the held chunks are in them now.
+    pub fn sent(&mut self, tags: Vec<String>) {
+        self.tags.extend(tags);
         self.held.clear();
     }
 
@@ -92,33 +125,55 @@ mod tests {
         assert!(min > MIN_PART && min.is_multiple_of(MIB));
         assert!(huge.div_ceil(min) <= PART_BUDGET, "{min}");
         let max = 64 * MIB;
-        assert_eq!(chunk_size(8 * MIB, max, 100 * MIB), 8 * MIB);
-        assert_eq!(chunk_size(MIB, max, 100 * MIB), MIN_PART);
-        assert_eq!(chunk_size(8 * MIB, max, huge), min.max(8 * MIB));
+        assert_eq!(chunk_size(8 * MIB, max, 100 * MIB), 32 * MIB, "four parts");
+        assert_eq!(chunk_size(MIB, max, 100 * MIB), 32 * MIB);
+        assert_eq!(chunk_size(48 * MIB, max, 100 * MIB), 48 * MIB);
+        assert_eq!(chunk_size(8 * MIB, max, huge), (4 * min).min(max));
         assert_eq!(
             chunk_size(8 * MIB, 6 * MIB, huge),
             6 * MIB,
             "never above the limit"
         );
+        assert!(huge.div_ceil(part_size(huge)) <= PART_BUDGET);
     }
 
     #[test]
-    fn chunks_of_the_suggested_size_are_one_part_each() {
-        let size = 20 * MIB;
+    fn chunks_of_the_suggested_size_are_four_parts_sent_together() {
+        let size = 70 * MIB;
+        let chunk = chunk_size(8 * MIB, 64 * MIB, size);
         let mut parts = Parts::default();
         let mut offset = 0;
-        for len in [8 * MIB, 8 * MIB, 4 * MIB] {
-            let completes = offset + len == size;
-            assert_eq!(
-                parts.place(len, size, completes),
-                Placement::Part {
-                    index: parts.tags.len()
-                }
-            );
-            parts.sent(format!("tag{offset}"));
+        let mut placements = Vec::new();
+        while offset < size {
+            let len = chunk.min(size - offset);
+            let placement = parts.place(len, size, offset + len == size);
+            let Placement::Parts { first, count } = placement else {
+                panic!("{placement:?}")
+            };
+            assert_eq!(first, parts.tags.len());
+            parts.sent((0..count).map(|i| format!("t{offset}-{i}")).collect());
+            placements.push(placement);
             offset += len;
         }
-        assert_eq!(parts.tags.len(), 3);
+        // 32 + 32 + 6 MiB: four parts, four parts, and the short last one.
+        assert_eq!(
+            placements,
+            vec![
+                Placement::Parts { first: 0, count: 4 },
+                Placement::Parts { first: 4, count: 4 },
+                Placement::Parts { first: 8, count: 1 },
+            ]
+        );
+        assert_eq!(parts.tags.len(), 9);
+        // 20 MiB at the end: two parts of 10 MiB; 33 MiB: four, the last with the odd MiB.
+        assert_eq!(cut(20 * MIB, 2), vec![0..10 * MIB, 10 * MIB..20 * MIB]);
+        let odd = cut(33 * MIB + 3, 4);
+        assert_eq!(odd.len(), 4);
+        assert_eq!(odd[0], 0..(33 * MIB + 3) / 4);
+        assert_eq!(odd[3].end, 33 * MIB + 3);
+        assert!(odd.windows(2).all(|w| w[0].end == w[1].start));
+        assert!(odd.iter().all(|r| r.end - r.start >= 8 * MIB));
+        assert_eq!(cut(3, 1), vec![0..3]);
     }
 
     #[test]
@@ -133,23 +188,21 @@ mod tests {
             let placement = parts.place(len, size, completes);
             match placement {
                 Placement::Hold => parts.hold(offset, len),
-                Placement::Part { .. } => parts.sent(format!("t{offset}")),
+                Placement::Parts { count, .. } => parts.sent(vec![format!("t{offset}"); count]),
             }
             placements.push(placement);
             offset += len;
         }
-        use Placement::*;
+        use Placement::Hold;
         // 2+2 held, +2 makes 6 MiB ≥ 5: part 0; again; the last 2 MiB... part 1 at 12 MiB.
-        assert_eq!(
-            placements,
-            vec![Hold, Hold, Part { index: 0 }, Hold, Hold, Part { index: 1 }]
-        );
+        let one = |first| Placement::Parts { first, count: 1 };
+        assert_eq!(placements, vec![Hold, Hold, one(0), Hold, Hold, one(1)]);
         assert!(parts.held.is_empty());
         let mut one_short = Parts::default();
         one_short.hold(0, MIB);
         assert_eq!(
             one_short.place(MIB, 2 * MIB, true),
-            Part { index: 0 },
+            one(0),
             "the last part may be short"
         );
         assert_eq!(one_short.held_bytes(), MIB);

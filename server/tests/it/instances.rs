@@ -725,7 +725,8 @@ async fn an_upload_into_a_bucket_continues_on_any_instance_even_after_one_is_kil
             tokio::time::sleep(Duration::from_millis(30)).await;
             let _ = a.child.kill();
             let _ = a.child.wait();
-            // (Receiving 8 MiB, storing the part and recording it takes A longer than that.)
+            // (Receiving a chunk of 32 MiB, storing its parts and recording them takes A longer
+            // than that.)
             let cut = in_flight.await.unwrap();
             assert!(cut.is_err(), "A died before it answered: {cut:?}");
         }
