@@ -229,28 +229,52 @@ where
         ChunkDecision::Append => {}
     }
     let started = std::time::Instant::now();
-    let bytes = gather(body, len, req.sha256.as_deref()).await?;
-    let gathered = started.elapsed();
     let Store::Bucket(bucket) = crate::storage::of(state, &library)? else {
         return Err(UploadError::UploadNotFound);
-    };
-    let row = if m.offset == 0 && row.imdb_hint.is_some() && !is_aimed(&row.object_key) {
-        aim(state, &bucket, row, &bytes).await
-    } else {
-        row
     };
     let mut parts = parts_of(&row)?;
     let held = parts.held.clone();
     let completes = m.offset + len == m.size;
     let placement = parts.place(len, m.size, completes);
-    let stored = match placement {
-        Placement::Hold => bucket
-            .put(&held_key(&row.id, m.offset), bytes)
-            .await
-            .map(|()| parts.hold(m.offset, len)),
-        Placement::Parts { first, count } => send_parts(&bucket, &row, &held, first, count, bytes)
-            .await
-            .map(|tags| parts.sent(tags)),
+    let aims = m.offset == 0 && row.imdb_hint.is_some() && !is_aimed(&row.object_key);
+    let (row, stored, gathered) = match placement {
+        // A chunk of several parts, nothing held before it, its place known: each part goes
+        // to the store as soon as its bytes are in, while the rest arrives.
+        Placement::Parts { first, count } if count > 1 && held.is_empty() && !aims => {
+            let sent = stream_parts(
+                &bucket,
+                &row,
+                first,
+                count,
+                body,
+                len,
+                req.sha256.as_deref(),
+            )
+            .await?;
+            let gathered = started.elapsed();
+            (row, sent.map(|tags| parts.sent(tags)), gathered)
+        }
+        _ => {
+            let bytes = gather(body, len, req.sha256.as_deref()).await?;
+            let gathered = started.elapsed();
+            let row = if aims {
+                aim(state, &bucket, row, &bytes).await
+            } else {
+                row
+            };
+            let stored = match placement {
+                Placement::Hold => bucket
+                    .put(&held_key(&row.id, m.offset), bytes)
+                    .await
+                    .map(|()| parts.hold(m.offset, len)),
+                Placement::Parts { first, count } => {
+                    send_parts(&bucket, &row, &held, first, count, bytes)
+                        .await
+                        .map(|tags| parts.sent(tags))
+                }
+            };
+            (row, stored, gathered)
+        }
     };
     if let Err(e) = stored {
         // Another instance may have taken a retry of this chunk meanwhile (and removed the
@@ -439,6 +463,68 @@ async fn send_parts(
             bucket.put_part(&row.object_key, &row.multipart_id, first + i, piece)
         });
     futures::future::try_join_all(sends).await
+}
+
+/// Receives a chunk of `len` bytes that makes the `count` parts from index `first`, sending
+/// each part as soon as its bytes are in (all on their way at once); checks the chunk's
+/// length and checksum. The outer error is the chunk's (nothing recorded: a part sent meanwhile
+/// is replaced when the chunk comes again), the inner one the store's; else the parts' tags.
+async fn stream_parts<S, E>(
+    bucket: &Bucket,
+    row: &Row,
+    first: usize,
+    count: usize,
+    mut body: S,
+    len: u64,
+    sha256: Option<&str>,
+) -> Result<Result<Vec<String>, StorageError>, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    let ranges = parts::cut(len, count);
+    let mut tally = Tally::new(len, sha256);
+    // Aborted if this request is dropped.
+    let mut sends = tokio::task::JoinSet::new();
+    let (mut piece, mut at, mut next) = (Vec::new(), 0u64, 0usize);
+    while let Some(frame) = body.next().await {
+        let mut frame = frame.map_err(|e| {
+            tracing::info!(error = %e, "a chunk's body was cut off");
+            UploadError::BodyInterrupted
+        })?;
+        // Never past `len`: the ranges cover it all.
+        tally.take(&frame)?;
+        while !frame.is_empty() {
+            let end = ranges[next].end;
+            let take = ((end - at) as usize).min(frame.len());
+            piece.push(frame.split_to(take));
+            at += take as u64;
+            if at == end {
+                let (bucket, key, id) = (
+                    bucket.clone(),
+                    row.object_key.clone(),
+                    row.multipart_id.clone(),
+                );
+                let bytes = std::mem::take(&mut piece);
+                let index = first + next;
+                sends.spawn(async move { (index, bucket.put_part(&key, &id, index, bytes).await) });
+                next += 1;
+            }
+        }
+    }
+    tally.finish()?;
+    let mut tags = vec![String::new(); count];
+    while let Some(done) = sends.join_next().await {
+        let (index, sent) = match done {
+            Ok(done) => done,
+            Err(e) => return Ok(Err(StorageError::Io(std::io::Error::other(e)))),
+        };
+        match sent {
+            Ok(tag) => tags[index - first] = tag,
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    Ok(Ok(tags))
 }
 
 /// The bytes of `range` within `frames` (end to end), without copying them.

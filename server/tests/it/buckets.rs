@@ -854,3 +854,44 @@ async fn covers_trailers_fixed_matches_and_conversions_live_in_the_bucket() {
     assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{}", part.text);
     assert_eq!(part.bytes, trailer_bytes()[4..12]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_of_several_parts_is_sent_as_it_arrives_and_counts_only_when_whole() {
+    use crate::uploads::post_request;
+    let Some((weed, srv, m)) = with_library("streamed", false, "").await else {
+        return;
+    };
+    // One chunk of two parts (20 MiB and a bit, in frames as a network delivers them).
+    let data = movie_bytes(7);
+    let started = init(&srv, &m, "Heat.mkv", data.len(), 1_700_000_000_000).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    assert_eq!(started.body["chunkSize"], 32 * 1024 * 1024, "four parts");
+    let id = started.body["uploadId"].as_str().unwrap().to_owned();
+    let frames = || {
+        let frames: Vec<Result<bytes::Bytes, std::convert::Infallible>> = data
+            .chunks(100_003)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        axum::body::Body::from_stream(futures::stream::iter(frames))
+    };
+    let uri =
+        |sum: &str| format!("/api/upload?type=chunk&uploadId={id}&chunkNr=1&offset=0&sha256={sum}");
+    // Its parts went to the store while it arrived, but a wrong checksum counts nothing.
+    let wrong = post_request(&m.who, &uri(&"0".repeat(64)), frames(), Some(data.len()));
+    srv.send(wrong)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "checksum_mismatch");
+    let row = row_of(&srv, &id).await;
+    assert_eq!((row.received, row.parts.as_str()), (0, "[]"));
+
+    let right = post_request(&m.who, &uri(&sha256(&data)), frames(), Some(data.len()));
+    let sent = srv.send(right).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(sent.body["offset"], data.len());
+    let tags: Vec<String> = serde_json::from_str(&row_of(&srv, &id).await.parts).unwrap();
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    let done = end(&srv, &m, &id, MATRIX, "new").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let path = done.body["path"].as_str().unwrap();
+    assert_eq!(sha256(&weed.object(path).await.unwrap()), sha256(&data));
+}

@@ -158,7 +158,7 @@ pub async fn init_with(
 /// What a GET init needs beside the login.
 pub const UPLOAD_HEADER: (&str, &str) = ("x-ott-upload", "1");
 
-fn post_request(who: &As, uri: &str, body: Body, len: Option<usize>) -> Request<Body> {
+pub fn post_request(who: &As, uri: &str, body: Body, len: Option<usize>) -> Request<Body> {
     let mut req = Request::builder()
         .method(Method::POST)
         .uri(uri)
