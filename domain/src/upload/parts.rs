@@ -167,10 +167,11 @@ mod tests {
         assert_eq!(parts.tags.len(), 9);
         // 20 MiB at the end: two parts of 10 MiB; 33 MiB: four, the last with the odd MiB.
         assert_eq!(cut(20 * MIB, 2), vec![0..10 * MIB, 10 * MIB..20 * MIB]);
-        let odd = cut(33 * MIB + 3, 4);
+        let total = 33 * MIB + 3;
+        let odd = cut(total, 4);
         assert_eq!(odd.len(), 4);
-        assert_eq!(odd[0], 0..(33 * MIB + 3) / 4);
-        assert_eq!(odd[3].end, 33 * MIB + 3);
+        assert_eq!(odd[0], 0..total / 4);
+        assert_eq!(odd[3].end, total);
         assert!(odd.windows(2).all(|w| w[0].end == w[1].start));
         assert!(odd.iter().all(|r| r.end - r.start >= 8 * MIB));
         assert_eq!(cut(3, 1), vec![0..3]);
