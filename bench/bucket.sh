@@ -2,11 +2,12 @@
 # Bucket libraries against the bucket itself. A real SeaweedFS (the test suite's, from
 # .tools/seaweed-venv) holds one bucket; `ott serve` has a library in it and one in a folder.
 # One file of SIZE_MIB random bytes is
-#   uploaded: by `ott upload` into the bucket library (each chunk a part of a multipart upload,
-#     written straight to the file's place since the CLI names the movie at `init`), by `ott
-#     upload` into the folder library, and straight into the bucket with curl: one signed PUT
-#     (the yardstick), and the same multipart upload ott makes (parts of CHUNK_MIB, one after
-#     the other: what the store itself allows for the chunk protocol);
+#   uploaded: by `ott upload` into the bucket library (in the chunks the server suggests for a
+#     bucket, four parts of 8 MiB, each part of a multipart upload, the four of a chunk sent
+#     together, written straight to the file's place since the CLI names the movie at `init`),
+#     by `ott upload` into the folder library (chunks of CHUNK_MIB), and straight into the bucket
+#     with curl: one signed PUT (the yardstick), and a multipart upload in parts of CHUNK_MIB
+#     one after the other (what the store allows a client that sends one part at a time);
 #   streamed: by curl from ott's /stream of the bucket file (proxied ranged reads), from the
 #     bucket directly (signed GET), and from ott's /stream of the folder file.
 # RUNS times each, alternating; the fastest run counts. Prints MB/s, the ratios to the direct
@@ -17,8 +18,8 @@
 #   SIZE_MIB=256 RUNS=1 bench/bucket.sh          a quick run
 #   bench/bucket.sh --append docs/benchmarks.md
 #
-# Environment: SIZE_MIB (2048), RUNS (2), CHUNK_MIB (8: ott's upload_chunk_size, and the
-# direct multipart upload's part size), BENCH_DIR (/tmp; needs 5 x SIZE + 1 GiB free),
+# Environment: SIZE_MIB (2048), RUNS (2), CHUNK_MIB (8: ott's upload_chunk_size, which a
+# bucket library raises to 32 MiB, and the direct multipart upload's part size), BENCH_DIR (/tmp; needs 5 x SIZE + 1 GiB free),
 # OTT_BIN (default: the release build, else the debug build), WEED (.tools/seaweed-venv/bin/weed),
 # KEEP=1 keeps the temp dir.
 
@@ -204,7 +205,7 @@ SUMMARY="$(cat <<EOF
 | ott, bucket library | $(mb_per_s "$UB") | $(ratio "$UD" "$UB") ($(ratio "$UP" "$UB") of multipart) | $(mb_per_s "$DB") | $(ratio "$DD" "$DB") |
 | ott, folder library | $(mb_per_s "$UF") | $(ratio "$UD" "$UF") | $(mb_per_s "$DF") | $(ratio "$DD" "$DF") |
 
-$SIZE_MIB MiB file, ott's chunks $CHUNK_MIB MiB, best of $RUNS, everything over loopback on one machine; ott's peak RSS
+$SIZE_MIB MiB file, ott's upload_chunk_size $CHUNK_MIB MiB (a bucket library's chunks: four parts of 8 MiB), best of $RUNS, everything over loopback on one machine; ott's peak RSS
 $((RSS_UP_KB / 1024)) MiB while uploading, $((RSS_DOWN_KB / 1024)) MiB while streaming
 ($(basename "$(dirname "$OTT_BIN")") build).
 EOF
