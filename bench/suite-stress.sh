@@ -27,16 +27,25 @@ stop_postgres() {
     PG_DIR=""
   fi
 }
-trap stop_postgres EXIT
+# The logs stay; the copies of the binaries do not.
+trap 'stop_postgres; rm -f "$WORK/it" "$WORK/ott"' EXIT
 
 log "building the integration suite"
-BIN="$(cargo test -p server --test it --no-run --message-format=json 2>/dev/null |
+# The suite and the `ott` it starts, copied: a build while the runs go on (the target dir is
+# shared) must not change the binaries under them.
+cargo test -p server --test it --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "it" and m.get("executable"):
-        print(m["executable"])' | tail -n1)"
-[ -x "$BIN" ] || fail "the integration suite did not build (cargo test -p server --test it --no-run)"
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] in ("it", "ott") and m.get("executable"):
+        print(m["target"]["name"], m["executable"])' >"$WORK/built"
+for name in it ott; do
+  built="$(awk -v n="$name" '$1 == n { print $2 }' "$WORK/built" | tail -n1)"
+  [ -x "$built" ] || fail "the integration suite did not build (cargo test -p server --test it --no-run)"
+  cp "$built" "$WORK/$name"
+done
+BIN="$WORK/it"
+export OTT_TEST_BIN="$WORK/ott"
 
 green=0
 failed=()

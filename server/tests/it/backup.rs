@@ -1,7 +1,7 @@
 //! `ott backup` / `ott restore` / `ott db copy` through the real binary, on SQLite and
 //! PostgreSQL: a library with uploads, users and a watch position survives a wipe.
 
-use crate::cli::OTT;
+use crate::cli::ott_bin;
 use crate::support::{As, PASSWORD, TestServer, files_under, on_each_database};
 use crate::uploads::{MATRIX, member, sha256, upload};
 use backend::testing::{POSTGRES_ENV, TestDatabase, fresh_postgres_database};
@@ -17,7 +17,7 @@ const ALIEN: &str = "tt0078748";
 
 /// Runs `ott` on a data dir and database; returns its output (not checked).
 fn ott_on(data: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(OTT)
+    Command::new(ott_bin())
         .args(["--data-dir", data.to_str().unwrap(), "--database-url", url])
         .args(args)
         .output()
@@ -351,7 +351,8 @@ fn install_service_prints_a_hardened_unit_and_a_launchd_agent() {
     for line in [
         "User=anna".to_owned(),
         format!(
-            "ExecStart={OTT} --data-dir {} serve --addr 0.0.0.0:8080",
+            "ExecStart={} --data-dir {} serve --addr 0.0.0.0:8080",
+            ott_bin(),
             data_dir.display()
         ),
         format!("ReadWritePaths={}", data_dir.display()),
@@ -418,7 +419,7 @@ fn install_service_prints_a_hardened_unit_and_a_launchd_agent() {
     ));
     let plist = std::fs::read_to_string(&output).unwrap();
     assert!(
-        plist.contains(&format!("<string>{OTT}</string>")),
+        plist.contains(&format!("<string>{}</string>", ott_bin())),
         "{plist}"
     );
     assert!(plist.contains("<key>RunAtLoad</key>"));

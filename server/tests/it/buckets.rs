@@ -439,7 +439,7 @@ async fn bucket_files_are_analysed_and_play_through_sessions_with_their_subtitle
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_records_the_bucket_objects_and_a_restore_says_which_are_gone() {
-    use crate::cli::OTT;
+    use crate::cli::ott_bin;
     use std::process::Command;
     let Some((weed, srv, m)) = with_library("kept", false, "/lib").await else {
         return;
@@ -466,7 +466,7 @@ async fn a_backup_records_the_bucket_objects_and_a_restore_says_which_are_gone()
     )
     .unwrap();
     let run = |data: &std::path::Path, url: &str, args: &[&str]| {
-        let out = Command::new(OTT)
+        let out = Command::new(ott_bin())
             .args(["--data-dir", data.to_str().unwrap(), "--database-url", url])
             .arg("--config")
             .arg(&config)

@@ -8,10 +8,17 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-pub const OTT: &str = env!("CARGO_BIN_EXE_ott");
+/// The `ott` binary the tests run: this build's, or `OTT_TEST_BIN` (bench/suite-stress.sh
+/// runs copies, so that a build meanwhile does not change the binary under the tests).
+pub fn ott_bin() -> &'static str {
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("OTT_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ott").to_owned())
+    })
+}
 
 pub fn ott(data: &TempDir, database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(OTT)
+    let mut child = Command::new(ott_bin())
         .args([
             "--data-dir",
             data.path().to_str().unwrap(),
@@ -47,7 +54,7 @@ pub fn stdout(out: &Output) -> String {
 
 #[test]
 fn help_lists_every_subcommand() {
-    let out = Command::new(OTT).arg("--help").output().unwrap();
+    let out = Command::new(ott_bin()).arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for word in [
         "serve",
@@ -70,7 +77,10 @@ fn help_lists_every_subcommand() {
     // It fits on one screen, every line of it: the config keys have their own page.
     assert!(help.lines().count() <= 40, "{help}");
     assert!(help.lines().all(|l| l.chars().count() <= 160), "{help}");
-    let keys = Command::new(OTT).args(["config", "keys"]).output().unwrap();
+    let keys = Command::new(ott_bin())
+        .args(["config", "keys"])
+        .output()
+        .unwrap();
     assert!(keys.status.success());
     let keys = String::from_utf8(keys.stdout).unwrap();
     for key in [
@@ -213,7 +223,7 @@ async fn admin_commands_create_users_tokens_and_libraries() {
 fn serve_prints_the_url_answers_and_stops_on_sigterm() {
     let data = TempDir::new().unwrap();
     let port = crate::support::free_port();
-    let mut child = Command::new(OTT)
+    let mut child = Command::new(ott_bin())
         .args([
             "serve",
             "--addr",
@@ -266,7 +276,7 @@ fn serve_prints_the_url_answers_and_stops_on_sigterm() {
 
 #[test]
 fn guess_prints_one_json_object_per_name() {
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args([
             "guess",
             "The.Matrix.1999.1080p.BluRay.x264-SPARKS.mkv",

@@ -7,7 +7,7 @@
 //! lists every instance, and an upload into a bucket continues on whichever instance each
 //! chunk reaches, even when one of them is killed in the middle of a chunk.
 
-use crate::cli::{OTT, ott, stdout};
+use crate::cli::{ott, ott_bin, stdout};
 use crate::clips;
 use crate::fixtures;
 use crate::hls::{codec_of, ffprobe};
@@ -65,7 +65,7 @@ impl Instance {
         std::fs::write(data.path().join("ott.toml"), config).unwrap();
         let port = free_port();
         let log = std::fs::File::create(data.path().join("server.log")).unwrap();
-        let child = Command::new(OTT)
+        let child = Command::new(ott_bin())
             .args(["--data-dir", data.path().to_str().unwrap()])
             .args(["--database-url", database_url])
             .arg("--config")
@@ -518,7 +518,7 @@ async fn a_playback_session_plays_to_the_end_whichever_instance_each_request_rea
     // A minute of Matroska with AC-3 audio, uploaded through A: Chromium plays neither, so
     // playback is a session (the video copied, the audio converted), ten 6-second segments.
     const MINUTE: &str = "tt0990009";
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args(["upload", "--server", &a.url, "--token", &anna])
         .args(["--library", &library.to_string(), "--imdb", MINUTE])
         .arg(clips::minute_mkv())

@@ -8,7 +8,7 @@
 //! Timings are asserted with wide margins (these machines are noisy): "closed within the
 //! timeout plus `MARGIN`", and "still open" only well before a timeout could fire.
 
-use crate::cli::{OTT, ott, stdout};
+use crate::cli::{ott, ott_bin, stdout};
 use crate::support::{PASSWORD, free_port};
 use crate::uploads::{MATRIX, enc, sha256};
 use serde_json::{Value, json};
@@ -72,7 +72,7 @@ impl Server {
         .unwrap();
         let port = free_port();
         let log = std::fs::File::create(data.path().join("server.log")).unwrap();
-        let child = Command::new(OTT)
+        let child = Command::new(ott_bin())
             .args(["--data-dir", data.path().to_str().unwrap()])
             .arg("--config")
             .arg(&config_path)

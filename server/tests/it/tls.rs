@@ -1,7 +1,7 @@
 //! Built-in HTTPS: `ott serve --tls-self-signed` on loopback, logged into with a client that
 //! trusts the certificate the server made, the HTTP→HTTPS redirect, and bad certificate files.
 
-use crate::cli::{OTT, ott, stdout};
+use crate::cli::{ott, ott_bin, stdout};
 use crate::support::{PASSWORD, free_port};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ impl Drop for Killed {
 
 fn serve(data: &TempDir, args: &[String]) -> Killed {
     Killed(
-        Command::new(OTT)
+        Command::new(ott_bin())
             .args(["--data-dir", data.path().to_str().unwrap(), "serve"])
             .args(args)
             .stdout(Stdio::null())
@@ -155,7 +155,7 @@ fn missing_or_bad_certificate_files_are_reported() {
         (data.path().join("nope.pem"), data.path().join("nope.key")),
         (junk.clone(), junk.clone()),
     ] {
-        let out = Command::new(OTT)
+        let out = Command::new(ott_bin())
             .args(["--data-dir", data.path().to_str().unwrap(), "serve"])
             .arg("--addr")
             .arg(format!("127.0.0.1:{}", free_port()))
@@ -173,7 +173,7 @@ fn missing_or_bad_certificate_files_are_reported() {
         );
     }
     // A key without a certificate is a usage error.
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args(["serve", "--tls-key", "k.pem"])
         .output()
         .unwrap();

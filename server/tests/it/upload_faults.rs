@@ -3,7 +3,7 @@
 //! restarted mid-upload, many uploads at once, two clients racing on one file, and the
 //! `ott upload` command itself. Every finished file is compared by sha256 with its source.
 
-use crate::cli::{OTT, ott, stdout};
+use crate::cli::{ott, ott_bin, stdout};
 use crate::support::{PASSWORD, files_under, free_port, receiver_stream};
 use crate::uploads::{enc, sha256};
 use bytes::Bytes;
@@ -80,7 +80,7 @@ impl RealServer {
     }
 
     async fn spawn(&mut self) {
-        let child = Command::new(OTT)
+        let child = Command::new(ott_bin())
             .args(["--data-dir", self.data.path().to_str().unwrap()])
             .arg("--config")
             .arg(self.data.path().join("ott.toml"))
@@ -571,7 +571,7 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
         .unwrap();
 
     let run = |paths: Vec<PathBuf>| {
-        let out = Command::new(OTT)
+        let out = Command::new(ott_bin())
             .args([
                 "upload",
                 "--server",
@@ -641,7 +641,7 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
     );
 
     // With --yes the best match is taken.
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args(["upload", "--yes", "--server", &srv.url])
         .args(["--library", &srv.library.to_string()])
         .env("OTT_TOKEN", &srv.token)
@@ -658,7 +658,7 @@ async fn the_upload_command_resumes_skips_duplicates_and_reports_failures() {
         "Dune went to one of the films called Dune"
     );
 
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args(["upload", "--server", &srv.url, "--token", "ott_wrong"])
         .arg(&unknown)
         .output()
@@ -730,7 +730,7 @@ async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_
     let file = dir.path().join("Some home video.mkv");
     let data = b"named by its IMDb address".to_vec();
     std::fs::write(&file, &data).unwrap();
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args(["upload", "--server", &srv.url])
         .args(["--library", &srv.library.to_string()])
         .args([
@@ -752,7 +752,7 @@ async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_
         sha256(&data)
     );
     // Anything else is refused before a byte is sent.
-    let out = Command::new(OTT)
+    let out = Command::new(ott_bin())
         .args(["upload", "--server", &srv.url])
         .args(["--imdb", "https://www.themoviedb.org/movie/348"])
         .env("OTT_TOKEN", &srv.token)
