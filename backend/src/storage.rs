@@ -375,20 +375,25 @@ impl Bucket {
         let upload = self.bounded(self.s3.put_multipart(&self.key(key))).await?;
         let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART);
         let mut buf = vec![0u8; CHUNK];
-        loop {
-            let read = match file.read(&mut buf).await {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = writer.abort().await;
-                    return Err(e.into());
+        let written = async {
+            loop {
+                let read = file.read(&mut buf).await?;
+                if read == 0 {
+                    return Ok(());
                 }
-            };
-            // At most two parts travel while the next is filled.
-            if let Err(e) = writer.wait_for_capacity(2).await {
-                return Err(self.error(e));
+                // At most two parts travel while the next is filled.
+                writer
+                    .wait_for_capacity(2)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                writer.write(&buf[..read]);
             }
-            writer.write(&buf[..read]);
+        }
+        .await;
+        if let Err(e) = written {
+            // The store drops the parts sent so far.
+            let _ = writer.abort().await;
+            return Err(e);
         }
         writer.finish().await.map(drop).map_err(|e| self.error(e))
     }
