@@ -70,7 +70,7 @@ pub async fn rematch(
     // Merging two movies' versions is the user's call: ask them to remove one first.
     let taken = files_of(&state.db, library.id, to).await?;
     let store = crate::storage::of(state, &library)?;
-    if !taken.is_empty() || !store.names(to.as_str()).await?.is_empty() {
+    if !taken.is_empty() || !clear_downloads(&store, to).await? {
         return Err(MatchError::TargetHasFiles(taken));
     }
     let filename = files
@@ -115,10 +115,37 @@ async fn repoint(
     write.commit().await
 }
 
-/// Whether `rest` (a path inside a movie's folder, from its `/`) is the movie's cover or
-/// downloaded trailer: the wrong movie's, which do not come along.
-fn belongs_to_the_old_movie(rest: &str) -> bool {
+/// Whether `rest` (a path inside a movie's folder, from its `/`) is what the metadata job
+/// downloaded for the movie (its pictures, its trailer), which it downloads again.
+fn downloaded(rest: &str) -> bool {
     rest.starts_with("/cover/") || rest.starts_with("/trailer/trailer.")
+}
+
+/// Removes what the metadata job downloaded into the folder of movie `to` (left when its
+/// versions were deleted); `true` when nothing else is there, so the files may move in.
+async fn clear_downloads(store: &Store, to: &ImdbId) -> Result<bool, MatchError> {
+    match store {
+        Store::Folder(root) => {
+            let dir = root.join(to);
+            remove_downloads(&dir);
+            // Each only when empty.
+            let _ = std::fs::remove_dir(dir.join("trailer"));
+            let _ = std::fs::remove_dir(&dir);
+            Ok(!dir.exists())
+        }
+        Store::Bucket(bucket) => {
+            let mut rest = Vec::new();
+            for object in bucket.objects_in(to.as_str()).await? {
+                let inside = object.key.strip_prefix(to.as_str()).unwrap_or(&object.key);
+                if downloaded(inside) {
+                    bucket.delete(&object.key).await?;
+                } else {
+                    rest.push(object.key);
+                }
+            }
+            Ok(rest.is_empty())
+        }
+    }
 }
 
 /// A folder library: `<library>/<from>/` becomes `<library>/<to>/` in one rename.
@@ -140,11 +167,17 @@ async fn move_folder(
         }
         return Err(e.into());
     }
-    let _ = std::fs::remove_dir_all(new_dir.join("cover"));
-    for ext in ["mp4", "webm"] {
-        let _ = std::fs::remove_file(new_dir.join("trailer").join(format!("trailer.{ext}")));
-    }
+    // The wrong movie's pictures and trailer came along.
+    remove_downloads(&new_dir);
     Ok(())
+}
+
+/// Removes what the metadata job downloaded into a movie's folder `dir`.
+fn remove_downloads(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir.join("cover"));
+    for ext in ["mp4", "webm"] {
+        let _ = std::fs::remove_file(dir.join("trailer").join(format!("trailer.{ext}")));
+    }
 }
 
 /// A bucket library, which has no rename: the objects under `<from>/` are copied under
@@ -166,7 +199,8 @@ async fn move_objects(
                 .key
                 .strip_prefix(from.as_str())
                 .unwrap_or(&object.key);
-            if belongs_to_the_old_movie(rest) {
+            // The wrong movie's pictures and trailer do not come along.
+            if downloaded(rest) {
                 continue;
             }
             let copy = format!("{to}{rest}");

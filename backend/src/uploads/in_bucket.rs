@@ -40,6 +40,21 @@ use bucket_upload::Column as C;
 /// minutes), so a crashed instance's hold runs out soon after.
 const ENDING_HOLD_SECS: i64 = 120;
 
+/// MiB of chunks this process holds in memory at once on their way to the store (four
+/// chunks of the suggested 32 MiB): a chunk into a bucket is held until its parts are stored,
+/// so many uploads at once wait for their turn here rather than growing the server's memory.
+const IN_FLIGHT_MIB: u32 = 128;
+static IN_FLIGHT: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(IN_FLIGHT_MIB as usize);
+
+/// The MiB of [`IN_FLIGHT`] a chunk of `len` bytes takes: rounded up, and never more than
+/// there are (a chunk larger than the whole room goes alone).
+fn room_for(len: u64) -> u32 {
+    u32::try_from(len.div_ceil(1024 * 1024))
+        .unwrap_or(u32::MAX)
+        .clamp(1, IN_FLIGHT_MIB)
+}
+
 /// The protocol's view of a row.
 fn manifest(row: &Row) -> Manifest {
     Manifest {
@@ -228,10 +243,15 @@ where
         ChunkDecision::OutOfOrder => return Err(out_of_order(&m)),
         ChunkDecision::Append => {}
     }
-    let started = std::time::Instant::now();
     let Store::Bucket(bucket) = crate::storage::of(state, &library)? else {
         return Err(UploadError::UploadNotFound);
     };
+    // Before the body is read: a chunk that waits here has not been received yet.
+    let _room = IN_FLIGHT
+        .acquire_many(room_for(len))
+        .await
+        .map_err(|e| StorageError::Io(std::io::Error::other(e)))?;
+    let started = std::time::Instant::now();
     let mut parts = parts_of(&row)?;
     let held = parts.held.clone();
     let completes = m.offset + len == m.size;
@@ -906,6 +926,16 @@ pub(super) async fn discard_library(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_chunk_takes_its_size_in_mib_of_the_room_and_never_more_than_there_is() {
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(room_for(0), 1);
+        assert_eq!(room_for(1), 1);
+        assert_eq!(room_for(32 * MIB), 32);
+        assert_eq!(room_for(32 * MIB + 1), 33);
+        assert_eq!(room_for(1 << 40), IN_FLIGHT_MIB);
+    }
 
     #[test]
     fn parts_are_cut_from_the_frames_without_copying() {

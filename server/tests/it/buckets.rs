@@ -774,7 +774,22 @@ async fn covers_trailers_fixed_matches_and_conversions_live_in_the_bucket() {
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     let mkv_id = done.body["movieFileId"].as_i64().unwrap();
     let mkv_path = done.body["path"].as_str().unwrap().to_owned();
-    assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
+    // The Matrix had a version here once: its cover stays when the version is deleted.
+    let old =
+        crate::uploads::upload(&srv, &m, "Matrix.mp4", b"an old version", MATRIX, "new").await;
+    assert_eq!(old.status, StatusCode::OK, "{}", old.text);
+    assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 2);
+    let old_id = old.body["movieFileId"].as_i64().unwrap();
+    let gone = srv
+        .call(
+            Method::DELETE,
+            &format!("/api/files/{old_id}"),
+            &m.who,
+            None,
+        )
+        .await;
+    assert!(gone.status.is_success(), "{}", gone.text);
+    assert!(object("tt0133093/cover/cover.jpg").await.is_some());
     let cover = object("tt0078748/cover/cover.jpg")
         .await
         .expect("the cover is an object of the library");
@@ -793,7 +808,8 @@ async fn covers_trailers_fixed_matches_and_conversions_live_in_the_bucket() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "library_not_found");
 
-    // Fix match: the file's object moves under The Matrix; Alien's cover does not come along.
+    // Fix match: the file's object moves under The Matrix (the old cover there is no reason
+    // to refuse); Alien's cover does not come along.
     let url = format!("/api/movies/{ALIEN}/match?library={lib}&to={MATRIX}");
     let moved = srv.post(&url, &m.who, json!({})).await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);

@@ -315,6 +315,10 @@ async fn fix_match_moves_the_files_to_the_right_movie() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
 
+        // The Matrix's cover, left from a version deleted before: no reason to refuse.
+        let left = anna.path.join("tt0133093/cover");
+        std::fs::create_dir_all(&left).unwrap();
+        std::fs::write(left.join("cover.jpg"), b"an old cover").unwrap();
         let moved = srv
             .post(
                 &url(ALIEN, MATRIX, anna.library),
