@@ -207,9 +207,7 @@ async fn run(state: &AppState, p: &Playable, how: RemuxPlan, target: &str) -> Re
     let final_path = match &store {
         Store::Folder(root) => root.join(target),
         // ffmpeg seeks back in its output (the index goes first): a local file, sent after.
-        Store::Bucket(_) => {
-            std::env::temp_dir().join(format!("ott-remux-{file_id}-{}.mp4", rand::random::<u32>()))
-        }
+        Store::Bucket(_) => crate::media::disk::scratch(&format!("remux-{file_id}"), ".mp4"),
     };
     let partial = partial_path(&final_path);
     let result = ffmpeg(state, p, how, &input, &partial).await;

@@ -398,6 +398,20 @@ impl Bucket {
         writer.finish().await.map(drop).map_err(|e| self.error(e))
     }
 
+    /// Opens object `key` (a path inside the library) for reading: its size and date now, its
+    /// bytes on demand.
+    pub async fn open(self, key: &str) -> Result<Opened, StorageError> {
+        let meta = self.bounded(self.s3.head(&self.key(key))).await?;
+        Ok(Opened {
+            size: meta.size,
+            modified: SystemTime::from(meta.last_modified),
+            source: Source::Object {
+                bucket: self,
+                key: key.to_owned(),
+            },
+        })
+    }
+
     /// Reads object `key` whole (small objects).
     pub async fn read(&self, key: &str) -> Result<Bytes, StorageError> {
         let key = self.key(key);
@@ -620,19 +634,7 @@ pub async fn open(
                 source: Source::File(file),
             })
         }
-        Store::Bucket(bucket) => {
-            let meta = bucket
-                .bounded(bucket.s3.head(&bucket.key(relative)))
-                .await?;
-            Ok(Opened {
-                size: meta.size,
-                modified: SystemTime::from(meta.last_modified),
-                source: Source::Object {
-                    bucket,
-                    key: relative.to_owned(),
-                },
-            })
-        }
+        Store::Bucket(bucket) => bucket.open(relative).await,
     }
 }
 
@@ -710,24 +712,15 @@ pub async fn local_copy(
     if made.is_some_and(|made| since.is_none_or(|since| made >= since)) {
         return Ok(copy);
     }
-    let meta = bucket
-        .bounded(bucket.s3.head(&bucket.key(relative)))
-        .await?;
-    let opened = Opened {
-        size: meta.size,
-        modified: SystemTime::from(meta.last_modified),
-        source: Source::Object {
-            bucket,
-            key: relative.to_owned(),
-        },
-    };
+    let opened = bucket.open(relative).await?;
     let dir = copy.parent().unwrap_or(&copy).to_path_buf();
     tokio::fs::create_dir_all(&dir).await?;
     // A name of its own: two requests may copy the same file at once.
     let tmp = dir.join(format!(".{}.partial", rand::random::<u64>()));
     let written = async {
         let mut out = tokio::fs::File::create(&tmp).await?;
-        let mut bytes = opened.bytes(0, meta.size).await?;
+        let size = opened.size;
+        let mut bytes = opened.bytes(0, size).await?;
         while let Some(piece) = bytes.next().await {
             tokio::io::AsyncWriteExt::write_all(&mut out, &piece?).await?;
         }

@@ -1,5 +1,5 @@
 //! The disk under a library or the upload staging: its free space, and making a rename on it
-//! durable.
+//! durable; and the scratch names for work on a bucket library's files done on this machine.
 
 use std::io;
 use std::path::Path;
@@ -46,4 +46,11 @@ pub fn same_filesystem(a: &Path, b: &Path) -> bool {
 /// Makes a rename or a new entry in `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// A name of its own in the system's temp dir, `ott-<what>-<random><suffix>`: for the files
+/// that work on a bucket library's objects writes on this machine (a probed first chunk, a
+/// downloaded trailer, a converted film), which two requests or instances may do at once.
+pub fn scratch(what: &str, suffix: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ott-{what}-{}{suffix}", rand::random::<u64>()))
 }

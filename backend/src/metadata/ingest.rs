@@ -282,7 +282,7 @@ async fn store_trailer(
     // All buckets: a folder of its own in the system's temp dir, removed once shared out.
     let scratch = first_folder
         .is_none()
-        .then(|| std::env::temp_dir().join(format!("ott-trailer-{}", rand::random::<u64>())));
+        .then(|| crate::media::disk::scratch("trailer", ""));
     let dir = first_folder.or_else(|| scratch.clone()).unwrap_or_default();
     let shared = async {
         let path = providers::trailer(state, url, &dir).await?;

@@ -154,12 +154,7 @@ where
         let mut tally = Tally::new(len, sha256);
         let mut batch = Vec::new();
         let mut batched = 0;
-        while let Some(frame) = body.next().await {
-            let frame = frame.map_err(|e| {
-                tracing::info!(error = %e, "a chunk's body was cut off");
-                UploadError::BodyInterrupted
-            })?;
-            tally.take(&frame)?;
+        while let Some(frame) = tally.next(&mut body).await? {
             batched += frame.len();
             batch.push(frame);
             if batched >= WRITE_BATCH {
@@ -202,7 +197,25 @@ impl<'a> Tally<'a> {
         }
     }
 
-    pub fn take(&mut self, frame: &[u8]) -> Result<(), UploadError> {
+    /// The body's next frame, counted and hashed; `None` at its end. A frame that cannot be
+    /// read (the connection broke) is the chunk's `BodyInterrupted`.
+    pub async fn next<S, E>(&mut self, body: &mut S) -> Result<Option<Bytes>, UploadError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: Display,
+    {
+        let Some(frame) = body.next().await else {
+            return Ok(None);
+        };
+        let frame = frame.map_err(|e| {
+            tracing::info!(error = %e, "a chunk's body was cut off");
+            UploadError::BodyInterrupted
+        })?;
+        self.take(&frame)?;
+        Ok(Some(frame))
+    }
+
+    fn take(&mut self, frame: &[u8]) -> Result<(), UploadError> {
         self.received += frame.len() as u64;
         if self.received > self.len {
             return Err(UploadError::LengthMismatch);

@@ -26,7 +26,7 @@ use domain::api::{ChunkAccepted, FileDescription, PendingUpload, UploadFinished,
 use domain::naming::first_free;
 use domain::upload::parts::{self, Parts, Placement};
 use domain::upload::{self as rules, ChunkDecision, FileKind, Manifest, target};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::fmt::Display;
@@ -409,7 +409,7 @@ pub(super) async fn reserved(
 async fn first_chunk_label(id: &str, first: &[Bytes]) -> String {
     use tokio::io::AsyncWriteExt;
     const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-    let path = std::env::temp_dir().join(format!("ott-first-chunk-{id}-{}", rand::random::<u32>()));
+    let path = crate::media::disk::scratch(&format!("first-chunk-{id}"), "");
     let written = async {
         let mut file = tokio::fs::File::create(&path).await?;
         for bytes in first {
@@ -507,13 +507,8 @@ where
     // Aborted if this request is dropped.
     let mut sends = tokio::task::JoinSet::new();
     let (mut piece, mut at, mut next) = (Vec::new(), 0u64, 0usize);
-    while let Some(frame) = body.next().await {
-        let mut frame = frame.map_err(|e| {
-            tracing::info!(error = %e, "a chunk's body was cut off");
-            UploadError::BodyInterrupted
-        })?;
-        // Never past `len`: the ranges cover it all.
-        tally.take(&frame)?;
+    // Never past `len` (the tally refuses more): the ranges cover it all.
+    while let Some(mut frame) = tally.next(&mut body).await? {
         while !frame.is_empty() {
             let end = ranges[next].end;
             let take = ((end - at) as usize).min(frame.len());
@@ -604,12 +599,7 @@ where
 {
     let mut tally = Tally::new(len, sha256);
     let mut frames = Vec::new();
-    while let Some(frame) = body.next().await {
-        let frame = frame.map_err(|e| {
-            tracing::info!(error = %e, "a chunk's body was cut off");
-            UploadError::BodyInterrupted
-        })?;
-        tally.take(&frame)?;
+    while let Some(frame) = tally.next(&mut body).await? {
         frames.push(frame);
     }
     tally.finish()?;
