@@ -38,6 +38,10 @@ pub const CHUNK: usize = 1024 * 1024;
 /// How long a request that is not a stream of a file's bytes may take: a store that is down
 /// answers within seconds, not after minutes of retries.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long joining an upload's parts may take. A store answers once the object is whole,
+/// which for tens of GiB takes minutes; a store that never answers makes `end` say 503, and
+/// its retry finds the object joined (or joins it then).
+const JOIN_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -502,12 +506,12 @@ impl Bucket {
             .map(|content_id| PartId { content_id })
             .collect();
         let id = id.to_owned();
-        // Joining many parts takes the store a while; it answers once done.
-        self.s3
-            .complete_multipart(&self.key(key), &id, parts)
-            .await
-            .map(drop)
-            .map_err(|e| self.error(e))
+        self.bounded_by(
+            JOIN_TIMEOUT,
+            self.s3.complete_multipart(&self.key(key), &id, parts),
+        )
+        .await
+        .map(drop)
     }
 
     /// Abandons the multipart upload `id` into `key`: the store drops its parts.

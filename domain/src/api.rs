@@ -267,6 +267,16 @@ pub struct MovieLink {
     pub poster_version: Option<u64>,
 }
 
+/// A movie named by hand (`POST /api/movies`): its title, and its year when known. Used when
+/// the movie database cannot be reached or does not know the film.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamedMovie {
+    pub title: String,
+    #[serde(default)]
+    pub year: Option<u16>,
+}
+
 /// A collection and the parts of it the library holds, in release order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -57,6 +57,28 @@ impl ImdbId {
         None
     }
 
+    /// The id of a movie named by hand (its title and year typed while the movie database
+    /// could not be reached): `tt9` and nine digits made from the title and year, so that the
+    /// same title and year give the same id (a film's parts and subtitles stay together).
+    /// IMDb's ids have eight digits today; ten-digit ones starting with 9 are decades away, so
+    /// none of these is a real movie's. The metadata job looks the title up later and moves
+    /// the files to the real id.
+    pub fn provisional(title: &str, year: Option<u16>) -> ImdbId {
+        // FNV-1a: small, stable across versions and platforms (the id is stored).
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let normalized = crate::identify::ranking::normalize_title(title);
+        let year = year.map(|y| y.to_string()).unwrap_or_default();
+        for byte in normalized.bytes().chain([b'|']).chain(year.bytes()) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        ImdbId(format!("tt9{:09}", hash % 1_000_000_000))
+    }
+
+    /// Whether this is an id of [`ImdbId::provisional`], not one IMDb knows.
+    pub fn is_provisional(&self) -> bool {
+        is_provisional(&self.0)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -65,6 +87,14 @@ impl ImdbId {
         self.0
     }
 }
+
+/// [`ImdbId::is_provisional`] for an id kept as text (a database row).
+pub fn is_provisional(id: &str) -> bool {
+    id.len() == PROVISIONAL_LIKE.len() && id.starts_with("tt9")
+}
+
+/// The SQL `LIKE` pattern of provisional ids: `tt9` and nine more characters.
+pub const PROVISIONAL_LIKE: &str = "tt9_________";
 
 impl Deref for ImdbId {
     type Target = str;
@@ -164,5 +194,21 @@ mod tests {
         assert_eq!(found("Matt tt123 x.mkv"), None);
         assert_eq!(found("Scatt0133093.mkv"), None, "inside a word");
         assert_eq!(found("Pretty.Woman.1990.mkv"), None);
+    }
+
+    #[test]
+    fn provisional_ids_are_stable_valid_and_apart_from_real_ones() {
+        let heat = ImdbId::provisional("Heat", Some(1995));
+        assert!(heat.is_provisional());
+        assert_eq!(ImdbId::parse(heat.as_str()), Ok(heat.clone()), "a valid id");
+        assert_eq!(heat.len(), 12);
+        // Case, accents and punctuation do not make another movie; the year does.
+        assert_eq!(ImdbId::provisional("  HEAT ", Some(1995)), heat);
+        assert_ne!(ImdbId::provisional("Heat", Some(1986)), heat);
+        assert_ne!(ImdbId::provisional("Heat", None), heat);
+        assert_ne!(ImdbId::provisional("Alien", Some(1995)), heat);
+        for real in ["tt0113277", "tt10872600", "tt9999999"] {
+            assert!(!ImdbId::parse(real).unwrap().is_provisional(), "{real}");
+        }
     }
 }

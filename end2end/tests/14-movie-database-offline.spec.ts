@@ -25,7 +25,7 @@ test.afterEach(async ({ request }) => {
   await setMovieDatabaseReachable(request, true);
 });
 
-test('with the movie database unreachable the uploader explains, retries on its own, and takes a pasted IMDb link', async ({
+test('with the movie database unreachable the uploader explains, retries on its own, and takes a pasted IMDb link or a title typed by hand', async ({
   page,
   request,
 }) => {
@@ -33,8 +33,10 @@ test('with the movie database unreachable the uploader explains, retries on its 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-offline-'));
   const heat = path.join(dir, 'Heat.1995.mkv');
   const home = path.join(dir, 'Holiday at grandmas.mkv');
+  const alien = path.join(dir, 'Alien.1979.mkv');
   fs.writeFileSync(heat, crypto.randomBytes(64 * 1024));
   fs.writeFileSync(home, crypto.randomBytes(48 * 1024));
+  fs.writeFileSync(alien, crypto.randomBytes(40 * 1024));
 
   await register(page, uniqueUsername('offline'), PASSWORD);
   await createLibrary(page, 'Offline evenings');
@@ -79,6 +81,34 @@ test('with the movie database unreachable the uploader explains, retries on its 
     });
   });
 
+  await test.step('still unreachable: the title and year in the box name the movie by hand, found once the database answers', async () => {
+    await picker(page).setInputFiles([alien]);
+    const pick = pickOf(page, 'Alien.1979.mkv');
+    await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
+    await pick.getByRole('button', { name: 'Upload as \u201cAlien (1979)\u201d' }).click();
+    await expect(queueItem(page, 'Alien.1979.mkv').locator('.queue-line')).toContainText('Uploaded', {
+      timeout: 60_000,
+    });
+    // A movie of the library under the typed title, its page saying what happens next.
+    const listed = await (await page.request.get(`/api/movies?library=${library.id}`)).json();
+    const named = listed.find((m: { title: string }) => m.title === 'Alien');
+    expect(named?.imdbId).toMatch(/^tt9\d{9}$/);
+    await page.goto(`/movie/${named.imdbId}`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Alien');
+    await expect(page.getByRole('status').filter({ hasText: 'named by hand' })).toBeVisible();
+
+    // Back online, "Refresh metadata" (or the job's next round) finds it: the file moves.
+    await setMovieDatabaseReachable(request, true);
+    await page.getByRole('button', { name: 'Refresh metadata' }).click();
+    await expect
+      .poll(
+        async () =>
+          (await (await page.request.get(`/api/movies/tt0078748/files?library=${library.id}`)).json()).length,
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+  });
+
   // Bytes on disk, each under the movie it was filed as.
   const stored = (id: string) => {
     const folder = path.join(library.path, id);
@@ -88,4 +118,5 @@ test('with the movie database unreachable the uploader explains, retries on its 
   };
   expect(sha256(stored('tt0113277'))).toBe(sha256(heat));
   expect(sha256(stored('tt7654321'))).toBe(sha256(home));
+  expect(sha256(stored('tt0078748'))).toBe(sha256(alien));
 });

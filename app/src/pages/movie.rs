@@ -96,7 +96,11 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
         };
         ratings.push(format!("{site} {}", r.value));
     }
+    let by_hand = domain::imdb::is_provisional(&movie.imdb_id);
     let status = match movie.metadata_status.as_str() {
+        "pending" if by_hand => Some(
+            "This movie was named by hand: its details are looked up as soon as the movie database can be reached.".to_owned(),
+        ),
         "pending" => {
             Some("The details of this movie are being fetched; reload in a moment.".to_owned())
         }

@@ -456,7 +456,12 @@ fn Choose(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
         </div>
         {move || match found.get() {
             Found::Searching => EitherOf4::A(view! { <p class="loading" aria-live="polite">"Searching…"</p> }),
-            Found::Failed(message) => EitherOf4::B(view! { <p class="notice" role="status">{message}</p> }),
+            Found::Failed(message) => EitherOf4::B(view! {
+                <div class="notice">
+                    <p role="status">{message}</p>
+                    <ByHand pick=pick_again.clone() selection queue />
+                </div>
+            }),
             Found::Unreachable(message) => {
                 let retry_in = retry_in.clone();
                 let pick = pick_again.clone();
@@ -472,6 +477,7 @@ fn Choose(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
                             <button class="button-quiet small" on:click=again>"Try now"</button>
                         </p>
                         <p class="hint">{upload::PASTE_HINT}</p>
+                        <ByHand pick=pick_again.clone() selection queue />
                     </div>
                 })
             }
@@ -503,6 +509,28 @@ fn Choose(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
                 })
             }
         }}
+    }
+}
+
+/// The way on when no search helps: upload under the title and year in the box, the movie
+/// to be looked up by the server later.
+#[component]
+fn ByHand(pick: Pick, selection: Selection, queue: Queue) -> impl IntoView {
+    let query = pick.query.clone();
+    let named = move || query.with(|q| upload::named_in(q));
+    let on_click = move |_| selection.name_by_hand(&pick, queue);
+    move || {
+        named().map(|named| {
+            let on_click = on_click.clone();
+            view! {
+                <p class="by-hand">
+                    <span class="hint">{upload::BY_HAND_HINT}</span>" "
+                    <button class="button-quiet small" on:click=on_click>
+                        {format!("Upload as \u{201c}{}\u{201d}", upload::by_hand_label(&named))}
+                    </button>
+                </p>
+            }
+        })
     }
 }
 

@@ -3,8 +3,8 @@
 //! slices, which the browser streams from disk: a file is never read into memory.
 
 use domain::api::{
-    ChunkAccepted, FileDescription, FileStatus, MovieFileInfo, PendingUpload, UploadFinished,
-    UploadState,
+    ChunkAccepted, FileDescription, FileStatus, MovieFileInfo, MovieLink, NamedMovie,
+    PendingUpload, UploadFinished, UploadState,
 };
 use domain::upload::EndMode;
 use domain::upload::client::{ChunkPlan, Failure};
@@ -146,6 +146,18 @@ pub async fn pending() -> Result<Vec<PendingUpload>, Failure> {
 pub async fn movie_files(library: i32, imdb_id: &str) -> Result<Vec<MovieFileInfo>, Failure> {
     let url = format!("/api/movies/{}/files?library={library}", encode(imdb_id));
     call("GET", &url, None, None).await
+}
+
+/// The movie named by hand (`POST /api/movies`), its details to be looked up later.
+pub async fn name_movie(library: i32, named: &NamedMovie) -> Result<MovieLink, Failure> {
+    let body = serde_json::to_string(named).unwrap_or_default();
+    call(
+        "POST",
+        &format!("/api/movies?library={library}"),
+        Some((&JsValue::from_str(&body), "application/json")),
+        None,
+    )
+    .await
 }
 
 /// Waits `ms` milliseconds.

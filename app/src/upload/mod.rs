@@ -29,6 +29,9 @@ const RETRY_SECS: [u32; 5] = [5, 10, 20, 40, 60];
 /// The way on when searching cannot help.
 pub const PASTE_HINT: &str =
     "You can also paste the movie's IMDb link (imdb.com/title/tt…) or id in the box.";
+/// What naming a movie by hand does.
+pub const BY_HAND_HINT: &str = "Or upload it now under the title and year in the box: its \
+     details, cover and trailer follow when the movie database can be reached.";
 
 /// A file as picked: the browser's handle and, for folders, the folder it was in.
 pub struct Picked {
@@ -368,6 +371,31 @@ impl Selection {
         });
     }
 
+    /// Uploads a pick under the title and year its box says, the movie to be looked up by
+    /// the server later (when the movie database cannot be reached, or does not know it).
+    pub fn name_by_hand(self, pick: &Pick, queue: Queue) {
+        let Some(named) = named_in(&pick.query.get_untracked()) else {
+            pick.found.set(Found::Failed(
+                "Type the movie's title (and year) first.".into(),
+            ));
+            return;
+        };
+        pick.stage.set(Stage::Checking);
+        let pick = pick.clone();
+        leptos::task::spawn_local(async move {
+            match http::name_movie(queue.library, &named).await {
+                Ok(movie) => {
+                    let title = by_hand_label(&named);
+                    self.confirm(&pick, movie.imdb_id, title, queue);
+                }
+                Err(e) => {
+                    pick.found.set(Found::Failed(e.message()));
+                    pick.stage.set(Stage::Choosing);
+                }
+            }
+        });
+    }
+
     /// Confirms, in one go, every file whose first candidate is a clear match.
     pub fn confirm_confident(self, queue: Queue) {
         for pick in self.picks.get_untracked() {
@@ -385,6 +413,29 @@ impl Selection {
         for (id, _) in &pick.subtitles {
             queue::drop_file(*id);
         }
+    }
+}
+
+/// The title and year a search box names ("Heat 1995"), for naming a movie by hand.
+pub fn named_in(text: &str) -> Option<domain::api::NamedMovie> {
+    if domain::movie_link::parse(text).is_some() {
+        return None;
+    }
+    let guess = domain::identify::guess::guess(text);
+    let title = guess
+        .title
+        .or_else(|| Some(text.trim().to_owned()).filter(|t| !t.is_empty()))?;
+    Some(domain::api::NamedMovie {
+        title,
+        year: guess.year,
+    })
+}
+
+/// "Heat (1995)" for a movie named by hand.
+pub fn by_hand_label(named: &domain::api::NamedMovie) -> String {
+    match named.year {
+        Some(y) => format!("{} ({y})", named.title),
+        None => named.title.clone(),
     }
 }
 

@@ -55,7 +55,8 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// The movies due for a fetch: pending, and not waiting for a retry.
+/// The movies due for a fetch: pending, and not waiting for a retry. A movie named by hand
+/// waits for its first file (its upload may take hours): the files are what its lookup moves.
 fn due() -> sea_orm::Select<movie::Entity> {
     movie::Entity::find()
         .filter(movie::Column::MetadataStatus.eq("pending"))
@@ -63,6 +64,18 @@ fn due() -> sea_orm::Select<movie::Entity> {
             Condition::any()
                 .add(movie::Column::MetadataNextAt.is_null())
                 .add(movie::Column::MetadataNextAt.lte(Utc::now())),
+        )
+        .filter(
+            Condition::any()
+                .add(movie::Column::ImdbId.not_like(domain::imdb::PROVISIONAL_LIKE))
+                .add(
+                    movie::Column::Id.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(movie_file::Column::MovieId)
+                            .from(movie_file::Entity)
+                            .to_owned(),
+                    ),
+                ),
         )
 }
 
@@ -160,6 +173,9 @@ pub fn retry_after(attempts: i32) -> Duration {
 
 /// One movie: fetch, store, and record the outcome (which always moves it out of the due set).
 pub async fn fetch_one(state: &AppState, movie: movie::Model) -> Result<(), DbErr> {
+    if domain::imdb::is_provisional(&movie.imdb_id) {
+        return super::by_hand::look_up(state, movie).await;
+    }
     let imdb_id = movie.imdb_id.clone();
     match providers::fetch(state, &imdb_id).await {
         Ok(fetched) => {
@@ -172,7 +188,12 @@ pub async fn fetch_one(state: &AppState, movie: movie::Model) -> Result<(), DbEr
     Ok(())
 }
 
-async fn failed(state: &AppState, movie: movie::Model, error: &FetchError) -> Result<(), DbErr> {
+/// Records a failed fetch (or lookup): retried later, until [`MAX_ATTEMPTS`].
+pub(super) async fn failed(
+    state: &AppState,
+    movie: movie::Model,
+    error: &(dyn std::fmt::Display + Sync),
+) -> Result<(), DbErr> {
     let attempts = movie.metadata_attempts + 1;
     let imdb_id = movie.imdb_id.clone();
     let mut row = movie.into_active_model();

@@ -4,6 +4,7 @@
 //! `domain::metadata`; this side does the fetching, with a timeout, a descriptive User-Agent
 //! and a rate limit per provider, and turns failures into clear errors.
 
+pub mod by_hand;
 mod cache;
 pub mod ingest;
 pub mod providers;

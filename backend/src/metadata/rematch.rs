@@ -6,7 +6,7 @@
 
 use crate::AppState;
 use crate::access::{self, Denied, Need};
-use crate::entities::movie_file;
+use crate::entities::{library, movie_file};
 use crate::movies::{files_of, movie_for};
 use crate::storage::{Bucket, Store};
 use crate::write::{Cache, Write};
@@ -60,6 +60,17 @@ pub async fn rematch(
     to: &ImdbId,
 ) -> Result<Vec<MovieFileInfo>, MatchError> {
     let (library, _) = access::library(state, user_id, library_id, Need::Manage).await?;
+    move_movie(state, &library, from, to).await
+}
+
+/// Moves the files `library` holds of `from` to the movie `to` (for a manager's fix, or for
+/// the metadata job once it found a movie named by hand); returns them as they are now.
+pub(super) async fn move_movie(
+    state: &AppState,
+    library: &library::Model,
+    from: &ImdbId,
+    to: &ImdbId,
+) -> Result<Vec<MovieFileInfo>, MatchError> {
     let files = files_of(&state.db, library.id, from).await?;
     if files.is_empty() {
         return Err(MatchError::MovieNotFound);
@@ -69,7 +80,7 @@ pub async fn rematch(
     }
     // Merging two movies' versions is the user's call: ask them to remove one first.
     let taken = files_of(&state.db, library.id, to).await?;
-    let store = crate::storage::of(state, &library)?;
+    let store = crate::storage::of(state, library)?;
     if !taken.is_empty() || !clear_downloads(&store, to).await? {
         return Err(MatchError::TargetHasFiles(taken));
     }

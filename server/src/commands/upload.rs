@@ -4,7 +4,7 @@
 use crate::uploader::client::ApiClient;
 use crate::uploader::{self, Job, Options, Outcome};
 use anyhow::{Context, bail};
-use domain::api::{FileDescription, FileStatus};
+use domain::api::{FileDescription, FileStatus, NamedMovie};
 use domain::movie_link::MovieLink;
 use domain::upload::client::Backoff;
 use domain::upload::client::Failure;
@@ -29,8 +29,17 @@ pub struct UploadArgs {
     /// folder name, else the movie the name describes, searched on the server].
     #[arg(long)]
     pub imdb: Option<String>,
+    /// The movie's title, typed by hand, for files the movie database cannot tell (it cannot
+    /// be reached, or does not know the film): they upload now and the server looks the
+    /// movie up later.
+    #[arg(long, conflicts_with = "imdb", value_name = "TITLE")]
+    pub title: Option<String>,
+    /// The year of the --title movie.
+    #[arg(long, requires = "title", value_parser = clap::value_parser!(u16).range(1888..=2100))]
+    pub year: Option<u16>,
     /// When a name does not say for sure which movie it is, take the best match instead of
-    /// asking.
+    /// asking; when the movie database cannot be reached, upload under the title and year in
+    /// the file name (looked up later).
     #[arg(long)]
     pub yes: bool,
     /// When the movie already has files: `replace` them or add a `version`; `new` refuses.
@@ -135,6 +144,24 @@ pub async fn run(mut args: UploadArgs) -> anyhow::Result<()> {
         Err(e) => bail!("{}: {e}", args.server),
     }
 
+    if let Some(title) = &args.title {
+        let named = NamedMovie {
+            title: title.clone(),
+            year: args.year,
+        };
+        match api.name_movie(args.library, &named).await {
+            Ok(movie) => {
+                println!(
+                    "uploading as \"{}\" ({}); the server looks up its details when the movie database answers",
+                    title.trim(),
+                    movie.imdb_id
+                );
+                args.imdb = Some(movie.imdb_id);
+            }
+            Err(e) => bail!("--title: {e}"),
+        }
+    }
+
     let (paths, refused) = collect(&args.paths);
     let mut failures: Vec<(String, String)> = refused
         .into_iter()
@@ -150,7 +177,7 @@ pub async fn run(mut args: UploadArgs) -> anyhow::Result<()> {
 
     // Which movie each file is, settled before anything is sent.
     let policy = uploader::identify::Policy::from_terminal(args.yes);
-    failures.extend(uploader::identify::identify(&api, &mut jobs, policy).await);
+    failures.extend(uploader::identify::identify(&api, args.library, &mut jobs, policy).await);
     jobs.retain(|j| j.imdb_id.is_some());
 
     // One round-trip tells which files the server already has.

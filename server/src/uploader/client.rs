@@ -165,6 +165,22 @@ pub struct Search {
 }
 
 impl ApiClient {
+    /// `POST /api/movies`: the movie named by hand, to upload to while the movie database
+    /// cannot tell it (the server looks it up later).
+    pub async fn name_movie(
+        &self,
+        library: Option<i32>,
+        named: &domain::api::NamedMovie,
+    ) -> Result<domain::api::MovieLink, Failure> {
+        let mut req = self
+            .request(reqwest::Method::POST, "/api/movies")
+            .json(named);
+        if let Some(library) = library {
+            req = req.query(&[("library", library)]);
+        }
+        Self::send(req).await
+    }
+
     pub async fn search(&self, title: &str, year: Option<u16>) -> Result<Search, Failure> {
         let mut query = vec![("q", title.to_owned())];
         if let Some(y) = year {

@@ -54,7 +54,12 @@ fn describe(r: &Ranked) -> String {
 
 /// Fills in `imdb_id` where it is missing; returns the files that could not be identified,
 /// with the reason.
-pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<(String, String)> {
+pub async fn identify(
+    api: &ApiClient,
+    library: Option<i32>,
+    jobs: &mut [Job],
+    policy: Policy,
+) -> Vec<(String, String)> {
     let mut failures = Vec::new();
     // CD1/CD2 and a film's subtitles guess the same: search and ask once for them.
     let mut settled: HashMap<(String, Option<u16>), Result<String, String>> = HashMap::new();
@@ -78,7 +83,13 @@ pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<
         };
         let key = (title.to_lowercase(), guess.year);
         if !settled.contains_key(&key) {
-            let answer = settle(api, &title, guess.year, &job.path, policy, &mut reachable).await;
+            let asked = Asked {
+                title: &title,
+                year: guess.year,
+                path: &job.path,
+                library,
+            };
+            let answer = settle(api, asked, policy, &mut reachable).await;
             settled.insert(key.clone(), answer);
         }
         match &settled[&key] {
@@ -91,16 +102,27 @@ pub async fn identify(api: &ApiClient, jobs: &mut [Job], policy: Policy) -> Vec<
 
 /// What to do when no search can tell the movie.
 const NAME_IT: &str = "pass --imdb with the movie's IMDb id or link, or put the id in the file \
-                       name (e.g. \"Heat [tt0113277].mkv\")";
+                       name (e.g. \"Heat [tt0113277].mkv\"), or give --title (and --year) to \
+                       upload now and have the server look the movie up later";
+
+/// One movie to settle: the title and year guessed from a file's name.
+#[derive(Clone, Copy)]
+struct Asked<'a> {
+    title: &'a str,
+    year: Option<u16>,
+    path: &'a Path,
+    library: Option<i32>,
+}
 
 async fn settle(
     api: &ApiClient,
-    title: &str,
-    year: Option<u16>,
-    path: &Path,
+    asked: Asked<'_>,
     policy: Policy,
     reachable: &mut bool,
 ) -> Result<String, String> {
+    let Asked {
+        title, year, path, ..
+    } = asked;
     let mut retries = 0;
     let searched = loop {
         match api.search(title, year).await {
@@ -110,7 +132,12 @@ async fn settle(
                 let wait = policy.retry.delay(retries).filter(|_| *reachable);
                 let Some(wait) = wait else {
                     *reachable = false;
-                    return Err(format!("{message} {NAME_IT}"));
+                    if policy.yes {
+                        return by_hand(api, &asked).await;
+                    }
+                    return Err(format!(
+                        "{message} {NAME_IT} (--yes does so with the title in each file name)"
+                    ));
                 };
                 eprintln!(
                     "{message} Searching for \"{title}\" again in {} s…",
@@ -138,6 +165,28 @@ async fn settle(
         "not sure which movie this is (best matches: {}); pass --imdb tt… or --yes",
         list.join("; ")
     ))
+}
+
+/// The movie named by hand after the guess from the file name (`--yes` while the movie
+/// database cannot be reached): the server looks it up when it can.
+async fn by_hand(api: &ApiClient, asked: &Asked<'_>) -> Result<String, String> {
+    let named = domain::api::NamedMovie {
+        title: asked.title.to_owned(),
+        year: asked.year,
+    };
+    match api.name_movie(asked.library, &named).await {
+        Ok(movie) => {
+            let year = asked.year.map(|y| format!(" ({y})")).unwrap_or_default();
+            println!(
+                "{} goes to \"{}{year}\" [{}], named by hand; the server looks it up when the movie database answers",
+                asked.path.display(),
+                asked.title,
+                movie.imdb_id
+            );
+            Ok(movie.imdb_id)
+        }
+        Err(e) => Err(format!("naming \"{}\" by hand failed: {e}", asked.title)),
+    }
 }
 
 /// Errors of a movie database that is offline, slow or refusing for a while.

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod backup;
 mod buckets;
+mod by_hand;
 mod categories;
 mod cli;
 pub mod clips;

@@ -705,7 +705,7 @@ async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_
             attempts: 2,
         },
     };
-    let failures = identify(&api, &mut jobs, policy).await;
+    let failures = identify(&api, Some(srv.library as i32), &mut jobs, policy).await;
     assert_eq!(hits("error outage") - outage, 3, "a search and two retries");
     assert_eq!(
         hits("error again") - again,
@@ -725,6 +725,44 @@ async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_
         assert!(!why.contains("http"), "{why}");
     }
     assert!(jobs.iter().all(|j| j.imdb_id.is_none()));
+
+    // With --yes they go ahead under the title in their names, looked up later: a film and
+    // its subtitles stay together.
+    let mut jobs = vec![job("Error Outage.mkv"), job("Error Outage.en.srt")];
+    let yes = Policy {
+        yes: true,
+        ..policy
+    };
+    let failures = identify(&api, Some(srv.library as i32), &mut jobs, yes).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let named = jobs[0].imdb_id.clone().unwrap();
+    assert!(domain::imdb::is_provisional(&named), "{named}");
+    assert_eq!(jobs[1].imdb_id.as_deref(), Some(named.as_str()));
+
+    // Or by hand with --title and --year.
+    let file = dir.path().join("IMG_0042.mkv");
+    let data = b"a title typed by hand".to_vec();
+    std::fs::write(&file, &data).unwrap();
+    let out = Command::new(ott_bin())
+        .args(["upload", "--server", &srv.url])
+        .args(["--library", &srv.library.to_string()])
+        .args(["--title", "Error Outage", "--year", "2001"])
+        .env("OTT_TOKEN", &srv.token)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("uploading as \"Error Outage\""), "{text}");
+    let provisional = domain::ImdbId::provisional("Error Outage", Some(2001));
+    assert_eq!(
+        sha256(&srv.stored(&format!("{provisional}/unknown/movie.mkv"))),
+        sha256(&data)
+    );
 
     // The way on: the movie's IMDb address.
     let file = dir.path().join("Some home video.mkv");

@@ -161,7 +161,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(search::movies))
         .routes(routes!(search::library))
-        .routes(routes!(movies::list))
+        .routes(routes!(movies::list, movies::name))
         .routes(routes!(movies::rows))
         .routes(routes!(movies::row_items))
         .routes(routes!(movies::view))

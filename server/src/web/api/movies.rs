@@ -1,13 +1,13 @@
 //! `/api/movies…`: a library's movies, a movie's page and pictures, and its metadata.
 
 use crate::web::error::{ErrorBody, Failure};
-use crate::web::extract::{ApiPath, CurrentUser, MoviePath, Params};
+use crate::web::extract::{ApiJson, ApiPath, CurrentUser, MoviePath, Params};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use backend::AppState;
 use backend::movies::{self, Picture};
-use domain::api::{MovieFileInfo, MovieLink, MovieView, RowsPage};
+use domain::api::{MovieFileInfo, MovieLink, MovieView, NamedMovie, RowsPage};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use tower::ServiceExt;
@@ -29,6 +29,30 @@ pub async fn list(
 ) -> Result<Json<Vec<MovieLink>>, Failure> {
     let library = params.required_library()?;
     Ok(Json(movies::list(&state, user.id, library).await?))
+}
+
+/// Names a movie by hand, by its title (and year), for when the movie database cannot be
+/// reached or does not know the film: answers the movie to upload its files to, under a
+/// provisional id (`tt9` and nine digits; the same title and year give the same one). Once
+/// the database answers, the server looks the title up and moves the files to the movie found.
+#[utoipa::path(post, path = "/api/movies", tag = "movies", request_body = NamedMovie, security(("session" = []), ("token" = [])),
+    params(("library" = Option<i32>, Query, description = "The library the files will go to [default: the user's active library]")),
+    responses(
+        (status = CREATED, body = MovieLink),
+        (status = BAD_REQUEST, description = "Malformed library, `invalid_title` or `invalid_year`", body = ErrorBody),
+        (status = FORBIDDEN, description = "`not_allowed`: the user's role in the library does not allow uploads", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user", body = ErrorBody),
+        (status = CONFLICT, description = "`no_library`: no library given and none active", body = ErrorBody),
+    ))]
+pub async fn name(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    params: Params,
+    ApiJson(named): ApiJson<NamedMovie>,
+) -> Result<(StatusCode, Json<MovieLink>), Failure> {
+    let library = params.library()?;
+    let movie = backend::metadata::by_hand::name(&state, user.id, library, named).await?;
+    Ok((StatusCode::CREATED, Json(movie)))
 }
 
 /// A movie as its page shows it: details, collection, files, and whether the caller may edit.
