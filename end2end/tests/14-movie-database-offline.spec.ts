@@ -97,9 +97,11 @@ test('with the movie database unreachable the uploader explains, retries on its 
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Alien');
     await expect(page.getByRole('status').filter({ hasText: 'named by hand' })).toBeVisible();
 
-    // Back online, "Refresh metadata" (or the job's next round) finds it: the file moves.
+    // Back online, "Refresh metadata" (or the job's next round) finds it: the file moves, and
+    // the page goes to the movie found.
     await setMovieDatabaseReachable(request, true);
     await page.getByRole('button', { name: 'Refresh metadata' }).click();
+    await expect(page).toHaveURL(/\/movie\/tt0078748\?library=/);
     await expect
       .poll(
         async () =>

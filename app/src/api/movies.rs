@@ -81,14 +81,16 @@ pub async fn search_movies(query: String, year: Option<u16>) -> Result<SearchRes
     Ok(backend::metadata::search_movies(&state()?, &query, year).await?)
 }
 
-/// Queues the movie's metadata fetch again.
+/// Queues the movie's metadata fetch again. A movie named by hand is looked up now: answers
+/// the page of the movie found when its files moved there.
 #[server(prefix = "/api/fn", endpoint = "refresh_movie", output = crate::api::codec::Json)]
-pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<(), AppError> {
+pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<Option<String>, AppError> {
     use super::server::*;
     let user = require_user()?;
     let imdb_id = domain::ImdbId::parse(&imdb_id)?;
-    backend::metadata::refresh(&state()?, user.id, library, &imdb_id).await?;
-    Ok(())
+    let moved = backend::metadata::refresh(&state()?, user.id, library, &imdb_id).await?;
+    // A movie named by hand that was found now: its page is the movie found's.
+    Ok(moved.map(|to| go_to(&format!("/movie/{to}?library={library}"))))
 }
 
 /// Moves the library's files of `imdb_id` to the movie `to`; returns the right movie's page.

@@ -299,7 +299,18 @@ fn Manage(
     let search = ServerAction::<SearchMovies>::new();
     let fix = ServerAction::<FixMatch>::new();
     follow_on_success(fix);
-    let refreshed = move || matches!(refresh.value().get(), Some(Ok(())));
+    let refreshed = move || matches!(refresh.value().get(), Some(Ok(None)));
+    // A movie named by hand that was found: on to its page.
+    Effect::new(move |_| {
+        if let Some(Ok(Some(next))) = refresh.value().get() {
+            let _ = window().location().set_href(&next);
+        }
+    });
+    let refreshed_text = if domain::imdb::is_provisional(&imdb_id) {
+        "Looked up again: the movie database cannot tell it yet (see above)."
+    } else {
+        "Queued: the details are fetched again in a moment."
+    };
     let refresh_error = Signal::derive(move || error_text(refresh.value().get()));
     let search_error = Signal::derive(move || error_text(search.value().get()));
     let fix_error = Signal::derive(move || error_text(fix.value().get()));
@@ -311,7 +322,7 @@ fn Manage(
                 <input type="hidden" name="library" value=library />
                 <input type="hidden" name="imdb_id" value=imdb_id.clone() />
                 <button type="submit" class="button-quiet">"Refresh metadata"</button>
-                {move || refreshed().then(|| view! { <p role="status" class="saved">"Queued: the details are fetched again in a moment."</p> })}
+                {move || refreshed().then(|| view! { <p role="status" class="saved">{refreshed_text}</p> })}
                 <ErrorMessage message=refresh_error />
             </ActionForm>
             <h3>"Fix match"</h3>

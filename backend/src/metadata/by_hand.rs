@@ -77,7 +77,11 @@ pub async fn name(
 /// answer is clear, move its files in every library to the movie found and drop the
 /// provisional movie. An unreachable database is retried like any fetch; an unclear answer
 /// (or a library that already has the movie found) is left to a manager's "fix match".
-pub(super) async fn look_up(state: &AppState, mut movie: movie::Model) -> Result<(), DbErr> {
+/// Answers the movie found when all the files moved to it.
+pub(super) async fn look_up(
+    state: &AppState,
+    mut movie: movie::Model,
+) -> Result<Option<ImdbId>, DbErr> {
     let Ok(from) = ImdbId::parse(&movie.imdb_id) else {
         return give_up(state, movie, "This movie's id is not valid.".into()).await;
     };
@@ -88,7 +92,8 @@ pub(super) async fn look_up(state: &AppState, mut movie: movie::Model) -> Result
             // Never given up for an outage (a household may be offline for days): the files
             // would stay under a made-up id. The waits stop growing at an hour or so.
             movie.metadata_attempts = movie.metadata_attempts.min(MAX_ATTEMPTS - 2);
-            return failed(state, movie, &e).await;
+            failed(state, movie, &e).await?;
+            return Ok(None);
         }
     };
     let (to, found_as) = match found.candidates.first() {
@@ -119,7 +124,10 @@ pub(super) async fn look_up(state: &AppState, mut movie: movie::Model) -> Result
             Err(MatchError::TargetHasFiles(_)) => taken.push(library.name),
             Err(MatchError::Db(e)) => return Err(e),
             // The store is down, say: the files stay where they are, tried again later.
-            Err(e) => return failed(state, movie, &e).await,
+            Err(e) => {
+                failed(state, movie, &e).await?;
+                return Ok(None);
+            }
         }
     }
     if !taken.is_empty() {
@@ -135,7 +143,8 @@ pub(super) async fn look_up(state: &AppState, mut movie: movie::Model) -> Result
         return give_up(state, movie, why).await;
     }
     tracing::info!(from = %from, to = %to, title, "a movie named by hand was found");
-    forget_if_empty(state, movie.id).await
+    forget_if_empty(state, movie.id).await?;
+    Ok(Some(to))
 }
 
 /// What to search for: the title and year as typed. (A provisional movie made by an upload's
@@ -196,14 +205,18 @@ async fn forget_if_empty(state: &AppState, movie_id: i32) -> Result<(), DbErr> {
 }
 
 /// Leaves the movie as it is (it plays under the typed title) with the reason, for a person.
-async fn give_up(state: &AppState, movie: movie::Model, why: String) -> Result<(), DbErr> {
+async fn give_up(
+    state: &AppState,
+    movie: movie::Model,
+    why: String,
+) -> Result<Option<ImdbId>, DbErr> {
     tracing::info!(imdb = %movie.imdb_id, reason = %why, "a movie named by hand was left as it is");
     let mut row = movie.into_active_model();
     row.metadata_status = Set("failed".into());
     row.metadata_next_at = Set(None);
     row.metadata_error = Set(Some(why));
     row.update(&state.db).await?;
-    Ok(())
+    Ok(None)
 }
 
 #[cfg(test)]

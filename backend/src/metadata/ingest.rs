@@ -154,6 +154,14 @@ async fn claim(state: &AppState, id: i32) -> Result<Option<Claim>, DbErr> {
 
 /// Queues a movie's fetch again, due at once, and wakes the job.
 pub async fn requeue(state: &AppState, imdb_id: &str) -> Result<(), DbErr> {
+    reset(state, imdb_id).await?;
+    tracing::info!(imdb = %imdb_id, "metadata fetch queued again");
+    state.metadata.wake.notify_one();
+    Ok(())
+}
+
+/// Makes a movie's fetch due at once, as if it had never failed.
+pub(super) async fn reset(state: &AppState, imdb_id: &str) -> Result<(), DbErr> {
     movie::Entity::update_many()
         .col_expr(movie::Column::MetadataStatus, Expr::value("pending"))
         .col_expr(movie::Column::MetadataAttempts, Expr::value(0))
@@ -161,9 +169,30 @@ pub async fn requeue(state: &AppState, imdb_id: &str) -> Result<(), DbErr> {
         .filter(movie::Column::ImdbId.eq(imdb_id))
         .exec(&state.db)
         .await?;
-    tracing::info!(imdb = %imdb_id, "metadata fetch queued again");
-    state.metadata.wake.notify_one();
     Ok(())
+}
+
+/// Looks a movie named by hand up now (under the same claim as the job's, so that no other
+/// instance does it meanwhile); answers the id its files moved to, if they did.
+pub(super) async fn look_up_now(
+    state: &AppState,
+    imdb_id: &str,
+) -> Result<Option<domain::ImdbId>, DbErr> {
+    let Some(listed) = due()
+        .filter(movie::Column::ImdbId.eq(imdb_id))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(Claim { movie, lock }) = claim(state, listed.id).await? else {
+        return Ok(None); // another instance's job has it right now
+    };
+    let moved = super::by_hand::look_up(state, movie).await?;
+    if let Some(lock) = lock {
+        lock.commit().await?;
+    }
+    Ok(moved)
 }
 
 /// Backoff after `attempts` failures: 1, 2, 4 … 128 minutes.
@@ -174,7 +203,7 @@ pub fn retry_after(attempts: i32) -> Duration {
 /// One movie: fetch, store, and record the outcome (which always moves it out of the due set).
 pub async fn fetch_one(state: &AppState, movie: movie::Model) -> Result<(), DbErr> {
     if domain::imdb::is_provisional(&movie.imdb_id) {
-        return super::by_hand::look_up(state, movie).await;
+        return super::by_hand::look_up(state, movie).await.map(drop);
     }
     let imdb_id = movie.imdb_id.clone();
     match providers::fetch(state, &imdb_id).await {

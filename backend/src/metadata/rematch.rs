@@ -35,20 +35,28 @@ pub enum MatchError {
     Db(#[from] DbErr),
 }
 
-/// Queues the metadata fetch of a movie the library has files of, due at once.
+/// Queues the metadata fetch of a movie the library has files of, due at once. A movie named
+/// by hand is looked up at once instead, so that its page can go to the movie found: answers
+/// the id its files moved to, if they did.
 pub async fn refresh(
     state: &AppState,
     user_id: i32,
     library_id: i32,
     imdb_id: &ImdbId,
-) -> Result<(), MatchError> {
+) -> Result<Option<ImdbId>, MatchError> {
     access::library(state, user_id, library_id, Need::Manage).await?;
     if files_of(&state.db, library_id, imdb_id).await?.is_empty() {
         return Err(MatchError::MovieNotFound);
     }
     // A refresh asks the providers again rather than reading their cached answers.
     state.metadata.forget_answers();
-    Ok(super::ingest::requeue(state, imdb_id).await?)
+    if imdb_id.is_provisional() {
+        // Due now, without waking the job (which would look it up too).
+        super::ingest::reset(state, imdb_id).await?;
+        return Ok(super::ingest::look_up_now(state, imdb_id).await?);
+    }
+    super::ingest::requeue(state, imdb_id).await?;
+    Ok(None)
 }
 
 /// Moves a library's files of `from` to the movie `to`; returns them as they are now.

@@ -144,6 +144,32 @@ async fn a_movie_named_by_hand_moves_to_the_real_one_once_found() {
                 .join("unknown/movie.mkv")
                 .is_file()
         );
+
+        // "Refresh metadata" looks a movie named by hand up at once and says where it went.
+        let alien = srv
+            .post(
+                &name(anna.library),
+                &anna.who,
+                json!({"title": "Alien", "year": 1979}),
+            )
+            .await;
+        let provisional = alien.body["imdbId"].as_str().unwrap().to_owned();
+        let data = b"in space no one can hear you".to_vec();
+        let done = upload(&srv, &anna, "IMG_0003.mkv", &data, &provisional, "new").await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        let refresh = format!("/api/movies/{provisional}/refresh?library={}", anna.library);
+        srv.post(&refresh, &bob.who, json!({}))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "not_allowed");
+        let found = srv.post(&refresh, &anna.who, json!({})).await;
+        assert_eq!(found.status, StatusCode::ACCEPTED, "{}", found.text);
+        assert_eq!(found.body["metadataStatus"], "moved");
+        assert_eq!(found.body["movedTo"], "tt0078748");
+        assert_eq!(
+            sha(&std::fs::read(anna.path.join("tt0078748/unknown/movie.mkv")).unwrap()),
+            sha(&data)
+        );
+        assert!(row(&srv.state.db, &provisional).await.is_none());
     })
     .await;
 }

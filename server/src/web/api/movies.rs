@@ -201,12 +201,17 @@ pub async fn trailer(
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Queued {
-    /// Always `pending`: the server's metadata job fetches it soon.
+    /// `pending`: the server's metadata job fetches it soon; `moved`: a movie named by hand
+    /// was found now, and its files moved to `movedTo`.
     pub metadata_status: String,
+    /// The movie the files of a movie named by hand moved to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
 }
 
 /// Fetches a movie's details, cover and collection again (after a provider was down, or to
-/// pick up changes). Needs the right to upload to a library that has the movie.
+/// pick up changes); a movie named by hand is looked up at once. Needs the right to manage a
+/// library that has the movie.
 #[utoipa::path(post, path = "/api/movies/{imdbId}/refresh", tag = "movies", security(("session" = []), ("token" = [])),
     params(("imdbId" = String, Path, description = "e.g. tt0133093"), ("library" = i32, Query, description = "A library with the movie")),
     responses(
@@ -222,11 +227,12 @@ pub async fn refresh(
     params: Params,
 ) -> Result<(StatusCode, Json<Queued>), Failure> {
     let library = params.required_library()?;
-    backend::metadata::refresh(&state, user.id, library, &imdb_id).await?;
+    let moved = backend::metadata::refresh(&state, user.id, library, &imdb_id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Queued {
-            metadata_status: "pending".into(),
+            metadata_status: if moved.is_some() { "moved" } else { "pending" }.into(),
+            moved_to: moved.map(String::from),
         }),
     ))
 }
