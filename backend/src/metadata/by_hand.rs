@@ -63,6 +63,10 @@ pub async fn name(
         .one(&state.db)
         .await?
         .ok_or(DbErr::RecordNotFound("movie".into()))?;
+    if movie.metadata_status == "failed" {
+        // Named again after a lookup that found nothing clear: new files, a new try.
+        super::ingest::reset(state, &movie.imdb_id).await?;
+    }
     tracing::info!(imdb = %imdb_id, title, year = ?named.year, user = user_id, "a movie was named by hand");
     Ok(MovieLink {
         imdb_id: movie.imdb_id,
@@ -117,11 +121,11 @@ pub(super) async fn look_up(
         )
         .await;
     };
-    let mut taken = Vec::new();
+    let mut taken = false;
     for library in libraries_with(state, movie.id).await? {
         match move_movie(state, &library, &from, &to).await {
             Ok(_) => {}
-            Err(MatchError::TargetHasFiles(_)) => taken.push(library.name),
+            Err(MatchError::TargetHasFiles(_)) => taken = true,
             Err(MatchError::Db(e)) => return Err(e),
             // The store is down, say: the files stay where they are, tried again later.
             Err(e) => {
@@ -130,15 +134,11 @@ pub(super) async fn look_up(
             }
         }
     }
-    if !taken.is_empty() {
+    if taken {
+        // Only the libraries whose files stayed still show this movie, and each of them has
+        // the movie found (no library is named: members of one do not learn of the others).
         let why = format!(
-            "The movie database says this is {found_as} [{to}], which {} already {}; remove one side's files, then use \u{201c}Fix match\u{201d}.",
-            taken
-                .iter()
-                .map(|name| format!("\u{201c}{name}\u{201d}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            if taken.len() == 1 { "has" } else { "have" }
+            "The movie database says this is {found_as} [{to}], which this library already has; remove one side's files, then use \u{201c}Fix match\u{201d}."
         );
         return give_up(state, movie, why).await;
     }
