@@ -138,6 +138,15 @@ pub fn picture_version(
     file_version(&Path::new(library_path).join(relative))
 }
 
+/// When the metadata job last put the movie's pictures into every library that has it; none
+/// while a fetch is queued. A movie new to a library (or moved there by a fix of a match) is
+/// queued, and a bucket library gets its cover only from that fetch: until then no poster is
+/// promised there (a folder library looks at its files instead).
+pub fn pictures_written(m: &movie::Model) -> Option<DateTime<Utc>> {
+    m.metadata_updated_at
+        .filter(|_| m.metadata_status != "pending")
+}
+
 /// The modification time (seconds) of a file, when it is one.
 pub fn file_version(path: &Path) -> Option<u64> {
     let meta = std::fs::metadata(path).ok()?;
@@ -196,7 +205,7 @@ async fn build(
             poster_version: picture_version(
                 library_path,
                 m.poster_path.as_deref(),
-                m.metadata_updated_at,
+                pictures_written(&m),
             ),
             added: added.get(&m.id).copied().unwrap_or(m.created_at),
             findable: findable(&m),

@@ -25,7 +25,7 @@ fn present(library: &library::Model, m: &movie::Model, relative: Option<&str>) -
 
 /// The version of the movie's picture at `relative`, when the library has it.
 fn version(library: &library::Model, m: &movie::Model, relative: Option<&str>) -> Option<u64> {
-    crate::catalog::picture_version(&library.path, relative, m.metadata_updated_at)
+    crate::catalog::picture_version(&library.path, relative, crate::catalog::pictures_written(m))
 }
 
 fn link(library: &library::Model, m: &movie::Model) -> MovieLink {

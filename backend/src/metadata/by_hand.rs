@@ -12,7 +12,7 @@ use chrono::Utc;
 use domain::ImdbId;
 use domain::api::{MovieLink, NamedMovie};
 use domain::identify::ranking::normalize_title;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
@@ -169,18 +169,19 @@ fn label(title: &str, year: Option<u16>) -> String {
     }
 }
 
+/// `column` of the movie's files, as a subquery.
+fn files_of(movie_id: i32, column: movie_file::Column) -> SelectStatement {
+    Query::select()
+        .column(column)
+        .from(movie_file::Entity)
+        .and_where(movie_file::Column::MovieId.eq(movie_id))
+        .to_owned()
+}
+
 /// The libraries holding files of the movie.
 async fn libraries_with(state: &AppState, movie_id: i32) -> Result<Vec<library::Model>, DbErr> {
     library::Entity::find()
-        .filter(
-            library::Column::Id.in_subquery(
-                Query::select()
-                    .column(movie_file::Column::LibraryId)
-                    .from(movie_file::Entity)
-                    .and_where(movie_file::Column::MovieId.eq(movie_id))
-                    .to_owned(),
-            ),
-        )
+        .filter(library::Column::Id.in_subquery(files_of(movie_id, movie_file::Column::LibraryId)))
         .all(&state.db)
         .await
 }
@@ -190,15 +191,7 @@ async fn libraries_with(state: &AppState, movie_id: i32) -> Result<Vec<library::
 async fn forget_if_empty(state: &AppState, movie_id: i32) -> Result<(), DbErr> {
     movie::Entity::delete_many()
         .filter(movie::Column::Id.eq(movie_id))
-        .filter(
-            movie::Column::Id.not_in_subquery(
-                Query::select()
-                    .column(movie_file::Column::MovieId)
-                    .from(movie_file::Entity)
-                    .and_where(movie_file::Column::MovieId.eq(movie_id))
-                    .to_owned(),
-            ),
-        )
+        .filter(movie::Column::Id.not_in_subquery(files_of(movie_id, movie_file::Column::MovieId)))
         .exec(&state.db)
         .await?;
     Ok(())

@@ -103,6 +103,12 @@ fn library_calls(lib: i64, file: i64, invite: i64, member_id: i64, category: i64
             Viewer,
         ),
         call(
+            "POST /api/movies",
+            format!("/api/movies?library={lib}"),
+            Some(json!({"title": "Heat", "year": 1995})),
+            Uploader,
+        ),
+        call(
             "GET /api/movies/{imdbId}",
             format!("/api/movies/{m}?library={lib}"),
             None,

@@ -819,11 +819,19 @@ async fn covers_trailers_fixed_matches_and_conversions_live_in_the_bucket() {
     assert!(object(&mkv_path).await.is_none(), "the old object is gone");
     assert!(object("tt0078748/cover/cover.jpg").await.is_none());
     assert!(object("tt0133093/cover/cover.jpg").await.is_none());
+    // No poster is promised until the fetch puts the cover there.
+    let has_poster = || async {
+        let list = srv.get(&format!("/api/movies?library={lib}"), &m.who).await;
+        assert_eq!(list.body[0]["imdbId"], MATRIX, "{}", list.text);
+        list.body[0]["hasPoster"].clone()
+    };
+    assert_eq!(has_poster().await, false);
     assert_eq!(ingest::run_due(&srv.state).await.unwrap(), 1);
     assert_eq!(
         object("tt0133093/cover/cover.jpg").await,
         Some(crate::metadata::poster_bytes())
     );
+    assert_eq!(has_poster().await, true);
     let stream = get(
         &srv,
         &format!("/stream/{mkv_id}"),

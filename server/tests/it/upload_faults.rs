@@ -743,20 +743,24 @@ async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_
     let file = dir.path().join("IMG_0042.mkv");
     let data = b"a title typed by hand".to_vec();
     std::fs::write(&file, &data).unwrap();
-    let out = Command::new(ott_bin())
-        .args(["upload", "--server", &srv.url])
-        .args(["--library", &srv.library.to_string()])
-        .args(["--title", "Error Outage", "--year", "2001"])
-        .env("OTT_TOKEN", &srv.token)
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let upload_as = |how: &[&str], file: &std::path::Path| {
+        let out = Command::new(ott_bin())
+            .args(["upload", "--server", &srv.url])
+            .args(["--library", &srv.library.to_string()])
+            .args(how)
+            .env("OTT_TOKEN", &srv.token)
+            .arg(file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let text = upload_as(&["--title", "Error Outage", "--year", "2001"], &file);
     assert!(text.contains("uploading as \"Error Outage\""), "{text}");
     let provisional = domain::ImdbId::provisional("Error Outage", Some(2001));
     assert_eq!(
@@ -768,22 +772,12 @@ async fn the_upload_command_rides_out_a_movie_database_outage_and_takes_an_imdb_
     let file = dir.path().join("Some home video.mkv");
     let data = b"named by its IMDb address".to_vec();
     std::fs::write(&file, &data).unwrap();
-    let out = Command::new(ott_bin())
-        .args(["upload", "--server", &srv.url])
-        .args(["--library", &srv.library.to_string()])
-        .args([
+    upload_as(
+        &[
             "--imdb",
             "https://www.imdb.com/title/tt0113277/?ref_=fn_al_tt_1",
-        ])
-        .env("OTT_TOKEN", &srv.token)
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &file,
     );
     assert_eq!(
         sha256(&srv.stored("tt0113277/unknown/movie.mkv")),
