@@ -33,10 +33,11 @@ test('with the movie database unreachable the uploader explains, retries on its 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-offline-'));
   const heat = path.join(dir, 'Heat.1995.mkv');
   const home = path.join(dir, 'Holiday at grandmas.mkv');
-  const alien = path.join(dir, 'Alien.1979.mkv');
+  // A movie no other test searches: the server remembers successful searches for an hour.
+  const thing = path.join(dir, 'The.Thing.1982.mkv');
   fs.writeFileSync(heat, crypto.randomBytes(64 * 1024));
   fs.writeFileSync(home, crypto.randomBytes(48 * 1024));
-  fs.writeFileSync(alien, crypto.randomBytes(40 * 1024));
+  fs.writeFileSync(thing, crypto.randomBytes(40 * 1024));
 
   await register(page, uniqueUsername('offline'), PASSWORD);
   await createLibrary(page, 'Offline evenings');
@@ -82,30 +83,30 @@ test('with the movie database unreachable the uploader explains, retries on its 
   });
 
   await test.step('still unreachable: the title and year in the box name the movie by hand, found once the database answers', async () => {
-    await picker(page).setInputFiles([alien]);
-    const pick = pickOf(page, 'Alien.1979.mkv');
+    await picker(page).setInputFiles([thing]);
+    const pick = pickOf(page, 'The.Thing.1982.mkv');
     await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
-    await pick.getByRole('button', { name: 'Upload as \u201cAlien (1979)\u201d' }).click();
-    await expect(queueItem(page, 'Alien.1979.mkv').locator('.queue-line')).toContainText('Uploaded', {
+    await pick.getByRole('button', { name: 'Upload as \u201cThe Thing (1982)\u201d' }).click();
+    await expect(queueItem(page, 'The.Thing.1982.mkv').locator('.queue-line')).toContainText('Uploaded', {
       timeout: 60_000,
     });
     // A movie of the library under the typed title, its page saying what happens next.
     const listed = await (await page.request.get(`/api/movies?library=${library.id}`)).json();
-    const named = listed.find((m: { title: string }) => m.title === 'Alien');
+    const named = listed.find((m: { title: string }) => m.title === 'The Thing');
     expect(named?.imdbId).toMatch(/^tt9\d{9}$/);
     await page.goto(`/movie/${named.imdbId}`);
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Alien');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('The Thing');
     await expect(page.getByRole('status').filter({ hasText: 'named by hand' })).toBeVisible();
 
     // Back online, "Refresh metadata" (or the job's next round) finds it: the file moves, and
     // the page goes to the movie found.
     await setMovieDatabaseReachable(request, true);
     await page.getByRole('button', { name: 'Refresh metadata' }).click();
-    await expect(page).toHaveURL(/\/movie\/tt0078748\?library=/);
+    await expect(page).toHaveURL(/\/movie\/tt0084787\?library=/);
     await expect
       .poll(
         async () =>
-          (await (await page.request.get(`/api/movies/tt0078748/files?library=${library.id}`)).json()).length,
+          (await (await page.request.get(`/api/movies/tt0084787/files?library=${library.id}`)).json()).length,
         { timeout: 30_000 },
       )
       .toBe(1);
@@ -120,5 +121,5 @@ test('with the movie database unreachable the uploader explains, retries on its 
   };
   expect(sha256(stored('tt0113277'))).toBe(sha256(heat));
   expect(sha256(stored('tt7654321'))).toBe(sha256(home));
-  expect(sha256(stored('tt0078748'))).toBe(sha256(alien));
+  expect(sha256(stored('tt0084787'))).toBe(sha256(thing));
 });
