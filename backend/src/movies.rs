@@ -340,6 +340,16 @@ pub(crate) async fn movie_for(
     imdb_id: &ImdbId,
     filename: &str,
 ) -> Result<movie::Model, DbErr> {
+    movie_titled(db, imdb_id, &placeholder_title(filename), None).await
+}
+
+/// The movie with this IMDb id; made with `title` and `year` (its details pending) when new.
+pub(crate) async fn movie_titled(
+    db: &impl ConnectionTrait,
+    imdb_id: &ImdbId,
+    title: &str,
+    year: Option<i32>,
+) -> Result<movie::Model, DbErr> {
     let find = || {
         movie::Entity::find()
             .filter(movie::Column::ImdbId.eq(imdb_id.as_str()))
@@ -350,11 +360,11 @@ pub(crate) async fn movie_for(
     }
     // Another upload of the same movie may be creating it right now: insert unless present
     // (no error, which would abort a PostgreSQL transaction), then read whichever row won.
-    let title = placeholder_title(filename);
     movie::Entity::insert(movie::ActiveModel {
         imdb_id: Set(imdb_id.to_string()),
-        search_title: Set(domain::identify::ranking::normalize_title(&title)),
-        title: Set(title),
+        search_title: Set(domain::identify::ranking::normalize_title(title)),
+        title: Set(title.to_owned()),
+        year: Set(year),
         metadata_status: Set("pending".into()),
         created_at: Set(Utc::now()),
         updated_at: Set(Utc::now()),

@@ -22,6 +22,14 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// A movie as lists name it: `Heat (1995)`, or the title alone when the year is unknown.
+pub fn title_year(title: &str, year: Option<impl std::fmt::Display>) -> String {
+    match year {
+        Some(y) => format!("{title} ({y})"),
+        None => title.to_owned(),
+    }
+}
+
 /// A runtime in minutes: `2 h 16 min`, `45 min`.
 pub fn runtime(minutes: u32) -> String {
     match (minutes / 60, minutes % 60) {
@@ -73,6 +81,12 @@ mod tests {
         assert_eq!(size(1_434_000_000), "1.4 GB");
         assert_eq!(size(42_000_000_000), "42 GB");
         assert_eq!(size(u64::MAX), "18447 PB");
+    }
+
+    #[test]
+    fn titles_with_years() {
+        assert_eq!(title_year("Heat", Some(1995)), "Heat (1995)");
+        assert_eq!(title_year("Heat", None::<u16>), "Heat");
     }
 
     #[test]

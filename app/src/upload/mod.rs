@@ -433,18 +433,12 @@ pub fn named_in(text: &str) -> Option<domain::api::NamedMovie> {
 
 /// "Heat (1995)" for a movie named by hand.
 pub fn by_hand_label(named: &domain::api::NamedMovie) -> String {
-    match named.year {
-        Some(y) => format!("{} ({y})", named.title),
-        None => named.title.clone(),
-    }
+    domain::format::title_year(&named.title, named.year)
 }
 
 /// "Heat (1995)".
 pub fn label(r: &Ranked) -> String {
-    match r.candidate.year {
-        Some(y) => format!("{} ({y})", r.candidate.title),
-        None => r.candidate.title.clone(),
-    }
+    domain::format::title_year(&r.candidate.title, r.candidate.year)
 }
 
 /// Searches the movie for what the pick's box says (guessed, or typed: "Alien 1979" looks for

@@ -7,11 +7,11 @@
 use super::ingest::{MAX_ATTEMPTS, failed};
 use super::rematch::{MatchError, move_movie};
 use crate::entities::{library, movie, movie_file};
+use crate::movies::movie_titled;
 use crate::{ApiError, AppState};
-use chrono::Utc;
 use domain::ImdbId;
 use domain::api::{MovieLink, NamedMovie};
-use domain::identify::ranking::normalize_title;
+use domain::format::title_year;
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
@@ -45,24 +45,7 @@ pub async fn name(
     }
     let imdb_id = ImdbId::provisional(title, named.year);
     // The same title and year typed again (another part, another member) is the same movie.
-    movie::Entity::insert(movie::ActiveModel {
-        imdb_id: Set(imdb_id.to_string()),
-        search_title: Set(normalize_title(title)),
-        title: Set(title.to_owned()),
-        year: Set(named.year.map(i32::from)),
-        metadata_status: Set("pending".into()),
-        created_at: Set(Utc::now()),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([movie::Column::ImdbId])
-    .exec(&state.db)
-    .await?;
-    let movie = movie::Entity::find()
-        .filter(movie::Column::ImdbId.eq(imdb_id.as_str()))
-        .one(&state.db)
-        .await?
-        .ok_or(DbErr::RecordNotFound("movie".into()))?;
+    let movie = movie_titled(&state.db, &imdb_id, title, named.year.map(i32::from)).await?;
     if movie.metadata_status == "failed" {
         // Named again after a lookup that found nothing clear: new files, a new try.
         super::ingest::reset(state, &movie.imdb_id).await?;
@@ -103,12 +86,12 @@ pub(super) async fn look_up(
     let (to, found_as) = match found.candidates.first() {
         Some(best) if found.confident => (
             ImdbId::parse(&best.candidate.imdb_id),
-            label(&best.candidate.title, best.candidate.year),
+            title_year(&best.candidate.title, best.candidate.year),
         ),
         _ => {
             let why = format!(
                 "The movie database has no clear match for \u{201c}{}\u{201d}; open the movie and use \u{201c}Fix match\u{201d} to say which it is.",
-                label(&title, year)
+                title_year(&title, year)
             );
             return give_up(state, movie, why).await;
         }
@@ -162,13 +145,6 @@ fn search_terms(movie: &movie::Model) -> (String, Option<u16>) {
     }
 }
 
-fn label(title: &str, year: Option<u16>) -> String {
-    match year {
-        Some(year) => format!("{title} ({year})"),
-        None => title.to_owned(),
-    }
-}
-
 /// `column` of the movie's files, as a subquery.
 fn files_of(movie_id: i32, column: movie_file::Column) -> SelectStatement {
     Query::select()
@@ -215,6 +191,7 @@ async fn give_up(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn movie(title: &str, year: Option<i32>) -> movie::Model {
         movie::Model {
@@ -256,6 +233,5 @@ mod tests {
             search_terms(&movie("Heat 1995 1080p", None)),
             ("Heat".into(), Some(1995))
         );
-        assert_eq!(label("Heat", None), "Heat");
     }
 }

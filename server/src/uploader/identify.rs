@@ -176,11 +176,10 @@ async fn by_hand(api: &ApiClient, asked: &Asked<'_>) -> Result<String, String> {
     };
     match api.name_movie(asked.library, &named).await {
         Ok(movie) => {
-            let year = asked.year.map(|y| format!(" ({y})")).unwrap_or_default();
             println!(
-                "{} goes to \"{}{year}\" [{}], named by hand; the server looks it up when the movie database answers",
+                "{} goes to \"{}\" [{}], named by hand; the server looks it up when the movie database answers",
                 asked.path.display(),
-                asked.title,
+                domain::format::title_year(asked.title, asked.year),
                 movie.imdb_id
             );
             Ok(movie.imdb_id)
