@@ -12,6 +12,7 @@ use domain::api::{AudioTrackInfo, EmbeddedSubtitle, PlaybackView, WatchView};
 use domain::playback::HlsSupport;
 use leptos::html::Video;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use std::rc::Rc;
 use web_sys::HtmlMediaElement;
 
@@ -56,7 +57,10 @@ pub struct Source {
     pub unplayable: RwSignal<bool>,
     /// Why the server would not plan a playback, for that notice.
     pub refusal: RwSignal<Option<String>>,
-    hls_js: StoredValue<Option<HlsPlayer>, LocalStorage>,
+    /// Thread-bound, so kept out of `LocalStorage`: the server renders this page too and may
+    /// drop it on another thread, where a thread-local store panics. Only the browser (one
+    /// thread) ever sets it; on the server it stays `None`, which drops anywhere.
+    hls_js: StoredValue<Option<SendWrapper<HlsPlayer>>>,
     session: StoredValue<Option<String>>,
     /// A jump asked for before the video knew its duration.
     pending_seek: StoredValue<Option<f64>>,
@@ -80,7 +84,7 @@ impl Source {
             embedded: RwSignal::new(Vec::new()),
             unplayable: RwSignal::new(false),
             refusal: RwSignal::new(None),
-            hls_js: StoredValue::new_local(None),
+            hls_js: StoredValue::new(None),
             session: StoredValue::new(None),
             pending_seek: StoredValue::new(None),
             generation: StoredValue::new(0),
@@ -262,7 +266,7 @@ impl Source {
                     self.pending_seek.set_value(None);
                     let on_fatal: Rc<dyn Fn(Fatal)> = Rc::new(move |fatal| self.fatal(fatal));
                     match HlsPlayer::start(&class, &video, &url, start, on_fatal) {
-                        Ok(player) => self.hls_js.set_value(Some(player)),
+                        Ok(player) => self.hls_js.set_value(Some(SendWrapper::new(player))),
                         Err(why) => return self.give_up(why),
                     }
                 }

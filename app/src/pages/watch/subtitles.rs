@@ -6,6 +6,7 @@
 use domain::api::{EmbeddedSubtitle, SubtitleTrack};
 use leptos::html::Video;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{HtmlMediaElement, HtmlTrackElement, TextTrackMode};
@@ -83,7 +84,9 @@ pub fn follow(
     choice: RwSignal<String>,
     embedded: RwSignal<Vec<EmbeddedSubtitle>>,
 ) {
-    let handler = StoredValue::new_local(None::<Closure<dyn FnMut()>>);
+    // Set only in the browser (like `Source`'s hls.js player: no thread-local store on a
+    // page the server renders and may drop on another thread).
+    let handler = StoredValue::new(None::<SendWrapper<Closure<dyn FnMut()>>>);
     Effect::new(move |_| {
         let Some(v) = video.get_untracked() else {
             return;
@@ -99,7 +102,7 @@ pub fn follow(
         if let Some(list) = v.text_tracks() {
             list.set_onchange(Some(on_change.as_ref().unchecked_ref()));
         }
-        handler.set_value(Some(on_change));
+        handler.set_value(Some(SendWrapper::new(on_change)));
     });
     Effect::new(move |_| {
         embedded.track();
