@@ -78,6 +78,29 @@ async fn movie_in(
     Ok((movie, files))
 }
 
+/// `movie_moved` (404, with `movedTo`) for the old id of a movie named by hand that this
+/// library now has under the id the metadata job found.
+async fn moved(
+    state: &AppState,
+    library_id: i32,
+    imdb_id: &ImdbId,
+) -> Result<Option<ApiError>, ApiError> {
+    let Some(to) = crate::metadata::by_hand::moved_to(state, imdb_id).await? else {
+        return Ok(None);
+    };
+    if movie_in(state, library_id, &to).await.is_err() {
+        return Ok(None);
+    }
+    Ok(Some(
+        ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "movie_moved",
+            "This movie was named by hand and has since been found in the movie database: it has a new page.",
+        )
+        .with_detail("movedTo", to.to_string()),
+    ))
+}
+
 fn json_list(text: Option<&str>) -> Vec<String> {
     text.and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default()
@@ -91,7 +114,12 @@ pub async fn view(
     imdb_id: &ImdbId,
 ) -> Result<MovieView, ApiError> {
     let (library, role) = access::library(state, user_id, library_id, Need::Member).await?;
-    let (m, files) = movie_in(state, library_id, imdb_id).await?;
+    let (m, files) = match movie_in(state, library_id, imdb_id).await {
+        Err(e) if e.status == http::StatusCode::NOT_FOUND => {
+            return Err(moved(state, library_id, imdb_id).await?.unwrap_or(e));
+        }
+        found => found?,
+    };
     let genres = genre::Entity::find()
         .inner_join(movie_genre::Entity)
         .filter(movie_genre::Column::MovieId.eq(m.id))

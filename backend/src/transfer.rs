@@ -49,6 +49,7 @@ macro_rules! each_table {
         out.push($apply::<CollectionMovie>($($args),*).await?);
         out.push($apply::<Genre>($($args),*).await?);
         out.push($apply::<MovieGenre>($($args),*).await?);
+        out.push($apply::<MovieMove>($($args),*).await?);
         out.push($apply::<WatchProgress>($($args),*).await?);
         out.push($apply::<Session>($($args),*).await?);
         out.push($apply::<ApiToken>($($args),*).await?);

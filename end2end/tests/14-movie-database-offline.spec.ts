@@ -110,6 +110,9 @@ test('with the movie database unreachable the uploader explains, retries on its 
         { timeout: 30_000 },
       )
       .toBe(1);
+    // The old address (a bookmark made meanwhile) leads to the movie found.
+    await page.goto(`/movie/${named.imdbId}`);
+    await expect(page).toHaveURL(/\/movie\/tt0084787\?library=/);
   });
 
   // Bytes on disk, each under the movie it was filed as.

@@ -14,6 +14,7 @@ mod m20261205_000001_media_probes;
 mod m20261206_000001_shared_state;
 mod m20261207_000001_bucket_uploads;
 mod m20261207_000002_bucket_upload_targets;
+mod m20261207_000003_movie_moves;
 
 /// Runs the migrations in order; use `Migrator::up(&db, None)` to bring a database up to date.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_shared_state::Migration),
             Box::new(m20261207_000001_bucket_uploads::Migration),
             Box::new(m20261207_000002_bucket_upload_targets::Migration),
+            Box::new(m20261207_000003_movie_moves::Migration),
         ]
     }
 }

@@ -70,7 +70,23 @@ pub async fn get_movie(imdb_id: String, library: Option<i32>) -> Result<MovieVie
         .await?
         .ok_or_else(|| backend::ApiError::not_found("You have no library yet."))?;
     let imdb_id = domain::ImdbId::parse(&imdb_id)?;
-    Ok(backend::movies::view(&state, user.id, library.id, &imdb_id).await?)
+    match backend::movies::view(&state, user.id, library.id, &imdb_id).await {
+        Ok(movie) => Ok(movie),
+        Err(e) => {
+            // The old address of a movie named by hand, found since: a page loaded whole is
+            // redirected to the movie found (the page links there when opened in the app).
+            let moved = e
+                .details
+                .get("movedTo")
+                .and_then(|to| to.as_str())
+                .map(|to| format!("/movie/{to}?library={}", library.id));
+            let err = AppError::from(e);
+            if let Some(url) = moved {
+                leptos_axum::redirect(&url);
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Which movies a title (and year) may be, best first: the uploader's and "fix match"'s search.

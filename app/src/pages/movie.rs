@@ -18,6 +18,14 @@ pub fn MoviePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let refresh = ServerAction::<RefreshMovie>::new();
+    // This page's address, to load it whole.
+    let here = move || {
+        let id = params.read_untracked().get("imdb_id").unwrap_or_default();
+        match query.read_untracked().get("library") {
+            Some(library) => format!("/movie/{id}?library={library}"),
+            None => format!("/movie/{id}"),
+        }
+    };
     let movie = Resource::new_blocking(
         move || {
             (
@@ -42,7 +50,12 @@ pub fn MoviePage() -> impl IntoView {
                                 <Title text="Movie not found" />
                                 <section class="card narrow">
                                     <h1>"Movie not found"</h1>
-                                    <p role="alert">{e.message}</p>
+                                    <p role="alert">{e.message.clone()}</p>
+                                    // Loaded whole, the old address of a movie named by hand
+                                    // is redirected by the server to its new page.
+                                    {(e.error == "movie_moved").then(|| view! {
+                                        <p><a href=here() rel="external">"Open its new page"</a></p>
+                                    })}
                                     <p><a href="/">"Back to the library"</a></p>
                                 </section>
                             }),

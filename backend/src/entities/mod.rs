@@ -16,6 +16,7 @@ pub mod media_probe;
 pub mod movie;
 pub mod movie_file;
 pub mod movie_genre;
+pub mod movie_move;
 pub mod playback_session;
 pub mod rate_limit;
 pub mod session;
@@ -43,6 +44,7 @@ pub mod prelude {
     pub use super::movie::Entity as Movie;
     pub use super::movie_file::Entity as MovieFile;
     pub use super::movie_genre::Entity as MovieGenre;
+    pub use super::movie_move::Entity as MovieMove;
     pub use super::playback_session::Entity as PlaybackSession;
     pub use super::rate_limit::Entity as RateLimit;
     pub use super::session::Entity as Session;

@@ -111,9 +111,22 @@ async fn a_movie_named_by_hand_moves_to_the_real_one_once_found() {
             )
             .await;
         assert_eq!(files.body.as_array().unwrap().len(), 1, "{}", files.text);
+        // The old page's address leads to the movie found, for members of the library...
+        for who in [&anna.who, &bob.who] {
+            let old = srv
+                .get(
+                    &format!("/api/movies/{provisional}?library={}", anna.library),
+                    who,
+                )
+                .await;
+            old.assert_error(StatusCode::NOT_FOUND, "movie_moved");
+            assert_eq!(old.body["movedTo"], HEAT, "{}", old.text);
+        }
+        // ...and to nothing in a library without that movie.
+        let carl = member(&srv, "carl").await;
         srv.get(
-            &format!("/api/movies/{provisional}?library={}", anna.library),
-            &anna.who,
+            &format!("/api/movies/{provisional}?library={}", carl.library),
+            &carl.who,
         )
         .await
         .assert_error(StatusCode::NOT_FOUND, "movie_not_found");
@@ -170,6 +183,14 @@ async fn a_movie_named_by_hand_moves_to_the_real_one_once_found() {
             sha(&data)
         );
         assert!(row(&srv.state.db, &provisional).await.is_none());
+        let old = srv
+            .get(
+                &format!("/api/movies/{provisional}?library={}", anna.library),
+                &anna.who,
+            )
+            .await;
+        old.assert_error(StatusCode::NOT_FOUND, "movie_moved");
+        assert_eq!(old.body["movedTo"], "tt0078748", "{}", old.text);
     })
     .await;
 }

@@ -61,7 +61,7 @@ pub async fn name(
     responses(
         (status = OK, body = MovieView),
         (status = BAD_REQUEST, description = "Malformed id or library", body = ErrorBody),
-        (status = NOT_FOUND, description = "No such library for this user, or no such movie in it", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such library for this user, or no such movie in it; `movie_moved` with `movedTo` (the movie's id now) for the old id of a movie named by hand that has since been found", body = ErrorBody),
     ))]
 pub async fn view(
     State(state): State<AppState>,
