@@ -126,3 +126,33 @@ test('with the movie database unreachable the uploader explains, retries on its 
   expect(sha256(stored('tt7654321'))).toBe(sha256(home));
   expect(sha256(stored('tt0084787'))).toBe(sha256(thing));
 });
+
+test('leaving the upload page stops its searches waiting to try again', async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ott-e2e-leave-'));
+  const file = path.join(dir, 'Zardoz.1974.mkv');
+  fs.writeFileSync(file, crypto.randomBytes(16 * 1024));
+  await register(page, uniqueUsername('leaver'), PASSWORD);
+  await createLibrary(page, 'Left behind');
+  const searches: string[] = [];
+  page.on('request', (req) => {
+    if (req.url().includes('/api/fn/search_movies')) searches.push(req.url());
+  });
+
+  await setMovieDatabaseReachable(request, false);
+  await picker(page).setInputFiles([file]);
+  const pick = pickOf(page, 'Zardoz.1974.mkv');
+  await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
+  // On the page, it tries again by itself (the first retry comes 5 s after the failure)...
+  const first = searches.length;
+  await expect.poll(() => searches.length, { timeout: 15_000 }).toBeGreaterThan(first);
+  await expect(pick.getByRole('status')).toHaveText('The movie database cannot be reached right now.');
+
+  // ...and not once the page is left (the next retry was due 10 s later).
+  // A link of the app's own (no page load: the page's code stays in the browser).
+  await page.getByRole('link', { name: 'Libraries' }).filter({ visible: true }).click();
+  await expect(page).toHaveURL(/\/libraries/);
+  const left = searches.length;
+  await page.waitForTimeout(15_000);
+  expect(searches.length, 'searches after the upload page was left').toBe(left);
+});
