@@ -60,7 +60,7 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view={Lazy::<routes::Home>::new()} ssr=SSR />
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SSR />
                     <Route path=path!("/login") view={Lazy::<routes::Login>::new()} ssr=SSR />
                     <Route path=path!("/register") view={Lazy::<routes::Register>::new()} ssr=SSR />
                     <Route path=path!("/setup") view={Lazy::<routes::Setup>::new()} ssr=SSR />

@@ -2,9 +2,8 @@
 //!
 //! `cargo leptos build --split` cuts the WASM bundle at each [`LazyRoute::view`] below: the
 //! code only that page uses goes into its own file, fetched when the page is opened (or
-//! hydrated after a full load). The home page is split out too: the first visit of a new
-//! user is the setup, login or invitation page, and a returning user has the main bundle
-//! cached, so home's code would only weigh on the visits that never show it. The watch page may be split out since cargo-leptos 0.3.11, whose
+//! hydrated after a full load). The home page stays in the main bundle because it is where
+//! most visits start. The watch page may be split out since cargo-leptos 0.3.11, whose
 //! splitter keeps wasm-bindgen's closure descriptions (`__wbindgen_describe_generic_import`)
 //! in the main module; 0.3.0's left them in the chunk and hydration failed. On the server
 //! these are plain calls.
@@ -34,7 +33,6 @@ macro_rules! lazy_page {
 use crate::pages::*;
 
 lazy_page! {
-    Home => home::HomePage,
     Login => login::LoginPage,
     Register => register::RegisterPage,
     Setup => setup::SetupPage,
