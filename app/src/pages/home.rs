@@ -210,10 +210,7 @@ fn Carousel(row: Row, library: i32) -> impl IntoView {
 /// A movie's poster (or its title on a colour) with its title and year, linking to its page.
 #[component]
 pub fn PosterCard(movie: MovieLink, library: i32) -> impl IntoView {
-    let label = match movie.year {
-        Some(y) => format!("{} ({y})", movie.title),
-        None => movie.title.clone(),
-    };
+    let label = domain::format::title_year(&movie.title, movie.year);
     let picture = if movie.has_poster {
         Either::Left(view! {
             <img

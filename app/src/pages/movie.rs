@@ -214,10 +214,7 @@ fn MovieDetails(movie: MovieView, refresh: ServerAction<RefreshMovie>) -> impl I
 
 #[component]
 fn PartLink(part: MovieLink, library: i32, current: String) -> impl IntoView {
-    let label = match part.year {
-        Some(y) => format!("{} ({y})", part.title),
-        None => part.title.clone(),
-    };
+    let label = format::title_year(&part.title, part.year);
     if part.imdb_id == current {
         Either::Left(view! { <span aria-current="page">{label}</span> })
     } else {
@@ -359,10 +356,7 @@ fn Manage(
                             <ul class="candidates" aria-label="Search results">
                                 {found.candidates.into_iter().map(|c| {
                                     let c = c.candidate;
-                                    let label = match c.year {
-                                        Some(y) => format!("{} ({y})", c.title),
-                                        None => c.title.clone(),
-                                    };
+                                    let label = format::title_year(&c.title, c.year);
                                     let current = c.imdb_id == from;
                                     let from = from.clone();
                                     view! {

@@ -102,10 +102,7 @@ fn Player(watch: WatchView) -> impl IntoView {
     let (live, set_live) = signal(false);
     let subtitle = RwSignal::new(subtitles::initial(&watch.subtitles));
     subtitles::follow(video, subtitle, source.embedded);
-    let title = match watch.year {
-        Some(y) => format!("{} ({y})", watch.title),
-        None => watch.title.clone(),
-    };
+    let title = domain::format::title_year(&watch.title, watch.year);
     // Ask "resume or start over" only when there is somewhere to resume.
     let (asking, set_asking) = signal(watch.resume_at.is_some());
     let last_saved = StoredValue::new(0.0_f64);
@@ -271,10 +268,10 @@ fn Player(watch: WatchView) -> impl IntoView {
         source.leave();
     });
 
-    let next_title = watch.next.as_ref().map(|n| match n.year {
-        Some(y) => format!("{} ({y})", n.title),
-        None => n.title.clone(),
-    });
+    let next_title = watch
+        .next
+        .as_ref()
+        .map(|n| domain::format::title_year(&n.title, n.year));
     let next_link = watch
         .next
         .as_ref()

@@ -4,6 +4,7 @@
 //! up and moves the files to the real movie, as a manager's "fix match" would; the real
 //! movie's details are then fetched as for any upload.
 
+use super::MAX_TITLE;
 use super::ingest::{MAX_ATTEMPTS, failed};
 use super::rematch::{MatchError, move_movie};
 use crate::entities::{library, movie, movie_file, movie_move};
@@ -16,9 +17,6 @@ use sea_orm::sea_query::{OnConflict, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
-
-/// The longest title one may type.
-const MAX_TITLE: usize = 200;
 
 /// The movie `named` (made when new, its details to come), for an upload to `library_id`
 /// (or the active library): members who may upload there only.

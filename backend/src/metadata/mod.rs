@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 const CACHE_FOR: Duration = Duration::from_secs(3600);
 /// Searches, and providers' answers, remembered at most (the oldest goes first).
 const CACHE_ENTRIES: usize = 1000;
+/// The longest title one may search for or type for a movie named by hand.
+pub const MAX_TITLE: usize = 200;
 /// Requests per second sent to one provider, at most: a polite client, and never a burst that
 /// gets the server's address blocked when hundreds of files are identified at once.
 const PROVIDER_REQUESTS_PER_SECOND: u32 = 5;
@@ -42,7 +44,7 @@ pub const USER_AGENT: &str = concat!(
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("Type a title to search for (at most 200 characters).")]
+    #[error("Type a title to search for (at most {MAX_TITLE} characters).")]
     BadQuery,
     #[error("The year must be a number such as 1999.")]
     BadYear,
@@ -144,7 +146,7 @@ pub async fn search_movies(
         return Err(SearchError::BadYear);
     }
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
+    if title.is_empty() || title.chars().count() > MAX_TITLE {
         return Err(SearchError::BadQuery);
     }
     if let Some(link) = movie_link::parse(title) {

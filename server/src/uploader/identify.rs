@@ -4,6 +4,7 @@
 
 use super::Job;
 use super::client::ApiClient;
+use domain::format::title_year;
 use domain::identify::ranking::Ranked;
 use domain::upload::client::{Backoff, Failure};
 use std::collections::HashMap;
@@ -39,7 +40,6 @@ impl Policy {
 
 fn describe(r: &Ranked) -> String {
     let c = &r.candidate;
-    let year = c.year.map(|y| format!(" ({y})")).unwrap_or_default();
     let kind = match c.kind.as_deref() {
         Some("movie") | None => String::new(),
         Some(k) => format!(", {k}"),
@@ -49,7 +49,11 @@ fn describe(r: &Ranked) -> String {
         .as_deref()
         .map(|s| format!(" — {s}"))
         .unwrap_or_default();
-    format!("{}{year} [{}{kind}]{cast}", c.title, c.imdb_id)
+    format!(
+        "{} [{}{kind}]{cast}",
+        title_year(&c.title, c.year),
+        c.imdb_id
+    )
 }
 
 /// Fills in `imdb_id` where it is missing; returns the files that could not be identified,

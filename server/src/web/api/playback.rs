@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use backend::storage::StorageError;
 use backend::{ApiError, AppState, playback};
 use domain::api::{RemuxStatus, WatchView};
+use domain::format::title_year;
 use domain::streaming::{self, Answer};
 use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -24,9 +25,8 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 /// `Content-Disposition` that offers the file as a download named after its movie.
 fn attachment(p: &playback::Playable) -> String {
     let name = format!(
-        "{}{}.{}",
-        p.movie.title.replace(['"', '/', '\\'], ""),
-        p.movie.year.map(|y| format!(" ({y})")).unwrap_or_default(),
+        "{}.{}",
+        title_year(&p.movie.title.replace(['"', '/', '\\'], ""), p.movie.year),
         p.file.relative_path.rsplit('.').next().unwrap_or("mp4")
     );
     // A header value takes printable ASCII only; the full name goes percent-encoded.
