@@ -61,7 +61,8 @@ install_nightly_wasm() {
     { log "adding the wasm32 target to the nightly toolchain"; rustup +nightly target add wasm32-unknown-unknown; } || return 1
 }
 
-# build_release: the release server, then the release site (WASM, CSS, public files).
+# build_release: the release server, then the release site (WASM, CSS, public files), each
+# file also compressed (`.br`, `.gz`), which the server sends to browsers that accept it.
 build_release() {
   if install_nightly_wasm; then
     # The server first: a cargo-leptos build empties the site folder before it starts.
@@ -70,10 +71,10 @@ build_release() {
     # flags): std is rebuilt without them, as measured in docs/benchmarks.md.
     RUSTUP_TOOLCHAIN=nightly \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-reference-types -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
-      cargo leptos build --release --split --frontend-only --lib-cargo-args=-Zbuild-std=std,panic_abort
+      cargo leptos build --release --split --precompress --frontend-only --lib-cargo-args=-Zbuild-std=std,panic_abort
   else
     log "no usable nightly Rust: building the browser bundle on stable (a larger download)"
-    cargo leptos build --release --split
+    cargo leptos build --release --split --precompress
   fi
 }
 
