@@ -11,6 +11,7 @@ use crate::error::Missing;
 use crate::hls::PlaybackError;
 use crate::hls::SegmentError;
 use crate::metadata::{MatchError, SearchError};
+use crate::movies::MovieMoved;
 use crate::remux::Refused;
 use crate::storage::StorageError;
 use crate::uploads::UploadError;
@@ -25,6 +26,15 @@ const BUSY_RETRY_SECS: u64 = 5;
 impl From<Missing> for ApiError {
     fn from(missing: Missing) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, missing.code(), missing.to_string())
+    }
+}
+
+impl From<MovieMoved> for ApiError {
+    /// Still a 404 (the movie is not at this address), saying where it is now.
+    fn from(moved: MovieMoved) -> ApiError {
+        let to = moved.0.to_string();
+        ApiError::new(StatusCode::NOT_FOUND, "movie_moved", moved.to_string())
+            .with_detail("movedTo", to)
     }
 }
 

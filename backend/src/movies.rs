@@ -4,13 +4,14 @@
 use crate::access::{self, Need};
 use crate::catalog::movies_in;
 use crate::entities::{
-    collection, collection_movie, genre, library, movie, movie_file, movie_genre,
+    collection, collection_movie, genre, library, movie, movie_file, movie_genre, movie_move,
 };
 use crate::error::Missing;
 use crate::{ApiError, AppState};
 use chrono::Utc;
 use domain::ImdbId;
 use domain::api::{CollectionInfo, MovieFileInfo, MovieLink, MovieView, RatingInfo};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::path::PathBuf;
 
@@ -61,44 +62,75 @@ async fn movie_in(
     library_id: i32,
     imdb_id: &ImdbId,
 ) -> Result<(movie::Model, Vec<movie_file::Model>), ApiError> {
-    let movie = movie::Entity::find()
+    find_in(state, library_id, imdb_id)
+        .await?
+        .ok_or_else(movie_not_found)
+}
+
+/// The movie and the library's files of it, if the library has any.
+async fn find_in(
+    state: &AppState,
+    library_id: i32,
+    imdb_id: &ImdbId,
+) -> Result<Option<(movie::Model, Vec<movie_file::Model>)>, DbErr> {
+    let Some(movie) = movie::Entity::find()
         .filter(movie::Column::ImdbId.eq(imdb_id.as_str()))
         .one(&state.db)
         .await?
-        .ok_or_else(movie_not_found)?;
+    else {
+        return Ok(None);
+    };
     let files = movie_file::Entity::find()
         .filter(movie_file::Column::LibraryId.eq(library_id))
         .filter(movie_file::Column::MovieId.eq(movie.id))
         .order_by_asc(movie_file::Column::Id)
         .all(&state.db)
         .await?;
-    if files.is_empty() {
-        return Err(movie_not_found());
-    }
-    Ok((movie, files))
+    Ok((!files.is_empty()).then_some((movie, files)))
 }
 
-/// `movie_moved` (404, with `movedTo`) for the old id of a movie named by hand that this
-/// library now has under the id the metadata job found.
-async fn moved(
-    state: &AppState,
-    library_id: i32,
-    imdb_id: &ImdbId,
-) -> Result<Option<ApiError>, ApiError> {
-    let Some(to) = crate::metadata::by_hand::moved_to(state, imdb_id).await? else {
-        return Ok(None);
+/// The old id of a movie named by hand (`tt9…`) asked for after the metadata job found it:
+/// the page to go to instead.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "This movie was named by hand and has since been found in the movie database: it has a new page."
+)]
+pub struct MovieMoved(pub ImdbId);
+
+/// Remembers that the movie named by hand `from` is `to`, so its page's old address leads
+/// there (for the metadata job, once it moved the files).
+pub async fn record_move(state: &AppState, from: &ImdbId, to: &ImdbId) -> Result<(), DbErr> {
+    let row = movie_move::ActiveModel {
+        from_imdb_id: Set(from.to_string()),
+        to_imdb_id: Set(to.to_string()),
+        moved_at: Set(Utc::now()),
     };
-    if movie_in(state, library_id, &to).await.is_err() {
-        return Ok(None);
-    }
-    Ok(Some(
-        ApiError::new(
-            http::StatusCode::NOT_FOUND,
-            "movie_moved",
-            "This movie was named by hand and has since been found in the movie database: it has a new page.",
+    // The same title and year named again later is the same id, and may be found elsewhere.
+    movie_move::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(movie_move::Column::FromImdbId)
+                .update_columns([movie_move::Column::ToImdbId, movie_move::Column::MovedAt])
+                .to_owned(),
         )
-        .with_detail("movedTo", to.to_string()),
-    ))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Why the library has no movie `imdb_id`: the old id of a movie named by hand that the
+/// library now has under the id found, or simply none.
+async fn not_in(state: &AppState, library_id: i32, imdb_id: &ImdbId) -> Result<ApiError, ApiError> {
+    if !imdb_id.is_provisional() {
+        return Ok(movie_not_found());
+    }
+    let moved = movie_move::Entity::find_by_id(imdb_id.to_string())
+        .one(&state.db)
+        .await?
+        .and_then(|m| ImdbId::parse(&m.to_imdb_id).ok());
+    Ok(match moved {
+        Some(to) if find_in(state, library_id, &to).await?.is_some() => MovieMoved(to).into(),
+        _ => movie_not_found(),
+    })
 }
 
 fn json_list(text: Option<&str>) -> Vec<String> {
@@ -114,11 +146,8 @@ pub async fn view(
     imdb_id: &ImdbId,
 ) -> Result<MovieView, ApiError> {
     let (library, role) = access::library(state, user_id, library_id, Need::Member).await?;
-    let (m, files) = match movie_in(state, library_id, imdb_id).await {
-        Err(e) if e.status == http::StatusCode::NOT_FOUND => {
-            return Err(moved(state, library_id, imdb_id).await?.unwrap_or(e));
-        }
-        found => found?,
+    let Some((m, files)) = find_in(state, library_id, imdb_id).await? else {
+        return Err(not_in(state, library_id, imdb_id).await?);
     };
     let genres = genre::Entity::find()
         .inner_join(movie_genre::Entity)

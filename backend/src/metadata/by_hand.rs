@@ -7,13 +7,13 @@
 use super::MAX_TITLE;
 use super::ingest::{MAX_ATTEMPTS, failed};
 use super::rematch::{MatchError, move_movie};
-use crate::entities::{library, movie, movie_file, movie_move};
-use crate::movies::movie_titled;
+use crate::entities::{library, movie, movie_file};
+use crate::movies::{movie_titled, record_move};
 use crate::{ApiError, AppState};
 use domain::ImdbId;
 use domain::api::{MovieLink, NamedMovie};
 use domain::format::title_year;
-use sea_orm::sea_query::{OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
@@ -127,36 +127,6 @@ pub(super) async fn look_up(
     tracing::info!(from = %from, to = %to, title, "a movie named by hand was found");
     forget_if_empty(state, movie.id).await?;
     Ok(Some(to))
-}
-
-/// Remembers that `from` became `to`, so its page's old address leads there.
-async fn record_move(state: &AppState, from: &ImdbId, to: &ImdbId) -> Result<(), DbErr> {
-    let row = movie_move::ActiveModel {
-        from_imdb_id: Set(from.to_string()),
-        to_imdb_id: Set(to.to_string()),
-        moved_at: Set(chrono::Utc::now()),
-    };
-    // The same title and year named again later is the same id, and may be found elsewhere.
-    movie_move::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(movie_move::Column::FromImdbId)
-                .update_columns([movie_move::Column::ToImdbId, movie_move::Column::MovedAt])
-                .to_owned(),
-        )
-        .exec(&state.db)
-        .await?;
-    Ok(())
-}
-
-/// The movie a movie named by hand became, if it was found.
-pub async fn moved_to(state: &AppState, from: &ImdbId) -> Result<Option<ImdbId>, DbErr> {
-    if !from.is_provisional() {
-        return Ok(None);
-    }
-    let found = movie_move::Entity::find_by_id(from.to_string())
-        .one(&state.db)
-        .await?;
-    Ok(found.and_then(|m| ImdbId::parse(&m.to_imdb_id).ok()))
 }
 
 /// What to search for: the title and year as typed. (A provisional movie made by an upload's
