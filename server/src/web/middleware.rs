@@ -109,21 +109,6 @@ fn is_cross_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-/// The browser app's files (`/pkg/`) keep their names from one version to the next, so a
-/// browser must ask whether its copy is still current (answered by a `304`) instead of
-/// guessing from the file's age: after an upgrade it would otherwise run the old app against
-/// the new server's pages.
-pub async fn revalidate_site_files(req: Request, next: Next) -> Response {
-    let site_file = req.uri().path().starts_with("/pkg/");
-    let mut res = next.run(req).await;
-    if site_file {
-        res.headers_mut()
-            .entry(header::CACHE_CONTROL)
-            .or_insert(header::HeaderValue::from_static("no-cache"));
-    }
-    res
-}
-
 /// Resolves the session cookie or bearer token to a user, once per request, and stores it in
 /// the request's extensions for handlers and server functions.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {

@@ -85,7 +85,6 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(web_state)
         .layer(from_fn_with_state(state.clone(), middleware::authenticate))
-        .layer(from_fn(middleware::revalidate_site_files))
         .layer(from_fn(middleware::reject_cross_origin))
         .layer(from_fn_with_state(state.clone(), middleware::client_info))
         .layer(CatchPanicLayer::custom(middleware::panic_response))

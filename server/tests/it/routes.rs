@@ -374,31 +374,6 @@ async fn every_answer_forbids_sniffing_and_framing() {
             assert!(file.text.starts_with("export") || file.text == "<svg/>");
             assert_hardened(path, &file.headers);
         }
-        // The release build's compressed copies go to browsers that take them, and a browser
-        // asks again whether its copy of the app is current (names do not change).
-        let wasm = b"\0asm not really".repeat(64);
-        let gz = b"a gzip copy, as cargo-leptos --precompress writes it".to_vec();
-        std::fs::write(site.path().join("pkg/ott.wasm"), &wasm).unwrap();
-        std::fs::write(site.path().join("pkg/ott.wasm.gz"), &gz).unwrap();
-        for (encoding, body, sent_as) in [
-            ("gzip, deflate", &gz, Some("gzip")),
-            ("identity", &wasm, None),
-        ] {
-            let req = http::Request::get("/pkg/ott.wasm")
-                .header(http::header::ACCEPT_ENCODING, encoding)
-                .body(axum::body::Body::empty())
-                .unwrap();
-            let file = crate::support::send_to(router.clone(), req).await;
-            assert_eq!(file.status, StatusCode::OK, "{encoding}: {}", file.text);
-            assert_eq!(&file.bytes, body, "{encoding}");
-            assert_eq!(
-                file.headers
-                    .get(http::header::CONTENT_ENCODING)
-                    .map(|v| v.to_str().unwrap()),
-                sent_as
-            );
-            assert_eq!(file.headers[http::header::CACHE_CONTROL], "no-cache");
-        }
     })
     .await;
 }
