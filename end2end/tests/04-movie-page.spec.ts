@@ -1,7 +1,18 @@
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PASSWORD, atPath, createLibrary, h1, open, register, statusWith, uniqueUsername, uploadFile } from './helpers';
+import {
+  PASSWORD,
+  atPath,
+  createLibrary,
+  h1,
+  open,
+  register,
+  statusWith,
+  uniqueUsername,
+  uploadFile,
+  waitForHydration,
+} from './helpers';
 
 test('a wrongly matched movie is fixed from its page: search, pick, files move', async ({ page }) => {
   const username = uniqueUsername('fixer');
@@ -62,6 +73,9 @@ test('a wrongly matched movie is fixed from its page: search, pick, files move',
   });
 
   await test.step('refresh metadata queues the fetch again', async () => {
+    // Hydrated first: a click before that posts the plain form, which says nothing, and the
+    // job may have fetched it again before the page is back.
+    await waitForHydration(page);
     await page.getByRole('button', { name: 'Refresh metadata', exact: true }).click();
     await expect(statusWith(page, 'Queued')).toBeVisible();
   });
