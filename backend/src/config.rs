@@ -109,6 +109,10 @@ pub struct ObjectStore {
     /// server (the store must then be reachable from the players' network).
     #[serde(default)]
     pub redirect_streams: bool,
+    /// Requests carry their body's SHA-256 in the signature, so that the store refuses bytes
+    /// changed on the way; off, they say `UNSIGNED-PAYLOAD` and neither side hashes them.
+    #[serde(default)]
+    pub sign_payload: bool,
 }
 
 fn default_region() -> String {
@@ -124,6 +128,7 @@ impl std::fmt::Debug for ObjectStore {
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"…")
             .field("redirect_streams", &self.redirect_streams)
+            .field("sign_payload", &self.sign_payload)
             .finish()
     }
 }

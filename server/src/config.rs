@@ -78,6 +78,9 @@ struct FileObjectStore {
     /// `proxy` (default: the bytes pass through the server) or `redirect` (players get a
     /// signed link to the store).
     streams: Option<String>,
+    /// Sign each request's body (its SHA-256). Default: only when the endpoint is plain
+    /// `http://`, as the AWS tools do (TLS guards the bytes otherwise).
+    sign_payload: Option<bool>,
 }
 
 /// Everything `serve` and the other commands need, resolved.
@@ -307,8 +310,12 @@ fn object_store(
             bail!("object_stores.{name}.streams: {other:?} is neither \"proxy\" nor \"redirect\"")
         }
     };
+    let sign_payload = file
+        .sign_payload
+        .unwrap_or_else(|| endpoint.starts_with("http://"));
     Ok(backend::config::ObjectStore {
         redirect_streams,
+        sign_payload,
         endpoint,
         region: file
             .region
@@ -393,6 +400,7 @@ mod tests {
             access_key_id: Some("from-file".into()),
             secret_access_key: secret.map(Into::into),
             streams: None,
+            sign_payload: None,
         };
         let env = |var: &str| {
             (var == "OTT_OBJECT_STORE_NAS_2_SECRET_ACCESS_KEY").then(|| "from-env".to_owned())
@@ -409,6 +417,17 @@ mod tests {
         assert!(
             !store.redirect_streams,
             "bytes pass through the server by default"
+        );
+        assert!(store.sign_payload, "bodies are signed over plain http");
+        let mut tls = file(Some("s"));
+        tls.endpoint = "https://s3.example.org".into();
+        assert!(!object_store("home", tls, |_| None).unwrap().sign_payload);
+        let mut unsigned = file(Some("s"));
+        unsigned.sign_payload = Some(false);
+        assert!(
+            !object_store("home", unsigned, |_| None)
+                .unwrap()
+                .sign_payload
         );
         let mut redirect = file(Some("s"));
         redirect.streams = Some("redirect".into());

@@ -170,8 +170,8 @@ pub const GROUPS: &[(&str, &[Key])] = &[
             key(
                 "object_stores",
                 "none",
-                "{ home = { endpoint = \"http://127.0.0.1:8333\", region = \"us-east-1\", access_key_id = \"ott\", secret_access_key = \"…\", streams = \"proxy\" } }",
-                "S3-compatible stores for libraries at s3://<name>/<bucket>/<prefix>; keys also from OTT_OBJECT_STORE_<NAME>_ACCESS_KEY_ID / _SECRET_ACCESS_KEY; streams = \"redirect\" sends players to the store",
+                "{ home = { endpoint = \"http://127.0.0.1:8333\", region = \"us-east-1\", access_key_id = \"ott\", secret_access_key = \"…\", streams = \"proxy\", sign_payload = true } }",
+                "S3-compatible stores for libraries at s3://<name>/<bucket>/<prefix>; keys also from OTT_OBJECT_STORE_<NAME>_ACCESS_KEY_ID / _SECRET_ACCESS_KEY; streams = \"redirect\" sends players to the store; sign_payload (default: on for http://, off for https://) signs each request's body",
             ),
             key(
                 "storage_warning_percent",

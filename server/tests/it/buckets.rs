@@ -48,6 +48,9 @@ async fn server(weed: &SeaweedFs, redirect_streams: bool) -> TestServer {
         access_key_id: weed.access_key_id.clone(),
         secret_access_key: weed.secret_access_key.clone(),
         redirect_streams,
+        // The server that redirects players also sends its bodies unsigned (`UNSIGNED-PAYLOAD`,
+        // the default over https): both ways of signing are tested against the real store.
+        sign_payload: !redirect_streams,
     };
     TestServer::start_with(&database, dir, move |config| {
         crate::fixtures::use_fixtures(config);
@@ -918,4 +921,44 @@ async fn a_chunk_of_several_parts_is_sent_as_it_arrives_and_counts_only_when_who
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     let path = done.body["path"].as_str().unwrap();
     assert_eq!(sha256(&weed.object(path).await.unwrap()), sha256(&data));
+}
+
+/// A store that copies at most 5 GiB in one request (Amazon S3) gets larger objects copied
+/// through the server, 64 MiB at a time: an object of two such parts comes out the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_too_large_for_one_copy_request_are_copied_through_the_server() {
+    let Some((weed, srv, _m)) = with_library("copied", false, "/films").await else {
+        return;
+    };
+    let location =
+        domain::storage::BucketLocation::parse(&format!("s3://home/{}/films", weed.bucket))
+            .unwrap();
+    let bucket = backend::storage::bucket(&srv.state, location).unwrap();
+    let data: Vec<u8> = (0..65 * 1024 * 1024 + 17)
+        .map(|i: usize| (i * 31 + i / 4099) as u8)
+        .collect();
+    bucket
+        .put("from/movie.mkv", vec![bytes::Bytes::from(data.clone())])
+        .await
+        .unwrap();
+    bucket
+        .copy_through_here("from/movie.mkv", "to/movie.mkv", data.len() as u64)
+        .await
+        .unwrap();
+    let copied = weed
+        .object("films/to/movie.mkv")
+        .await
+        .expect("the copy exists");
+    assert_eq!(copied.len(), data.len());
+    assert_eq!(sha256(&copied), sha256(&data));
+    assert!(
+        weed.object("films/from/movie.mkv").await.is_some(),
+        "the original stays"
+    );
+    // A source that is gone fails the copy and leaves nothing behind.
+    let gone = bucket
+        .copy_through_here("from/none.mkv", "to/none.mkv", 1024)
+        .await;
+    assert!(gone.is_err());
+    assert!(weed.object("films/to/none.mkv").await.is_none());
 }
