@@ -18,8 +18,10 @@ use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
 };
 use leptos_config::LeptosOptions;
+use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -39,6 +41,16 @@ pub struct WebState {
 fn page_routes() -> Vec<AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
+/// The browser app's files (`/pkg/`, with the release build's brotli and gzip copies). Their
+/// names stay the same from one version to the next, so a browser is told to ask whether its
+/// copy is current (`no-cache`: a `304` when it is) rather than guess from the file's age and
+/// run an old app against an upgraded server. A route of its own, not leptos_axum's fallback
+/// file handler, which passes only Accept-Encoding on and so never answers `304`.
+fn site_files(leptos: &LeptosOptions) -> SetResponseHeader<ServeDir, HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+        .layer(leptos_axum::site_pkg_dir_service(leptos))
 }
 
 pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
@@ -75,6 +87,10 @@ pub fn router(state: AppState, leptos: LeptosOptions) -> Router {
             }),
         )
         .route("/api/{*rest}", any(api::not_found))
+        .route_service(
+            &leptos_axum::site_pkg_dir_service_route_path(&leptos),
+            site_files(&leptos),
+        )
         .leptos_routes_with_context(&web_state, page_routes(), context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

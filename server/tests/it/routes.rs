@@ -374,6 +374,50 @@ async fn every_answer_forbids_sniffing_and_framing() {
             assert!(file.text.starts_with("export") || file.text == "<svg/>");
             assert_hardened(path, &file.headers);
         }
+        // The release build's compressed copies go to browsers that take them, and a browser
+        // asks again whether its copy of the app is current (names do not change): a 304 when
+        // it is.
+        let wasm = b"\0asm not really".repeat(64);
+        let gz = b"a gzip copy, as cargo-leptos --precompress writes it".to_vec();
+        std::fs::write(site.path().join("pkg/ott.wasm"), &wasm).unwrap();
+        std::fs::write(site.path().join("pkg/ott.wasm.gz"), &gz).unwrap();
+        let mut modified = None;
+        for (encoding, body, sent_as) in [
+            ("gzip, deflate", &gz, Some("gzip")),
+            ("identity", &wasm, None),
+        ] {
+            let req = http::Request::get("/pkg/ott.wasm")
+                .header(http::header::ACCEPT_ENCODING, encoding)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let file = crate::support::send_to(router.clone(), req).await;
+            assert_eq!(file.status, StatusCode::OK, "{encoding}: {}", file.text);
+            assert_eq!(&file.bytes, body, "{encoding}");
+            assert_eq!(
+                file.headers
+                    .get(http::header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap()),
+                sent_as
+            );
+            assert_eq!(file.headers[http::header::CACHE_CONTROL], "no-cache");
+            assert_hardened("a site file", &file.headers);
+            modified = file.headers.get(http::header::LAST_MODIFIED).cloned();
+        }
+        let modified = modified.expect("site files say when they last changed");
+        let req = http::Request::get("/pkg/ott.wasm")
+            .header(http::header::ACCEPT_ENCODING, "gzip")
+            .header(http::header::IF_MODIFIED_SINCE, modified)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let current = crate::support::send_to(router.clone(), req).await;
+        assert_eq!(current.status, StatusCode::NOT_MODIFIED, "{}", current.text);
+        assert!(current.bytes.is_empty());
+        assert_eq!(current.headers[http::header::CACHE_CONTROL], "no-cache");
+        let req = http::Request::get("/pkg/no-such-file.wasm")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let missing = crate::support::send_to(router.clone(), req).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
     })
     .await;
 }
