@@ -9,7 +9,9 @@ import {
   login,
   logout,
   register,
+  statusWith,
   uniqueUsername,
+  uploadFile,
 } from './helpers';
 
 // Every form must work as a plain HTML form POST followed by a redirect.
@@ -53,4 +55,17 @@ test('without JavaScript: an unknown page is a real 404', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(h1(page, 'Page not found')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Go to the home page' })).toHaveAttribute('href', '/');
+});
+
+test('without JavaScript: "Refresh metadata" posts the form and says it is queued', async ({ page }) => {
+  await register(page, uniqueUsername('nojsrefresh'), PASSWORD, noJs);
+  await createLibrary(page, 'No JS refresh', noJs);
+  await uploadFile(page.request, 'Heat.1995.mkv', Buffer.from('forty bytes of a movie, more or less....'), 'tt0113277');
+  const me = await (await page.request.get('/api/me')).json();
+  const library = me.active_library_id;
+  await page.goto(`/movie/tt0113277?library=${library}`);
+  await page.getByRole('button', { name: 'Refresh metadata', exact: true }).click();
+  // The server answers the plain form with a redirect back to the page, which says so.
+  await expect(page).toHaveURL(new RegExp(`/movie/tt0113277\\?library=${library}&queued=1$`));
+  await expect(statusWith(page, 'Queued')).toBeVisible();
 });

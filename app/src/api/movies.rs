@@ -105,8 +105,17 @@ pub async fn refresh_movie(library: i32, imdb_id: String) -> Result<Option<Strin
     let user = require_user()?;
     let imdb_id = domain::ImdbId::parse(&imdb_id)?;
     let moved = backend::metadata::refresh(&state()?, user.id, library, &imdb_id).await?;
-    // A movie named by hand that was found now: its page is the movie found's.
-    Ok(moved.map(|to| go_to(&format!("/movie/{to}?library={library}"))))
+    match moved {
+        // A movie named by hand that was found now: its page is the movie found's.
+        Some(to) => Ok(Some(go_to(&format!("/movie/{to}?library={library}")))),
+        None => {
+            // A plain form (no JavaScript) comes back to the page, told what happened.
+            if is_form_post() {
+                leptos_axum::redirect(&format!("/movie/{imdb_id}?library={library}&queued=1"));
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// Moves the library's files of `imdb_id` to the movie `to`; returns the right movie's page.

@@ -9,7 +9,7 @@ use domain::format;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 /// A movie's page: its details, the other parts of its collection, the library's files of it,
 /// and for uploaders "refresh metadata" and "fix match".
@@ -19,11 +19,14 @@ pub fn MoviePage() -> impl IntoView {
     let query = use_query_map();
     let refresh = ServerAction::<RefreshMovie>::new();
     // This page's address, to load it whole.
+    let location = use_location();
     let here = move || {
-        let id = params.read_untracked().get("imdb_id").unwrap_or_default();
-        match query.read_untracked().get("library") {
-            Some(library) => format!("/movie/{id}?library={library}"),
-            None => format!("/movie/{id}"),
+        let search = location.search.get_untracked();
+        let path = location.pathname.get_untracked();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
         }
     };
     let movie = Resource::new_blocking(
@@ -309,7 +312,9 @@ fn Manage(
     let search = ServerAction::<SearchMovies>::new();
     let fix = ServerAction::<FixMatch>::new();
     follow_on_success(fix);
-    let refreshed = move || matches!(refresh.value().get(), Some(Ok(None)));
+    // `?queued=1`: the plain form (without JavaScript) was answered by this page again.
+    let queued_by_form = use_query_map().read_untracked().get("queued").is_some();
+    let refreshed = move || queued_by_form || matches!(refresh.value().get(), Some(Ok(None)));
     // A movie named by hand that was found: on to its page.
     Effect::new(move |_| {
         if let Some(Ok(Some(next))) = refresh.value().get() {
