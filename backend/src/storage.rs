@@ -438,7 +438,7 @@ impl Bucket {
                 if size > ONE_REQUEST_MAX && !matches!(e, object_store::Error::NotFound { .. }) =>
             {
                 tracing::info!(bucket = %self.location, error = %e, size, "the store did not copy the object itself; copying it through this server");
-                self.copy_through(&from_key, &to_key, size).await
+                self.copy_through(from, to, size).await
             }
             Err(e) => Err(self.error(e)),
         }
@@ -447,19 +447,9 @@ impl Bucket {
     /// Copies object `from` (of `size` bytes) to `to` by reading it a part at a time and
     /// writing the parts: what [`Bucket::copy`] falls back on for objects over 5 GiB (public
     /// so that it is tested without a 5 GiB object).
-    pub async fn copy_through_here(
-        &self,
-        from: &str,
-        to: &str,
-        size: u64,
-    ) -> Result<(), StorageError> {
-        self.copy_through(&self.key(from), &self.key(to), size)
-            .await
-    }
-
-    /// Copies `from` to `to` by reading it a part at a time and writing the parts.
-    async fn copy_through(&self, from: &Key, to: &Key, size: u64) -> Result<(), StorageError> {
+    pub async fn copy_through(&self, from: &str, to: &str, size: u64) -> Result<(), StorageError> {
         const PART: u64 = 64 * 1024 * 1024;
+        let (from, to) = (&self.key(from), &self.key(to));
         let upload = self.bounded(self.s3.put_multipart(to)).await?;
         let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART as usize);
         let mut at = 0;

@@ -73,8 +73,8 @@ test('a wrongly matched movie is fixed from its page: search, pick, files move',
   });
 
   await test.step('refresh metadata queues the fetch again', async () => {
-    // Hydrated first: a click before that posts the plain form, which says nothing, and the
-    // job may have fetched it again before the page is back.
+    // Hydrated first: this step is about the app's own call (a click before hydration posts
+    // the plain form instead, which 02-no-javascript covers).
     await waitForHydration(page);
     await page.getByRole('button', { name: 'Refresh metadata', exact: true }).click();
     await expect(statusWith(page, 'Queued')).toBeVisible();

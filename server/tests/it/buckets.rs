@@ -942,7 +942,7 @@ async fn objects_too_large_for_one_copy_request_are_copied_through_the_server() 
         .await
         .unwrap();
     bucket
-        .copy_through_here("from/movie.mkv", "to/movie.mkv", data.len() as u64)
+        .copy_through("from/movie.mkv", "to/movie.mkv", data.len() as u64)
         .await
         .unwrap();
     let copied = weed
@@ -957,7 +957,7 @@ async fn objects_too_large_for_one_copy_request_are_copied_through_the_server() 
     );
     // A source that is gone fails the copy and leaves nothing behind.
     let gone = bucket
-        .copy_through_here("from/none.mkv", "to/none.mkv", 1024)
+        .copy_through("from/none.mkv", "to/none.mkv", 1024)
         .await;
     assert!(gone.is_err());
     assert!(weed.object("films/to/none.mkv").await.is_none());
