@@ -11,8 +11,9 @@
 #   streamed: by curl from ott's /stream of the bucket file (proxied ranged reads), from the
 #     bucket directly (signed GET), and from ott's /stream of the folder file.
 # RUNS times each, alternating; the fastest run counts. Prints MB/s, the ratios to the direct
-# figures (goal: >= 0.8) and ott's peak RSS while uploading and while streaming (goal:
-# < 150 MB). Summary on stdout.
+# figures (goal: >= 0.8) and ott's peak RSS while uploading into each library and while
+# streaming (goal: < 150 MB); the log has each upload's peak RSS and the CPU seconds ott spent
+# on it. Summary on stdout.
 #
 #   bench/bucket.sh                              2 GiB, 2 runs each
 #   SIZE_MIB=256 RUNS=1 bench/bucket.sh          a quick run
@@ -115,14 +116,26 @@ log "writing $SIZE_MIB MiB of random bytes"
 head -c "$SIZE" /dev/urandom >"$WORK/movie.mp4"
 cat "$WORK/movie.mp4" >/dev/null
 
+# ott's peak RSS (VmHWM, KiB) since the last `reset_peak`.
+peak_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$OTT_PID/status"; }
+reset_peak() { echo 5 >"/proc/$OTT_PID/clear_refs"; }
+# ott's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$OTT_PID/stat"; }
+TICKS_PER_S="$(getconf CLK_TCK)"
 # upload_ott LIBRARY IMDB: uploads the file with the CLI, then deletes it again (so the next run
-# uploads anew); prints the seconds the upload took.
+# uploads anew); prints the seconds the upload took. ott's peak RSS during the upload goes to
+# $WORK/peak.LIBRARY (the highest of the runs), the CPU seconds it spent to $WORK/cpu.
 upload_ott() {
-  local library="$1" imdb="$2" t0 t1 file_id
+  local library="$1" imdb="$2" t0 t1 file_id peak ticks
+  reset_peak
+  ticks="$(cpu_ticks)"
   t0=$(date +%s.%N)
   ott upload --server "$OTT_URL" --token "$TOKEN" --library "$library" --imdb "$imdb" \
     "$WORK/movie.mp4" >/dev/null 2>"$WORK/upload.log" || { cat "$WORK/upload.log" >&2; fail "the upload failed"; }
   t1=$(date +%s.%N)
+  peak="$(peak_kb)"
+  awk -v a="$ticks" -v b="$(cpu_ticks)" -v hz="$TICKS_PER_S" 'BEGIN { printf "%.1f\n", (b - a) / hz }' >"$WORK/cpu"
+  [ "$peak" -le "$(cat "$WORK/peak.$library" 2>/dev/null || echo 0)" ] || echo "$peak" >"$WORK/peak.$library"
   file_id="$(file_of "$library" "$imdb")"
   "${CURL[@]}" "${AUTH[@]}" -X DELETE -o /dev/null "$OTT_URL/api/files/$file_id" || fail "could not delete the upload"
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
@@ -168,13 +181,13 @@ UP_BUCKET=() UP_FOLDER=() UP_DIRECT=() UP_PARTS=()
 for ((run = 1; run <= RUNS; run++)); do
   t="$(upload_direct)"; UP_DIRECT+=("$t"); log "upload run $run, straight into the bucket: $(mb_per_s "$t") MB/s"
   t="$(upload_parts)"; UP_PARTS+=("$t"); log "upload run $run, straight into the bucket in $CHUNK_MIB MiB parts: $(mb_per_s "$t") MB/s"
-  t="$(upload_ott "$BUCKET_LIB" tt0133093)"; UP_BUCKET+=("$t"); log "upload run $run, ott into the bucket: $(mb_per_s "$t") MB/s"
-  t="$(upload_ott "$FOLDER_LIB" tt0133093)"; UP_FOLDER+=("$t"); log "upload run $run, ott into a folder: $(mb_per_s "$t") MB/s"
+  t="$(upload_ott "$BUCKET_LIB" tt0133093)"; UP_BUCKET+=("$t"); log "upload run $run, ott into the bucket: $(mb_per_s "$t") MB/s, peak RSS $(($(peak_kb) / 1024)) MiB, ott's CPU $(cat "$WORK/cpu") s"
+  t="$(upload_ott "$FOLDER_LIB" tt0133093)"; UP_FOLDER+=("$t"); log "upload run $run, ott into a folder: $(mb_per_s "$t") MB/s, peak RSS $(($(peak_kb) / 1024)) MiB, ott's CPU $(cat "$WORK/cpu") s"
 done
 
-RSS_UP_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$OTT_PID/status")"
-# The peak is measured again for the streams (5: reset the high-water mark).
-echo 5 >"/proc/$OTT_PID/clear_refs"
+RSS_BUCKET_KB="$(cat "$WORK/peak.$BUCKET_LIB")" RSS_FOLDER_KB="$(cat "$WORK/peak.$FOLDER_LIB")"
+# The peak is measured again for the streams.
+reset_peak
 
 # One copy of each stays for the streams.
 ott upload --server "$OTT_URL" --token "$TOKEN" --library "$BUCKET_LIB" --imdb tt0133093 "$WORK/movie.mp4" >/dev/null 2>&1 || fail "upload"
@@ -195,7 +208,7 @@ for ((run = 1; run <= RUNS; run++)); do
   t="$(get bucket "$OTT_URL/stream/$BUCKET_FILE" "${AUTH[@]}")"; DOWN_BUCKET+=("$t"); log "stream run $run, ott from the bucket: $(mb_per_s "$t") MB/s"
   t="$(get folder "$OTT_URL/stream/$FOLDER_FILE" "${AUTH[@]}")"; DOWN_FOLDER+=("$t"); log "stream run $run, ott from a folder: $(mb_per_s "$t") MB/s"
 done
-RSS_DOWN_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$OTT_PID/status")"
+RSS_DOWN_KB="$(peak_kb)"
 
 UP="$(best "${UP_PARTS[@]}")"
 UD="$(best "${UP_DIRECT[@]}")" UB="$(best "${UP_BUCKET[@]}")" UF="$(best "${UP_FOLDER[@]}")"
@@ -214,8 +227,8 @@ SUMMARY="$(cat <<EOF
 
 $SIZE_MIB MiB file, ott's upload_chunk_size $CHUNK_MIB MiB (a bucket library's chunks: four parts of 8 MiB),
 \`sign_payload = $SIGN_PAYLOAD\`, best of $RUNS, everything over loopback on one machine. ott into the
-bucket against one PUT, run by run: ${PER_RUN% }. ott's peak RSS
-$((RSS_UP_KB / 1024)) MiB while uploading, $((RSS_DOWN_KB / 1024)) MiB while streaming
+bucket against one PUT, run by run: ${PER_RUN% }. ott's peak RSS while uploading
+$((RSS_BUCKET_KB / 1024)) MiB into the bucket, $((RSS_FOLDER_KB / 1024)) MiB into the folder; $((RSS_DOWN_KB / 1024)) MiB while streaming
 ($(basename "$(dirname "$OTT_BIN")") build).
 EOF
 )"
