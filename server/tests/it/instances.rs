@@ -5,7 +5,8 @@
 //! the metadata job of each instance never fetches a movie another one has taken, a playback
 //! session plays to the end whichever instance each of its requests reaches, the monitor
 //! lists every instance, and an upload into a bucket continues on whichever instance each
-//! chunk reaches, even when one of them is killed in the middle of a chunk.
+//! chunk reaches, even when one of them is killed in the middle of a chunk. A server of its
+//! own shows the cap on the chunks one process holds on their way into a bucket.
 
 use crate::cli::{ott, ott_bin, stdout};
 use crate::clips;
@@ -799,5 +800,144 @@ async fn an_upload_into_a_bucket_continues_on_any_instance_even_after_one_is_kil
             res.bytes().await.unwrap().as_ref(),
             &data[start..start + 100_000]
         );
+    }
+}
+
+/// Feeds a request body piece by piece.
+type Feed = tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>;
+/// A request's status and JSON answer, or why it failed.
+type Answer = tokio::task::JoinHandle<Result<(u16, Value), String>>;
+
+/// A chunk request of `len` bytes to `url` whose body is fed through the returned sender; its
+/// answer.
+fn chunk_fed_by_hand(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    len: usize,
+) -> (Feed, Answer) {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let request = client
+        .post(url)
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_LENGTH, len)
+        .body(reqwest::Body::wrap_stream(crate::support::receiver_stream(
+            rx,
+        )));
+    let answer = tokio::spawn(async move {
+        let res = request.send().await.map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let text = res.text().await.map_err(|e| e.to_string())?;
+        Ok((
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        ))
+    });
+    (tx, answer)
+}
+
+/// The cap is per process (a static of the server), hence a server of its own: four chunks of
+/// 32 MiB on their way into a bucket take the 128 MiB, a fifth waits (it is not refused, and
+/// the server does not read it) until one of them is stored, then goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_holds_at_most_128_mib_of_chunks_for_a_bucket_and_a_fifth_waits_its_turn() {
+    let Some(db) = postgres().await else { return };
+    let Some(weed) = crate::seaweed::SeaweedFs::start("capped") else {
+        return;
+    };
+    let store = format!(
+        "\n[object_stores.home]\nendpoint = {:?}\nregion = \"us-east-1\"\n\
+         access_key_id = {:?}\nsecret_access_key = {:?}\n",
+        weed.endpoint, weed.access_key_id, weed.secret_access_key
+    );
+    let cli = TempDir::new().unwrap();
+    let admin = user_made(&cli, &db, "admin", &["--admin"]);
+    let mut server = Instance::spawn_with(&db, &store);
+    server.ready().await;
+    let client = reqwest::Client::new();
+    let made = client
+        .post(format!("{}/api/libraries", server.url))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Capped", "path": format!("s3://home/{}/films", weed.bucket)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201, "{}", made.text().await.unwrap());
+    let library = made.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    const MIB: usize = 1024 * 1024;
+    let chunk = bytes::Bytes::from((0..32 * MIB).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    let mut chunk_urls = Vec::new();
+    for name in ["A", "B", "C", "D", "E"] {
+        let init = format!(
+            "/api/upload?type=init&filename={name}.mkv&size={}&lastModified=1700000000000&library={library}",
+            64 * MIB
+        );
+        let (status, started) = post_bytes(&client, &server.url, &init, &admin, Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{started}");
+        assert_eq!(started["chunkSize"].as_u64(), Some(32 * MIB as u64));
+        let id = started["uploadId"].as_str().unwrap();
+        chunk_urls.push(format!(
+            "{}/api/upload?type=chunk&uploadId={id}&chunkNr=1&offset=0",
+            server.url
+        ));
+    }
+
+    // Four first chunks, each stopped after its first MiB: they hold the room.
+    let mut held = Vec::new();
+    for url in &chunk_urls[..4] {
+        let (tx, answer) = chunk_fed_by_hand(&client, url.clone(), &admin, chunk.len());
+        tx.send(Ok(chunk.slice(..MIB))).await.unwrap();
+        held.push((tx, answer));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The fifth, whole: it waits while the four are held.
+    let fifth = {
+        let (client, url, token, body) = (
+            client.clone(),
+            chunk_urls[4].clone(),
+            admin.clone(),
+            chunk.clone(),
+        );
+        tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((res.status().as_u16(), res.text().await.unwrap_or_default()))
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !fifth.is_finished(),
+        "a fifth chunk went through while four held the room: {:?}",
+        fifth.await
+    );
+
+    // One of the four ends: it is stored, and the fifth gets its room.
+    let (tx, answer) = held.remove(0);
+    tx.send(Ok(chunk.slice(MIB..))).await.unwrap();
+    drop(tx);
+    let (status, first) = answer.await.unwrap().unwrap();
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["offset"].as_u64(), Some(32 * MIB as u64), "{first}");
+    let (status, text) = tokio::time::timeout(Duration::from_secs(60), fifth)
+        .await
+        .expect("the fifth chunk went through once there was room")
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, 200, "{text}\n{}", server.log());
+    // The other three, nothing refused.
+    for (tx, answer) in held {
+        tx.send(Ok(chunk.slice(MIB..))).await.unwrap();
+        drop(tx);
+        let (status, done) = answer.await.unwrap().unwrap();
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["offset"].as_u64(), Some(32 * MIB as u64), "{done}");
     }
 }
