@@ -652,6 +652,35 @@ async fn post_bytes(
     ))
 }
 
+/// The config file's entry for `weed` as the object store `home`.
+fn store_config(weed: &crate::seaweed::SeaweedFs) -> String {
+    format!(
+        "\n[object_stores.home]\nendpoint = {:?}\nregion = \"us-east-1\"\n\
+         access_key_id = {:?}\nsecret_access_key = {:?}\n",
+        weed.endpoint, weed.access_key_id, weed.secret_access_key
+    )
+}
+
+/// A library named `name` in `weed`'s bucket (under `films/`), made through `base` by the
+/// admin `token`; its id.
+async fn bucket_library(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    weed: &crate::seaweed::SeaweedFs,
+    name: &str,
+) -> i64 {
+    let made = client
+        .post(format!("{base}/api/libraries"))
+        .bearer_auth(token)
+        .json(&json!({"name": name, "path": format!("s3://home/{}/films", weed.bucket)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201, "{}", made.text().await.unwrap());
+    made.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_into_a_bucket_continues_on_any_instance_even_after_one_is_killed() {
     use crate::uploads::sha256;
@@ -659,11 +688,7 @@ async fn an_upload_into_a_bucket_continues_on_any_instance_even_after_one_is_kil
     let Some(weed) = crate::seaweed::SeaweedFs::start("shared") else {
         return;
     };
-    let store = format!(
-        "\n[object_stores.home]\nendpoint = {:?}\nregion = \"us-east-1\"\n\
-         access_key_id = {:?}\nsecret_access_key = {:?}\n",
-        weed.endpoint, weed.access_key_id, weed.secret_access_key
-    );
+    let store = store_config(&weed);
     let cli = TempDir::new().unwrap();
     let admin = user_made(&cli, &db, "admin", &["--admin"]);
     let (mut a, mut b) = (
@@ -673,15 +698,7 @@ async fn an_upload_into_a_bucket_continues_on_any_instance_even_after_one_is_kil
     a.ready().await;
     b.ready().await;
     let client = reqwest::Client::new();
-    let made = client
-        .post(format!("{}/api/libraries", a.url))
-        .bearer_auth(&admin)
-        .json(&json!({"name": "Shared", "path": format!("s3://home/{}/films", weed.bucket)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(made.status(), 201, "{}", made.text().await.unwrap());
-    let library = made.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let library = bucket_library(&client, &a.url, &admin, &weed, "Shared").await;
 
     // 100 MiB, every byte position telling, sent in the chunks the server suggests.
     let size = 100 * 1024 * 1024;
@@ -845,25 +862,13 @@ async fn a_server_holds_at_most_128_mib_of_chunks_for_a_bucket_and_a_fifth_waits
     let Some(weed) = crate::seaweed::SeaweedFs::start("capped") else {
         return;
     };
-    let store = format!(
-        "\n[object_stores.home]\nendpoint = {:?}\nregion = \"us-east-1\"\n\
-         access_key_id = {:?}\nsecret_access_key = {:?}\n",
-        weed.endpoint, weed.access_key_id, weed.secret_access_key
-    );
+    let store = store_config(&weed);
     let cli = TempDir::new().unwrap();
     let admin = user_made(&cli, &db, "admin", &["--admin"]);
     let mut server = Instance::spawn_with(&db, &store);
     server.ready().await;
     let client = reqwest::Client::new();
-    let made = client
-        .post(format!("{}/api/libraries", server.url))
-        .bearer_auth(&admin)
-        .json(&json!({"name": "Capped", "path": format!("s3://home/{}/films", weed.bucket)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(made.status(), 201, "{}", made.text().await.unwrap());
-    let library = made.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let library = bucket_library(&client, &server.url, &admin, &weed, "Capped").await;
 
     const MIB: usize = 1024 * 1024;
     let chunk = bytes::Bytes::from((0..32 * MIB).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
