@@ -123,8 +123,9 @@ reset_peak() { echo 5 >"/proc/$OTT_PID/clear_refs"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$OTT_PID/stat"; }
 TICKS_PER_S="$(getconf CLK_TCK)"
 # upload_ott LIBRARY IMDB: uploads the file with the CLI, then deletes it again (so the next run
-# uploads anew); prints the seconds the upload took. ott's peak RSS during the upload goes to
-# $WORK/peak.LIBRARY (the highest of the runs), the CPU seconds it spent to $WORK/cpu.
+# uploads anew); prints the seconds the upload took. ott's peak RSS during the upload (MiB) and
+# the CPU seconds it spent go to $WORK/peak and $WORK/cpu, the highest peak of the runs (KiB)
+# to $WORK/peak.LIBRARY.
 upload_ott() {
   local library="$1" imdb="$2" t0 t1 file_id peak ticks
   reset_peak
@@ -134,6 +135,7 @@ upload_ott() {
     "$WORK/movie.mp4" >/dev/null 2>"$WORK/upload.log" || { cat "$WORK/upload.log" >&2; fail "the upload failed"; }
   t1=$(date +%s.%N)
   peak="$(peak_kb)"
+  echo $((peak / 1024)) >"$WORK/peak"
   awk -v a="$ticks" -v b="$(cpu_ticks)" -v hz="$TICKS_PER_S" 'BEGIN { printf "%.1f\n", (b - a) / hz }' >"$WORK/cpu"
   [ "$peak" -le "$(cat "$WORK/peak.$library" 2>/dev/null || echo 0)" ] || echo "$peak" >"$WORK/peak.$library"
   file_id="$(file_of "$library" "$imdb")"
@@ -181,8 +183,8 @@ UP_BUCKET=() UP_FOLDER=() UP_DIRECT=() UP_PARTS=()
 for ((run = 1; run <= RUNS; run++)); do
   t="$(upload_direct)"; UP_DIRECT+=("$t"); log "upload run $run, straight into the bucket: $(mb_per_s "$t") MB/s"
   t="$(upload_parts)"; UP_PARTS+=("$t"); log "upload run $run, straight into the bucket in $CHUNK_MIB MiB parts: $(mb_per_s "$t") MB/s"
-  t="$(upload_ott "$BUCKET_LIB" tt0133093)"; UP_BUCKET+=("$t"); log "upload run $run, ott into the bucket: $(mb_per_s "$t") MB/s, peak RSS $(($(peak_kb) / 1024)) MiB, ott's CPU $(cat "$WORK/cpu") s"
-  t="$(upload_ott "$FOLDER_LIB" tt0133093)"; UP_FOLDER+=("$t"); log "upload run $run, ott into a folder: $(mb_per_s "$t") MB/s, peak RSS $(($(peak_kb) / 1024)) MiB, ott's CPU $(cat "$WORK/cpu") s"
+  t="$(upload_ott "$BUCKET_LIB" tt0133093)"; UP_BUCKET+=("$t"); log "upload run $run, ott into the bucket: $(mb_per_s "$t") MB/s, peak RSS $(cat "$WORK/peak") MiB, ott's CPU $(cat "$WORK/cpu") s"
+  t="$(upload_ott "$FOLDER_LIB" tt0133093)"; UP_FOLDER+=("$t"); log "upload run $run, ott into a folder: $(mb_per_s "$t") MB/s, peak RSS $(cat "$WORK/peak") MiB, ott's CPU $(cat "$WORK/cpu") s"
 done
 
 RSS_BUCKET_KB="$(cat "$WORK/peak.$BUCKET_LIB")" RSS_FOLDER_KB="$(cat "$WORK/peak.$FOLDER_LIB")"

@@ -644,6 +644,12 @@ async fn post_bytes(
         .send()
         .await
         .map_err(|e| e.to_string())?;
+    answer_of(res).await
+}
+
+/// A response's status and JSON answer (its text when it is not JSON), or why the body could
+/// not be read.
+async fn answer_of(res: reqwest::Response) -> Result<(u16, Value), String> {
     let status = res.status().as_u16();
     let text = res.text().await.map_err(|e| e.to_string())?;
     Ok((
@@ -841,15 +847,10 @@ fn chunk_fed_by_hand(
         .body(reqwest::Body::wrap_stream(crate::support::receiver_stream(
             rx,
         )));
-    let answer = tokio::spawn(async move {
-        let res = request.send().await.map_err(|e| e.to_string())?;
-        let status = res.status().as_u16();
-        let text = res.text().await.map_err(|e| e.to_string())?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        ))
-    });
+    let answer =
+        tokio::spawn(
+            async move { answer_of(request.send().await.map_err(|e| e.to_string())?).await },
+        );
     (tx, answer)
 }
 
@@ -872,7 +873,7 @@ async fn a_server_holds_at_most_128_mib_of_chunks_for_a_bucket_and_a_fifth_waits
 
     const MIB: usize = 1024 * 1024;
     let chunk = bytes::Bytes::from((0..32 * MIB).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
-    let mut chunk_urls = Vec::new();
+    let mut chunk_paths = Vec::new();
     for name in ["A", "B", "C", "D", "E"] {
         let init = format!(
             "/api/upload?type=init&filename={name}.mkv&size={}&lastModified=1700000000000&library={library}",
@@ -884,38 +885,30 @@ async fn a_server_holds_at_most_128_mib_of_chunks_for_a_bucket_and_a_fifth_waits
         assert_eq!(status, 200, "{started}");
         assert_eq!(started["chunkSize"].as_u64(), Some(32 * MIB as u64));
         let id = started["uploadId"].as_str().unwrap();
-        chunk_urls.push(format!(
-            "{}/api/upload?type=chunk&uploadId={id}&chunkNr=1&offset=0",
-            server.url
+        chunk_paths.push(format!(
+            "/api/upload?type=chunk&uploadId={id}&chunkNr=1&offset=0"
         ));
     }
 
     // Four first chunks, each stopped after its first MiB: they hold the room.
     let mut held = Vec::new();
-    for url in &chunk_urls[..4] {
-        let (tx, answer) = chunk_fed_by_hand(&client, url.clone(), &admin, chunk.len());
+    for path in &chunk_paths[..4] {
+        let url = format!("{}{path}", server.url);
+        let (tx, answer) = chunk_fed_by_hand(&client, url, &admin, chunk.len());
         tx.send(Ok(chunk.slice(..MIB))).await.unwrap();
         held.push((tx, answer));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     // The fifth, whole: it waits while the four are held.
     let fifth = {
-        let (client, url, token, body) = (
+        let (client, base, path, token, body) = (
             client.clone(),
-            chunk_urls[4].clone(),
+            server.url.clone(),
+            chunk_paths[4].clone(),
             admin.clone(),
-            chunk.clone(),
+            chunk.to_vec(),
         );
-        tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .bearer_auth(token)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>((res.status().as_u16(), res.text().await.unwrap_or_default()))
-        })
+        tokio::spawn(async move { post_bytes(&client, &base, &path, &token, body).await })
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
@@ -931,12 +924,12 @@ async fn a_server_holds_at_most_128_mib_of_chunks_for_a_bucket_and_a_fifth_waits
     let (status, first) = answer.await.unwrap().unwrap();
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["offset"].as_u64(), Some(32 * MIB as u64), "{first}");
-    let (status, text) = tokio::time::timeout(Duration::from_secs(60), fifth)
+    let (status, fifth) = tokio::time::timeout(Duration::from_secs(60), fifth)
         .await
         .expect("the fifth chunk went through once there was room")
         .unwrap()
         .unwrap();
-    assert_eq!(status, 200, "{text}\n{}", server.log());
+    assert_eq!(status, 200, "{fifth}\n{}", server.log());
     // The other three, nothing refused.
     for (tx, answer) in held {
         tx.send(Ok(chunk.slice(MIB..))).await.unwrap();
