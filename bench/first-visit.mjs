@@ -1,9 +1,10 @@
 // The browser half of bench/first-visit.sh: opens each visit in a fresh browser context (an
 // empty cache, as a first visit has) and records the files of the site bundle (`/pkg/…`) the
-// page loads until it is hydrated and the network is quiet: the bytes the browser received
-// (over plain HTTP Chromium accepts gzip, not brotli), and the files' sizes in SITE: raw,
-// gzip -9 and brotli 11 (comparable across builds whatever the server sends; brotli is what
-// browsers get over HTTPS from a release build). Prints one JSON object.
+// page loads until it is hydrated (or loaded, when the server sent it without the app) and the
+// network is quiet: the bytes the browser received (over plain HTTP Chromium accepts gzip, not
+// brotli), and the files' sizes in SITE: raw, gzip -9 and brotli 11 (comparable across builds
+// whatever the server sends; brotli is what browsers get over HTTPS from a release build).
+// Prints one JSON object.
 // Run from end2end/ (for its node_modules).
 //
 //   node ../bench/first-visit.mjs URL USER PASSWORD SITE MOVIE
@@ -57,7 +58,14 @@ try {
         continue;
       }
       await page.goto(step);
-      await page.waitForFunction(() => window.__ott_hydrated === true, undefined, { timeout: 60_000 });
+      // Hydrated, or sent without the app (a visitor's login page: a plain form).
+      await page.waitForFunction(
+        () =>
+          window.__ott_hydrated === true ||
+          (document.readyState !== 'loading' && document.querySelector('meta[name="ott-app"][content="none"]') !== null),
+        undefined,
+        { timeout: 60_000 },
+      );
       await page.waitForLoadState('networkidle');
     }
     let raw = 0,

@@ -15,9 +15,24 @@ use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
+/// Whether this request's page gets the browser app (the hydration scripts): only a logged-in
+/// user's do. A visitor can only reach plain pages (log in, sign up, an invite's first page,
+/// not found) whose forms post to the server and follow its redirect, so the app's code would
+/// only weigh on a first visit. A page the app navigates to is still rendered by it.
+fn ships_app() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        api::server::current_user().is_some()
+    }
+    #[cfg(not(feature = "ssr"))]
+    true
+}
+
 /// The HTML document around the app, rendered on the server. The user's theme is put on
-/// `<html data-theme>` by [`ThemeAttribute`].
+/// `<html data-theme>` by [`ThemeAttribute`]. A page without the app says so in
+/// `<meta name="ott-app" content="none">` (tests and benchmarks wait for hydration otherwise).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let app = ships_app();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,7 +43,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#101418" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {if app {
+                    view! { <HydrationScripts options /> }.into_any()
+                } else {
+                    view! { <meta name="ott-app" content="none" /> }.into_any()
+                }}
                 <MetaTags />
             </head>
             <body>

@@ -4,6 +4,7 @@ import {
   alertWith,
   atPath,
   createLibrary,
+  fillAndSubmitLogin,
   fillAndSubmitRegister,
   h1,
   login,
@@ -13,6 +14,7 @@ import {
   register,
   setRegistrationOpen,
   uniqueUsername,
+  waitForHydration,
 } from './helpers';
 
 // ADMIN is the shared server's first user (the setup project registers it).
@@ -97,4 +99,55 @@ test('a user who is not the first one is not an admin', async ({ page }) => {
   await expect(navLink(page, 'Home')).toBeVisible();
   await expect(navLink(page, 'Upload')).toBeVisible();
   await expect(navLink(page, 'Admin')).toHaveCount(0);
+});
+
+test('a visitor gets the sign-up and login pages without the app; it loads once logged in', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  /** The app's code (not the stylesheet) each page requests. */
+  const appFiles = (visitor: Page) => {
+    const files: string[] = [];
+    visitor.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/pkg/') && !pathname.endsWith('.css')) files.push(pathname);
+    });
+    return files;
+  };
+  const hydrated = (visitor: Page) => visitor.evaluate(() => (window as any).__ott_hydrated === true);
+  const username = uniqueUsername('plainf');
+  const loaded = appFiles(page);
+
+  await test.step('the sign-up page is a plain form: no script, no WASM', async () => {
+    await open(page, '/register');
+    await expect(h1(page, 'Create your account')).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect(loaded).toEqual([]);
+    expect(await hydrated(page)).toBe(false);
+  });
+
+  await test.step('the server takes the form and the next page runs the app', async () => {
+    await fillAndSubmitRegister(page, username, PASSWORD);
+    await expect(page).toHaveURL(atPath('/setup'));
+    await waitForHydration(page);
+    expect(await hydrated(page)).toBe(true);
+    expect(loaded.filter((file) => file.endsWith('.wasm')).length).toBeGreaterThan(0);
+  });
+
+  await test.step('the login page too; a wrong password comes back from the server', async () => {
+    await inNewContext(browser, baseURL, async (visitor) => {
+      const visitorLoaded = appFiles(visitor);
+      await open(visitor, '/login');
+      await fillAndSubmitLogin(visitor, username, 'not the password');
+      await expect(alertWith(visitor, 'Wrong username or password.')).toBeVisible();
+      await visitor.waitForLoadState('networkidle');
+      expect(visitorLoaded).toEqual([]);
+      await fillAndSubmitLogin(visitor, username, PASSWORD);
+      await expect(visitor).toHaveURL(atPath('/setup'));
+      await waitForHydration(visitor);
+      expect(await hydrated(visitor)).toBe(true);
+      expect(visitorLoaded.filter((file) => file.endsWith('.wasm')).length).toBeGreaterThan(0);
+    });
+  });
 });

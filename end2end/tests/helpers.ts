@@ -39,13 +39,20 @@ export interface Opts {
 
 /**
  * Waits until the WASM bundle has hydrated the current page (the app sets
- * `window.__ott_hydrated = true`). Call it only after the URL of the new page
- * has been asserted, so it cannot see the previous document's flag.
+ * `window.__ott_hydrated = true`), or returns once the page has loaded if the
+ * server sent it without the app (a visitor's login and sign-up pages say so in
+ * `<meta name="ott-app" content="none">`). Call it only after the URL of the new
+ * page has been asserted, so it cannot see the previous document's flag.
  */
 export async function waitForHydration(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as any).__ott_hydrated === true, undefined, {
-    timeout: 60_000,
-  });
+  await page.waitForFunction(
+    () =>
+      (window as any).__ott_hydrated === true ||
+      (document.readyState !== 'loading' &&
+        document.querySelector('meta[name="ott-app"][content="none"]') !== null),
+    undefined,
+    { timeout: 60_000 },
+  );
 }
 
 /** After a navigation: waits for hydration when JavaScript is on. */

@@ -236,10 +236,23 @@ async fn pages_redirect_by_login_state_and_unknown_addresses_are_404() {
             login.text.contains(r#"action="/api/fn/login""#),
             "the form works without JavaScript"
         );
-        assert!(
-            login.text.contains("/pkg/ott.js"),
-            "the page loads the WASM bundle"
-        );
+        // A visitor's pages are plain forms and links, sent without the app.
+        for path in [
+            "/login",
+            "/register",
+            "/join/no-such-invite",
+            "/no/such/page",
+        ] {
+            let visitor_page = page(&srv, path, None).await;
+            assert!(
+                !visitor_page.text.contains("/pkg/ott.js")
+                    && visitor_page
+                        .text
+                        .contains(r#"<meta name="ott-app" content="none""#),
+                "{path}: {}",
+                visitor_page.text
+            );
+        }
 
         let cookie = srv.register("anna").await;
         let home = page(&srv, "/", Some(&cookie)).await;
@@ -263,6 +276,10 @@ async fn pages_redirect_by_login_state_and_unknown_addresses_are_404() {
         let upload = page(&srv, "/upload", Some(&cookie)).await;
         assert_eq!(upload.status, StatusCode::OK);
         assert!(upload.text.contains("Library: Movies"));
+        assert!(
+            upload.text.contains("/pkg/ott.js") && !upload.text.contains("ott-app"),
+            "a logged-in user's pages load the app"
+        );
 
         let missing = page(&srv, "/no/such/page", None).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
