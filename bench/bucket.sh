@@ -12,8 +12,8 @@
 #     bucket directly (signed GET), and from ott's /stream of the folder file.
 # RUNS times each, alternating; the fastest run counts. Prints MB/s, the ratios to the direct
 # figures (goal: >= 0.8) and ott's peak RSS while uploading into each library and while
-# streaming (goal: < 150 MB); the log has each upload's peak RSS and the CPU seconds ott spent
-# on it. Summary on stdout.
+# streaming (goal: < 150 MB), and the CPU seconds each process (ott, its CLI or curl, SeaweedFS)
+# spent on the last run's uploads; the log has each upload's peak RSS and CPU. Summary on stdout.
 #
 #   bench/bucket.sh                              2 GiB, 2 runs each
 #   SIZE_MIB=256 RUNS=1 bench/bucket.sh          a quick run
@@ -119,24 +119,29 @@ cat "$WORK/movie.mp4" >/dev/null
 # ott's peak RSS (VmHWM, KiB) since the last `reset_peak`.
 peak_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$OTT_PID/status"; }
 reset_peak() { echo 5 >"/proc/$OTT_PID/clear_refs"; }
-# ott's CPU time so far (user + system), in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$OTT_PID/stat"; }
+# A process's CPU time so far (user + system), in clock ticks: ott's by default.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${1:-$OTT_PID}/stat"; }
 TICKS_PER_S="$(getconf CLK_TCK)"
+seconds_since() { awk -v a="$1" -v b="$2" -v hz="$TICKS_PER_S" 'BEGIN { printf "%.1f\n", (b - a) / hz }'; }
+# The CPU the client of an upload (the CLI, curl) spent, in seconds: bash's `time` into $WORK/client.
+TIMEFORMAT='%U %S'
+client_cpu() { awk '{ printf "%.1f\n", $1 + $2 }' "$WORK/client.time"; }
 # upload_ott LIBRARY IMDB: uploads the file with the CLI, then deletes it again (so the next run
-# uploads anew); prints the seconds the upload took. ott's peak RSS during the upload (MiB) and
-# the CPU seconds it spent go to $WORK/peak and $WORK/cpu, the highest peak of the runs (KiB)
-# to $WORK/peak.LIBRARY.
+# uploads anew); prints the seconds the upload took. ott's peak RSS during the upload (MiB) goes
+# to $WORK/peak, the CPU seconds ott, the CLI and SeaweedFS spent on it to $WORK/cpu, the
+# highest peak of the runs (KiB) to $WORK/peak.LIBRARY.
 upload_ott() {
-  local library="$1" imdb="$2" t0 t1 file_id peak ticks
+  local library="$1" imdb="$2" t0 t1 file_id peak ticks weed
   reset_peak
-  ticks="$(cpu_ticks)"
+  ticks="$(cpu_ticks)" weed="$(cpu_ticks "$WEED_PID")"
   t0=$(date +%s.%N)
-  ott upload --server "$OTT_URL" --token "$TOKEN" --library "$library" --imdb "$imdb" \
-    "$WORK/movie.mp4" >/dev/null 2>"$WORK/upload.log" || { cat "$WORK/upload.log" >&2; fail "the upload failed"; }
+  { time ott upload --server "$OTT_URL" --token "$TOKEN" --library "$library" --imdb "$imdb" \
+    "$WORK/movie.mp4" >/dev/null 2>"$WORK/upload.log"; } 2>"$WORK/client.time" ||
+    { cat "$WORK/upload.log" >&2; fail "the upload failed"; }
   t1=$(date +%s.%N)
   peak="$(peak_kb)"
   echo $((peak / 1024)) >"$WORK/peak"
-  awk -v a="$ticks" -v b="$(cpu_ticks)" -v hz="$TICKS_PER_S" 'BEGIN { printf "%.1f\n", (b - a) / hz }' >"$WORK/cpu"
+  echo "ott $(seconds_since "$ticks" "$(cpu_ticks)") s, the CLI $(client_cpu) s, SeaweedFS $(seconds_since "$weed" "$(cpu_ticks "$WEED_PID")") s" >"$WORK/cpu"
   [ "$peak" -le "$(cat "$WORK/peak.$library" 2>/dev/null || echo 0)" ] || echo "$peak" >"$WORK/peak.$library"
   file_id="$(file_of "$library" "$imdb")"
   "${CURL[@]}" "${AUTH[@]}" -X DELETE -o /dev/null "$OTT_URL/api/files/$file_id" || fail "could not delete the upload"
@@ -146,8 +151,13 @@ file_of() {
   "${CURL[@]}" "${AUTH[@]}" "$OTT_URL/api/movies/$2?library=$1" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["files"][0]["id"])'
 }
+# One signed PUT; prints its seconds. The CPU seconds curl and SeaweedFS spent go to $WORK/cpu.
 upload_direct() {
-  "${CURL[@]}" "${SIGN[@]}" -T "$WORK/movie.mp4" -o /dev/null -w '%{time_total}\n' "$S3/$BUCKET/direct/movie.mp4"
+  local weed
+  weed="$(cpu_ticks "$WEED_PID")"
+  { time "${CURL[@]}" "${SIGN[@]}" -T "$WORK/movie.mp4" -o /dev/null -w '%{time_total}\n' "$S3/$BUCKET/direct/movie.mp4"; } 2>"$WORK/client.time" ||
+    fail "the direct upload failed"
+  echo "curl $(client_cpu) s, SeaweedFS $(seconds_since "$weed" "$(cpu_ticks "$WEED_PID")") s" >"$WORK/cpu"
 }
 # The same multipart upload as ott's, by curl: start, the parts one after the other, complete.
 # (curl signs `?uploads=`, not `?uploads`.)
@@ -181,10 +191,10 @@ upload_direct >/dev/null
 
 UP_BUCKET=() UP_FOLDER=() UP_DIRECT=() UP_PARTS=()
 for ((run = 1; run <= RUNS; run++)); do
-  t="$(upload_direct)"; UP_DIRECT+=("$t"); log "upload run $run, straight into the bucket: $(mb_per_s "$t") MB/s"
+  t="$(upload_direct)"; UP_DIRECT+=("$t"); CPU_DIRECT="$(cat "$WORK/cpu")"; log "upload run $run, straight into the bucket: $(mb_per_s "$t") MB/s, CPU: $CPU_DIRECT"
   t="$(upload_parts)"; UP_PARTS+=("$t"); log "upload run $run, straight into the bucket in $CHUNK_MIB MiB parts: $(mb_per_s "$t") MB/s"
-  t="$(upload_ott "$BUCKET_LIB" tt0133093)"; UP_BUCKET+=("$t"); log "upload run $run, ott into the bucket: $(mb_per_s "$t") MB/s, peak RSS $(cat "$WORK/peak") MiB, ott's CPU $(cat "$WORK/cpu") s"
-  t="$(upload_ott "$FOLDER_LIB" tt0133093)"; UP_FOLDER+=("$t"); log "upload run $run, ott into a folder: $(mb_per_s "$t") MB/s, peak RSS $(cat "$WORK/peak") MiB, ott's CPU $(cat "$WORK/cpu") s"
+  t="$(upload_ott "$BUCKET_LIB" tt0133093)"; UP_BUCKET+=("$t"); CPU_BUCKET="$(cat "$WORK/cpu")"; log "upload run $run, ott into the bucket: $(mb_per_s "$t") MB/s, peak RSS $(cat "$WORK/peak") MiB, CPU: $CPU_BUCKET"
+  t="$(upload_ott "$FOLDER_LIB" tt0133093)"; UP_FOLDER+=("$t"); CPU_FOLDER="$(cat "$WORK/cpu")"; log "upload run $run, ott into a folder: $(mb_per_s "$t") MB/s, peak RSS $(cat "$WORK/peak") MiB, CPU: $CPU_FOLDER"
 done
 
 RSS_BUCKET_KB="$(cat "$WORK/peak.$BUCKET_LIB")" RSS_FOLDER_KB="$(cat "$WORK/peak.$FOLDER_LIB")"
@@ -231,7 +241,8 @@ $SIZE_MIB MiB file, ott's upload_chunk_size $CHUNK_MIB MiB (a bucket library's c
 \`sign_payload = $SIGN_PAYLOAD\`, best of $RUNS, everything over loopback on one machine. ott into the
 bucket against one PUT, run by run: ${PER_RUN% }. ott's peak RSS while uploading
 $((RSS_BUCKET_KB / 1024)) MiB into the bucket, $((RSS_FOLDER_KB / 1024)) MiB into the folder; $((RSS_DOWN_KB / 1024)) MiB while streaming
-($(basename "$(dirname "$OTT_BIN")") build).
+($(basename "$(dirname "$OTT_BIN")") build). CPU seconds spent on the last run's uploads: one PUT: $CPU_DIRECT;
+ott into the bucket: $CPU_BUCKET; ott into the folder: $CPU_FOLDER.
 EOF
 )"
 echo "$SUMMARY"
