@@ -123,7 +123,7 @@ reset_peak() { echo 5 >"/proc/$OTT_PID/clear_refs"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${1:-$OTT_PID}/stat"; }
 TICKS_PER_S="$(getconf CLK_TCK)"
 seconds_since() { awk -v a="$1" -v b="$2" -v hz="$TICKS_PER_S" 'BEGIN { printf "%.1f\n", (b - a) / hz }'; }
-# The CPU the client of an upload (the CLI, curl) spent, in seconds: bash's `time` into $WORK/client.
+# The CPU the client of an upload (the CLI, curl) spent, in seconds: bash's `time` into $WORK/client.time.
 TIMEFORMAT='%U %S'
 client_cpu() { awk '{ printf "%.1f\n", $1 + $2 }' "$WORK/client.time"; }
 # upload_ott LIBRARY IMDB: uploads the file with the CLI, then deletes it again (so the next run

@@ -40,7 +40,7 @@ export interface Opts {
 /**
  * Waits until the WASM bundle has hydrated the current page (the app sets
  * `window.__ott_hydrated = true`), or returns once the page has loaded if the
- * server sent it without the app (a visitor's login and sign-up pages say so in
+ * server sent it without the app (a visitor's pages say so in
  * `<meta name="ott-app" content="none">`). Call it only after the URL of the new
  * page has been asserted, so it cannot see the previous document's flag.
  */
