@@ -28,6 +28,13 @@ fn ships_app() -> bool {
     true
 }
 
+/// On a page without the app: a form the server refused comes back with its error in the
+/// address (`?__path=…&__err=…`, already shown in the page), which would show it again on
+/// reload and make an ugly link; this takes it out of the address bar.
+const TIDY_ADDRESS: &str = "(function () { var u = new URL(location.href), q = u.searchParams; \
+if (!q.has('__err') && !q.has('__path')) return; q.delete('__err'); q.delete('__path'); \
+var rest = q.toString(); history.replaceState(null, '', u.pathname + (rest ? '?' + rest : '') + u.hash); })();";
+
 /// The HTML document around the app, rendered on the server. The user's theme is put on
 /// `<html data-theme>` by [`ThemeAttribute`]. A page without the app says so in
 /// `<meta name="ott-app" content="none">` (tests and benchmarks wait for hydration otherwise).
@@ -46,7 +53,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 {if app {
                     view! { <HydrationScripts options /> }.into_any()
                 } else {
-                    view! { <meta name="ott-app" content="none" /> }.into_any()
+                    view! {
+                        <meta name="ott-app" content="none" />
+                        <script inner_html=TIDY_ADDRESS></script>
+                    }
+                    .into_any()
                 }}
                 <MetaTags />
             </head>

@@ -138,9 +138,12 @@ test('a visitor gets the sign-up and login pages without the app; it loads once 
   await test.step('the login page too; a wrong password comes back from the server', async () => {
     await inNewContext(browser, baseURL, async (visitor) => {
       const visitorLoaded = appFiles(visitor);
-      await open(visitor, '/login');
+      await open(visitor, '/login?next=%2Fsetup');
       await fillAndSubmitLogin(visitor, username, 'not the password');
       await expect(alertWith(visitor, 'Wrong username or password.')).toBeVisible();
+      // The error came back in the address; the page takes it out and keeps the rest.
+      await expect(visitor).toHaveURL(atPath('/login'));
+      expect(new URL(visitor.url()).search).toBe('?next=%2Fsetup');
       await visitor.waitForLoadState('networkidle');
       expect(visitorLoaded).toEqual([]);
       await fillAndSubmitLogin(visitor, username, PASSWORD);
